@@ -1,0 +1,1 @@
+"""Streamlit pages and map components: the only code that imports streamlit or folium."""

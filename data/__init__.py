@@ -1,0 +1,1 @@
+"""Data layer: settings, errors, the dataset catalogue, loaders, validation and storage."""

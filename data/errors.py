@@ -1,0 +1,91 @@
+"""The project's exception hierarchy, in one place.
+
+Every error a user can cause derives from :class:`PostplanError`. Input problems are
+collected first and raised once as an :class:`InputError` whose ``problems`` list names
+each row, column and value, and says how to fix it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input.
+
+    Parameters
+    ----------
+    message
+        What is wrong and how to fix it, as a full sentence.
+    row
+        1-based row number in the file as a spreadsheet shows it (header = row 1), or None.
+    column
+        Column name, or None when the problem is not about one column.
+    value
+        The offending value as text, or None.
+    source
+        File or object name the problem was found in.
+    """
+
+    message: str
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    source: str | None = None
+
+    def __str__(self) -> str:
+        where = []
+        if self.source:
+            where.append(self.source)
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column '{self.column}'")
+        if self.value is not None:
+            where.append(f"value {self.value!r}")
+        prefix = ", ".join(where)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+
+class PostplanError(Exception):
+    """Base class of every error this project raises on purpose."""
+
+
+class InputError(PostplanError, ValueError):
+    """An input (file, table, argument) is invalid; ``problems`` lists every problem found.
+
+    Parameters
+    ----------
+    problems
+        Every problem found, or a single message.
+    summary
+        One line saying what was being read, e.g. "offices.csv was rejected".
+    """
+
+    def __init__(self, problems: Iterable[Problem] | str, summary: str | None = None) -> None:
+        if isinstance(problems, str):
+            self.problems: tuple[Problem, ...] = (Problem(problems),)
+        else:
+            self.problems = tuple(problems)
+        self.summary = summary
+        lines = [summary] if summary else []
+        lines += [f"- {p}" if summary else str(p) for p in self.problems]
+        super().__init__("\n".join(lines))
+
+
+class DataIntegrityError(PostplanError):
+    """A bundled data file is missing, truncated or altered (its sha256 does not match)."""
+
+
+class NetworkError(PostplanError):
+    """The road network cannot be built, loaded or queried as asked."""
+
+
+class StorageError(PostplanError):
+    """Saved plans or scenarios cannot be read or written."""
+
+
+class ConflictError(StorageError):
+    """Someone else saved the same object since it was opened (optimistic concurrency)."""

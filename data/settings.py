@@ -1,0 +1,98 @@
+"""One validated settings object, passed explicitly to whatever needs it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from data.errors import InputError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+#: Kon Tum's official projected CRS (VN-2000 / TM-3 107-30); all metric work happens in it.
+METRIC_CRS = "EPSG:9216"
+#: Geographic CRS of every bundled layer and of every export.
+GEO_CRS = "EPSG:4326"
+
+
+def _default_data_dir() -> Path:
+    return (REPO_ROOT / ".." / "shared" / "data" / "kontum").resolve()
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "postplan"
+
+
+def _default_user_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "postplan"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where data lives and which conventions apply.
+
+    Parameters
+    ----------
+    data_dir
+        Folder with the Kon Tum bundle (``POSTPLAN_DATA_DIR``; default
+        ``../shared/data/kontum`` relative to the repository root).
+    cache_dir
+        Folder for derived, re-computable files such as built networks (``POSTPLAN_CACHE_DIR``).
+    user_dir
+        Folder for the user's own files, e.g. the SQLite database (``POSTPLAN_USER_DIR``).
+    db_url
+        SQLAlchemy URL of the plan store (``POSTPLAN_DB_URL``); default a SQLite file in
+        ``user_dir``.
+    metric_crs
+        Projected CRS for distances and areas.
+    """
+
+    data_dir: Path = field(default_factory=_default_data_dir)
+    cache_dir: Path = field(default_factory=_default_cache_dir)
+    user_dir: Path = field(default_factory=_default_user_dir)
+    db_url: str | None = None
+    metric_crs: str = METRIC_CRS
+
+    def __post_init__(self) -> None:
+        problems = []
+        for name in ("data_dir", "cache_dir", "user_dir"):
+            value = getattr(self, name)
+            if not isinstance(value, Path):
+                object.__setattr__(self, name, Path(value))
+        if not str(self.metric_crs).upper().startswith("EPSG:"):
+            problems.append(
+                f"metric_crs {self.metric_crs!r} is not an 'EPSG:<code>' string; "
+                f"use {METRIC_CRS!r} (VN-2000 / TM-3 107-30) for Kon Tum."
+            )
+        if problems:
+            raise InputError(problems[0], summary="Invalid settings")
+
+    @property
+    def database_url(self) -> str:
+        """The plan store's URL (``db_url`` or a SQLite file in ``user_dir``)."""
+        return self.db_url or f"sqlite:///{self.user_dir / 'postplan.sqlite'}"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Build settings from ``POSTPLAN_*`` environment variables.
+
+        Parameters
+        ----------
+        environ
+            Mapping to read instead of ``os.environ`` (for tests).
+        """
+        env = os.environ if environ is None else environ
+        settings = cls()
+        updates: dict[str, object] = {}
+        if env.get("POSTPLAN_DATA_DIR"):
+            updates["data_dir"] = Path(env["POSTPLAN_DATA_DIR"]).expanduser().resolve()
+        if env.get("POSTPLAN_CACHE_DIR"):
+            updates["cache_dir"] = Path(env["POSTPLAN_CACHE_DIR"]).expanduser()
+        if env.get("POSTPLAN_USER_DIR"):
+            updates["user_dir"] = Path(env["POSTPLAN_USER_DIR"]).expanduser()
+        if env.get("POSTPLAN_DB_URL"):
+            updates["db_url"] = env["POSTPLAN_DB_URL"]
+        return replace(settings, **updates)  # type: ignore[arg-type]

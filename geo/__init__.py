@@ -1,0 +1,1 @@
+"""Road network, travel times, coverage and siting (no Streamlit here)."""

@@ -1,0 +1,1 @@
+"""The daily planning model, solver and route sheets (no Streamlit here)."""
