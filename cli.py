@@ -17,7 +17,14 @@ from collections.abc import Sequence
 from data.errors import InputError, PostplanError
 
 #: Modules that provide ``register(subparsers) -> None``.
-COMMAND_MODULES = ("data.commands", "geo.commands", "routing.commands")
+COMMAND_MODULES = (
+    "data.commands",
+    "data.store_commands",
+    "geo.commands",
+    "geo.coverage_commands",
+    "routing.commands",
+    "routing.sheets_commands",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
