@@ -1,0 +1,1 @@
+"""Alembic revision scripts of the plan store (one file per schema change)."""
