@@ -1,0 +1,905 @@
+"""Choosing sites for new commune posts: the core door, on a travel-time matrix.
+
+Three classic location models, each solved exactly as a mixed-integer programme with HiGHS
+(through ``highspy`` directly, on sparse models) and, beside it, by a greedy heuristic:
+
+``mclp``
+    Maximal covering: open ``k`` new sites so that the most people are within
+    ``cutoff_s`` of an open site (the existing offices stay open).
+``pmedian``
+    p-median: open ``k`` new sites so that the population-weighted travel time to the
+    nearest open site is smallest (the existing offices stay open).
+``lscp``
+    Location set covering: the fewest new sites so that everyone whom some candidate can
+    reach within ``cutoff_s`` is covered; demand that no candidate can cover is reported.
+
+The problem is a :class:`SitingProblem` (demand × candidate matrix ``cost_s`` in seconds,
+``inf`` where unreachable; ``weight`` = people per demand point; ``existing`` = candidates
+already open and kept). It exports to and imports from ``.npz`` so anyone can re-solve it.
+The adapter door that builds the matrix from GeoDataFrames is in :mod:`geo.coverage`.
+
+Formulations
+------------
+MCLP and LSCP work on coverage sets: demand already covered by the existing sites and
+demand that no new candidate covers drop out, and demand points with the same set of
+covering candidates are merged (weights summed) before the model is built. p-median uses
+the compact radius formulation of Elloumi (2010): one continuous variable per demand point
+and distinct candidate distance shorter than the nearest existing site, so the model only
+holds what a new site could improve.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import highspy
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from data.errors import InputError, Problem
+
+Model = Literal["mclp", "pmedian", "lscp"]
+#: The location models this module solves.
+MODELS: tuple[str, ...] = ("mclp", "pmedian", "lscp")
+#: Travel time charged in p-median to a person who cannot reach an open site (one day).
+DEFAULT_UNREACHABLE_PENALTY_S = 86_400.0
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+
+
+def _frozen(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    out = np.array(array, copy=True)
+    out.flags.writeable = False
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class SitingProblem:
+    """A siting problem on a demand × candidate travel-time matrix.
+
+    Parameters
+    ----------
+    cost_s
+        Travel time in seconds from each demand point (row) to each candidate site
+        (column); ``inf`` where unreachable. Shape ``(n_demand, n_candidates)``.
+    weight
+        People at each demand point, shape ``(n_demand,)``.
+    existing
+        True for candidates that are already open and stay open, shape ``(n_candidates,)``.
+    site_id
+        Identifier of each candidate (text), shape ``(n_candidates,)``, unique.
+    cutoff_s
+        Coverage threshold in seconds (MCLP, LSCP; also reported for p-median).
+    k
+        Number of new sites to open (MCLP, p-median; ignored by LSCP).
+
+    Raises
+    ------
+    InputError
+        With every problem found: shapes that do not match, negative or NaN times,
+        negative weights, duplicate site ids, no candidate at all, a non-positive cutoff.
+    """
+
+    cost_s: FloatArray
+    weight: FloatArray
+    existing: BoolArray
+    site_id: npt.NDArray[np.str_]
+    cutoff_s: float
+    k: int
+
+    def __post_init__(self) -> None:
+        problems: list[Problem] = []
+        cost = np.asarray(self.cost_s, dtype=np.float64)
+        weight = np.asarray(self.weight, dtype=np.float64).reshape(-1)
+        existing = np.asarray(self.existing).reshape(-1)
+        site_id = np.asarray(self.site_id).reshape(-1).astype(str)
+        if cost.ndim != 2:
+            problems.append(Problem(
+                f"cost_s must be a 2-D demand × candidate matrix; got {cost.ndim} dimensions.",
+                column="cost_s", value=str(cost.shape)))
+            cost = cost.reshape(len(weight), -1) if cost.size == len(weight) else np.zeros((0, 0))
+        n_demand, n_cand = cost.shape
+        if n_cand == 0 or len(site_id) == 0:
+            problems.append(Problem(
+                "There are no candidate sites: give at least one candidate (commune points, "
+                "village halls, populated cells or your own points).", column="site_id"))
+        if len(weight) != n_demand:
+            problems.append(Problem(
+                f"weight has {len(weight)} entries but cost_s has {n_demand} demand rows; "
+                "give one weight per row.", column="weight", value=str(len(weight))))
+        if len(existing) != n_cand:
+            problems.append(Problem(
+                f"existing has {len(existing)} entries but cost_s has {n_cand} candidate "
+                "columns; give one flag per column.", column="existing",
+                value=str(len(existing))))
+        if len(site_id) != n_cand:
+            problems.append(Problem(
+                f"site_id has {len(site_id)} entries but cost_s has {n_cand} candidate "
+                "columns; give one id per column.", column="site_id", value=str(len(site_id))))
+        if existing.dtype != np.bool_:
+            if existing.size and not np.isin(existing, (0, 1)).all():
+                problems.append(Problem(
+                    "existing must be boolean (True = already open).", column="existing"))
+            existing = existing.astype(bool)
+        if np.isnan(cost).any():
+            r, c = np.argwhere(np.isnan(cost))[0]
+            problems.append(Problem(
+                f"cost_s has {int(np.isnan(cost).sum())} NaN entries (first at demand row "
+                f"{r}, candidate {c}); use inf for unreachable pairs.", column="cost_s",
+                value="nan"))
+        if (cost < 0).any():
+            r, c = np.argwhere(cost < 0)[0]
+            problems.append(Problem(
+                f"cost_s has negative travel times (first at demand row {r}, candidate {c}).",
+                column="cost_s", value=str(cost[r, c])))
+        bad_w = ~np.isfinite(weight) | (weight < 0)
+        if bad_w.any():
+            i = int(np.argmax(bad_w))
+            problems.append(Problem(
+                f"weight must be finite and not negative; {int(bad_w.sum())} entries are not "
+                f"(first at demand row {i}).", column="weight", value=str(weight[i])))
+        if len(set(site_id.tolist())) != len(site_id):
+            seen: set[str] = set()
+            dup = next(s for s in site_id.tolist() if s in seen or seen.add(s))  # type: ignore[func-returns-value]
+            problems.append(Problem(
+                "site_id values must be unique.", column="site_id", value=dup))
+        cutoff = float(self.cutoff_s)
+        if not math.isfinite(cutoff) or cutoff <= 0:
+            problems.append(Problem(
+                "cutoff_s must be a positive number of seconds, e.g. 1800 for 30 minutes.",
+                column="cutoff_s", value=str(self.cutoff_s)))
+        k = self.k
+        if isinstance(k, bool) or int(k) != k or int(k) < 0:
+            problems.append(Problem(
+                "k must be a whole number of new sites, 0 or more.", column="k", value=str(k)))
+        if problems:
+            raise InputError(problems, summary="The siting problem was rejected")
+        object.__setattr__(self, "cost_s", _frozen(cost))
+        object.__setattr__(self, "weight", _frozen(weight))
+        object.__setattr__(self, "existing", _frozen(existing.astype(bool)))
+        object.__setattr__(self, "site_id", _frozen(site_id))
+        object.__setattr__(self, "cutoff_s", cutoff)
+        object.__setattr__(self, "k", int(k))
+
+    @property
+    def n_demand(self) -> int:
+        """Number of demand points (rows)."""
+        return int(self.cost_s.shape[0])
+
+    @property
+    def n_candidates(self) -> int:
+        """Number of candidate sites (columns), existing ones included."""
+        return int(self.cost_s.shape[1])
+
+    def with_k(self, k: int) -> SitingProblem:
+        """Return the same problem with another number of new sites."""
+        return SitingProblem(self.cost_s, self.weight, self.existing, self.site_id,
+                             self.cutoff_s, k)
+
+    def to_npz(self, path: str | Path) -> Path:
+        """Write the problem as ``.npz`` (arrays cost_s, weight, existing, site_id, cutoff_s, k).
+
+        Parameters
+        ----------
+        path
+            Target file; ``.npz`` is appended by numpy when missing.
+
+        Returns
+        -------
+        Path
+            The file written.
+        """
+        target = Path(path)
+        if target.suffix != ".npz":
+            target = target.with_name(target.name + ".npz")
+        np.savez_compressed(
+            target, cost_s=self.cost_s, weight=self.weight, existing=self.existing,
+            site_id=self.site_id.astype(str), cutoff_s=np.float64(self.cutoff_s),
+            k=np.int64(self.k))
+        return target
+
+    @classmethod
+    def from_npz(cls, path: str | Path) -> SitingProblem:
+        """Read a problem written by :meth:`to_npz` (or by anyone, with the same arrays).
+
+        Parameters
+        ----------
+        path
+            The ``.npz`` file.
+
+        Raises
+        ------
+        InputError
+            When an array is missing or the arrays do not fit together.
+        """
+        with np.load(Path(path), allow_pickle=False) as data:
+            missing = [n for n in ("cost_s", "weight", "existing", "site_id", "cutoff_s", "k")
+                       if n not in data.files]
+            if missing:
+                raise InputError(
+                    [Problem(f"array {m!r} is missing from the file.", column=m,
+                             source=str(path)) for m in missing],
+                    summary=f"{path} is not a siting problem")
+            return cls(cost_s=data["cost_s"], weight=data["weight"], existing=data["existing"],
+                       site_id=data["site_id"], cutoff_s=float(data["cutoff_s"]),
+                       k=int(data["k"]))
+
+
+@dataclass(frozen=True, eq=False)
+class SiteScore:
+    """How well a set of open sites serves the demand (the what-if door's answer).
+
+    Parameters
+    ----------
+    open_ids
+        Site ids counted as open.
+    population_total
+        People at all demand points.
+    population_covered
+        People within ``cutoff_s`` of an open site.
+    share_covered
+        ``population_covered / population_total`` (0 when there are no people).
+    mean_time_s
+        Population-weighted mean travel time to the nearest open site, over the people who
+        can reach one (NaN when nobody can).
+    weighted_time_s
+        Sum over demand of people × travel time to the nearest open site, with
+        ``unreachable_penalty_s`` for people who cannot reach any (the p-median objective).
+    population_unreached
+        People who cannot reach any open site at all.
+    time_s
+        Per demand point: travel time to the nearest open site (``inf`` if none).
+    nearest
+        Per demand point: column index of the nearest open site (-1 if none).
+    """
+
+    open_ids: tuple[str, ...]
+    population_total: float
+    population_covered: float
+    share_covered: float
+    mean_time_s: float
+    weighted_time_s: float
+    population_unreached: float
+    time_s: FloatArray = field(repr=False)
+    nearest: IntArray = field(repr=False)
+
+
+def score_sites(
+    problem: SitingProblem,
+    open_sites: npt.ArrayLike | None = None,
+    *,
+    unreachable_penalty_s: float = DEFAULT_UNREACHABLE_PENALTY_S,
+) -> SiteScore:
+    """Score a set of open sites without optimising (fast what-if).
+
+    Parameters
+    ----------
+    problem
+        The siting problem.
+    open_sites
+        Boolean mask over candidates, or a list of site ids, or ``None`` for the existing
+        sites only.
+    unreachable_penalty_s
+        Travel time charged in ``weighted_time_s`` per person who cannot reach an open site.
+
+    Returns
+    -------
+    SiteScore
+        Coverage within ``problem.cutoff_s``, mean and weighted travel time.
+
+    Raises
+    ------
+    InputError
+        When a site id is unknown or the mask has the wrong length.
+    """
+    mask = _open_mask(problem, open_sites)
+    return _score(problem, mask, unreachable_penalty_s)
+
+
+def _open_mask(problem: SitingProblem, open_sites: npt.ArrayLike | None) -> BoolArray:
+    if open_sites is None:
+        return problem.existing.copy()
+    arr = np.asarray(open_sites)
+    if arr.dtype == np.bool_:
+        if arr.shape != (problem.n_candidates,):
+            raise InputError(
+                f"The open-site mask has {arr.size} entries; the problem has "
+                f"{problem.n_candidates} candidates.")
+        return arr.copy()
+    ids = [str(s) for s in arr.reshape(-1).tolist()]
+    index = {s: i for i, s in enumerate(problem.site_id.tolist())}
+    unknown = [s for s in ids if s not in index]
+    if unknown:
+        raise InputError(
+            [Problem(f"site id {s!r} is not a candidate of this problem; use one of its "
+                     "site_id values.", column="site_id", value=s) for s in unknown],
+            summary="Unknown sites")
+    mask = np.zeros(problem.n_candidates, dtype=bool)
+    mask[[index[s] for s in ids]] = True
+    return mask
+
+
+def _score(problem: SitingProblem, mask: BoolArray, penalty_s: float) -> SiteScore:
+    w = problem.weight
+    total = float(w.sum())
+    if mask.any():
+        sub = problem.cost_s[:, mask]
+        j = np.argmin(sub, axis=1)
+        t = sub[np.arange(problem.n_demand), j]
+        nearest = np.flatnonzero(mask)[j].astype(np.int64)
+    else:
+        t = np.full(problem.n_demand, np.inf)
+        nearest = np.full(problem.n_demand, -1, dtype=np.int64)
+    reach = np.isfinite(t)
+    nearest[~reach] = -1
+    covered = float(w[t <= problem.cutoff_s].sum())
+    reached_w = float(w[reach].sum())
+    weighted = float((w[reach] * t[reach]).sum()) + penalty_s * (total - reached_w)
+    mean = float((w[reach] * t[reach]).sum() / reached_w) if reached_w > 0 else math.nan
+    return SiteScore(
+        open_ids=tuple(problem.site_id[mask].tolist()),
+        population_total=total,
+        population_covered=covered,
+        share_covered=covered / total if total > 0 else 0.0,
+        mean_time_s=mean,
+        weighted_time_s=weighted,
+        population_unreached=total - reached_w,
+        time_s=_frozen(t),
+        nearest=_frozen(nearest),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class SitingResult:
+    """The answer of :func:`solve_siting`: exact MILP choice, greedy baseline, scores.
+
+    Parameters
+    ----------
+    model
+        ``"mclp"``, ``"pmedian"`` or ``"lscp"``.
+    chosen
+        Site ids of the new sites chosen by the MILP.
+    chosen_index
+        Their column indices in the problem.
+    kept
+        Site ids of the existing sites (kept open).
+    k
+        New sites asked for (MCLP, p-median) or needed (LSCP).
+    cutoff_s
+        Coverage threshold in seconds.
+    objective
+        MCLP: people within ``cutoff_s`` of kept + chosen sites; p-median: population-
+        weighted travel time in person-seconds (kept + chosen); LSCP: number of new sites.
+    objective_before
+        The same measure with the kept sites alone (LSCP: 0 new sites; NaN when nothing is
+        open before, for p-median).
+    gap
+        Relative MIP optimality gap reported by HiGHS (0 = proven optimal).
+    status
+        ``"optimal"``, ``"time_limit"``, ``"trivial"`` (nothing left to decide) or HiGHS' word.
+    seconds
+        Wall time to build and solve the MILP.
+    greedy_chosen
+        Site ids picked by the greedy baseline.
+    greedy_objective
+        Objective of the greedy choice, same measure as ``objective``.
+    greedy_seconds
+        Wall time of the greedy baseline.
+    before
+        Score with the kept sites alone.
+    after
+        Score with the kept and the chosen sites.
+    population_uncoverable
+        People whom no candidate (kept or new) reaches within ``cutoff_s``.
+    n_demand, n_candidates
+        Problem size.
+    messages
+        Plain-language notes (e.g. fewer sites than asked add coverage).
+    """
+
+    model: str
+    chosen: tuple[str, ...]
+    chosen_index: tuple[int, ...]
+    kept: tuple[str, ...]
+    k: int
+    cutoff_s: float
+    objective: float
+    objective_before: float
+    gap: float
+    status: str
+    seconds: float
+    greedy_chosen: tuple[str, ...]
+    greedy_objective: float
+    greedy_seconds: float
+    before: SiteScore = field(repr=False)
+    after: SiteScore = field(repr=False)
+    population_uncoverable: float
+    n_demand: int
+    n_candidates: int
+    messages: tuple[str, ...] = ()
+
+    @property
+    def optimal(self) -> bool:
+        """True when HiGHS proved the choice optimal (or nothing was left to decide)."""
+        return self.status in ("optimal", "trivial")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, JSON-ready dictionary of the scalar results (non-finite numbers → None)."""
+        return {
+            "model": self.model,
+            "chosen": list(self.chosen),
+            "kept": list(self.kept),
+            "k": self.k,
+            "cutoff_s": self.cutoff_s,
+            "objective": _json_float(self.objective),
+            "objective_before": _json_float(self.objective_before),
+            "gap": _json_float(self.gap),
+            "status": self.status,
+            "optimal": self.optimal,
+            "seconds": round(self.seconds, 4),
+            "greedy_chosen": list(self.greedy_chosen),
+            "greedy_objective": _json_float(self.greedy_objective),
+            "greedy_seconds": round(self.greedy_seconds, 4),
+            "population_total": self.after.population_total,
+            "population_covered_before": self.before.population_covered,
+            "population_covered_after": self.after.population_covered,
+            "mean_time_before_s": _json_float(self.before.mean_time_s),
+            "mean_time_after_s": _json_float(self.after.mean_time_s),
+            "population_uncoverable": self.population_uncoverable,
+            "n_demand": self.n_demand,
+            "n_candidates": self.n_candidates,
+            "messages": list(self.messages),
+        }
+
+    def summary(self) -> str:
+        """Human-readable multi-line summary."""
+        minutes = self.cutoff_s / 60
+        lines = [f"Siting ({self.model}, {minutes:g} min, {self.n_demand} demand points, "
+                 f"{self.n_candidates} candidates, {len(self.kept)} kept open)"]
+        lines.append(f"  chosen ({len(self.chosen)}): {', '.join(self.chosen) or '-'}")
+        if self.model == "mclp":
+            lines.append(f"  people within {minutes:g} min: {self.objective_before:,.0f} before "
+                         f"-> {self.objective:,.0f} after "
+                         f"(+{self.objective - self.objective_before:,.0f})")
+            lines.append(f"  greedy: {self.greedy_objective:,.0f} "
+                         f"({', '.join(self.greedy_chosen) or '-'})")
+        elif self.model == "pmedian":
+            lines.append(f"  mean travel time: {self.before.mean_time_s / 60:.1f} min before "
+                         f"-> {self.after.mean_time_s / 60:.1f} min after "
+                         f"(weighted {self.objective:,.0f} person-s)")
+            lines.append(f"  greedy: {self.greedy_objective:,.0f} person-s "
+                         f"({', '.join(self.greedy_chosen) or '-'})")
+        else:
+            lines.append(f"  new sites needed: {int(self.objective)}; greedy needs "
+                         f"{int(self.greedy_objective)}")
+            lines.append(f"  people no candidate covers within {minutes:g} min: "
+                         f"{self.population_uncoverable:,.0f}")
+        lines.append(f"  covered within {minutes:g} min: {self.before.share_covered:.1%} -> "
+                     f"{self.after.share_covered:.1%}")
+        lines.append(f"  status {self.status}, gap {self.gap:.2%}, {self.seconds:.2f} s "
+                     f"(greedy {self.greedy_seconds:.3f} s)")
+        lines += [f"  note: {m}" for m in self.messages]
+        return "\n".join(lines)
+
+
+def _json_float(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
+
+
+# --------------------------------------------------------------------------- solving
+
+
+def solve_siting(
+    problem: SitingProblem,
+    model: str = "mclp",
+    *,
+    time_limit_s: float = 60.0,
+    mip_rel_gap: float = 0.0,
+    unreachable_penalty_s: float = DEFAULT_UNREACHABLE_PENALTY_S,
+    greedy: bool = True,
+) -> SitingResult:
+    """Solve a siting problem exactly (MILP, HiGHS) with a greedy baseline beside it.
+
+    Parameters
+    ----------
+    problem
+        The problem (matrix, weights, existing sites, cutoff, k).
+    model
+        ``"mclp"``, ``"pmedian"`` or ``"lscp"``.
+    time_limit_s
+        HiGHS time limit; when reached, the best solution found is returned with its gap
+        and ``status="time_limit"``.
+    mip_rel_gap
+        Relative optimality gap at which HiGHS may stop (0 = prove optimality).
+    unreachable_penalty_s
+        p-median only: travel time charged per person who cannot reach any open site.
+    greedy
+        Also run the greedy baseline (cheap; on by default).
+
+    Returns
+    -------
+    SitingResult
+        Chosen sites, objective before and after, gap, status, timings, greedy baseline.
+
+    Raises
+    ------
+    InputError
+        For an unknown model or a non-positive time limit.
+    """
+    if model not in MODELS:
+        raise InputError([Problem(f"Unknown siting model {model!r}; use one of "
+                                  f"{', '.join(MODELS)}.", column="model", value=str(model))])
+    if not time_limit_s > 0:
+        raise InputError([Problem("time_limit_s must be positive.", column="time_limit_s",
+                                  value=str(time_limit_s))])
+    messages: list[str] = []
+    n_free = int((~problem.existing).sum())
+    k = problem.k
+    if model != "lscp" and k > n_free:
+        messages.append(f"k={k} but only {n_free} candidates are not already open; "
+                        f"at most {n_free} can be chosen.")
+        k = n_free
+
+    t0 = time.perf_counter()
+    greedy_idx: list[int] = []
+    if greedy:
+        greedy_idx = _greedy(problem, model, k, unreachable_penalty_s)
+    greedy_s = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    if model == "mclp":
+        idx, status, gap = _solve_mclp(problem, k, time_limit_s, mip_rel_gap)
+    elif model == "pmedian":
+        idx, status, gap = _solve_pmedian(problem, k, unreachable_penalty_s, time_limit_s,
+                                          mip_rel_gap)
+    else:
+        idx, status, gap = _solve_lscp(problem, time_limit_s, mip_rel_gap)
+    if idx is None:  # no feasible solution within the time limit: fall back to greedy
+        fallback = greedy_idx or _greedy(problem, model, k, unreachable_penalty_s)
+        messages.append("HiGHS found no solution within the time limit; the greedy choice "
+                        "is shown instead.")
+        idx, gap = fallback, math.inf
+    if model != "lscp":
+        idx = _prune(problem, model, idx, unreachable_penalty_s)
+    seconds = time.perf_counter() - t0
+
+    before = _score(problem, problem.existing.copy(), unreachable_penalty_s)
+    after = _score(problem, _mask(problem, idx), unreachable_penalty_s)
+    greedy_score = _score(problem, _mask(problem, greedy_idx), unreachable_penalty_s)
+    coverable = (problem.cost_s <= problem.cutoff_s).any(axis=1)
+    uncoverable = float(problem.weight[~coverable].sum())
+
+    def objective_of(score: SiteScore, n_new: int) -> float:
+        if model == "mclp":
+            return score.population_covered
+        if model == "pmedian":
+            return score.weighted_time_s if score.open_ids else math.nan
+        return float(n_new)
+
+    if model != "lscp" and len(idx) < k:
+        messages.append(f"Only {len(idx)} of the {k} new sites asked for improve the "
+                        "objective; the others would add nothing and are left out.")
+    if model == "lscp" and uncoverable > 0:
+        messages.append(f"{uncoverable:,.0f} people live where no candidate is within "
+                        f"{problem.cutoff_s / 60:g} min; no choice of sites covers them.")
+    ids = problem.site_id
+    return SitingResult(
+        model=model,
+        chosen=tuple(ids[idx].tolist()),
+        chosen_index=tuple(int(i) for i in idx),
+        kept=tuple(ids[problem.existing].tolist()),
+        k=len(idx) if model == "lscp" else problem.k,
+        cutoff_s=problem.cutoff_s,
+        objective=objective_of(after, len(idx)),
+        objective_before=objective_of(before, 0),
+        gap=gap,
+        status=status,
+        seconds=seconds,
+        greedy_chosen=tuple(ids[greedy_idx].tolist()),
+        greedy_objective=objective_of(greedy_score, len(greedy_idx)) if greedy else math.nan,
+        greedy_seconds=greedy_s,
+        before=before,
+        after=after,
+        population_uncoverable=uncoverable,
+        n_demand=problem.n_demand,
+        n_candidates=problem.n_candidates,
+        messages=tuple(messages),
+    )
+
+
+def _mask(problem: SitingProblem, idx: list[int]) -> BoolArray:
+    mask = problem.existing.copy()
+    mask[np.asarray(idx, dtype=np.int64)] = True
+    return mask
+
+
+def _objective_value(problem: SitingProblem, model: str, mask: BoolArray,
+                     penalty_s: float) -> float:
+    s = _score(problem, mask, penalty_s)
+    return s.population_covered if model == "mclp" else -s.weighted_time_s
+
+
+def _prune(problem: SitingProblem, model: str, idx: list[int], penalty_s: float) -> list[int]:
+    """Drop chosen sites whose removal does not worsen the objective (keeps optimality)."""
+    keep = sorted(int(i) for i in idx)
+    if not keep:
+        return keep
+    best = _objective_value(problem, model, _mask(problem, keep), penalty_s)
+    tol = 1e-9 * max(1.0, abs(best))
+    for i in list(keep):
+        trial = [j for j in keep if j != i]
+        if model == "pmedian" and not trial and not problem.existing.any():
+            continue
+        if _objective_value(problem, model, _mask(problem, trial), penalty_s) >= best - tol:
+            keep = trial
+    return keep
+
+
+# --------------------------------------------------------------------------- greedy
+
+
+def _greedy(problem: SitingProblem, model: str, k: int, penalty_s: float) -> list[int]:
+    free = np.flatnonzero(~problem.existing)
+    chosen: list[int] = []
+    w = problem.weight
+    if free.size == 0:
+        return chosen
+    if model == "mclp":
+        cov = problem.cost_s[:, free] <= problem.cutoff_s
+        covered = (problem.cost_s[:, problem.existing] <= problem.cutoff_s).any(axis=1)
+        for _ in range(k):
+            gain = (w * ~covered) @ cov
+            gain[[int(np.searchsorted(free, c)) for c in chosen]] = -1.0
+            j = int(np.argmax(gain))
+            if gain[j] <= 0:
+                break
+            chosen.append(int(free[j]))
+            covered |= cov[:, j]
+        return chosen
+    if model == "pmedian":
+        cost = np.where(np.isfinite(problem.cost_s), problem.cost_s, penalty_s)
+        if problem.existing.any():
+            d = cost[:, problem.existing].min(axis=1)
+        else:
+            d = np.full(problem.n_demand, np.inf)
+        sub = cost[:, free]
+        for _ in range(k):
+            # nothing open yet: the first pick is the best single site
+            gain = -(w @ sub) if np.isinf(d).any() else w @ np.maximum(d[:, None] - sub, 0.0)
+            gain[[int(np.searchsorted(free, c)) for c in chosen]] = -np.inf
+            j = int(np.argmax(gain))
+            if np.isfinite(d).all() and gain[j] <= 0:
+                break
+            chosen.append(int(free[j]))
+            d = np.minimum(d, sub[:, j])
+        return chosen
+    # lscp: classic greedy set cover on the demand points that need a new site
+    cov = problem.cost_s[:, free] <= problem.cutoff_s
+    covered = (problem.cost_s[:, problem.existing] <= problem.cutoff_s).any(axis=1)
+    need = ~covered & cov.any(axis=1) & (w > 0)
+    while need.any():
+        counts = need @ cov
+        j = int(np.argmax(counts))
+        chosen.append(int(free[j]))
+        need &= ~cov[:, j]
+    return chosen
+
+
+# --------------------------------------------------------------------------- exact MILPs
+
+
+def _group_rows(cov: BoolArray, weight: FloatArray) -> tuple[BoolArray, FloatArray]:
+    """Merge demand rows with the same set of covering candidates (weights summed)."""
+    if cov.shape[0] == 0:
+        return cov, weight
+    packed = np.packbits(cov, axis=1)
+    uniq, inverse = np.unique(packed, axis=0, return_inverse=True)
+    sums = np.bincount(inverse.reshape(-1), weights=weight, minlength=len(uniq))
+    rows = np.unpackbits(uniq, axis=1, count=cov.shape[1]).astype(bool)
+    return rows, np.asarray(sums, dtype=np.float64)
+
+
+def _new_highs(time_limit_s: float, mip_rel_gap: float) -> Any:
+    # highspy.Highs() prints a banner on standard output when it is built; the bare core
+    # class does not, provided output is switched off before anything else. Standard
+    # output must stay clean for ``--json`` commands.
+    make = getattr(highspy, "_Highs", highspy.Highs)
+    h = make()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit_s))
+    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    h.setOptionValue("random_seed", 0)
+    return h
+
+
+def _run_milp(
+    cost: FloatArray,
+    lower: FloatArray,
+    upper: FloatArray,
+    integer: BoolArray,
+    A: sp.csc_matrix,
+    row_lower: FloatArray,
+    row_upper: FloatArray,
+    *,
+    maximise: bool,
+    time_limit_s: float,
+    mip_rel_gap: float,
+    offset: float = 0.0,
+) -> tuple[FloatArray | None, str, float]:
+    """Solve ``opt offset + cost·x s.t. row_lower <= A x <= row_upper, lower <= x <= upper``."""
+    lp = highspy.HighsLp()
+    lp.offset_ = float(offset)
+    lp.num_col_ = int(A.shape[1])
+    lp.num_row_ = int(A.shape[0])
+    lp.col_cost_ = np.asarray(cost, dtype=np.float64)
+    lp.col_lower_ = np.asarray(lower, dtype=np.float64)
+    lp.col_upper_ = np.asarray(upper, dtype=np.float64)
+    lp.row_lower_ = np.asarray(row_lower, dtype=np.float64)
+    lp.row_upper_ = np.asarray(row_upper, dtype=np.float64)
+    A = A.tocsc()
+    A.sort_indices()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A.data.astype(np.float64)
+    lp.a_matrix_.num_col_ = lp.num_col_
+    lp.a_matrix_.num_row_ = lp.num_row_
+    lp.integrality_ = [highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous
+                       for b in integer]
+    lp.sense_ = highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
+    h = _new_highs(time_limit_s, mip_rel_gap)
+    h.passModel(lp)
+    h.run()
+    model_status = h.getModelStatus()
+    info = h.getInfo()
+    gap = float(info.mip_gap)
+    if model_status == highspy.HighsModelStatus.kOptimal:
+        status = "optimal"
+        gap = max(gap, 0.0) if math.isfinite(gap) else 0.0
+    elif model_status == highspy.HighsModelStatus.kTimeLimit:
+        status = "time_limit"
+    else:
+        status = h.modelStatusToString(model_status).lower().replace(" ", "_")
+    has_solution = info.primal_solution_status == highspy.kSolutionStatusFeasible
+    x = np.asarray(h.getSolution().col_value, dtype=np.float64) if has_solution else None
+    return x, status, gap
+
+
+def _solve_mclp(problem: SitingProblem, k: int, time_limit_s: float,
+                mip_rel_gap: float) -> tuple[list[int] | None, str, float]:
+    free = np.flatnonzero(~problem.existing)
+    cov_all = problem.cost_s <= problem.cutoff_s
+    covered = cov_all[:, problem.existing].any(axis=1)
+    cov = cov_all[:, free]
+    rows = ~covered & cov.any(axis=1) & (problem.weight > 0)
+    if k == 0 or not rows.any():
+        return [], "trivial", 0.0
+    groups, w = _group_rows(cov[rows], problem.weight[rows])
+    used = groups.any(axis=0)
+    cols = free[used]
+    groups = groups[:, used]
+    n_x, n_y = len(cols), len(w)
+    # rows 0..n_y-1: y_g - sum_{j covers g} x_j <= 0 ; last row: sum x_j <= k
+    cover = sp.csr_matrix(groups.astype(np.float64))
+    A = sp.vstack([
+        sp.hstack([-cover, sp.identity(n_y, format="csr")]),
+        sp.hstack([sp.csr_matrix(np.ones((1, n_x))), sp.csr_matrix((1, n_y))]),
+    ]).tocsc()
+    x, status, gap = _run_milp(
+        cost=np.concatenate([np.zeros(n_x), w]),
+        lower=np.zeros(n_x + n_y), upper=np.ones(n_x + n_y),
+        integer=np.concatenate([np.ones(n_x, bool), np.zeros(n_y, bool)]),
+        A=A,
+        row_lower=np.full(n_y + 1, -highspy.kHighsInf),
+        row_upper=np.concatenate([np.zeros(n_y), [float(k)]]),
+        maximise=True, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
+        offset=float(problem.weight[covered].sum()))
+    if x is None:
+        return None, status, gap
+    return [int(c) for c in cols[x[:n_x] > 0.5]], status, gap
+
+
+def _solve_lscp(problem: SitingProblem, time_limit_s: float,
+                mip_rel_gap: float) -> tuple[list[int] | None, str, float]:
+    free = np.flatnonzero(~problem.existing)
+    cov_all = problem.cost_s <= problem.cutoff_s
+    covered = cov_all[:, problem.existing].any(axis=1)
+    cov = cov_all[:, free]
+    rows = ~covered & cov.any(axis=1) & (problem.weight > 0)
+    if not rows.any():
+        return [], "trivial", 0.0
+    groups, _ = _group_rows(cov[rows], problem.weight[rows])
+    used = groups.any(axis=0)
+    cols = free[used]
+    groups = groups[:, used]
+    n_x, n_g = len(cols), len(groups)
+    A = sp.csc_matrix(groups.astype(np.float64))
+    x, status, gap = _run_milp(
+        cost=np.ones(n_x), lower=np.zeros(n_x), upper=np.ones(n_x),
+        integer=np.ones(n_x, bool), A=A,
+        row_lower=np.ones(n_g), row_upper=np.full(n_g, highspy.kHighsInf),
+        maximise=False, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
+    if x is None:
+        return None, status, gap
+    return [int(c) for c in cols[x > 0.5]], status, gap
+
+
+def _solve_pmedian(problem: SitingProblem, k: int, penalty_s: float, time_limit_s: float,
+                   mip_rel_gap: float) -> tuple[list[int] | None, str, float]:
+    free = np.flatnonzero(~problem.existing)
+    if k == 0 or free.size == 0:
+        return [], "trivial", 0.0
+    cost = np.where(np.isfinite(problem.cost_s), problem.cost_s, penalty_s)
+    w = problem.weight
+    if problem.existing.any():
+        bound = cost[:, problem.existing].min(axis=1)
+    else:
+        bound = np.full(problem.n_demand, np.inf)
+    sub = cost[:, free]
+    # Radius formulation (Elloumi 2010): for demand i with distinct candidate times
+    # D1 < D2 < ... < DH (only those below the nearest existing site, which caps DH),
+    # cost_i = D1 + sum_h (D{h+1} - Dh) z_ih, z_i1 >= 1 - sum_{c_ij = D1} x_j,
+    # z_ih >= z_i,h-1 - sum_{c_ij = Dh} x_j, z >= 0.
+    z_cost: list[float] = []
+    rows_i: list[int] = []  # constraint rows as triplets (row, col, value); x columns first
+    cols_i: list[int] = []
+    vals: list[float] = []
+    row_lower: list[float] = []
+    n_x = len(free)
+    n_rows = 0
+    for i in np.flatnonzero(w > 0):
+        ci = sub[i]
+        below = ci < bound[i]
+        if not below.any():
+            continue
+        levels = np.unique(ci[below])
+        if math.isfinite(bound[i]):
+            levels = np.append(levels, bound[i])
+        if len(levels) < 2:
+            continue
+        for h in range(len(levels) - 1):
+            z_col = n_x + len(z_cost)
+            z_cost.append(float(w[i] * (levels[h + 1] - levels[h])))
+            at = np.flatnonzero(ci == levels[h])
+            rows_i += [n_rows] * (len(at) + 1)
+            cols_i += [*at.tolist(), z_col]
+            vals += [1.0] * (len(at) + 1)
+            if h > 0:
+                rows_i.append(n_rows)
+                cols_i.append(z_col - 1)
+                vals.append(-1.0)
+                row_lower.append(0.0)
+            else:
+                row_lower.append(1.0)
+            n_rows += 1
+    if not z_cost:
+        return [], "trivial", 0.0
+    n_z = len(z_cost)
+    # cardinality row: sum x <= k (and >= 1 when nothing is open yet)
+    rows_i += [n_rows] * n_x
+    cols_i += list(range(n_x))
+    vals += [1.0] * n_x
+    row_lower.append(0.0 if problem.existing.any() else 1.0)
+    n_rows += 1
+    row_upper = np.full(n_rows, highspy.kHighsInf)
+    row_upper[-1] = float(k)
+    A = sp.csc_matrix((vals, (rows_i, cols_i)), shape=(n_rows, n_x + n_z))
+    x, status, gap = _run_milp(
+        cost=np.concatenate([np.zeros(n_x), z_cost]),
+        lower=np.zeros(n_x + n_z),
+        upper=np.concatenate([np.ones(n_x), np.full(n_z, highspy.kHighsInf)]),
+        integer=np.concatenate([np.ones(n_x, bool), np.zeros(n_z, bool)]),
+        A=A, row_lower=np.asarray(row_lower), row_upper=row_upper,
+        maximise=False, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
+        offset=float((w * np.minimum(sub.min(axis=1), bound)).sum()))
+    if x is None:
+        return None, status, gap
+    return [int(c) for c in free[x[:n_x] > 0.5]], status, gap
+
