@@ -1,0 +1,540 @@
+"""The printable Vietnamese PDF route sheet (reportlab, DejaVu Sans).
+
+One section per courier, each starting on a new A4 page: a header (date, courier, vehicle,
+office, start and end, km, hours, number of stops), a small route map drawn with reportlab
+graphics in the VN-2000 / TM-3 107-30 projected frame (no tiles, works offline), then one
+row per stop with sequence, type, name and address, commune (new and old name), time
+window, arrival, dossier code, number of documents, fee to collect, seal and signature
+boxes, a navigation link and its QR code. Every page's footer names the plan's
+provenance and, when the network is the proxy or the jobs are simulated, says so in red.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from data.errors import PostplanError
+from routing.sheets import (
+    CourierSheet,
+    RouteSheets,
+    SheetRow,
+    format_clock,
+    format_duration,
+    format_vnd,
+    nfc,
+)
+
+#: Where the DejaVu fonts are looked for, in order (``POSTPLAN_FONT_DIR`` first).
+FONT_SEARCH_PATH: tuple[str, ...] = (
+    "/usr/share/fonts/truetype/dejavu",
+    "/usr/share/fonts/dejavu",
+    "/usr/share/fonts/TTF",
+    "/usr/local/share/fonts",
+    "/Library/Fonts",
+    "C:/Windows/Fonts",
+)
+FONT = "DejaVuSans"
+FONT_BOLD = "DejaVuSans-Bold"
+
+_RED = "#B00020"
+_GREY = "#F1F1F1"
+_ROUTE_COLOURS = ("#1F5FBF", "#C0392B", "#1E8449", "#8E44AD", "#D35400", "#117A65")
+
+
+def _font_dirs() -> list[Path]:
+    dirs = []
+    env = os.environ.get("POSTPLAN_FONT_DIR")
+    if env:
+        dirs.append(Path(env))
+    dirs += [Path(p) for p in FONT_SEARCH_PATH]
+    try:  # matplotlib ships DejaVu Sans with every wheel
+        import matplotlib
+
+        dirs.append(Path(matplotlib.get_data_path()) / "fonts" / "ttf")
+    except ImportError:  # pragma: no cover - matplotlib is optional
+        pass
+    return dirs
+
+
+def find_fonts() -> tuple[Path, Path]:
+    """Locate ``DejaVuSans.ttf`` and ``DejaVuSans-Bold.ttf``.
+
+    Returns
+    -------
+    tuple of Path
+        Regular and bold font files.
+
+    Raises
+    ------
+    PostplanError
+        When neither file is found; the message lists every folder searched and the fix.
+    """
+    dirs = _font_dirs()
+    for d in dirs:
+        regular, bold = d / "DejaVuSans.ttf", d / "DejaVuSans-Bold.ttf"
+        if regular.is_file() and bold.is_file():
+            return regular, bold
+    raise PostplanError(
+        "The PDF route sheet needs the DejaVu Sans fonts (DejaVuSans.ttf and "
+        "DejaVuSans-Bold.ttf) for Vietnamese letters, but they were not found in: "
+        + ", ".join(str(d) for d in dirs)
+        + ". Install the Debian package fonts-dejavu-core, or set POSTPLAN_FONT_DIR to a "
+        "folder holding both files."
+    )
+
+
+def register_fonts() -> None:
+    """Register DejaVu Sans (regular and bold) with reportlab once per process."""
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    regular, bold = find_fonts()
+    pdfmetrics.registerFont(TTFont(FONT, str(regular)))
+    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(bold)))
+    addMapping(FONT, 0, 0, FONT)
+    addMapping(FONT, 1, 0, FONT_BOLD)
+    addMapping(FONT, 0, 1, FONT)
+    addMapping(FONT, 1, 1, FONT_BOLD)
+
+
+def _esc(text: object) -> str:
+    """NFC text escaped for reportlab's paragraph mini-markup."""
+    return (
+        nfc(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    )
+
+
+def render_pdf(sheets: RouteSheets) -> bytes:
+    """Render the route sheets as an A4 PDF and return its bytes.
+
+    Parameters
+    ----------
+    sheets
+        Built by :func:`routing.sheets.build_sheets`.
+    """
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import (
+        BaseDocTemplate,
+        Frame,
+        PageBreak,
+        PageTemplate,
+        Paragraph,
+        Spacer,
+    )
+
+    register_fonts()
+    st = _styles()
+    buf = io.BytesIO()
+    margin = 12 * mm
+    doc = BaseDocTemplate(
+        buf, pagesize=A4, leftMargin=margin, rightMargin=margin,
+        topMargin=margin, bottomMargin=16 * mm,
+        title=nfc(f"Phiếu lộ trình bưu tá {sheets.day_text}"),
+        author="postplan", subject=nfc(sheets.provenance_text),
+        creator="postplan",
+    )
+    frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body",
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    state: dict[str, Any] = {"courier": ""}
+
+    def footer(canvas: Any, _doc: Any) -> None:
+        _draw_footer(canvas, _doc, sheets, state)
+
+    doc.addPageTemplates([PageTemplate(id="sheet", frames=[frame], onPageEnd=footer)])
+
+    story: list[Any] = []
+    if not sheets.couriers:
+        story.append(Paragraph(_esc("Không có tuyến nào / No routes in this plan."), st["h1"]))
+        story += _provenance_banner(sheets, st)
+    for i, courier in enumerate(sheets.couriers):
+        if i:
+            story.append(PageBreak())
+        story.append(_courier_marker(courier.courier_name, state))
+        story += _courier_section(sheets, courier, st, doc.width)
+    if sheets.unassigned:
+        story.append(PageBreak())
+        story.append(_courier_marker("", state))
+        story.append(Paragraph(_esc("Việc chưa phân công / Unassigned jobs"), st["h1"]))
+        story.append(Spacer(1, 3 * mm))
+        story.append(_unassigned_table(sheets, st, doc.width))
+    doc.build(story)
+    return buf.getvalue()
+
+
+def _styles() -> dict[str, Any]:
+    from reportlab.lib.colors import HexColor
+    from reportlab.lib.styles import ParagraphStyle
+
+    base = ParagraphStyle("base", fontName=FONT, fontSize=8, leading=10)
+    return {
+        "base": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=6.5, leading=8),
+        "tiny": ParagraphStyle("tiny", parent=base, fontSize=5.5, leading=6.8,
+                               textColor=HexColor("#333333")),
+        "bold": ParagraphStyle("bold", parent=base, fontName=FONT_BOLD),
+        "h1": ParagraphStyle("h1", parent=base, fontName=FONT_BOLD, fontSize=14, leading=17),
+        "warn": ParagraphStyle("warn", parent=base, fontName=FONT_BOLD, fontSize=9, leading=11,
+                               textColor=HexColor(_RED)),
+        "head": ParagraphStyle("head", parent=base, fontName=FONT_BOLD, fontSize=7, leading=8.5),
+        "seq": ParagraphStyle("seq", parent=base, fontName=FONT_BOLD, fontSize=12, leading=14,
+                              alignment=1),
+    }
+
+
+def _make_marker_class() -> type:
+    from reportlab.platypus import Flowable
+
+    class CourierMarker(Flowable):
+        """Zero-size flowable that tells the footer whose sheet the page belongs to."""
+
+        def __init__(self, name: str, state: dict[str, Any]) -> None:
+            super().__init__()
+            self.name = name
+            self.state = state
+            self.width = self.height = 0
+
+        def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+            return 0, 0
+
+        def draw(self) -> None:
+            self.state["courier"] = self.name
+
+    return CourierMarker
+
+
+def _courier_marker(name: str, state: dict[str, Any]) -> Any:
+    return _make_marker_class()(name, state)
+
+
+def _provenance_banner(sheets: RouteSheets, st: dict[str, Any]) -> list[Any]:
+    from reportlab.platypus import Paragraph
+
+    out = []
+    for label in sheets.provenance_labels:
+        if label.startswith("ƯỚC TÍNH"):
+            text = (f"⚠ {label}: thời gian và quãng đường là ước tính trên mạng đường gần đúng, "
+                    "không phải bản đồ đường thực / times and distances are estimates.")
+        else:
+            text = (f"⚠ {label}: các việc là dữ liệu mô phỏng, không phải hồ sơ thật / "
+                    "the jobs are simulated, not real dossiers.")
+        out.append(Paragraph(_esc(text), st["warn"]))
+    return out
+
+
+def _courier_section(
+    sheets: RouteSheets, courier: CourierSheet, st: dict[str, Any], width: float
+) -> list[Any]:
+    from reportlab.lib.colors import HexColor
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+
+    story: list[Any] = [
+        Paragraph(_esc("PHIẾU LỘ TRÌNH BƯU TÁ") + " <font size=9>/ COURIER ROUTE SHEET</font>",
+                  st["h1"]),
+        Spacer(1, 1.5 * mm),
+    ]
+    story += _provenance_banner(sheets, st)
+    story.append(Spacer(1, 1.5 * mm))
+
+    def cell(label: str, value: str) -> Any:
+        return Paragraph(f"<font size=6.5 color='#555555'>{_esc(label)}</font><br/>"
+                         f"<b>{_esc(value)}</b>", st["base"])
+
+    hours = courier.duration_s / 3600.0
+    header = [
+        [cell("Ngày / Date", sheets.day_text or "—"),
+         cell("Bưu tá / Courier", courier.courier_name),
+         cell("Phương tiện / Vehicle", courier.vehicle or "—"),
+         cell("Bưu cục / Office", courier.office_name or "—")],
+        [cell("Xuất phát – Về / Start – End",
+              f"{format_clock(courier.start_s)} – {format_clock(courier.end_s)}"),
+         cell("Quãng đường / Distance", f"{courier.distance_m / 1000.0:.1f} km"),
+         cell("Thời gian / Duration", f"{format_duration(courier.duration_s)} ({hours:.1f} h)"),
+         cell("Số điểm dừng / Stops", str(courier.n_stops))],
+    ]
+    col = width / 4.0
+    t = Table(header, colWidths=[col] * 4)
+    t.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.4, HexColor("#999999")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BACKGROUND", (0, 0), (-1, -1), HexColor("#FAFAF5")),
+    ]))
+    story += [t, Spacer(1, 2 * mm), _route_map(courier, width, 72 * mm),
+              Spacer(1, 2 * mm), _stops_table(courier, st, width)]
+    return story
+
+
+def _route_map(courier: CourierSheet, width: float, height: float) -> Any:
+    """Draw a small map of the stops and route in the projected VN-2000 frame (no tiles)."""
+    from pyproj import Transformer
+    from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, PolyLine, Rect, String
+    from reportlab.lib.colors import HexColor, white
+    from reportlab.lib.units import mm
+
+    from data.settings import GEO_CRS, METRIC_CRS
+
+    d = Drawing(width, height)
+    d.add(Rect(0, 0, width, height, fillColor=HexColor("#F7F9FB"),
+               strokeColor=HexColor("#999999"), strokeWidth=0.5))
+    to_m = Transformer.from_crs(GEO_CRS, METRIC_CRS, always_xy=True)
+    pts = [(r.lon, r.lat) for r in courier.rows] + list(courier.path_lonlat)
+    if not pts:
+        return d
+    xs, ys = to_m.transform([p[0] for p in pts], [p[1] for p in pts])
+    minx, maxx, miny, maxy = min(xs), max(xs), min(ys), max(ys)
+    pad = 9 * mm
+    span_x = max(maxx - minx, 200.0)
+    span_y = max(maxy - miny, 200.0)
+    scale = min((width - 2 * pad) / span_x, (height - 2 * pad) / span_y)
+    cx, cy = (minx + maxx) / 2.0, (miny + maxy) / 2.0
+
+    def proj(lon: float, lat: float) -> tuple[float, float]:
+        x, y = to_m.transform(lon, lat)
+        return width / 2.0 + (x - cx) * scale, height / 2.0 + (y - cy) * scale
+
+    path = [proj(lon, lat) for lon, lat in courier.path_lonlat]
+    colour = HexColor(_ROUTE_COLOURS[0])
+    if len(path) >= 2:
+        flat = [v for p in path for v in p]
+        d.add(PolyLine(flat, strokeColor=colour, strokeWidth=1.4,
+                       strokeDashArray=[3, 2] if courier.path_is_straight else None))
+        for (x0, y0), (x1, y1) in itertools.pairwise(path):
+            _arrow(d, x0, y0, x1, y1, colour)
+    for r in courier.rows:
+        x, y = proj(r.lon, r.lat)
+        if r.is_visit:
+            d.add(Circle(x, y, 6, fillColor=HexColor("#FFB300") if r.role == "pickup"
+                         else HexColor("#43A047"), strokeColor=HexColor("#333333"),
+                         strokeWidth=0.5))
+            d.add(String(x, y - 2.4, str(r.sequence), fontName=FONT_BOLD, fontSize=6.5,
+                         textAnchor="middle", fillColor=HexColor("#000000")))
+        elif r.kind == "start":
+            d.add(Rect(x - 5, y - 5, 10, 10, fillColor=HexColor("#C62828"),
+                       strokeColor=white, strokeWidth=0.8))
+            d.add(String(x + 7, y + 4, nfc(r.name)[:40], fontName=FONT_BOLD, fontSize=6,
+                         fillColor=HexColor("#C62828")))
+    # scale bar: a round length near a fifth of the width
+    target_m = (width / 5.0) / scale
+    step = 10 ** math.floor(math.log10(target_m))
+    bar_m = max(s * step for s in (1, 2, 5) if s * step <= target_m)
+    bar = bar_m * scale
+    x0, y0 = 6, 6
+    d.add(Line(x0, y0, x0 + bar, y0, strokeColor=HexColor("#000000"), strokeWidth=1.2))
+    d.add(Line(x0, y0 - 2, x0, y0 + 2, strokeWidth=0.8))
+    d.add(Line(x0 + bar, y0 - 2, x0 + bar, y0 + 2, strokeWidth=0.8))
+    label = f"{bar_m / 1000:g} km" if bar_m >= 1000 else f"{bar_m:g} m"
+    d.add(String(x0 + bar + 3, y0 - 2, label, fontName=FONT, fontSize=6))
+    # north arrow (the TM-3 grid is within a degree of true north here)
+    nx, ny = width - 10, height - 20
+    d.add(Polygon([nx, ny + 12, nx - 4, ny, nx + 4, ny], fillColor=HexColor("#333333"),
+                  strokeColor=None))
+    d.add(String(nx, ny - 8, "B", fontName=FONT_BOLD, fontSize=7, textAnchor="middle"))
+    note = "VN-2000 / TM-3 107-30"
+    if courier.path_is_straight:
+        note = "Nét đứt: nối thẳng giữa các điểm, không phải đường đi thực / dashed: " \
+               "straight lines between stops · " + note
+    d.add(String(width - 4, 3, note, fontName=FONT, fontSize=5.5, textAnchor="end",
+                 fillColor=HexColor("#555555")))
+    return d
+
+
+def _arrow(d: Any, x0: float, y0: float, x1: float, y1: float, colour: Any) -> None:
+    """Add a small direction arrowhead at the middle of a segment."""
+    from reportlab.graphics.shapes import Polygon
+
+    dx, dy = x1 - x0, y1 - y0
+    length = math.hypot(dx, dy)
+    if length < 18:
+        return
+    ux, uy = dx / length, dy / length
+    mx, my = x0 + dx * 0.55, y0 + dy * 0.55
+    size = 4.0
+    left = (mx - ux * size - uy * size * 0.6, my - uy * size + ux * size * 0.6)
+    right = (mx - ux * size + uy * size * 0.6, my - uy * size - ux * size * 0.6)
+    d.add(Polygon([mx, my, *left, *right], fillColor=colour, strokeColor=None))
+
+
+def _qr(url: str, size: float) -> Any:
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+
+    widget = QrCodeWidget(url, barLevel="L")
+    x0, y0, x1, y1 = widget.getBounds()
+    d = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    d.add(widget)
+    return d
+
+
+def _stops_table(courier: CourierSheet, st: dict[str, Any], width: float) -> Any:
+    from reportlab.lib.colors import HexColor
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    widths_mm = [9, 27, 58, 31, 38, 23]
+    total = sum(widths_mm)
+    col_w = [w / total * width for w in widths_mm]
+    head = [Paragraph(_esc(t), st["head"]) for t in (
+        "STT", "Loại · giờ / Type · time", "Tên, địa chỉ, xã / Name, address, commune",
+        "Hồ sơ / Dossier", "Niêm phong · ký / Seal · sign", "Chỉ đường / Navigate")]
+    data: list[list[Any]] = [head]
+    style: list[tuple[Any, ...]] = [
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("GRID", (0, 0), (-1, -1), 0.4, HexColor("#888888")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BACKGROUND", (0, 0), (-1, 0), HexColor("#FFE8A8")),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]
+    for r in courier.rows:
+        i = len(data)
+        if r.is_visit:
+            data.append(_visit_cells(r, st, col_w))
+            style.append(("VALIGN", (0, i), (0, i), "MIDDLE"))
+        else:
+            data.append(_office_cells(r, st))
+            style += [("BACKGROUND", (0, i), (-1, i), HexColor(_GREY)),
+                      ("SPAN", (2, i), (-1, i))]
+    t = Table(data, colWidths=col_w, repeatRows=1)
+    t.setStyle(TableStyle(style))
+    return t
+
+
+def _office_cells(r: SheetRow, st: dict[str, Any]) -> list[Any]:
+    from reportlab.platypus import Paragraph
+
+    when = format_clock(r.departure_s if r.kind == "start" else r.arrival_s)
+    verb = "Rời" if r.kind == "start" else "Đến"
+    return [
+        Paragraph(str(r.sequence), st["seq"]),
+        Paragraph(f"<b>{_esc(r.kind_vi)}</b><br/>{verb}: <b>{when}</b>", st["small"]),
+        Paragraph(f"<b>{_esc(r.name)}</b>" + (f" · {_esc(r.address)}" if r.address else ""),
+                  st["small"]),
+        "", "", "",
+    ]
+
+
+def _visit_cells(r: SheetRow, st: dict[str, Any], col_w: Sequence[float]) -> list[Any]:
+    from reportlab.lib.colors import HexColor
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    kind_colour = "#B26A00" if r.role == "pickup" else "#1E6B2A"
+    when = (
+        f"<font color='{kind_colour}'><b>{_esc(r.kind_vi)}</b></font><br/>"
+        f"<font size=5.5>{_esc(r.kind_en)}</font><br/>"
+        f"Khung / Window:<br/><b>{_esc(r.window_text or '—')}</b><br/>"
+        f"Đến / Arrive: <b>{format_clock(r.arrival_s)}</b>"
+    )
+    if r.waiting_s >= 60:
+        when += f"<br/><font size=5.5>chờ / wait {round(r.waiting_s / 60)} ph</font>"
+    where = f"<b>{_esc(r.name)}</b><br/>{_esc(r.address)}"
+    if r.commune_new or r.commune_old:
+        where += (f"<br/><font color='#555555'>Xã mới / New:</font> {_esc(r.commune_new or '—')}"
+                  f"<br/><font color='#555555'>Xã cũ / Old:</font> {_esc(r.commune_old or '—')}")
+    where += f"<br/><font size=5.5>Mã việc / Job: {_esc(r.job_id)}"
+    if r.source == "simulated":
+        where += " · <font color='#B00020'>MÔ PHỎNG / SIMULATED</font>"
+    where += "</font>"
+    dossier = (
+        f"Mã / Code:<br/><b>{_esc(r.dossier_code or '—')}</b><br/>"
+        f"Số giấy tờ / Docs: <b>{'—' if r.n_documents is None else r.n_documents}</b><br/>"
+        f"Phí thu / Fee:<br/><b>{_esc(format_vnd(r.fee_vnd) or '—')}</b>"
+    )
+    box_h = 9 * mm
+    boxes = Table(
+        [[Paragraph(_esc("☐ Niêm phong / Sealed"), st["tiny"]),
+          Paragraph(_esc("☐ Đã thu phí / Paid"), st["tiny"])],
+         [Paragraph(_esc("Cán bộ ký / Officer" if r.at_office else "Người dân ký / Citizen"),
+                    st["tiny"]),
+          Paragraph(_esc("Bưu tá ký / Courier"), st["tiny"])],
+         ["", ""],
+         [Paragraph(_esc("Giờ thực tế / Actual: ____:____"), st["tiny"]), ""]],
+        colWidths=[(col_w[4] - 5) / 2.0] * 2,
+        rowHeights=[None, None, box_h, None],
+    )
+    boxes.setStyle(TableStyle([
+        ("BOX", (0, 1), (0, 2), 0.5, HexColor("#555555")),
+        ("BOX", (1, 1), (1, 2), 0.5, HexColor("#555555")),
+        ("SPAN", (0, 3), (1, 3)),
+        ("LEFTPADDING", (0, 0), (-1, -1), 1.5),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 1.5),
+        ("TOPPADDING", (0, 0), (-1, -1), 1),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+    ]))
+    qr_size = min(col_w[5] - 6, 19 * mm)
+    nav = Table(
+        [[_qr(r.maps_url, qr_size)],
+         [Paragraph(f"<a href='{_esc(r.maps_url)}' color='#1F5FBF'><u>Google Maps</u></a>"
+                    f"<br/><a href='{_esc(r.geo_uri)}' color='#1F5FBF'>{_esc(r.geo_uri)}</a>",
+                    st["tiny"])]],
+        colWidths=[col_w[5] - 5],
+    )
+    nav.setStyle(TableStyle([
+        ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+        ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+    ]))
+    return [
+        Paragraph(str(r.sequence), st["seq"]),
+        Paragraph(when, st["small"]),
+        Paragraph(where, st["small"]),
+        Paragraph(dossier, st["small"]),
+        boxes,
+        nav,
+    ]
+
+
+def _unassigned_table(sheets: RouteSheets, st: dict[str, Any], width: float) -> Any:
+    from reportlab.lib.colors import HexColor
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    data = [[Paragraph(_esc(t), st["head"]) for t in
+             ("Mã việc / Job", "Tên / Name", "Lý do / Reason")]]
+    data += [[Paragraph(_esc(u.job_id), st["small"]), Paragraph(_esc(u.name), st["small"]),
+              Paragraph(_esc(u.reason), st["small"])] for u in sheets.unassigned]
+    t = Table(data, colWidths=[width * 0.2, width * 0.35, width * 0.45], repeatRows=1)
+    t.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.4, HexColor("#888888")),
+        ("BACKGROUND", (0, 0), (-1, 0), HexColor("#FFE8A8")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]))
+    return t
+
+
+def _draw_footer(canvas: Any, doc: Any, sheets: RouteSheets, state: dict[str, Any]) -> None:
+    from reportlab.lib.colors import HexColor
+    from reportlab.lib.units import mm
+
+    canvas.saveState()
+    left = doc.leftMargin
+    right = doc.leftMargin + doc.width
+    y = 10 * mm
+    canvas.setStrokeColor(HexColor("#999999"))
+    canvas.setLineWidth(0.4)
+    canvas.line(left, y + 3.5 * mm, right, y + 3.5 * mm)
+    labels = sheets.provenance_labels
+    canvas.setFont(FONT_BOLD if labels else FONT, 7)
+    canvas.setFillColor(HexColor(_RED) if labels else HexColor("#333333"))
+    text = " · ".join(labels) if labels else nfc(sheets.provenance_text)
+    canvas.drawString(left, y, nfc(text))
+    canvas.setFont(FONT, 6.5)
+    canvas.setFillColor(HexColor("#333333"))
+    who = nfc(state.get("courier") or "")
+    page = f"Trang / Page {canvas.getPageNumber()}"
+    canvas.drawRightString(right, y, nfc(f"{who} · {sheets.day_text} · {page}".strip(" ·")))
+    canvas.setFont(FONT, 5.5)
+    canvas.drawString(left, y - 3 * mm, nfc(
+        f"{sheets.provenance_text} · Kế hoạch / Plan {sheets.plan_id}"
+        " · postplan — QĐ 45/2016/QĐ-TTg"))
+    canvas.restoreState()
