@@ -1,0 +1,649 @@
+"""Base layers of the former Kon Tum province as validated GeoDataFrames.
+
+Every loader verifies the sha256 of the files it reads (:mod:`data.catalogue`), checks what
+it builds (row counts, joins, totals) and raises :class:`~data.errors.DataIntegrityError`
+when the bundle does not hold what it should. Results are cached per data folder and every
+call returns a fresh copy, so callers may modify what they get.
+
+All layers are in EPSG:4326 (:data:`data.settings.GEO_CRS`).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio
+import rasterio.transform
+import rasterio.windows
+import shapely
+from shapely.geometry import MultiPolygon, Polygon
+
+from data.catalogue import dataset_path
+from data.errors import DataIntegrityError
+from data.names import name_key, split_joined_name
+from data.settings import GEO_CRS, Settings
+
+#: Number of pre-2025 communes (xã, phường, thị trấn) in the bundle.
+N_COMMUNES = 102
+#: 2019 census population of the province (sum of the 102 communes).
+CENSUS_TOTAL = 540_438
+#: Province key of the 2025 Quảng Ngãi in vietnamadminunits' converter.
+NEW_PROVINCE_KEY = "tinhquangngai"
+#: Province key of the former Kon Tum in vietnamadminunits' legacy table.
+OLD_PROVINCE_KEY = "tinhkontum"
+
+#: GADM 4.1 names that differ from the current (2019–2025) names beyond spelling, keyed by
+#: (district key, GADM commune key) → commune key in commune_points_legacy.csv. Each pair is
+#: confirmed geometrically by the test suite (the geocoded point lies in the GADM polygon).
+GADM_ALIASES: dict[tuple[str, str], str] = {
+    # GADM still shows Xã Đắk Long of Kon Plông, which became Thị trấn Măng Đen.
+    ("konplong", "daklong"): "mangden",
+    ("konplong", "mangbuk"): "mangbut",  # Măng Bút
+    ("dakglei", "dakplo"): "dakblo",  # Đăk Blô
+    ("ngokhoi", "pleican"): "pleikan",  # Plei Kần
+}
+
+COMMUNE_COLUMNS = [
+    "commune_code",
+    "gid_3",
+    "name",
+    "name_gadm",
+    "commune_type",
+    "district",
+    "population",
+    "population_urban",
+    "population_rural",
+    "new_commune_code",
+    "new_commune_name",
+    "point_lon",
+    "point_lat",
+    "point_in_commune",
+    "geometry",
+]
+
+
+def _key(settings: Settings) -> str:
+    return str(Path(settings.data_dir).expanduser().resolve())
+
+
+def _settings_for(data_dir: str) -> Settings:
+    return Settings(data_dir=Path(data_dir))
+
+
+def _as_multipolygon(geom: shapely.Geometry) -> MultiPolygon:
+    if isinstance(geom, Polygon):
+        return MultiPolygon([geom])
+    if isinstance(geom, MultiPolygon):
+        return geom
+    raise DataIntegrityError(f"expected a polygon, found {type(geom).__name__}")
+
+
+# --------------------------------------------------------------------------- points
+
+
+@lru_cache(maxsize=8)
+def _commune_points(data_dir: str) -> pd.DataFrame:
+    path = dataset_path("commune_points", _settings_for(data_dir))
+    df = pd.read_csv(path, dtype={"wardCode": str}, encoding="utf-8")
+    needed = {"district", "ward", "wardCode", "wardLat", "wardLon", "wardBounds"}
+    if missing := needed - set(df.columns):
+        raise DataIntegrityError(f"{path.name} lacks columns {sorted(missing)}")
+    if len(df) != N_COMMUNES or df["wardCode"].duplicated().any():
+        raise DataIntegrityError(
+            f"{path.name} should hold {N_COMMUNES} communes with unique wardCode; "
+            f"found {len(df)} rows, {df['wardCode'].nunique()} codes"
+        )
+    return df
+
+
+# --------------------------------------------------------------------------- 2025 mapping
+
+
+@lru_cache(maxsize=2)
+def _new_units(data_dir: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Old→new mapping (per old code) and the 2025 units table, from vietnamadminunits."""
+    settings = _settings_for(data_dir)
+    db_path = dataset_path("vietnamadminunits", settings)
+    conv_path = db_path.parent / "converter_2025.json"  # verified with the entry
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as con:
+        legacy = pd.read_sql_query(
+            "SELECT wardCode, provinceKey, districtKey, wardKey FROM admin_units_legacy "
+            "WHERE provinceKey = ?",
+            con,
+            params=(OLD_PROVINCE_KEY,),
+        )
+        new = pd.read_sql_query(
+            "SELECT wardCode, ward, wardType, wardKey, wardLat, wardLon, wardAreaKm2 "
+            "FROM admin_units WHERE provinceKey = ?",
+            con,
+            params=(NEW_PROVINCE_KEY,),
+        )
+    converter = json.loads(conv_path.read_text(encoding="utf-8"))
+    no_div: dict[str, list[str]] = converter["DICT_PROVINCE_WARD_NO_DIVIDED"][NEW_PROVINCE_KEY]
+    div: dict[str, list[dict[str, object]]] = converter["DICT_PROVINCE_WARD_DIVIDED"].get(
+        NEW_PROVINCE_KEY, {}
+    )
+    old_to_new: dict[str, str] = {}
+    for new_key, olds in no_div.items():
+        for old in olds:
+            old_to_new[old] = new_key
+    split: set[str] = set()
+    for old, options in div.items():
+        defaults = [o for o in options if o.get("isDefaultNewWard")]
+        if defaults:
+            old_to_new.setdefault(old, str(defaults[0]["newWardKey"]))
+            split.add(old)
+    legacy["old_key"] = (
+        legacy["provinceKey"] + "_" + legacy["districtKey"] + "_" + legacy["wardKey"]
+    )
+    legacy["new_key"] = legacy["old_key"].map(old_to_new)
+    legacy["new_commune_split"] = legacy["old_key"].isin(split)
+    if legacy["new_key"].isna().any():
+        missing = legacy.loc[legacy["new_key"].isna(), "old_key"].tolist()
+        raise DataIntegrityError(
+            f"vietnamadminunits has no 2025 unit for {missing}; fix: reinstall "
+            "vietnamadminunits==1.0.4"
+        )
+    new = new.rename(
+        columns={
+            "wardCode": "new_commune_code",
+            "ward": "new_commune_name",
+            "wardType": "new_commune_type",
+            "wardKey": "new_key",
+            "wardLat": "new_point_lat",
+            "wardLon": "new_point_lon",
+            "wardAreaKm2": "new_area_km2",
+        }
+    )
+    mapping = legacy.merge(new, on="new_key", how="left", validate="many_to_one")
+    if mapping["new_commune_code"].isna().any():
+        raise DataIntegrityError("vietnamadminunits: a 2025 unit key has no admin_units row")
+    mapping = mapping.rename(columns={"wardCode": "commune_code"})
+    return mapping, new
+
+
+def commune_mapping(settings: Settings) -> pd.DataFrame:
+    """Old (pre-2025) → new (July 2025) commune table from ``vietnamadminunits``.
+
+    Returns
+    -------
+    DataFrame
+        One row per old Kon Tum commune: ``commune_code``, ``old_key``, ``new_key``,
+        ``new_commune_code``, ``new_commune_name``, ``new_commune_type``, ``new_point_lon``,
+        ``new_point_lat``, ``new_area_km2``, ``new_commune_split`` (True when the old
+        commune was divided and the package's default new unit is used).
+    """
+    mapping, _ = _new_units(_key(settings))
+    return mapping.copy()
+
+
+# --------------------------------------------------------------------------- communes
+
+
+@lru_cache(maxsize=8)
+def _communes(data_dir: str) -> gpd.GeoDataFrame:
+    settings = _settings_for(data_dir)
+    path = dataset_path("communes", settings)
+    gadm = gpd.read_file(path)
+    if gadm.crs is None or gadm.crs.to_epsg() != 4326:
+        raise DataIntegrityError(f"{path.name}: expected EPSG:4326, found {gadm.crs}")
+    if len(gadm) != N_COMMUNES:
+        raise DataIntegrityError(f"{path.name}: expected {N_COMMUNES} rows, found {len(gadm)}")
+    points = _commune_points(data_dir).copy()
+
+    gadm["_d"] = gadm["NAME_2"].map(name_key)
+    gadm["_c"] = gadm["NAME_3"].map(name_key)
+    gadm["_c"] = [GADM_ALIASES.get((d, c), c) for d, c in zip(gadm["_d"], gadm["_c"], strict=True)]
+    points["_d"] = points["district"].map(name_key)
+    points["_c"] = points["ward"].map(name_key)
+    joined = gadm.merge(points, on=["_d", "_c"], how="outer", indicator=True)
+    unmatched = joined[joined["_merge"] != "both"]
+    if len(unmatched) or len(joined) != N_COMMUNES:
+        listed = "; ".join(
+            f"{r.NAME_2}/{r.NAME_3}" if r._merge == "left_only" else f"{r.district}/{r.ward}"
+            for r in unmatched.itertuples()
+        )
+        raise DataIntegrityError(
+            f"GADM communes and commune points do not match one to one ({len(unmatched)} "
+            f"unmatched: {listed}); fix: restore the original bundle files"
+        )
+    joined = gpd.GeoDataFrame(joined, geometry="geometry", crs=GEO_CRS)
+
+    mapping, _ = _new_units(data_dir)
+    joined = joined.merge(
+        mapping[["commune_code", "new_commune_code", "new_commune_name"]],
+        left_on="wardCode",
+        right_on="commune_code",
+        how="left",
+        validate="one_to_one",
+    )
+    if joined["new_commune_code"].isna().any():
+        missing = joined.loc[joined["new_commune_code"].isna(), "ward"].tolist()
+        raise DataIntegrityError(f"no 2025 unit found for {missing}")
+
+    out = gpd.GeoDataFrame(
+        {
+            "commune_code": joined["wardCode"].astype(str),
+            "gid_3": joined["GID_3"],
+            "name": joined["ward"],
+            "name_gadm": joined["NAME_3"],
+            "commune_type": joined["ward"].map(_unit_type),
+            "district": joined["district"],
+            "population": joined["total"].astype("int64"),
+            "population_urban": joined["urban"].fillna(0).astype("int64"),
+            "population_rural": joined["rural"].fillna(0).astype("int64"),
+            "new_commune_code": joined["new_commune_code"].astype(str),
+            "new_commune_name": joined["new_commune_name"],
+            "point_lon": joined["wardLon"].astype(float),
+            "point_lat": joined["wardLat"].astype(float),
+        },
+        geometry=[_as_multipolygon(g) for g in joined.geometry],
+        crs=GEO_CRS,
+    )
+    out["point_in_commune"] = shapely.contains_xy(
+        out.geometry.values, out["point_lon"].to_numpy(), out["point_lat"].to_numpy()
+    )
+    out = out[COMMUNE_COLUMNS].sort_values("commune_code").reset_index(drop=True)
+    total = int(out["population"].sum())
+    if total != CENSUS_TOTAL:
+        raise DataIntegrityError(
+            f"census population of the communes sums to {total}, expected {CENSUS_TOTAL}"
+        )
+    return out
+
+
+def _unit_type(name: str) -> str:
+    for prefix in ("Thị trấn", "Phường", "Xã"):
+        if name.startswith(prefix + " "):
+            return prefix
+    return ""
+
+
+def load_communes(settings: Settings) -> gpd.GeoDataFrame:
+    """Load the 102 pre-2025 communes with 2019 census population and their 2025 unit.
+
+    Returns
+    -------
+    GeoDataFrame
+        Columns ``commune_code`` (GSO code, str), ``gid_3``, ``name`` (with diacritics,
+        e.g. "Phường Quang Trung"), ``name_gadm`` (GADM spelling), ``commune_type``
+        (Xã / Phường / Thị trấn), ``district``, ``population`` (2019 census total),
+        ``population_urban``, ``population_rural``, ``new_commune_code``,
+        ``new_commune_name`` (July 2025 unit), ``point_lon``, ``point_lat`` (geocoded commune
+        point), ``point_in_commune`` (whether that point lies inside the polygon), and a
+        MultiPolygon geometry in EPSG:4326. Sorted by ``commune_code``.
+
+    Raises
+    ------
+    DataIntegrityError
+        When a file fails its hash, or the GADM polygons and the commune points do not match
+        one to one, or the census total is not 540,438.
+    """
+    return _communes(_key(settings)).copy()
+
+
+def load_commune_points(settings: Settings) -> gpd.GeoDataFrame:
+    """One geocoded point per pre-2025 commune (``source="geocoded"``).
+
+    These are the commune centres of ``vietnamadminunits``, not surveyed office positions.
+    Columns as :func:`load_communes` minus the polygon columns, plus ``source`` and
+    ``point_in_commune``; Point geometry.
+    """
+    communes = _communes(_key(settings))
+    cols = [
+        "commune_code",
+        "name",
+        "name_gadm",
+        "commune_type",
+        "district",
+        "population",
+        "new_commune_code",
+        "new_commune_name",
+        "point_in_commune",
+    ]
+    out = gpd.GeoDataFrame(
+        communes[cols].copy(),
+        geometry=gpd.points_from_xy(communes["point_lon"], communes["point_lat"]),
+        crs=GEO_CRS,
+    )
+    out["source"] = "geocoded"
+    return out
+
+
+def load_new_communes(settings: Settings) -> gpd.GeoDataFrame:
+    """Load the 2025 communes covering former Kon Tum, dissolved from the old communes.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per 2025 unit: ``new_commune_code``, ``new_commune_name``,
+        ``new_commune_type``, ``population`` (sum of the old communes' 2019 census),
+        ``old_commune_count``, ``old_commune_codes`` and ``old_commune_names`` (joined with
+        "; "), ``point_lon``, ``point_lat`` (the package's point for the new unit),
+        ``area_km2`` (official area from the package) and the dissolved geometry.
+    """
+    return _new_communes(_key(settings)).copy()
+
+
+@lru_cache(maxsize=8)
+def _new_communes(data_dir: str) -> gpd.GeoDataFrame:
+    communes = _communes(data_dir)
+    _, new = _new_units(data_dir)
+    grouped = communes.dissolve(
+        by="new_commune_code",
+        aggfunc={
+            "new_commune_name": "first",
+            "population": "sum",
+            "commune_code": lambda s: "; ".join(s),
+            "name": lambda s: "; ".join(s),
+        },
+    ).reset_index()
+    grouped["old_commune_count"] = grouped["commune_code"].str.count(";") + 1
+    grouped = grouped.rename(
+        columns={"commune_code": "old_commune_codes", "name": "old_commune_names"}
+    )
+    grouped = grouped.merge(
+        new[["new_commune_code", "new_commune_type", "new_point_lon", "new_point_lat",
+             "new_area_km2"]],
+        on="new_commune_code",
+        how="left",
+    ).rename(
+        columns={"new_point_lon": "point_lon", "new_point_lat": "point_lat",
+                 "new_area_km2": "area_km2"}
+    )
+    grouped["geometry"] = [_as_multipolygon(g) for g in grouped.geometry]
+    cols = [
+        "new_commune_code",
+        "new_commune_name",
+        "new_commune_type",
+        "population",
+        "old_commune_count",
+        "old_commune_codes",
+        "old_commune_names",
+        "point_lon",
+        "point_lat",
+        "area_km2",
+        "geometry",
+    ]
+    return gpd.GeoDataFrame(grouped[cols], geometry="geometry", crs=GEO_CRS).sort_values(
+        "new_commune_code"
+    ).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- province, districts
+
+
+@lru_cache(maxsize=8)
+def _province(data_dir: str) -> gpd.GeoDataFrame:
+    communes = _communes(data_dir)
+    geom = _as_multipolygon(shapely.union_all(communes.geometry.values))
+    return gpd.GeoDataFrame(
+        {
+            "name": ["Kon Tum (former province)"],
+            "population": [int(communes["population"].sum())],
+            "commune_count": [len(communes)],
+            "source": ["GADM 4.1 communes, dissolved"],
+        },
+        geometry=[geom],
+        crs=GEO_CRS,
+    )
+
+
+def load_province(settings: Settings) -> gpd.GeoDataFrame:
+    """Load the former province as one row: the 102 GADM communes dissolved.
+
+    Columns ``name``, ``population`` (2019 census), ``commune_count``, ``source`` and a
+    MultiPolygon geometry.
+    """
+    return _province(_key(settings)).copy()
+
+
+@lru_cache(maxsize=8)
+def _districts(data_dir: str) -> gpd.GeoDataFrame:
+    path = dataset_path("districts", _settings_for(data_dir))
+    raw = gpd.read_file(path)
+    if len(raw) != 10:
+        raise DataIntegrityError(f"{path.name}: expected 10 districts, found {len(raw)}")
+    communes = _communes(data_dir)
+    pop = communes.groupby(communes["district"].map(name_key))["population"].sum()
+    counts = communes.groupby(communes["district"].map(name_key)).size()
+    keys = raw["name"].map(name_key)
+    if set(keys) != set(pop.index):
+        raise DataIntegrityError(
+            f"district names of {path.name} do not match the communes' districts: "
+            f"{sorted(set(keys) ^ set(pop.index))}"
+        )
+    return gpd.GeoDataFrame(
+        {
+            "district_code": raw["level2_id"].astype(str),
+            "name": raw["name"],
+            "population": keys.map(pop).astype("int64").to_numpy(),
+            "commune_count": keys.map(counts).astype("int64").to_numpy(),
+        },
+        geometry=[_as_multipolygon(g) for g in raw.geometry],
+        crs=GEO_CRS,
+    )
+
+
+def load_districts(settings: Settings) -> gpd.GeoDataFrame:
+    """Load the 10 former districts (dvhcvn boundaries as of 2025-03-01).
+
+    Columns ``district_code`` (GSO level-2 code), ``name``, ``population`` (2019 census sum
+    of its communes), ``commune_count`` and a MultiPolygon geometry.
+    """
+    return _districts(_key(settings)).copy()
+
+
+# --------------------------------------------------------------------------- population grid
+
+
+@lru_cache(maxsize=4)
+def _grid(data_dir: str) -> gpd.GeoDataFrame:
+    settings = _settings_for(data_dir)
+    path = dataset_path("worldpop", settings)
+    province = _province(data_dir).geometry.iloc[0]
+    communes = _communes(data_dir)
+    with rasterio.open(path) as src:
+        if src.crs is None or src.crs.to_epsg() != 4326:
+            raise DataIntegrityError(f"{path.name}: expected EPSG:4326, found {src.crs}")
+        win = rasterio.windows.from_bounds(*province.bounds, transform=src.transform)
+        win = win.round_offsets(op="floor").round_lengths(op="ceil")
+        win = rasterio.windows.Window(win.col_off - 1, win.row_off - 1, win.width + 2,
+                                      win.height + 2)
+        values = src.read(1, window=win, boundless=True, fill_value=src.nodata)
+        transform = src.window_transform(win)
+        nodata = src.nodata
+        width = src.width
+    rows, cols = np.indices(values.shape)
+    xs, ys = rasterio.transform.xy(transform, rows.ravel(), cols.ravel(), offset="center")
+    xs = np.asarray(xs)
+    ys = np.asarray(ys)
+    v = values.ravel().astype("float64")
+    valid = np.isfinite(v) & (v > 0)
+    if nodata is not None:
+        valid &= v != nodata
+    inside = np.zeros(v.shape, dtype=bool)
+    inside[valid] = shapely.contains_xy(province, xs[valid], ys[valid])
+    g_rows = rows.ravel()[inside] + int(win.row_off)
+    g_cols = cols.ravel()[inside] + int(win.col_off)
+    grid = gpd.GeoDataFrame(
+        {
+            "cell_id": (g_rows * width + g_cols).astype("int64"),
+            "row": g_rows.astype("int64"),
+            "col": g_cols.astype("int64"),
+            "population": v[inside],
+        },
+        geometry=gpd.points_from_xy(xs[inside], ys[inside]),
+        crs=GEO_CRS,
+    )
+    joined = gpd.sjoin(
+        grid, communes[["commune_code", "geometry"]], how="left", predicate="within"
+    )
+    joined = joined[~joined.index.duplicated(keep="first")]
+    grid["commune_code"] = joined["commune_code"].to_numpy()
+    if grid["commune_code"].isna().any():
+        # centre on a shared border: take the nearest commune
+        lost = grid["commune_code"].isna()
+        near = gpd.sjoin_nearest(grid.loc[lost, ["geometry"]],
+                                 communes[["commune_code", "geometry"]])
+        near = near[~near.index.duplicated(keep="first")]
+        grid.loc[lost, "commune_code"] = near["commune_code"]
+    grid["source"] = "worldpop"
+    cols_out = ["cell_id", "row", "col", "population", "commune_code", "source", "geometry"]
+    return grid[cols_out].sort_values("cell_id").reset_index(drop=True)
+
+
+def load_population_grid(settings: Settings) -> gpd.GeoDataFrame:
+    """WorldPop 2020 1 km cells whose centre lies in the province and whose count is > 0.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``cell_id`` (row * raster width + column in the national raster, stable),
+        ``row``, ``col``, ``population`` (WorldPop 2020 UN-adjusted count, float),
+        ``commune_code`` (pre-2025 commune containing the cell centre), ``source``
+        (``"worldpop"``) and the cell centre as Point geometry (EPSG:4326).
+    """
+    return _grid(_key(settings)).copy()
+
+
+# --------------------------------------------------------------------------- OSM, roads
+
+
+@lru_cache(maxsize=8)
+def _pois(data_dir: str) -> gpd.GeoDataFrame:
+    path = dataset_path("pois", _settings_for(data_dir))
+    raw = gpd.read_file(path)
+    if raw.crs is None or raw.crs.to_epsg() != 4326:
+        raise DataIntegrityError(f"{path.name}: expected EPSG:4326, found {raw.crs}")
+    raw = raw.rename(columns={"source": "osm_source_tag"})
+    amenity = raw["amenity"].fillna("")
+    category = np.select(
+        [amenity == "post_office", amenity == "community_centre"],
+        ["post_office", "village_hall"],
+        default="other",
+    )
+    raw.insert(0, "poi_id", raw["osm_type"].astype(str) + "/" + raw["osm_id"].astype(str))
+    raw["category"] = category
+    raw["source"] = "osm"
+    return raw
+
+
+def load_pois(settings: Settings) -> gpd.GeoDataFrame:
+    """OpenStreetMap points of interest in Kon Tum (HOT export 2026-08-10).
+
+    The OSM tags are kept as columns (``name``, ``amenity``, ``opening_hours`` …; the OSM
+    ``source`` tag is renamed ``osm_source_tag``). Added columns: ``poi_id``
+    (``"<osm_type>/<osm_id>"``), ``category`` (``post_office``, ``village_hall`` for
+    ``amenity=community_centre``, or ``other``) and ``source="osm"``.
+    """
+    return _pois(_key(settings)).copy()
+
+
+@lru_cache(maxsize=8)
+def _roads(data_dir: str) -> gpd.GeoDataFrame:
+    settings = _settings_for(data_dir)
+    path = dataset_path("national_roads", settings)
+    raw = gpd.read_file(path)
+    ref = raw["ten"].str.replace("Quốc lộ", "QL", regex=False).str.replace(" ", "", regex=False)
+    out = gpd.GeoDataFrame(
+        {
+            "road_id": raw["gid"].astype(int),
+            "ref": ref,
+            "name": raw["ten"],
+            "road_class": raw["cap_duong"],
+        },
+        geometry=raw.geometry.values,
+        crs=GEO_CRS,
+    )
+    out["length_m"] = out.to_crs(settings.metric_crs).length.to_numpy()
+    out["source"] = "legocity"
+    return out
+
+
+def load_national_roads(settings: Settings) -> gpd.GeoDataFrame:
+    """Load the national highways crossing Kon Tum (QL14, QL14C, QL24, QL40), geometry only.
+
+    Columns ``road_id``, ``ref`` (e.g. "QL14"), ``name``, ``road_class``, ``length_m``
+    (measured in ``settings.metric_crs``), ``source`` and LineString geometry.
+    """
+    return _roads(_key(settings)).copy()
+
+
+# --------------------------------------------------------------------------- data quality
+
+
+def data_quality_table(settings: Settings) -> pd.DataFrame:
+    """Per-commune comparison of the WorldPop grid with the 2019 census.
+
+    Returns
+    -------
+    DataFrame
+        One row per pre-2025 commune: ``commune_code``, ``name``, ``district``,
+        ``new_commune_name``, ``population_census`` (2019), ``population_grid`` (sum of
+        WorldPop 2020 cells whose centre lies in the commune), ``grid_cells``,
+        ``grid_to_census`` (ratio), ``point_in_commune``, and ``warning`` (empty when fine).
+    """
+    communes = load_communes(settings)
+    grid = load_population_grid(settings)
+    sums = grid.groupby("commune_code").agg(
+        population_grid=("population", "sum"), grid_cells=("cell_id", "size")
+    )
+    table = communes[
+        ["commune_code", "name", "district", "new_commune_name", "population",
+         "point_in_commune"]
+    ].rename(columns={"population": "population_census"})
+    table = table.merge(sums, left_on="commune_code", right_index=True, how="left")
+    table["population_grid"] = table["population_grid"].fillna(0.0)
+    table["grid_cells"] = table["grid_cells"].fillna(0).astype("int64")
+    table["grid_to_census"] = table["population_grid"] / table["population_census"]
+    warnings = []
+    for r in table.itertuples():
+        parts = []
+        if r.grid_cells == 0:
+            parts.append("no populated WorldPop cell centre inside the commune")
+        elif not 0.5 <= r.grid_to_census <= 2.0:
+            parts.append(
+                f"WorldPop 2020 gives {r.population_grid:,.0f} people, "
+                f"{r.grid_to_census:.2f}x the 2019 census ({r.population_census:,})"
+            )
+        if not r.point_in_commune:
+            parts.append("geocoded commune point lies outside the commune polygon")
+        warnings.append("; ".join(parts))
+    table["warning"] = warnings
+    cols = ["commune_code", "name", "district", "new_commune_name", "population_census",
+            "population_grid", "grid_cells", "grid_to_census", "point_in_commune", "warning"]
+    return table[cols].reset_index(drop=True)
+
+
+def data_quality_warnings(settings: Settings) -> list[str]:
+    """Human-readable data-quality warnings for ``postplan data check``."""
+    table = data_quality_table(settings)
+    out = [f"{r['name']} ({r['district']}, {r['commune_code']}): {r['warning']}"
+           for r in table.to_dict("records") if r["warning"]]
+    points = load_communes(settings)
+    dup = points[points.duplicated(["point_lon", "point_lat"], keep=False)]
+    if len(dup):
+        out.append(
+            "communes sharing one geocoded point (estimated positions there are unreliable): "
+            + ", ".join(f"{n} ({d})" for n, d in zip(dup["name"], dup["district"], strict=True))
+        )
+    grid_total = float(table["population_grid"].sum())
+    census_total = int(table["population_census"].sum())
+    out.append(
+        f"WorldPop 2020 (UN-adjusted) totals {grid_total:,.0f} people against the 2019 census "
+        f"{census_total:,} ({grid_total / census_total - 1:+.1%}); the grid is a modelled "
+        "estimate, use the census for commune totals"
+    )
+    return out
+
+
+def split_gadm_name(name: str) -> str:
+    """Readable form of a GADM name without spaces (``'ĐắkChoong'`` → ``'Đắk Choong'``)."""
+    return split_joined_name(name)
