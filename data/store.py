@@ -980,7 +980,8 @@ class Store:
         The plan is stored as opaque JSON. Its input hashes, solver settings and seed go
         into ``meta``: taken from the arguments, else from the plan's top-level keys
         ``input_hashes`` / ``hashes``, ``solver_settings`` / ``settings`` and ``seed``
-        when it has them.
+        when it has them (and ``plan_date``, ``network_kind``, ``provenance``, ``solver``,
+        ``seconds`` when they are plain values).
 
         Parameters
         ----------
@@ -1004,7 +1005,7 @@ class Store:
             else top.get("solver_settings", top.get("settings")),
             "seed": seed if seed is not None else top.get("seed"),
         }
-        for key in ("network_kind", "provenance"):
+        for key in ("plan_date", "network_kind", "provenance", "solver", "seconds"):
             if key in top and isinstance(top[key], (str, int, float, bool, type(None))):
                 meta[key] = top[key]
         meta = {k: v for k, v in meta.items() if v is not None}
