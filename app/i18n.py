@@ -1,0 +1,368 @@
+"""One translation mechanism for every label in the app: Vietnamese first, English on request.
+
+Every user-facing string goes through :func:`t`. The language lives in
+``st.session_state["lang"]`` (``"vi"`` by default) and is switched by the sidebar toggle
+that :func:`language_toggle` draws. Dates print as dd/mm/yyyy and times on the 24-hour
+clock in both languages; numbers use the Vietnamese separators (``540.438``) in Vietnamese.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from typing import Any
+
+import streamlit as st
+
+LANGUAGES = ("vi", "en")
+DEFAULT_LANG = "vi"
+LANG_KEY = "lang"
+
+#: key -> (Vietnamese, English). Placeholders use str.format names.
+STRINGS: dict[str, tuple[str, str]] = {
+    # --- application frame
+    "app.title": (
+        "Kế hoạch bưu chính công ích — Kon Tum",
+        "Public-service postal planner — Kon Tum",
+    ),
+    "app.caption": (
+        "Tuyến thu gom và trả hồ sơ hành chính (QĐ 45/2016/QĐ-TTg), khu vực Kon Tum cũ "
+        "(nay thuộc tỉnh Quảng Ngãi).",
+        "Pickup and delivery of administrative dossiers (Decision 45/2016/QĐ-TTg), former "
+        "Kon Tum province (now part of Quảng Ngãi).",
+    ),
+    "app.english": ("English", "English"),
+    "nav.dispatch": ("Điều phối", "Dispatch"),
+    "nav.coverage": ("Vùng phục vụ", "Coverage"),
+    "nav.data": ("Dữ liệu", "Data"),
+    "common.error_load": ("Không tải được dữ liệu: {error}", "Could not load the data: {error}"),
+    "common.not_ready": (
+        "Phần này chưa sẵn sàng (thiếu mô-đun {module}).",
+        "This part is not available yet (module {module} is missing).",
+    ),
+    "common.download_csv": ("Tải CSV", "Download CSV"),
+    "common.download_xlsx": ("Tải XLSX", "Download XLSX"),
+    "common.estimated": ("ước tính", "estimated"),
+    "common.none": ("Không có", "None"),
+    "common.problems": (
+        "{n} lỗi — dữ liệu trước đó được giữ nguyên:",
+        "{n} problems — the previous data is kept:",
+    ),
+    "common.apply": ("Áp dụng", "Apply"),
+    "common.reset": ("Khôi phục mặc định", "Reset to default"),
+    # --- sources (labels for the `source` column values)
+    "source.osm": ("OSM (khảo sát)", "OSM (mapped)"),
+    "source.user": ("người dùng", "user"),
+    "source.estimated": ("ước tính", "estimated"),
+    "source.proxy": ("mạng thay thế (ước tính)", "proxy network (estimated)"),
+    "source.simulated": ("mô phỏng", "simulated"),
+    "source.census": ("điều tra dân số 2019", "2019 census"),
+    "source.worldpop": ("WorldPop 2020", "WorldPop 2020"),
+    # --- office kinds
+    "kind.post_office": ("Bưu cục", "Post office"),
+    "kind.commune_post": ("Bưu điện văn hóa xã", "Commune post"),
+    "kind.one_stop_shop": ("Bộ phận một cửa", "One-stop shop"),
+    # --- data page
+    "data.title": ("Dữ liệu", "Data"),
+    "data.intro": (
+        "Tỉnh Kon Tum cũ: xã/phường tô màu theo dân số, bưu cục và điểm một cửa theo loại và "
+        "nguồn. Mọi thứ không khảo sát thực tế đều được ghi là «ước tính».",
+        "Former Kon Tum province: communes coloured by population, offices by kind and source. "
+        "Everything not surveyed is labelled 'estimated'.",
+    ),
+    "data.units": ("Đơn vị hành chính", "Administrative units"),
+    "data.units_old": ("102 xã trước 2025", "102 communes before 2025"),
+    "data.units_new": ("Xã mới sau 01/07/2025", "New communes after 01/07/2025"),
+    "data.show_offices": ("Hiện bưu cục / điểm một cửa", "Show offices"),
+    "data.show_network": ("Hiện mạng đường", "Show the road network"),
+    "data.metric_communes": ("Xã (trước 2025)", "Communes (before 2025)"),
+    "data.metric_new_communes": ("Xã mới (2025)", "New communes (2025)"),
+    "data.metric_population": ("Dân số 2019", "Population 2019"),
+    "data.metric_offices": ("Bưu cục / điểm", "Offices"),
+    "data.population": ("Dân số", "Population"),
+    "data.commune": ("Xã", "Commune"),
+    "data.new_commune": ("Xã mới", "New commune"),
+    "data.district": ("Huyện (cũ)", "District (old)"),
+    "data.sources_title": ("Nguồn dữ liệu và phần ước tính", "Data sources and what is estimated"),
+    "data.sources_table": ("Danh mục dữ liệu", "Data catalogue"),
+    "data.estimated_title": ("Phần ước tính", "What is estimated"),
+    "data.estimated_offices": (
+        "{n_est} trên {n} bưu cục/điểm có vị trí ước tính (đặt tại điểm trung tâm xã); "
+        "{n_osm} lấy từ OpenStreetMap.",
+        "{n_est} of {n} offices have an estimated position (placed at the commune point); "
+        "{n_osm} come from OpenStreetMap.",
+    ),
+    "data.estimated_population": (
+        "Dân số xã là số liệu điều tra 2019 (GSO); lưới dân số là WorldPop 2020 (mô hình, "
+        "ước tính).",
+        "Commune population is the 2019 census (GSO); the population grid is WorldPop 2020 "
+        "(modelled, an estimate).",
+    ),
+    "data.estimated_boundaries": (
+        "Ranh giới xã là GADM 4.1 (không chính thức); xã mới 2025 ghép từ bảng chuyển đổi "
+        "vietnamadminunits.",
+        "Commune boundaries are GADM 4.1 (not official); the 2025 communes are joined through "
+        "the vietnamadminunits conversion table.",
+    ),
+    "data.offices_title": ("Bưu cục và điểm một cửa", "Offices"),
+    "data.offices_upload": ("Tải lên danh sách (CSV/XLSX)", "Upload a list (CSV/XLSX)"),
+    "data.offices_uploaded": (
+        "Đã nạp {n} bưu cục/điểm từ {name}.",
+        "Loaded {n} offices from {name}.",
+    ),
+    "data.offices_edit_hint": (
+        "Sửa trực tiếp trong bảng rồi bấm «Áp dụng»; dòng sửa tay được ghi nguồn «user».",
+        "Edit the table, then press 'Apply'; edited rows get source 'user'.",
+    ),
+    "data.offices_applied": ("Đã áp dụng {n} bưu cục/điểm.", "Applied {n} offices."),
+    "data.offices_current": ("Đang dùng: {what}", "In use: {what}"),
+    "data.offices_default": ("danh sách mặc định", "the default list"),
+    "data.offices_custom": ("danh sách đã sửa/tải lên", "an edited/uploaded list"),
+    "data.speeds_title": ("Bảng tốc độ", "Speed table"),
+    "data.speeds_profile": ("Phương tiện", "Profile"),
+    "data.speeds_hint": (
+        "Tốc độ theo loại đường (km/h). Không có khảo sát tốc độ thực tế ở Tây Nguyên: đây là "
+        "giá trị ước tính, hãy hiệu chỉnh.",
+        "Speed by road class (km/h). No survey of real courier speeds exists for the Central "
+        "Highlands: these are estimates; calibrate them.",
+    ),
+    "data.speeds_applied": ("Đã áp dụng bảng tốc độ.", "Speed table applied."),
+    "data.closures_title": ("Đường bị chặn (sạt lở, ngập)", "Road closures (landslides, floods)"),
+    "data.closures_hint": (
+        "Mỗi dòng: tâm điểm (vĩ độ, kinh độ), bán kính (m), hiệu lực từ–đến, lý do. Áp dụng "
+        "trước khi lập tuyến và tính vùng phục vụ.",
+        "One row each: centre (lat, lon), radius (m), valid from–to, reason. Applied before "
+        "routing and service areas.",
+    ),
+    "data.closures_applied": ("Đã áp dụng {n} đoạn chặn.", "Applied {n} closures."),
+    "data.network_title": ("Tình trạng mạng đường", "Network status"),
+    "data.network_kind": ("Loại mạng", "Network kind"),
+    "data.network_file": ("Tệp nguồn", "Source file"),
+    "data.network_nodes": ("Nút", "Nodes"),
+    "data.network_edges": ("Cạnh", "Edges"),
+    "data.network_km": ("km theo nguồn", "km by source"),
+    "data.network_proxy_warning": (
+        "Mạng đường hiện là mạng THAY THẾ (ước tính): các đoạn nối thẳng giữa các điểm xã và "
+        "quốc lộ, không phải bản đồ OSM. Thời gian di chuyển chỉ mang tính gần đúng.",
+        "The road network is a PROXY (estimated): straight links between commune points and the "
+        "national highways, not an OSM map. Travel times are approximate.",
+    ),
+    "data.network_legend": (
+        "Trên bản đồ: quốc lộ nét liền đỏ, đoạn thay thế nét đứt xám.",
+        "On the map: highways solid red, proxy links dashed grey.",
+    ),
+    "data.network_error": (
+        "Không dựng được mạng đường: {error}",
+        "Could not build the network: {error}",
+    ),
+    # --- dispatch page
+    "dispatch.title": ("Điều phối tuyến trong ngày", "Daily dispatch"),
+    "dispatch.date": ("Ngày", "Date"),
+    "dispatch.office": ("Bưu cục xuất phát", "Start office"),
+    "dispatch.couriers": ("Số bưu tá", "Couriers"),
+    "dispatch.n_jobs": ("Số việc mô phỏng", "Simulated jobs"),
+    "dispatch.seed": ("Hạt giống ngẫu nhiên", "Random seed"),
+    "dispatch.budget": ("Thời gian tính (giây)", "Solver budget (s)"),
+    "dispatch.jobs_source": ("Nguồn việc", "Jobs from"),
+    "dispatch.jobs_simulate": ("Mô phỏng một ngày", "Simulate a day"),
+    "dispatch.jobs_upload": ("Nhập tệp (CSV/XLSX)", "Import a file (CSV/XLSX)"),
+    "dispatch.upload": ("Tệp danh sách việc", "Jobs file"),
+    "dispatch.simulate_btn": ("Mô phỏng", "Simulate"),
+    "dispatch.jobs_loaded": ("{n} việc ({source})", "{n} jobs ({source})"),
+    "dispatch.no_jobs": (
+        "Chưa có việc: mô phỏng một ngày hoặc nhập tệp.",
+        "No jobs yet: simulate a day or import a file.",
+    ),
+    "dispatch.plan_btn": ("Lập tuyến", "Plan routes"),
+    "dispatch.planning": ("Đang lập tuyến…", "Planning…"),
+    "dispatch.step_network": ("Nạp mạng đường", "Loading the network"),
+    "dispatch.step_matrix": ("Tính ma trận thời gian", "Computing the travel-time matrix"),
+    "dispatch.step_solve": ("Giải bài toán tuyến ({seconds} giây)", "Solving ({seconds} s)"),
+    "dispatch.planned": ("Đã lập tuyến", "Planned"),
+    "dispatch.plan_failed": ("Không lập được tuyến: {error}", "Planning failed: {error}"),
+    "dispatch.banner_proxy": (
+        "Kế hoạch dựa trên mạng đường THAY THẾ (ước tính), không phải bản đồ OSM.",
+        "This plan rests on the PROXY road network (estimated), not an OSM map.",
+    ),
+    "dispatch.banner_simulated": (
+        "Danh sách việc là MÔ PHỎNG, không phải yêu cầu thật.",
+        "The jobs are SIMULATED, not real requests.",
+    ),
+    "dispatch.summary": (
+        "{routes} tuyến, {stops} điểm dừng, {km} km, {hours} giờ; {unassigned} việc chưa giao",
+        "{routes} routes, {stops} stops, {km} km, {hours} h; {unassigned} unassigned",
+    ),
+    "dispatch.routes_title": ("Tuyến theo bưu tá", "Routes by courier"),
+    "dispatch.courier": ("Bưu tá", "Courier"),
+    "dispatch.seq": ("TT", "#"),
+    "dispatch.type": ("Loại", "Type"),
+    "dispatch.pickup": ("Nhận hồ sơ", "Pickup"),
+    "dispatch.delivery": ("Trả kết quả", "Delivery"),
+    "dispatch.depot": ("Bưu cục", "Office"),
+    "dispatch.name": ("Tên", "Name"),
+    "dispatch.arrival": ("Đến lúc", "Arrival"),
+    "dispatch.window": ("Khung giờ", "Time window"),
+    "dispatch.late": ("Trễ (phút)", "Late (min)"),
+    "dispatch.dossier": ("Mã hồ sơ", "Dossier"),
+    "dispatch.unassigned_title": ("Việc chưa giao", "Unassigned jobs"),
+    "dispatch.reason": ("Lý do", "Reason"),
+    "dispatch.edit_title": ("Sửa tay", "Manual edit"),
+    "dispatch.edit_stop": ("Điểm dừng", "Stop"),
+    "dispatch.edit_to": ("Chuyển sang bưu tá", "Move to courier"),
+    "dispatch.edit_pos": ("Vị trí", "Position"),
+    "dispatch.edit_btn": ("Chuyển", "Move"),
+    "dispatch.edit_ok": (
+        "Đã chuyển; thời gian được tính lại, không vi phạm.",
+        "Moved; times re-checked, no violation.",
+    ),
+    "dispatch.edit_violations": ("Vi phạm sau khi sửa:", "Violations after the edit:"),
+    "dispatch.edit_undo": ("Hoàn tác sửa tay", "Undo manual edits"),
+    "dispatch.replan_title": ("Lập lại phần còn lại trong ngày", "Re-plan the rest of the day"),
+    "dispatch.replan_from": ("Từ giờ", "From"),
+    "dispatch.replan_btn": ("Lập lại", "Re-plan"),
+    "dispatch.replan_done": (
+        "Đã lập lại từ {time}: giữ {kept} điểm đã qua.",
+        "Re-planned from {time}: kept {kept} stops already done.",
+    ),
+    "dispatch.sheets_title": ("Phiếu tuyến cho bưu tá", "Route sheets for couriers"),
+    "dispatch.sheets_format": ("Định dạng", "Format"),
+    "dispatch.sheets_download": ("Tải phiếu {fmt}", "Download {fmt} sheet"),
+    "dispatch.sheets_all": ("Tất cả bưu tá", "All couriers"),
+    "dispatch.map_title": ("Bản đồ tuyến", "Route map"),
+    "dispatch.violation_late": (
+        "{courier}: điểm {seq} ({name}) đến {arrival}, sau khung giờ {window}",
+        "{courier}: stop {seq} ({name}) arrives {arrival}, after its window {window}",
+    ),
+    "dispatch.violation_shift": (
+        "{courier}: về bưu cục lúc {end}, quá giờ làm {shift_end}",
+        "{courier}: back at the office at {end}, after the shift end {shift_end}",
+    ),
+    "dispatch.violation_capacity": (
+        "{courier}: chở {load} hồ sơ, quá sức chứa {capacity}",
+        "{courier}: carries {load} dossiers, over capacity {capacity}",
+    ),
+    "dispatch.violation_order": (
+        "{courier}: trả kết quả {job} trước khi nhận",
+        "{courier}: delivers {job} before picking it up",
+    ),
+    # --- coverage page
+    "coverage.title": ("Vùng phục vụ và chọn điểm mới", "Coverage and siting"),
+    "coverage.cutoff": ("Ngưỡng thời gian (phút)", "Cutoff (minutes)"),
+    "coverage.profile": ("Phương tiện", "Profile"),
+    "coverage.kinds": ("Loại điểm phục vụ", "Office kinds"),
+    "coverage.choropleth": (
+        "Tỷ lệ dân được phục vụ theo xã",
+        "Share of population served by commune",
+    ),
+    "coverage.gaps_title": ("Xã phục vụ kém nhất", "Worst-served communes"),
+    "coverage.share": ("Tỷ lệ phục vụ", "Share served"),
+    "coverage.unserved": ("Dân chưa phục vụ", "Unserved people"),
+    "coverage.time_min": ("Thời gian TB (phút)", "Mean time (min)"),
+    "coverage.service_areas": ("Hiện vùng phục vụ", "Show service areas"),
+    "coverage.candidates_title": ("Điểm đề xuất", "Candidate sites"),
+    "coverage.click_hint": (
+        "Bấm lên bản đồ để thêm điểm đề xuất, hoặc chọn xã trong danh sách.",
+        "Click the map to add a candidate site, or pick communes from the list.",
+    ),
+    "coverage.add_clicked": (
+        "Thêm điểm vừa bấm ({lat:.4f}, {lon:.4f})",
+        "Add clicked point ({lat:.4f}, {lon:.4f})",
+    ),
+    "coverage.from_list": ("Thêm điểm tại trung tâm xã", "Add a site at a commune point"),
+    "coverage.clear": ("Xóa các điểm đề xuất", "Clear candidates"),
+    "coverage.n_new": ("Số điểm mới cần chọn", "New sites to pick"),
+    "coverage.run_siting": ("Chọn điểm", "Run siting"),
+    "coverage.use_all_communes": (
+        "Dùng mọi điểm trung tâm xã làm ứng viên nếu chưa có điểm đề xuất",
+        "Use every commune point as a candidate when none is given",
+    ),
+    "coverage.before": ("Trước", "Before"),
+    "coverage.after": ("Sau", "After"),
+    "coverage.served_pct": ("Dân được phục vụ", "Population served"),
+    "coverage.chosen": ("Điểm được chọn", "Chosen sites"),
+    "coverage.computing": ("Đang tính vùng phục vụ…", "Computing coverage…"),
+    "coverage.siting_running": ("Đang chọn điểm…", "Siting…"),
+    "coverage.no_candidates": ("Chưa có điểm đề xuất.", "No candidate sites yet."),
+    "coverage.candidate_source": (
+        "Điểm đề xuất do người dùng thêm (nguồn «user»).",
+        "Candidates added by the user (source 'user').",
+    ),
+}
+
+
+def current_lang() -> str:
+    """Return the active language code (``"vi"`` unless the English toggle is on)."""
+    try:
+        lang = st.session_state.get(LANG_KEY, DEFAULT_LANG)
+    except Exception:  # outside a Streamlit run
+        lang = DEFAULT_LANG
+    return lang if lang in LANGUAGES else DEFAULT_LANG
+
+
+def t(key: str, *, lang: str | None = None, **fmt: Any) -> str:
+    """Translate ``key`` into the active language and fill its placeholders.
+
+    Parameters
+    ----------
+    key
+        A key of :data:`STRINGS`; an unknown key is returned as is so that a missing
+        translation shows up on screen instead of failing.
+    lang
+        Force a language (``"vi"`` or ``"en"``); default the session's.
+    **fmt
+        Values for the ``{name}`` placeholders.
+    """
+    pair = STRINGS.get(key)
+    if pair is None:
+        return key
+    text = pair[LANGUAGES.index(lang or current_lang())]
+    text = unicodedata.normalize("NFC", text)
+    return text.format(**fmt) if fmt else text
+
+
+def language_toggle() -> None:
+    """Draw the sidebar English toggle (Vietnamese is the default)."""
+
+    def _sync() -> None:
+        st.session_state[LANG_KEY] = "en" if st.session_state.get("lang_toggle") else "vi"
+
+    st.session_state.setdefault(LANG_KEY, DEFAULT_LANG)
+    st.sidebar.toggle(
+        t("app.english"),
+        value=st.session_state[LANG_KEY] == "en",
+        key="lang_toggle",
+        on_change=_sync,
+    )
+
+
+def fmt_date(day: dt.date) -> str:
+    """Format a date as dd/mm/yyyy (both languages)."""
+    return day.strftime("%d/%m/%Y")
+
+
+def fmt_clock(seconds: float | None) -> str:
+    """Format seconds since midnight as 24-hour ``HH:MM`` (``—`` for None/NaN)."""
+    if seconds is None or seconds != seconds:
+        return "—"
+    total_min = round(float(seconds) / 60.0)
+    return f"{total_min // 60:02d}:{total_min % 60:02d}"
+
+
+def fmt_number(value: float, *, decimals: int = 0, lang: str | None = None) -> str:
+    """Format a number with the language's separators (vi ``540.438,5``; en ``540,438.5``)."""
+    text = f"{value:,.{decimals}f}"
+    if (lang or current_lang()) == "vi":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text
+
+
+def source_label(source: str) -> str:
+    """Human label of a ``source`` value (``osm``, ``estimated``, ``simulated`` …)."""
+    key = f"source.{source}"
+    return t(key) if key in STRINGS else str(source)
+
+
+def kind_label(kind: str) -> str:
+    """Human label of an office kind."""
+    key = f"kind.{kind}"
+    return t(key) if key in STRINGS else str(kind)

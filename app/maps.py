@@ -1,0 +1,426 @@
+"""folium helpers shared by the pages: base map, choropleths, offices, network and routes.
+
+Layers are simplified before they reach the browser and the map uses the canvas renderer
+(``prefer_canvas``), so the page stays light. The tile layer is configurable: environment
+variable ``POSTPLAN_TILES`` = ``none`` (no tiles, offline and in tests), ``osm`` (the
+default, OpenStreetMap) or any tile URL template.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import branca.colormap as cm
+import folium
+import geopandas as gpd
+import networkx as nx
+import streamlit as st
+from folium import plugins
+from streamlit_folium import st_folium
+
+from app.i18n import kind_label, source_label
+
+#: Centre of the former Kon Tum province (lat, lon) and a zoom that shows all of it.
+KONTUM_CENTER = (14.65, 107.95)
+KONTUM_ZOOM = 8
+
+#: Qualitative palette for couriers (ColorBrewer Set1 + Dark2, readable on a light map).
+COURIER_COLOURS = (
+    "#e41a1c",
+    "#377eb8",
+    "#4daf4a",
+    "#984ea3",
+    "#ff7f00",
+    "#a65628",
+    "#f781bf",
+    "#1b9e77",
+    "#d95f02",
+    "#7570b3",
+    "#e7298a",
+    "#66a61e",
+    "#e6ab02",
+    "#666666",
+)
+
+KIND_COLOURS = {"post_office": "#c0392b", "commune_post": "#2471a3", "one_stop_shop": "#1e8449"}
+
+OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+
+
+def tiles_from_env(environ: dict[str, str] | None = None) -> str | None:
+    """Return the tile setting: None (no tiles) when ``POSTPLAN_TILES=none`` or under pytest.
+
+    Parameters
+    ----------
+    environ
+        Mapping to read instead of ``os.environ``.
+    """
+    env = os.environ if environ is None else environ
+    value = env.get("POSTPLAN_TILES", "").strip()
+    if value.lower() in {"none", "off", "0", "false"}:
+        return None
+    if not value and "PYTEST_CURRENT_TEST" in env:
+        return None
+    if not value or value.lower() in {"osm", "openstreetmap"}:
+        return "OpenStreetMap"
+    return value
+
+
+def base_map(
+    *,
+    center: Sequence[float] = KONTUM_CENTER,
+    zoom: int = KONTUM_ZOOM,
+    tiles: str | bool | None = True,
+) -> folium.Map:
+    """Create the map every page draws on.
+
+    Parameters
+    ----------
+    center
+        (lat, lon) of the initial view.
+    zoom
+        Initial zoom level.
+    tiles
+        ``True`` reads :func:`tiles_from_env`; None draws no tiles; otherwise a folium tile
+        name or a URL template.
+    """
+    chosen = tiles_from_env() if tiles is True else (tiles or None)
+    kwargs: dict[str, Any] = {}
+    if chosen is not None and chosen != "OpenStreetMap":
+        kwargs["attr"] = OSM_ATTRIBUTION
+    m = folium.Map(
+        location=list(center),
+        zoom_start=zoom,
+        tiles=chosen,
+        prefer_canvas=True,
+        control_scale=True,
+        **kwargs,
+    )
+    if chosen is None:
+        # Without tiles, a pale background keeps the layers readable.
+        m.get_root().header.add_child(  # type: ignore[attr-defined]
+            folium.Element("<style>.leaflet-container{background:#f4f1ea;}</style>")
+        )
+    return m
+
+
+def simplified(gdf: gpd.GeoDataFrame, *, tolerance_m: float = 150.0) -> gpd.GeoDataFrame:
+    """Return ``gdf`` (EPSG:4326) with geometries simplified by ``tolerance_m`` metres.
+
+    Simplification is done in the province's metric CRS (EPSG:9216) so the tolerance is
+    in metres, then brought back to EPSG:4326.
+    """
+    if gdf.crs is None:
+        raise ValueError("GeoDataFrame has no CRS; set it to EPSG:4326 before drawing.")
+    metric = gdf.to_crs("EPSG:9216")
+    metric["geometry"] = metric.geometry.simplify(tolerance_m, preserve_topology=True)
+    return metric.to_crs("EPSG:4326")
+
+
+def _jsonable(gdf: gpd.GeoDataFrame, columns: Iterable[str]) -> gpd.GeoDataFrame:
+    keep = [c for c in columns if c in gdf.columns]
+    out = gdf[[*keep, "geometry"]].copy()
+    for col in keep:
+        if out[col].dtype.kind not in "if":
+            out[col] = out[col].astype(str)
+    return out
+
+
+def add_choropleth(
+    m: folium.Map,
+    gdf: gpd.GeoDataFrame,
+    column: str,
+    *,
+    name: str,
+    caption: str,
+    tooltip_fields: Sequence[str] = (),
+    tooltip_aliases: Sequence[str] = (),
+    colours: Sequence[str] = ("#fff7bc", "#fec44f", "#d95f0e", "#7f2704"),
+    vmin: float | None = None,
+    vmax: float | None = None,
+    tolerance_m: float = 150.0,
+) -> tuple[folium.GeoJson, cm.LinearColormap]:
+    """Draw ``gdf`` coloured by ``column``; return the layer and its colour map for a legend."""
+    values = gdf[column].astype(float)
+    lo = float(values.min()) if vmin is None else vmin
+    hi = float(values.max()) if vmax is None else vmax
+    if hi <= lo:
+        hi = lo + 1.0
+    cmap = cm.LinearColormap(list(colours), vmin=lo, vmax=hi, caption=caption)
+    data = _jsonable(simplified(gdf, tolerance_m=tolerance_m), [column, *tooltip_fields])
+
+    def style(feature: dict[str, Any]) -> dict[str, Any]:
+        value = feature["properties"].get(column)
+        fill = "#cccccc" if value is None else cmap.rgb_hex_str(float(value))
+        return {"fillColor": fill, "color": "#555555", "weight": 0.6, "fillOpacity": 0.7}
+
+    layer = folium.GeoJson(
+        data.__geo_interface__,
+        name=name,
+        style_function=style,
+        highlight_function=lambda _f: {"weight": 2.5, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(
+            fields=list(tooltip_fields), aliases=list(tooltip_aliases) or None, localize=True
+        )
+        if tooltip_fields
+        else None,
+    )
+    layer.add_to(m)
+    return layer, cmap
+
+
+def legend_html(cmap: cm.LinearColormap, *, caption: str, fmt: Any = None) -> str:
+    """HTML gradient legend for a colour map, drawn by the page beside the map.
+
+    branca's own legend needs d3 from a CDN; this one is plain HTML and works offline.
+    """
+    stops = ", ".join(
+        cmap.rgb_hex_str(cmap.vmin + (cmap.vmax - cmap.vmin) * i / 10) for i in range(11)
+    )
+    show = fmt or (lambda v: f"{v:,.0f}")
+    return (
+        f'<div style="font-size:0.85rem">{html.escape(caption)}'
+        '<div style="height:12px;border:1px solid #999;'
+        f'background:linear-gradient(to right, {stops})"></div>'
+        f'<div style="display:flex;justify-content:space-between"><span>{show(cmap.vmin)}</span>'
+        f"<span>{show(cmap.vmax)}</span></div></div>"
+    )
+
+
+def add_outline(
+    m: folium.Map, gdf: gpd.GeoDataFrame, *, name: str, colour: str = "#333333", weight: float = 2
+) -> None:
+    """Draw polygon outlines only (province or district boundaries)."""
+    data = _jsonable(simplified(gdf, tolerance_m=200.0), [])
+    folium.GeoJson(
+        data.__geo_interface__,
+        name=name,
+        style_function=lambda _f: {"fill": False, "color": colour, "weight": weight},
+        interactive=False,
+    ).add_to(m)
+
+
+def add_offices(m: folium.Map, offices: gpd.GeoDataFrame, *, name: str) -> folium.FeatureGroup:
+    """Draw offices coloured by kind; estimated positions are hollow, surveyed ones filled."""
+    group = folium.FeatureGroup(name=name)
+    for row in offices.itertuples(index=False):
+        kind = str(getattr(row, "kind", ""))
+        source = str(getattr(row, "source", ""))
+        colour = KIND_COLOURS.get(kind, "#333333")
+        estimated = source == "estimated"
+        tip = (
+            f"<b>{html.escape(str(row.name))}</b><br>{html.escape(kind_label(kind))}"
+            f"<br>{html.escape(source_label(source))}"
+        )
+        note = getattr(row, "location_note", None)
+        if note:
+            tip += f"<br><i>{html.escape(str(note))}</i>"
+        folium.CircleMarker(
+            location=[float(row.lat), float(row.lon)],
+            radius=7 if kind == "post_office" else 5,
+            color=colour,
+            weight=2,
+            fill=True,
+            fill_color="#ffffff" if estimated else colour,
+            fill_opacity=0.9,
+            tooltip=tip,
+        ).add_to(group)
+    group.add_to(m)
+    return group
+
+
+def edge_lines(G: nx.MultiDiGraph) -> list[tuple[list[tuple[float, float]], str, str]]:
+    """Return one (lat/lon coordinates, source, highway) per undirected edge of ``G``."""
+    seen: set[tuple[Any, Any]] = set()
+    lines = []
+    for u, v, data in G.edges(data=True):
+        key = (u, v) if str(u) <= str(v) else (v, u)
+        if key in seen:
+            continue
+        seen.add(key)
+        geom = data.get("geometry")
+        if geom is not None:
+            coords = [(float(y), float(x)) for x, y in geom.coords]
+        else:
+            coords = [
+                (float(G.nodes[u]["y"]), float(G.nodes[u]["x"])),
+                (float(G.nodes[v]["y"]), float(G.nodes[v]["x"])),
+            ]
+        highway = data.get("highway", "")
+        if isinstance(highway, list):
+            highway = highway[0] if highway else ""
+        lines.append((coords, str(data.get("source", "osm")), str(highway)))
+    return lines
+
+
+def add_network(m: folium.Map, G: nx.MultiDiGraph, *, name: str) -> folium.FeatureGroup:
+    """Draw the road network: OSM/highway edges solid red, proxy links dashed grey."""
+    group = folium.FeatureGroup(name=name)
+    for coords, source, highway in edge_lines(G):
+        if source == "proxy":
+            style = {"color": "#7f8c8d", "weight": 1.5, "dash_array": "6 6", "opacity": 0.8}
+        elif highway in {"trunk", "primary", "motorway"}:
+            style = {"color": "#c0392b", "weight": 3.5, "opacity": 0.9}
+        else:
+            style = {"color": "#d35400", "weight": 2, "opacity": 0.8}
+        folium.PolyLine(coords, tooltip=f"{source_label(source)} · {highway}", **style).add_to(
+            group
+        )
+    group.add_to(m)
+    return group
+
+
+@dataclass
+class RouteLayer:
+    """What the map needs to draw one courier's route.
+
+    Parameters
+    ----------
+    label
+        Courier name shown in tooltips.
+    colour
+        Line and marker colour.
+    path
+        (lat, lon) points of the driven line, depot to depot.
+    stops
+        (lat, lon, sequence number, tooltip html) of each visit.
+    """
+
+    label: str
+    colour: str
+    path: list[tuple[float, float]]
+    stops: list[tuple[float, float, int, str]] = field(default_factory=list)
+
+
+def _number_icon(seq: int, colour: str) -> folium.DivIcon:
+    return folium.DivIcon(
+        icon_size=(22, 22),
+        icon_anchor=(11, 11),
+        html=(
+            f'<div class="stop-no" style="background:{colour};color:#fff;border:2px solid #fff;'
+            "border-radius:11px;width:22px;height:22px;line-height:18px;text-align:center;"
+            f'font:bold 11px sans-serif;box-shadow:0 0 2px #000;">{seq}</div>'
+        ),
+    )
+
+
+def add_routes(
+    m: folium.Map, routes: Sequence[RouteLayer], *, depots: Sequence[tuple[float, float, str]] = ()
+) -> None:
+    """Draw each route as a coloured line with direction arrows and numbered stops."""
+    for route in routes:
+        group = folium.FeatureGroup(name=route.label)
+        if len(route.path) >= 2:
+            line = folium.PolyLine(
+                route.path, color=route.colour, weight=4, opacity=0.85, tooltip=route.label
+            )
+            line.add_to(group)
+            plugins.PolyLineTextPath(
+                line,
+                "   ►   ",
+                repeat=True,
+                offset=5,
+                attributes={"fill": route.colour, "font-size": "13", "font-weight": "bold"},
+            ).add_to(group)
+        for lat, lon, seq, tip in route.stops:
+            folium.Marker([lat, lon], icon=_number_icon(seq, route.colour), tooltip=tip).add_to(
+                group
+            )
+        group.add_to(m)
+    for lat, lon, label in depots:
+        folium.Marker(
+            [lat, lon],
+            tooltip=html.escape(label),
+            icon=folium.Icon(color="black", icon="home", prefix="fa"),
+        ).add_to(m)
+
+
+def fit_to(m: folium.Map, points: Iterable[tuple[float, float]]) -> None:
+    """Zoom the map to the bounding box of (lat, lon) points, if any."""
+    pts = list(points)
+    if not pts:
+        return
+    lats = [p[0] for p in pts]
+    lons = [p[1] for p in pts]
+    m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(20, 20))
+
+
+#: CDN asset name -> path under ``static/`` (vendored copies, see static/vendor/README.md).
+LOCAL_ASSETS = {
+    "leaflet": "vendor/leaflet/leaflet.js",
+    "leaflet_css": "vendor/leaflet/leaflet.css",
+    "polylinetextpath": "vendor/leaflet-textpath/leaflet.textpath.js",
+}
+
+
+def _walk(element: Any) -> Iterable[Any]:
+    yield element
+    for child in getattr(element, "_children", {}).values():
+        yield from _walk(child)
+
+
+def localise_assets(m: folium.Map, *, static_url: str) -> None:
+    """Point the map's JavaScript and CSS at the app's vendored copies, dropping the rest.
+
+    folium asks for Leaflet, jQuery, Bootstrap and Font Awesome from CDNs; offline the map
+    would never draw. The helpers in this module use only Leaflet and leaflet-textpath, so
+    those two are served by the app itself and the other links are removed.
+
+    Parameters
+    ----------
+    m
+        The map (changed in place).
+    static_url
+        URL prefix of the app's static folder, e.g. ``"/app/static/"``.
+    """
+    for element in _walk(m):
+        for attr in ("default_js", "default_css"):
+            links = getattr(element, attr, None)
+            if not links:
+                continue
+            local = [
+                (name, static_url + LOCAL_ASSETS[name])
+                for name, _url in links
+                if name in LOCAL_ASSETS
+            ]
+            setattr(element, attr, local)
+
+
+def static_url() -> str | None:
+    """URL prefix of the app's static folder, or None when static serving is off."""
+    try:
+        if not st.get_option("server.enableStaticServing"):
+            return None
+        base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    except Exception:
+        return None
+    return f"/{base}/app/static/" if base else "/app/static/"
+
+
+def show_map(
+    m: folium.Map,
+    *,
+    key: str,
+    returned_objects: Sequence[str] = (),
+    height: int = 560,
+) -> dict[str, Any]:
+    """Render ``m`` with st_folium, returning only ``returned_objects``.
+
+    With ``returned_objects=()`` panning and zooming never rerun the app. Assets are served
+    from the app itself when static serving is on (see ``.streamlit/config.toml``).
+    """
+    prefix = static_url()
+    if prefix is not None:
+        localise_assets(m, static_url=prefix)
+    out = st_folium(
+        m,
+        key=key,
+        height=height,
+        use_container_width=True,
+        returned_objects=list(returned_objects),
+    )
+    return dict(out or {})

@@ -1,0 +1,198 @@
+"""Dữ liệu / Data: the province, communes, offices, speeds, closures and network status."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app import maps
+from app import state as ss
+from app.i18n import fmt_number, kind_label, source_label, t
+from app.network import network_status_panel
+from data.errors import InputError, PostplanError
+
+settings = ss.get_settings()
+key = ss.data_key(settings)
+
+st.title(t("data.title"))
+st.caption(t("data.intro"))
+
+try:
+    communes = ss.load_layer("communes", key)
+    province = ss.load_layer("province", key)
+    offices = ss.current_offices()
+except PostplanError as exc:  # a broken bundle: say which file and how to fix it
+    st.error(t("common.error_load", error=exc))
+    st.stop()
+
+# ---- headline figures -------------------------------------------------------------------
+c1, c2, c3, c4 = st.columns(4)
+c1.metric(t("data.metric_communes"), f"{len(communes)}")
+c2.metric(t("data.metric_new_communes"), f"{communes['new_commune_code'].nunique()}")
+c3.metric(t("data.metric_population"), fmt_number(int(communes["population"].sum())))
+c4.metric(t("data.metric_offices"), f"{len(offices)}")
+
+# ---- map ------------------------------------------------------------------------------
+left, right = st.columns([3, 2])
+with left:
+    units = st.radio(
+        t("data.units"),
+        ["old", "new"],
+        format_func=lambda v: t("data.units_old") if v == "old" else t("data.units_new"),
+        horizontal=True,
+        key="data_units",
+    )
+    show_offices = st.checkbox(t("data.show_offices"), value=True, key="data_show_offices")
+    m = maps.base_map()
+    maps.add_outline(m, province, name="province")
+    if units == "old":
+        layer = communes.copy()
+        fields = ["name", "new_commune_name", "district", "population"]
+        aliases = [
+            t("data.commune"),
+            t("data.new_commune"),
+            t("data.district"),
+            t("data.population"),
+        ]
+    else:
+        layer = ss.load_layer("new_communes", key)
+        fields = ["new_commune_name", "old_commune_names", "population"]
+        aliases = [t("data.new_commune"), t("data.units_old"), t("data.population")]
+    _layer, cmap = maps.add_choropleth(
+        m,
+        layer,
+        "population",
+        name="communes",
+        caption=t("data.population"),
+        tooltip_fields=fields,
+        tooltip_aliases=aliases,
+    )
+    if show_offices:
+        maps.add_offices(m, offices, name="offices")
+    maps.show_map(m, key="data_map", height=520)
+    st.markdown(
+        maps.legend_html(cmap, caption=t("data.population"), fmt=lambda v: fmt_number(v)),
+        unsafe_allow_html=True,
+    )
+
+# ---- sources and what is estimated ------------------------------------------------------
+with right:
+    st.subheader(t("data.sources_title"))
+    n_est = int((offices["source"] == "estimated").sum())
+    n_osm = int((offices["source"] == "osm").sum())
+    st.markdown(
+        "\n".join(
+            [
+                f"- {t('data.estimated_offices', n_est=n_est, n=len(offices), n_osm=n_osm)}",
+                f"- {t('data.estimated_population')}",
+                f"- {t('data.estimated_boundaries')}",
+            ]
+        )
+    )
+    by = (
+        offices.groupby(["kind", "source"]).size().rename("n").reset_index()
+        if len(offices)
+        else pd.DataFrame(columns=["kind", "source", "n"])
+    )
+    by["kind"] = by["kind"].map(kind_label)
+    by["source"] = by["source"].map(source_label)
+    st.dataframe(by, hide_index=True, use_container_width=True)
+    catalogue = ss.optional_module("data.catalogue")
+    if catalogue is not None:
+        with st.expander(t("data.sources_table")):
+            rows = [
+                {
+                    "name": e.name,
+                    "file": e.file,
+                    "licence": e.licence,
+                    "source": e.source,
+                }
+                for e in catalogue.CATALOGUE
+            ]
+            st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+
+# ---- offices: view / upload / edit / download -------------------------------------------
+st.header(t("data.offices_title"))
+st.caption(
+    t(
+        "data.offices_current",
+        what=t("data.offices_custom")
+        if st.session_state.get(ss.OFFICES) is not None
+        else t("data.offices_default"),
+    )
+)
+upload = st.file_uploader(t("data.offices_upload"), type=["csv", "xlsx"], key="offices_upload")
+if upload is not None and st.session_state.get("offices_upload_done") != upload.file_id:
+    from data.offices import read_offices
+
+    try:
+        new = read_offices(upload.getvalue(), settings=settings, filename=upload.name)
+    except InputError as exc:
+        st.session_state["offices_errors"] = [str(p) for p in exc.problems]
+    else:
+        st.session_state[ss.OFFICES] = new
+        st.session_state["offices_errors"] = []
+        st.session_state["offices_message"] = t(
+            "data.offices_uploaded", n=len(new), name=upload.name
+        )
+    st.session_state["offices_upload_done"] = upload.file_id
+errors = st.session_state.get("offices_errors") or []
+if errors:
+    st.error(t("common.problems", n=len(errors)) + "\n\n" + "\n".join(f"- {e}" for e in errors))
+elif st.session_state.get("offices_message"):
+    st.success(st.session_state["offices_message"])
+
+offices = ss.current_offices()
+editable = pd.DataFrame(offices.drop(columns="geometry", errors="ignore"))
+st.caption(t("data.offices_edit_hint"))
+edited = st.data_editor(
+    editable,
+    key="offices_editor",
+    num_rows="dynamic",
+    hide_index=True,
+    use_container_width=True,
+    column_config={
+        "kind": st.column_config.SelectboxColumn(
+            options=["post_office", "commune_post", "one_stop_shop"]
+        ),
+        "source": st.column_config.TextColumn(disabled=True),
+    },
+)
+b1, b2, b3, b4 = st.columns(4)
+if b1.button(t("common.apply"), key="offices_apply"):
+    from data.offices import read_offices
+
+    changed = ss.mark_user_edits(editable, edited, id_column="office_id")
+    try:
+        new = read_offices(ss.to_csv_bytes(changed), settings=settings, filename="edited.csv")
+    except InputError as exc:
+        st.session_state["offices_errors"] = [str(p) for p in exc.problems]
+    else:
+        st.session_state[ss.OFFICES] = new
+        st.session_state["offices_errors"] = []
+        st.session_state["offices_message"] = t("data.offices_applied", n=len(new))
+    st.rerun()
+if b2.button(t("common.reset"), key="offices_reset"):
+    st.session_state.pop(ss.OFFICES, None)
+    st.session_state["offices_errors"] = []
+    st.session_state["offices_message"] = ""
+    st.rerun()
+b3.download_button(
+    t("common.download_csv"),
+    data=ss.to_csv_bytes(offices),
+    file_name="offices.csv",
+    mime="text/csv",
+    key="offices_csv",
+    on_click="ignore",
+)
+b4.download_button(
+    t("common.download_xlsx"),
+    data=ss.to_xlsx_bytes(offices, sheet="offices"),
+    file_name="offices.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    key="offices_xlsx",
+    on_click="ignore",
+)
+
+# ---- speed table, closures, network status ---------------------------------------------
+network_status_panel(settings)

@@ -1,0 +1,29 @@
+"""Entry point of the web app: ``streamlit run streamlit_app.py``.
+
+Three pages through ``st.navigation``: Điều phối / Dispatch, Vùng phục vụ / Coverage and
+Dữ liệu / Data. Vietnamese first; the English toggle sits in the sidebar.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.i18n import language_toggle, t
+
+st.set_page_config(page_title="postplan — Kon Tum", page_icon="📮", layout="wide")
+language_toggle()
+
+pages = [
+    st.Page(
+        "app/pages/dispatch.py",
+        title=t("nav.dispatch"),
+        icon="🚚",
+        url_path="dispatch",
+        default=True,
+    ),
+    st.Page("app/pages/coverage.py", title=t("nav.coverage"), icon="🗺️", url_path="coverage"),
+    st.Page("app/pages/data.py", title=t("nav.data"), icon="📋", url_path="data"),
+]
+page = st.navigation(pages, position="sidebar")
+st.sidebar.caption(t("app.caption"))
+page.run()
