@@ -1,0 +1,378 @@
+"""Why a job is left unserved: codes, Vietnamese and English texts, and the checks.
+
+Every job a plan does not serve gets exactly one reason, checked in this order:
+
+``unreachable``
+    No courier can reach one of its stops on the network (or get back).
+``over_capacity``
+    It carries more packages than any courier's vehicle holds.
+``shift_too_short``
+    Even driving straight there and back without waiting, no courier's shift or maximum
+    working time is long enough.
+``window_infeasible``
+    Its time windows cannot be met even by a courier doing nothing else that day.
+``no_room``
+    It could be served alone, but no courier has the time or capacity left in this plan.
+``left_out_for_cost``
+    It fits, but serving it would add more than it is worth (``PlanSettings.job_value_m``
+    × priority); the reason names what it would add.
+
+The first four are decided before solving (the solver never sees those jobs); the last two
+after, by trying every insertion position into the planned routes.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from routing.model import Courier, Job, PlanningProblem, Window
+from routing.result import UnassignedJob
+
+#: Reason codes, in the order they are checked.
+REASON_CODES = (
+    "unreachable", "over_capacity", "shift_too_short", "window_infeasible", "no_room",
+    "left_out_for_cost",
+)
+
+_TEXTS = {
+    "unreachable": (
+        "Không có đường tới điểm {where} trên mạng lưới đường (hoặc không quay về được).",
+        "No courier can reach {where} on the road network (or get back from it).",
+    ),
+    "over_capacity": (
+        "Cần chở {amount} kiện, vượt quá sức chở lớn nhất của bưu tá ({capacity} kiện).",
+        "Carries {amount} packages, more than the largest vehicle holds ({capacity}).",
+    ),
+    "shift_too_short": (
+        "Cần ít nhất {need} (đi và phục vụ), dài hơn ca làm việc dài nhất ({have}).",
+        "Needs at least {need} of driving and service, longer than any shift ({have}).",
+    ),
+    "window_infeasible": (
+        "Không thể đến trong khung giờ {windows} kể cả khi bưu tá chỉ làm việc này.",
+        "Its windows {windows} cannot be met even by a courier doing nothing else.",
+    ),
+    "no_room": (
+        "Không bưu tá nào còn đủ thời gian hoặc chỗ chở trong kế hoạch này.",
+        "No courier has the time or capacity left for it in this plan.",
+    ),
+    "left_out_for_cost": (
+        "Bỏ qua vì chi phí: sẽ thêm {km} km và {minutes} phút cho bưu tá {courier}.",
+        "Left out for cost: it would add {km} km and {minutes} min to courier {courier}.",
+    ),
+}
+
+
+def reason(job: Job, code: str, *, added_length_m: float | None = None,
+           added_time_s: float | None = None, length_unit: float = 1000.0,
+           **values: object) -> UnassignedJob:
+    """Build the :class:`~routing.result.UnassignedJob` for a job and a reason code.
+
+    Parameters
+    ----------
+    job
+        The job.
+    code
+        One of :data:`REASON_CODES`.
+    added_length_m, added_time_s
+        What serving it would add (``left_out_for_cost``).
+    length_unit
+        Length units per kilometre in the text (1000 for metres).
+    **values
+        Figures named in the texts (``where``, ``amount``, ``capacity``, ``need``,
+        ``have``, ``windows``, ``courier``).
+
+    Returns
+    -------
+    UnassignedJob
+        The job with its reason in Vietnamese and English.
+    """
+    if code not in _TEXTS:
+        raise ValueError(f"unknown reason code {code!r}; use one of {REASON_CODES}")
+    fill: dict[str, object] = {"where": "", "amount": job.amount, "capacity": 0, "need": "",
+                               "have": "", "windows": "", "courier": ""}
+    fill.update(values)
+    if added_length_m is not None:
+        fill["km"] = f"{added_length_m / length_unit:.1f}"
+    if added_time_s is not None:
+        fill["minutes"] = f"{added_time_s / 60:.0f}"
+    vi, en = _TEXTS[code]
+    return UnassignedJob(job.job_id, job.kind, code, vi.format(**fill), en.format(**fill),
+                         added_length_m, added_time_s)
+
+
+def _hours(seconds: float) -> str:
+    return f"{int(seconds // 3600)}h{int((seconds % 3600) // 60):02d}"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One stop as the checks see it: matrix row, windows, service, load change.
+
+    Parameters
+    ----------
+    place
+        Row of the matrices.
+    windows
+        Allowed windows ``(open_s, close_s)``; service must start and end inside one. Empty:
+        any time.
+    service_s
+        Service time.
+    delta
+        Change of load at the stop (+ pick up, − drop).
+    job_id
+        The job, for bookkeeping.
+    """
+
+    place: int
+    windows: tuple[Window, ...]
+    service_s: int
+    delta: int
+    job_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Run:
+    """A simulated route: start, steps, end, for checking feasibility by hand.
+
+    Parameters
+    ----------
+    start, end
+        Rows of the start and end depots.
+    ready_s
+        Earliest departure.
+    close_s
+        Latest arrival at the end.
+    max_work_s
+        Longest working time (departure to arrival at the end).
+    capacity
+        Vehicle capacity.
+    initial_load
+        Load on board when leaving (plain deliveries).
+    """
+
+    start: int
+    end: int
+    ready_s: float
+    close_s: float
+    max_work_s: float
+    capacity: int
+    initial_load: int = 0
+
+
+def simulate(run: Run, steps: Sequence[Step], time_s: np.ndarray
+             ) -> tuple[bool, float, float]:
+    """Check a route by forward simulation (earliest service in the earliest usable window).
+
+    The departure is pushed as late as possible without arriving later anywhere, so the
+    working time counts only waiting that cannot be avoided.
+
+    Parameters
+    ----------
+    run
+        Courier's start, end, hours, capacity and initial load.
+    steps
+        The stops in order.
+    time_s
+        Travel-time matrix (``np.inf`` = unreachable).
+
+    Returns
+    -------
+    tuple
+        ``(feasible, end_s, work_s)``.
+    """
+    load = run.initial_load
+    if load > run.capacity:
+        return False, np.inf, np.inf
+    t = float(run.ready_s)
+    prev = run.start
+    slack = np.inf  # how much later we could have left without being later anywhere
+    waited = 0.0
+    for st in steps:
+        t += float(time_s[prev, st.place])
+        if not np.isfinite(t):
+            return False, np.inf, np.inf
+        if st.windows:
+            begin = None
+            for a, b in st.windows:
+                s = max(t, a)
+                if s + st.service_s <= b:
+                    begin = s
+                    slack = min(slack, waited + (b - st.service_s - s))
+                    break
+            if begin is None:
+                return False, np.inf, np.inf
+        else:
+            begin = t
+        wait = begin - t
+        if wait > 0:
+            waited += wait
+        t = begin + st.service_s
+        load += st.delta
+        if load > run.capacity or load < 0:
+            return False, np.inf, np.inf
+        prev = st.place
+    t += float(time_s[prev, run.end])
+    if not np.isfinite(t) or t > run.close_s:
+        return False, np.inf, np.inf
+    shift = min(slack, waited) if np.isfinite(slack) else waited
+    work = t - run.ready_s - max(0.0, shift)
+    if work > run.max_work_s:
+        return False, t, work
+    return True, t, work
+
+
+def steps_of(problem: PlanningProblem, job: Job, index: dict[str, int]) -> list[Step]:
+    """Return the steps of a job, pickup before delivery."""
+    out = []
+    for role, v in job.visits:
+        delta = job.amount if role == "pickup" else -job.amount
+        out.append(Step(index[problem.place_of(job, role)], problem.windows_of(v),
+                        problem.service_of(v), delta, job.job_id))
+    return out
+
+
+def run_of(problem: PlanningProblem, courier: Courier, index: dict[str, int],
+           initial_load: int = 0) -> Run:
+    """Return the :class:`Run` frame of a courier (start, end, hours, capacity)."""
+    shift = problem.shift_of(courier)
+    start = (index[f"courier:{courier.courier_id}"]
+             if courier.start_lon is not None and courier.start_lat is not None
+             else index[f"office:{courier.office_id}"])
+    end = index[f"office:{courier.end_office_id or courier.office_id}"]
+    ready = max(shift[0], courier.start_s) if courier.start_s is not None else shift[0]
+    max_work = courier.max_work_s if courier.max_work_s is not None else shift[1] - shift[0]
+    return Run(start, end, ready, shift[1], max_work, courier.capacity, initial_load)
+
+
+def prescreen(problem: PlanningProblem, job: Job, time_s: np.ndarray,
+              index: dict[str, int]) -> UnassignedJob | None:
+    """Decide whether a job can be served at all; return its reason if not.
+
+    Parameters
+    ----------
+    problem
+        The planning problem.
+    job
+        The job to check.
+    time_s
+        Travel-time matrix over ``problem.places()`` (``np.inf`` = unreachable).
+    index
+        ``problem.place_index()``.
+
+    Returns
+    -------
+    UnassignedJob or None
+        The reason the job cannot be served by any courier, or None when some courier
+        could serve it alone.
+    """
+    couriers = list(problem.couriers.values())
+    steps = steps_of(problem, job, index)
+    initial = job.amount if job.pickup is None else 0
+    runs = [run_of(problem, c, index, initial) for c in couriers]
+    # unreachable: every courier's round trip through the job is infinite
+    reachable = False
+    for r in runs:
+        seq = [r.start, *[s.place for s in steps], r.end]
+        if all(np.isfinite(time_s[a, b]) for a, b in itertools.pairwise(seq)):
+            reachable = True
+            break
+    if not reachable:
+        where = ", ".join(problem.places()[s.place].label for s in steps)
+        return reason(job, "unreachable", where=where)
+    cap = max((c.capacity for c in couriers), default=0)
+    if job.amount > cap:
+        return reason(job, "over_capacity", capacity=cap)
+    best_need = np.inf
+    best_have = 0.0
+    fits = False
+    for r in runs:
+        seq = [r.start, *[s.place for s in steps], r.end]
+        need = sum(float(time_s[a, b]) for a, b in itertools.pairwise(seq))
+        need += sum(s.service_s for s in steps)
+        have = min(r.max_work_s, r.close_s - r.ready_s)
+        best_need = min(best_need, need)
+        best_have = max(best_have, have)
+        if need <= have:
+            fits = True
+    if not fits:
+        return reason(job, "shift_too_short", need=_hours(best_need), have=_hours(best_have))
+    for r in runs:
+        if job.amount > r.capacity:
+            continue
+        if simulate(r, steps, time_s)[0]:
+            return None
+    windows = "; ".join(
+        ",".join(f"{_hours(a)}-{_hours(b)}" for a, b in s.windows) for s in steps if s.windows
+    )
+    return reason(job, "window_infeasible", windows=windows or "-")
+
+
+def insertion_reason(problem: PlanningProblem, job: Job, routes: Sequence[tuple[Courier,
+                     list[Step]]], time_s: np.ndarray, length_m: np.ndarray,
+                     index: dict[str, int], *, length_unit: float = 1000.0,
+                     max_gap: int = 8) -> UnassignedJob:
+    """Explain why a servable job was left out: no room, or what it would add.
+
+    Tries every position of the job's stops (the delivery at most ``max_gap`` stops after
+    the pickup) in every courier's planned route, unused couriers included.
+
+    Parameters
+    ----------
+    problem
+        The planning problem.
+    job
+        The left-out job.
+    routes
+        ``(courier, steps)`` of every courier (empty steps for unused couriers).
+    time_s, length_m
+        The matrices.
+    index
+        ``problem.place_index()``.
+    length_unit
+        Length units per kilometre in the text.
+    max_gap
+        Largest number of stops between a pair's pickup and delivery tried.
+
+    Returns
+    -------
+    UnassignedJob
+        ``left_out_for_cost`` with the cheapest feasible insertion, or ``no_room``.
+    """
+    new = steps_of(problem, job, index)
+    best: tuple[float, float, str] | None = None
+    for courier, steps in routes:
+        initial = sum(-s.delta for s in steps if s.delta < 0 and s.job_id is not None
+                      and problem.jobs[s.job_id].pickup is None)
+        run0 = run_of(problem, courier, index, initial)
+        seq0 = [run0.start, *[s.place for s in steps], run0.end]
+        base_len = sum(float(length_m[a, b]) for a, b in itertools.pairwise(seq0))
+        base_ok, _base_end, base_work = simulate(run0, steps, time_s)
+        if not base_ok:
+            base_work = sum(float(time_s[a, b]) for a, b in itertools.pairwise(seq0))
+        run = run_of(problem, courier, index,
+                     initial + (job.amount if job.pickup is None else 0))
+        n = len(steps)
+        candidates: list[list[Step]] = []
+        if len(new) == 1:
+            candidates = [steps[:i] + new + steps[i:] for i in range(n + 1)]
+        else:
+            for i in range(n + 1):
+                for k in range(i, min(n, i + max_gap) + 1):
+                    candidates.append([*steps[:i], new[0], *steps[i:k], new[1], *steps[k:]])
+        for cand in candidates:
+            ok, _, work = simulate(run, cand, time_s)
+            if not ok:
+                continue
+            seq = [run.start, *[s.place for s in cand], run.end]
+            length = sum(float(length_m[a, b]) for a, b in itertools.pairwise(seq))
+            add = length - base_len
+            if best is None or add < best[0]:
+                best = (add, work - base_work, courier.name or courier.courier_id)
+    if best is None:
+        return reason(job, "no_room")
+    return reason(job, "left_out_for_cost", added_length_m=best[0], added_time_s=best[1],
+                  length_unit=length_unit, courier=best[2])

@@ -1,0 +1,576 @@
+"""Solving a planning problem with PyVRP: the core door on matrices, the adapter on a graph.
+
+Core door
+    :func:`solve_matrix` takes a :class:`~routing.model.PlanningProblem` and travel-time
+    and length matrices over ``problem.places()`` and returns a :class:`~routing.result.Plan`.
+Adapter door
+    :func:`plan_day` takes jobs, couriers and offices with positions and a road graph,
+    snaps them on the graph, builds the matrices (``geo.matrix``) and delegates.
+
+How the model maps onto PyVRP 0.14
+----------------------------------
+- every office and every courier's current position is a depot; each courier is its own
+  vehicle type (one vehicle) with its start and end depot, shift as the vehicle's time
+  window, maximum working time as ``shift_duration`` and capacity in packages;
+- a pickup–delivery pair is a PyVRP ``Shipment``: same vehicle, pickup before delivery
+  (native in 0.14);
+- a plain delivery (pickup) is a client with a ``delivery`` (``pickup``) load, loaded at
+  (brought back to) the depot;
+- jobs are optional with a prize (``PlanSettings.job_value_m`` × priority weight), so a
+  partial plan is a normal result; literature instances mark them required;
+- several windows (an office's midday closure, a citizen's two slots): a single visit
+  becomes one optional client copy per window in a *required mutually exclusive* client
+  group (exact: exactly one copy is served). PyVRP groups cannot hold shipment steps, so a
+  pair's stop with several windows is first given the hull of its windows; after solving,
+  every such stop the schedule puts into a gap (e.g. at 12:00 at a closed office) is pinned
+  to the window nearest its scheduled time and the model is solved again, warm-started;
+  the last round pins every remaining multi-window pair stop. The returned plan is checked
+  stop by stop against the real windows: no stop is ever served while its office is closed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from data.errors import InputError
+from routing.model import Courier, Job, PlanningProblem, Visit, Window
+from routing.reasons import Step, insertion_reason, prescreen
+from routing.result import CourierRoute, Plan, PlannedStop, UnassignedJob
+
+#: Solver value for an unreachable leg (PyVRP's MAX_VALUE is 2**44).
+_UNREACHABLE = 1 << 40
+
+LegPath = Callable[[int, int], Sequence[tuple[float, float]]]
+
+
+def _pyvrp_version() -> str:
+    from importlib.metadata import version
+    return f"pyvrp {version('pyvrp')}"
+
+
+@dataclass
+class _Item:
+    """Bookkeeping for one PyVRP client or shipment."""
+
+    job: Job
+    kind: str                      # "client" or "shipment"
+    role: str | None = None        # for clients: "pickup" or "delivery"
+    window: Window | None = None   # for client copies: which window
+    pins: tuple[Window | None, Window | None] = (None, None)  # shipment pickup/delivery pin
+
+
+def _hash_array(a: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(a, dtype=np.float64).tobytes()).hexdigest()
+
+
+def _usable(windows: Sequence[Window], service_s: int) -> list[Window]:
+    """Windows in which service can start and finish."""
+    return [w for w in windows if w[1] - w[0] >= service_s]
+
+
+def _in_some(windows: Sequence[Window], start: float, service_s: int, tol: float = 1e-6) -> bool:
+    if not windows:
+        return True
+    return any(a - tol <= start and start + service_s <= b + tol for a, b in windows)
+
+
+def _nearest(windows: Sequence[Window], start: float, service_s: int) -> Window:
+    def gap(w: Window) -> float:
+        lo, hi = w[0], w[1] - service_s
+        return 0.0 if lo <= start <= hi else min(abs(start - lo), abs(start - hi))
+    return min(windows, key=gap)
+
+
+def _next(windows: Sequence[Window], start: float, service_s: int) -> Window:
+    """Return the first window in which service can start at or after ``start`` (else the last)."""
+    for w in sorted(windows):
+        if w[1] - service_s >= start:
+            return w
+    return max(windows)
+
+
+class _Builder:
+    """Builds PyVRP data from a planning problem, tracking what each index means."""
+
+    def __init__(self, problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndarray,
+                 jobs: Sequence[Job], pins: dict[tuple[str, str], Window]) -> None:
+        self.problem = problem
+        self.time_s = time_s
+        self.length_m = length_m
+        self.jobs = list(jobs)
+        self.pins = pins
+        self.places = problem.places()
+        self.index = problem.place_index()
+        self.clients: list[_Item] = []
+        self.shipments: list[_Item] = []
+        self.depot_places: list[int] = []
+        self.couriers: list[Courier] = list(problem.couriers.values())
+        self.vehicle_types: list[list[Courier]] = []
+        self.multi_pair_steps: list[tuple[int, str]] = []  # (shipment idx, role)
+
+    def _tw(self, windows: Sequence[Window], service_s: int) -> tuple[int, int]:
+        ts = self.problem.settings.time_scale
+        if not windows:
+            return 0, int(np.iinfo(np.int64).max)
+        lo = min(w[0] for w in windows)
+        hi = max(w[1] for w in windows) - service_s
+        return int(np.floor(lo * ts)), int(np.floor(hi * ts))
+
+    def build(self) -> Any:
+        from pyvrp import Model
+
+        p = self.problem
+        s = p.settings
+        ts, ds = s.time_scale, s.distance_scale
+        m = Model()
+        locs = [m.add_location(float(pl.lon), float(pl.lat), name=pl.place_id)
+                for pl in self.places]
+        depot_of: dict[int, Any] = {}
+
+        def depot(place: int) -> Any:
+            if place not in depot_of:
+                depot_of[place] = m.add_depot(locs[place], name=self.places[place].place_id)
+                self.depot_places.append(place)
+            return depot_of[place]
+
+        groups: dict[tuple[Any, ...], list[Courier]] = {}
+        for c in self.couriers:
+            shift = p.shift_of(c)
+            start_place = (self.index[f"courier:{c.courier_id}"]
+                           if c.start_lon is not None and c.start_lat is not None
+                           else self.index[f"office:{c.office_id}"])
+            end_place = self.index[f"office:{c.end_office_id or c.office_id}"]
+            ready = max(shift[0], c.start_s) if c.start_s is not None else shift[0]
+            max_work = c.max_work_s if c.max_work_s is not None else shift[1] - shift[0]
+            key = (start_place, end_place, ready, shift[1], max_work, int(c.capacity),
+                   c.profile)
+            groups.setdefault(key, []).append(c)
+        # identical couriers share one vehicle type (as PyVRP's num_available)
+        for key, members in groups.items():
+            start_place, end_place, ready, shift_end, max_work, capacity, _ = key
+            m.add_vehicle_type(
+                len(members), capacity=[capacity], start_depot=depot(start_place),
+                end_depot=depot(end_place), tw_early=int(np.ceil(ready * ts)),
+                tw_late=int(np.floor(shift_end * ts)),
+                shift_duration=int(np.floor(max_work * ts)),
+                unit_distance_cost=1, unit_duration_cost=round(s.time_weight * ds / ts),
+                name=",".join(c.courier_id for c in members),
+            )
+            self.vehicle_types.append(members)
+
+        for job in self.jobs:
+            prize = round(p.prize_of(job) * ds)
+            if job.is_pair:
+                assert job.pickup is not None and job.delivery is not None
+                tws = []
+                pins: list[Window | None] = []
+                for role, v in (("pickup", job.pickup), ("delivery", job.delivery)):
+                    svc = p.service_of(v)
+                    wins = _usable(p.windows_of(v), svc) if p.windows_of(v) else []
+                    pin = self.pins.get((job.job_id, role))
+                    if pin is not None:
+                        wins = [pin]
+                    if len(wins) > 1:
+                        self.multi_pair_steps.append((len(self.shipments), role))
+                    tws.append(self._tw(wins, svc))
+                    pins.append(pin)
+                pv, dv = job.pickup, job.delivery
+                m.add_shipment(
+                    locs[self.index[p.place_of(job, "pickup")]],
+                    locs[self.index[p.place_of(job, "delivery")]],
+                    pickup_tw_early=tws[0][0], pickup_tw_late=tws[0][1],
+                    pickup_service_duration=round(p.service_of(pv) * ts),
+                    delivery_tw_early=tws[1][0], delivery_tw_late=tws[1][1],
+                    delivery_service_duration=round(p.service_of(dv) * ts),
+                    amount=[int(job.amount)], prize=prize, required=job.required,
+                    name=job.job_id,
+                )
+                self.shipments.append(_Item(job, "shipment", pins=(pins[0], pins[1])))
+            else:
+                role = "pickup" if job.pickup is not None else "delivery"
+                single = job.pickup if job.pickup is not None else job.delivery
+                assert single is not None
+                svc = p.service_of(single)
+                wins = _usable(p.windows_of(single), svc) if p.windows_of(single) else []
+                loc = locs[self.index[p.place_of(job, role)]]
+                amt = [int(job.amount)]
+                pick, drop = (amt, []) if role == "pickup" else ([], amt)
+                if len(wins) <= 1:
+                    tw = self._tw(wins, svc)
+                    m.add_client(loc, service_duration=round(svc * ts), tw_early=tw[0],
+                                 tw_late=tw[1], prize=prize, required=job.required,
+                                 name=job.job_id, delivery=drop, pickup=pick)
+                    self.clients.append(_Item(job, "client", role, wins[0] if wins else None))
+                else:
+                    group = m.add_client_group(required=job.required, name=job.job_id)
+                    for w in wins:
+                        tw = self._tw([w], svc)
+                        m.add_client(loc, service_duration=round(svc * ts),
+                                     tw_early=tw[0], tw_late=tw[1], prize=prize,
+                                     required=False, group=group, name=job.job_id,
+                                     delivery=drop, pickup=pick)
+                        self.clients.append(_Item(job, "client", role, w))
+        data = m.data()
+        n = len(self.places)
+        dist = np.where(np.isfinite(self.length_m), np.rint(self.length_m * ds), _UNREACHABLE)
+        dur = np.where(np.isfinite(self.time_s), np.ceil(self.time_s * ts - 1e-9), _UNREACHABLE)
+        dist = np.minimum(dist, _UNREACHABLE).astype(np.int64)
+        dur = np.minimum(dur, _UNREACHABLE).astype(np.int64)
+        np.fill_diagonal(dist, 0)
+        np.fill_diagonal(dur, 0)
+        assert dist.shape == (n, n)
+        return data.replace(distance_matrices=[dist],  # type: ignore[list-item]
+                            duration_matrices=[dur])  # type: ignore[list-item]
+
+
+def _check_matrices(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    n = len(problem.places())
+    t = np.asarray(time_s, dtype=np.float64)
+    d = np.asarray(length_m, dtype=np.float64)
+    problems = []
+    for name, a in (("time_s", t), ("length_m", d)):
+        if a.shape != (n, n):
+            problems.append(f"{name} has shape {a.shape}; it must be ({n}, {n}), one row and "
+                            "column per place of problem.places()")
+        elif np.any(a[np.isfinite(a)] < 0) or np.any(np.isnan(a)):
+            problems.append(f"{name} has negative or NaN entries; use np.inf for unreachable")
+    if problems:
+        raise InputError(problems[0] if len(problems) == 1 else "; ".join(problems),
+                         summary="The matrices do not match the problem")
+    return t, d
+
+
+def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndarray, *,
+                 seconds: float | None = None, seed: int | None = None,
+                 network_kind: str = "matrix", leg_path: LegPath | None = None,
+                 extra_hashes: dict[str, str] | None = None,
+                 display: bool = False) -> Plan:
+    """Solve a planning problem on given matrices (the core door).
+
+    Parameters
+    ----------
+    problem
+        The problem (validated here).
+    time_s, length_m
+        Travel time and length between every pair of ``problem.places()``; ``np.inf`` for
+        unreachable. Lengths are metres on a road network, instance units on a benchmark.
+    seconds, seed
+        Override ``problem.settings.seconds`` / ``seed``.
+    network_kind
+        What the matrices came from (recorded in the plan).
+    leg_path
+        Optional ``(from_place, to_place) -> [(lon, lat), ...]`` giving each leg's geometry
+        along the network.
+    extra_hashes
+        Further input hashes to record (e.g. the graph's).
+    display
+        Print PyVRP's progress.
+
+    Returns
+    -------
+    Plan
+        Routes, unassigned jobs with reasons, totals and provenance. A partial plan is a
+        normal result.
+
+    Raises
+    ------
+    InputError
+        When the problem is inconsistent or the matrices do not match it.
+    """
+    from pyvrp import solve as pyvrp_solve
+    from pyvrp.stop import MaxRuntime
+
+    problem.validate()
+    if seconds is not None or seed is not None:
+        changes: dict[str, Any] = {}
+        if seconds is not None:
+            changes["seconds"] = float(seconds)
+        if seed is not None:
+            changes["seed"] = int(seed)
+        problem = problem.with_settings(**changes)
+    s = problem.settings
+    t, d = _check_matrices(problem, time_s, length_m)
+    index = problem.place_index()
+
+    unassigned: list[UnassignedJob] = []
+    solvable: list[Job] = []
+    length_unit = 1000.0 if s.distance_scale == 1.0 else 1.0
+    for job in problem.jobs.values():
+        why = None if job.required else prescreen(problem, job, t, index)
+        if why is None:
+            solvable.append(job)
+        else:
+            unassigned.append(why)
+
+    t0 = time.perf_counter()
+    pins: dict[tuple[str, str], Window] = {}
+    notes: list[str] = []
+    builder = _Builder(problem, t, d, solvable, pins)
+    data = builder.build()
+    budget = float(s.seconds)
+    first = budget if not builder.multi_pair_steps else 0.6 * budget
+    result = pyvrp_solve(data, MaxRuntime(first), seed=s.seed, collect_stats=False,
+                         display=display)
+    best = result.best
+    rounds = 0
+    while builder.multi_pair_steps:
+        remaining = max(budget - (time.perf_counter() - t0), 0.0)
+        last = rounds >= s.closure_rounds - 1
+        violations = _closure_violations(builder, best, data)
+        if not violations and not last:
+            break
+        if last:
+            violations = _all_multi_steps(builder, best, data)
+        if not violations:
+            break
+        for key, w in violations.items():
+            pins[key] = w
+        rounds += 1
+        old = builder
+        builder = _Builder(problem, t, d, solvable, pins)
+        data = builder.build()
+        warm = _translate(old, best, builder, data)
+        per = max(remaining / max(1, s.closure_rounds - rounds + 1), 0.2)
+        result = pyvrp_solve(data, MaxRuntime(per), seed=s.seed + rounds,
+                             collect_stats=False, display=display, initial_solution=warm)
+        best = result.best
+        if last:
+            break
+    if rounds:
+        notes.append(f"midday closure: {rounds} repair round(s), {len(pins)} pair stop(s) "
+                     "pinned to one opening period")
+    solve_time = time.perf_counter() - t0
+
+    routes, served, feasible = _routes(builder, best, data, leg_path)
+    route_steps: list[tuple[Courier, list[Step]]] = []
+    by_courier = {r.courier_id: r for r in routes}
+    for c in builder.couriers:
+        r = by_courier.get(c.courier_id)
+        route_steps.append((c, _steps_of_route(problem, r, index) if r else []))
+    for job in solvable:
+        if job.job_id not in served:
+            unassigned.append(insertion_reason(problem, job, route_steps, t, d, index,
+                                               length_unit=length_unit))
+    hashes = problem.fingerprint()
+    hashes["time_s"] = _hash_array(t)
+    hashes["length_m"] = _hash_array(d)
+    if extra_hashes:
+        hashes.update(extra_hashes)
+    order = {j: i for i, j in enumerate(problem.jobs)}
+    unassigned.sort(key=lambda u: order[u.job_id])
+    return Plan(
+        plan_date=s.plan_date, routes=tuple(routes), unassigned=tuple(unassigned),
+        network_kind=network_kind, provenance=problem.provenance, seed=s.seed,
+        seconds=s.seconds, input_hashes=tuple(sorted(hashes.items())),
+        settings=s.as_items(), solver=_pyvrp_version(), solve_time_s=solve_time,
+        feasible=feasible, objective=int(_objective(best)),
+        couriers_total=len(problem.couriers), jobs_total=len(problem.jobs),
+        notes=tuple(notes),
+    )
+
+
+def _objective(sol: Any) -> int:
+    try:
+        return int(sol.distance_cost() + sol.duration_cost() - sol.prizes())
+    except Exception:  # pragma: no cover - defensive
+        return 0
+
+
+def _closure_violations(builder: _Builder, sol: Any, data: Any
+                        ) -> dict[tuple[str, str], Window]:
+    """Multi-window pair stops whose scheduled service falls outside every real window."""
+    p = builder.problem
+    ts = p.settings.time_scale
+    multi = set(builder.multi_pair_steps)
+    out: dict[tuple[str, str], Window] = {}
+    for route in sol.routes():
+        for act in route.schedule():
+            if not act.is_shipment():
+                continue
+            role = "pickup" if act.is_pickup() else "delivery"
+            if (act.idx, role) not in multi:
+                continue
+            item = builder.shipments[act.idx]
+            v = item.job.pickup if role == "pickup" else item.job.delivery
+            assert v is not None
+            svc = p.service_of(v)
+            wins = _usable(p.windows_of(v), svc)
+            start = act.start_time / ts
+            if not _in_some(wins, start, svc):
+                out[(item.job.job_id, role)] = _next(wins, start, svc)
+    return out
+
+
+def _all_multi_steps(builder: _Builder, sol: Any, data: Any) -> dict[tuple[str, str], Window]:
+    """Pin every remaining multi-window pair stop to the window nearest its schedule."""
+    p = builder.problem
+    ts = p.settings.time_scale
+    planned: dict[tuple[int, str], float] = {}
+    for route in sol.routes():
+        for act in route.schedule():
+            if act.is_shipment():
+                planned[(act.idx, "pickup" if act.is_pickup() else "delivery")] = (
+                    act.start_time / ts)
+    out: dict[tuple[str, str], Window] = {}
+    for idx, role in builder.multi_pair_steps:
+        item = builder.shipments[idx]
+        v = item.job.pickup if role == "pickup" else item.job.delivery
+        assert v is not None
+        svc = p.service_of(v)
+        wins = _usable(p.windows_of(v), svc)
+        start = planned.get((idx, role), float(wins[0][0]))
+        out[(item.job.job_id, role)] = _nearest(wins, start, svc)
+    return out
+
+
+def _translate(old: _Builder, sol: Any, new: _Builder, data: Any) -> Any:
+    """Carry a solution over to a rebuilt model (same jobs; shipments keep their indices)."""
+    from pyvrp import Route, Solution
+    from pyvrp._pyvrp import Activity, ActivityType
+
+    routes = []
+    for route in sol.routes():
+        acts = []
+        for a in route.schedule():
+            if a.is_depot():
+                continue
+            if a.is_shipment():
+                acts.append(Activity(a.type, a.idx))
+            else:
+                acts.append(Activity(ActivityType.CLIENT, a.idx))
+        if acts:
+            routes.append(Route(data, acts, route.vehicle_type()))
+    return Solution(data, routes)
+
+
+def _routes(builder: _Builder, sol: Any, data: Any, leg_path: LegPath | None
+            ) -> tuple[list[CourierRoute], set[str], bool]:
+    p = builder.problem
+    s = p.settings
+    ts = s.time_scale
+    t, d = builder.time_s, builder.length_m
+    places = builder.places
+    routes: list[CourierRoute] = []
+    served: set[str] = set()
+    feasible = bool(sol.is_feasible())
+    used: dict[int, int] = {}
+    for route in sol.routes():
+        vt = route.vehicle_type()
+        courier = builder.vehicle_types[vt][used.get(vt, 0)]
+        used[vt] = used.get(vt, 0) + 1
+        sched = list(route.schedule())
+        # initial load: plain deliveries on this route
+        load = 0
+        for a in sched:
+            if not a.is_depot() and not a.is_shipment():
+                item = builder.clients[a.idx]
+                if item.role == "delivery":
+                    load += item.job.amount
+        stops: list[PlannedStop] = []
+        prev_place: int | None = None
+        geometry: list[tuple[tuple[float, float], ...]] = []
+        for seq, a in enumerate(sched):
+            if a.is_depot():
+                place = builder.depot_places[a.idx]
+                kind = "start" if seq == 0 else "end"
+                job = None
+                role = None
+                visit: Visit | None = None
+                window = None
+                amount = 0
+                svc = 0
+            elif a.is_shipment():
+                item = builder.shipments[a.idx]
+                job = item.job
+                role = "pickup" if a.is_pickup() else "delivery"
+                visit = job.pickup if role == "pickup" else job.delivery
+                place = builder.index[p.place_of(job, role)]
+                kind = role
+                amount = job.amount if role == "pickup" else -job.amount
+                svc = p.service_of(visit) if visit else 0
+                window = None
+            else:
+                item = builder.clients[a.idx]
+                job = item.job
+                role = item.role
+                visit = job.pickup if role == "pickup" else job.delivery
+                place = builder.index[p.place_of(job, role or "delivery")]
+                kind = "visit"
+                amount = job.amount if role == "pickup" else -job.amount
+                svc = p.service_of(visit) if visit else 0
+                window = item.window
+            start = a.start_time / ts
+            wait = a.wait_duration / ts
+            if window is None and visit is not None:
+                wins = _usable(p.windows_of(visit), svc)
+                if wins:
+                    window = _nearest(wins, start, svc)
+                    if not _in_some(wins, start, svc):
+                        feasible = False
+            if a.time_warp > 0:
+                feasible = False
+            if kind not in ("start", "end"):
+                load += amount
+                assert job is not None
+                served.add(job.job_id)
+            leg_len = float(d[prev_place, place]) if prev_place is not None else 0.0
+            leg_time = float(t[prev_place, place]) if prev_place is not None else 0.0
+            if prev_place is not None and leg_path is not None:
+                geometry.append(tuple(leg_path(prev_place, place)))
+            pl = places[place]
+            arrival = start - wait if kind != "start" else start
+            departure = start + (svc if kind not in ("start", "end") else 0)
+            if kind == "start":
+                departure = a.end_time / ts
+            stops.append(PlannedStop(
+                sequence=seq, kind=kind, place_id=pl.place_id,
+                label=(visit.label if visit is not None and visit.label else pl.label),
+                lon=float(pl.lon), lat=float(pl.lat),
+                arrival_s=round(arrival), start_s=round(start),
+                departure_s=round(departure),
+                waiting_s=round(wait) if kind not in ("start",) else 0,
+                service_s=int(svc), load=int(load), leg_length_m=leg_len, leg_time_s=leg_time,
+                job_id=job.job_id if job else None, job_kind=job.kind if job else None,
+                office_id=pl.office_id, window=(int(window[0]), int(window[1]))
+                if window is not None else None,
+                amount=int(amount), priority=job.priority if job else 0,
+                approximate=bool(visit.approximate) if visit is not None else False,
+                instance_id=visit.instance_id if visit is not None else None,
+            ))
+            prev_place = place
+        if any(st.load > courier.capacity or st.load < 0 for st in stops):
+            feasible = False
+        routes.append(CourierRoute(
+            courier_id=courier.courier_id, office_id=courier.office_id,
+            end_office_id=courier.end_office_id or courier.office_id, profile=courier.profile,
+            stops=tuple(stops), geometry=tuple(geometry),
+        ))
+    order = {c.courier_id: i for i, c in enumerate(builder.couriers)}
+    routes.sort(key=lambda r: order[r.courier_id])
+    return routes, served, feasible
+
+
+def _steps_of_route(problem: PlanningProblem, route: CourierRoute, index: dict[str, int]
+                    ) -> list[Step]:
+    out = []
+    for st in route.job_stops:
+        assert st.job_id is not None
+        job = problem.jobs[st.job_id]
+        role = st.kind if st.kind in ("pickup", "delivery") else (
+            "pickup" if job.pickup is not None else "delivery")
+        v = job.pickup if role == "pickup" else job.delivery
+        assert v is not None
+        wins = (st.window,) if st.window is not None else problem.windows_of(v)
+        out.append(Step(index[st.place_id], tuple(wins), problem.service_of(v), st.amount,
+                        job.job_id))
+    return out
+
+
+__all__ = ["LegPath", "solve_matrix"]
