@@ -1,3 +1,5 @@
+import itertools
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -70,7 +72,7 @@ def test_nearest_multi_source_from_and_to() -> None:
         "a": 5.0, "b": 0.0, "c": 0.0, "d": np.inf}
     assert dict(zip(eng.nodes, src_from.tolist(), strict=True)) == {
         "a": 1, "b": 0, "c": 1, "d": -1}
-    t_to, src_to = eng.nearest(["a"], direction="to")
+    t_to, _src_to = eng.nearest(["a"], direction="to")
     assert dict(zip(eng.nodes, t_to.tolist(), strict=True)) == {
         "a": 0.0, "b": 15.0, "c": 5.0, "d": np.inf}
     t_lim, _ = eng.nearest(["a"], limit_s=12)
@@ -91,7 +93,7 @@ def test_weights_are_rounded_to_milliseconds() -> None:
 def test_unknown_node_and_missing_weight_are_input_errors() -> None:
     """Unknown nodes and unweighted edges raise InputError naming the value."""
     eng = TravelEngine(_toy())
-    with pytest.raises(InputError, match="'zz'.*not in the network"):
+    with pytest.raises(InputError, match=r"'zz'.*not in the network"):
         eng.matrix(["a"], ["zz"])
     G = nx.MultiDiGraph()
     G.add_edge(0, 1, length_m=3.0)
@@ -126,7 +128,7 @@ def test_cch_equals_scipy_and_networkx_on_road_like_graph(tmp_path) -> None:
             if np.isfinite(t1[i, j]):
                 assert t1[i, j] == t2[i, j]
                 path = cch.path(s, t)
-                assert sum(H[a][b]["w"] for a, b in zip(path, path[1:])) == fast[i, j]
+                assert sum(H[a][b]["w"] for a, b in itertools.pairwise(path)) == fast[i, j]
     assert np.allclose(l1[:3, :3], l2[:3, :3], equal_nan=True)
     # the order comes from the cache the second time
     again = TravelEngine(G, backend="cch", cache_dir=tmp_path)

@@ -66,11 +66,11 @@ def test_edited_speed_table_changes_profile(tmp_path) -> None:
 def test_bad_speed_table_lists_every_problem() -> None:
     """Bad rows are all reported, each with its spreadsheet row number."""
     text = (
-        "highway,surface,motorbike_kph,car_kph,walk_kph\n"
-        "trunk,paved,fast,60,4\n"
-        "trunk,muddy,30,30,4\n"
-        "trunk,paved,40,60,4\n"
-    ).encode()
+        b"highway,surface,motorbike_kph,car_kph,walk_kph\n"
+        b"trunk,paved,fast,60,4\n"
+        b"trunk,muddy,30,30,4\n"
+        b"trunk,paved,40,60,4\n"
+    )
     with pytest.raises(InputError) as err:
         load_speed_table(text)
     messages = [str(p) for p in err.value.problems]
