@@ -1,0 +1,247 @@
+"""``postplan plans …``: list, show, export, save and restore stored plans and scenarios.
+
+The database is ``POSTPLAN_DB_URL`` (SQLite in ``POSTPLAN_USER_DIR`` by default). Objects
+are named by id (``postplan plans list`` shows them) or by name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from data.errors import InputError
+from data.settings import Settings
+from data.store import KINDS, ObjectInfo, Store, StoredObject, VersionInfo
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``plans`` command and its sub-commands.
+
+    Parameters
+    ----------
+    subparsers
+        The object returned by ``ArgumentParser.add_subparsers``.
+    """
+    plans = subparsers.add_parser(
+        "plans", help="saved plans and scenarios (list, show, export, save, restore)",
+        description="Saved plans, scenarios and registries in the plan store "
+                    "(POSTPLAN_DB_URL, default a SQLite file in the user data folder).")
+    sub = plans.add_subparsers(dest="plans_command", required=True)
+
+    def add(name: str, help_: str) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = sub.add_parser(name, help=help_, description=help_)
+        p.add_argument("--json", action="store_true", help="print one JSON document")
+        return p
+
+    p = add("list", "list stored objects, most recently saved first")
+    p.add_argument("--kind", default="plan", choices=[*KINDS, "all"],
+                   help="kind to list (default plan; 'all' for every kind)")
+    p.add_argument("--limit", type=int, default=None, help="at most this many")
+    p.set_defaults(func=cmd_list)
+
+    p = add("show", "show one object: versions, authors, key facts")
+    p.add_argument("ref", metavar="ID", help="id or name")
+    p.add_argument("--version", type=int, default=None, help="version (default latest)")
+    p.add_argument("--kind", default=None, choices=KINDS, help="kind to look a name up in")
+    p.set_defaults(func=cmd_show)
+
+    p = add("export", "write one version's JSON exactly as saved")
+    p.add_argument("ref", metavar="ID", help="id or name")
+    p.add_argument("--version", type=int, default=None, help="version (default latest)")
+    p.add_argument("--kind", default=None, choices=KINDS, help="kind to look a name up in")
+    p.add_argument("-o", "--output", type=Path, default=None,
+                   help="file to write (default: standard output)")
+    p.set_defaults(func=cmd_export)
+
+    p = add("history", "list every version of one object")
+    p.add_argument("ref", metavar="ID", help="id or name")
+    p.add_argument("--kind", default=None, choices=KINDS, help="kind to look a name up in")
+    p.set_defaults(func=cmd_history)
+
+    p = add("save", "save a JSON file as a new object or a new version")
+    p.add_argument("file", type=Path, help="JSON file (e.g. a plan from 'postplan route')")
+    p.add_argument("--name", required=True, help="name (unique within the kind)")
+    p.add_argument("--kind", default="plan", choices=KINDS, help="kind (default plan)")
+    p.add_argument("--author", default=None,
+                   help="who saves (default POSTPLAN_AUTHOR or the login name)")
+    p.add_argument("--expected-version", type=int, default=None,
+                   help="the version you started from (omit to create a new object)")
+    p.add_argument("--message", default="", help="why this version")
+    p.set_defaults(func=cmd_save)
+
+    p = add("restore", "make a new version that copies an old one")
+    p.add_argument("ref", metavar="ID", help="id or name")
+    p.add_argument("version", type=int, help="version to copy")
+    p.add_argument("--kind", default=None, choices=KINDS, help="kind to look a name up in")
+    p.add_argument("--author", default=None, help="who restores")
+    p.add_argument("--expected-version", type=int, default=None,
+                   help="latest version you have seen (refuse if someone saved since)")
+    p.set_defaults(func=cmd_restore)
+
+    p = add("info", "which database the store uses and what it holds")
+    p.set_defaults(func=cmd_info)
+
+
+def _open() -> Store:
+    return Store.open(Settings.from_env())
+
+
+def _author(value: str | None) -> str:
+    if value:
+        return value
+    if os.environ.get("POSTPLAN_AUTHOR"):
+        return os.environ["POSTPLAN_AUTHOR"]
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _info_dict(info: ObjectInfo) -> dict[str, Any]:
+    out: dict[str, Any] = _jsonable(asdict(info))
+    return out
+
+
+def _version_dict(version: VersionInfo) -> dict[str, Any]:
+    out: dict[str, Any] = _jsonable({**asdict(version), "meta": dict(version.meta)})
+    return out
+
+
+def _print_json(doc: dict[str, Any]) -> None:
+    print(json.dumps({"ok": True, **doc}, ensure_ascii=False, indent=2))
+
+
+def _stored_dict(obj: StoredObject) -> dict[str, Any]:
+    return {"object": _info_dict(obj.info), "version": _version_dict(obj.version_info)}
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """List stored objects."""
+    with _open() as store:
+        kind = None if args.kind == "all" else args.kind
+        objects = store.list_objects(kind, limit=args.limit)
+    if args.json:
+        _print_json({"objects": [_info_dict(o) for o in objects]})
+        return 0
+    if not objects:
+        print(f"no stored {args.kind if kind else 'object'}s")
+    for o in objects:
+        print(f"{o.id:>5}  {o.kind:<17} v{o.version:<3} {o.updated_at:%Y-%m-%d %H:%M}  "
+              f"{o.updated_by:<12} {o.name}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Show one object's version, key facts and history."""
+    with _open() as store:
+        info = store.resolve(args.ref, kind=args.kind)
+        obj = store.get(info.id, version=args.version)
+        history = store.history(info.id)
+    if args.json:
+        _print_json({**_stored_dict(obj), "history": [_version_dict(v) for v in history]})
+        return 0
+    print(obj.summary())
+    for key, value in obj.meta.items():
+        print(f"  {key}: {json.dumps(value, ensure_ascii=False)}")
+    print(f"  content_hash: {obj.version_info.content_hash}")
+    print("history:")
+    for v in history:
+        print(f"  {v.summary()}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write one version's JSON exactly as it was saved."""
+    with _open() as store:
+        info = store.resolve(args.ref, kind=args.kind)
+        obj = store.get(info.id, version=args.version)
+    if args.output is None:
+        sys.stdout.write(obj.content)
+        if not obj.content.endswith("\n"):
+            sys.stdout.write("\n")
+        return 0
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(obj.content, encoding="utf-8")
+    if args.json:
+        _print_json({**_stored_dict(obj), "path": str(args.output),
+                     "bytes": obj.version_info.size_bytes})
+    else:
+        print(f"wrote {args.output} ({obj.version_info.size_bytes} bytes): {obj.summary()}")
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    """List every version of one object."""
+    with _open() as store:
+        info = store.resolve(args.ref, kind=args.kind)
+        history = store.history(info.id)
+    if args.json:
+        _print_json({"object": _info_dict(info), "history": [_version_dict(v) for v in history]})
+        return 0
+    print(info.summary())
+    for v in history:
+        print(f"  {v.summary()}")
+    return 0
+
+
+def cmd_save(args: argparse.Namespace) -> int:
+    """Save a JSON file as a new object or a new version."""
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {args.file}: {exc.strerror}",
+                         summary="Nothing was saved") from exc
+    with _open() as store:
+        author = _author(args.author)
+        if args.kind == "plan":
+            obj = store.save_plan(data, name=args.name, author=author,
+                                  expected_version=args.expected_version, message=args.message)
+        else:
+            obj = store.save(args.kind, args.name, data, author=author,
+                             expected_version=args.expected_version, message=args.message)
+    if args.json:
+        _print_json(_stored_dict(obj))
+    else:
+        print(f"saved {obj.summary()}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Make a new version that copies an old one."""
+    with _open() as store:
+        info = store.resolve(args.ref, kind=args.kind)
+        obj = store.restore(info.id, args.version, author=_author(args.author),
+                            expected_version=args.expected_version)
+    if args.json:
+        _print_json(_stored_dict(obj))
+    else:
+        print(f"restored {obj.summary()}")
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    """Say which database the store uses."""
+    with _open() as store:
+        info = store.info()
+    if args.json:
+        _print_json(asdict(info))
+    else:
+        print(info.summary())
+    return 0
