@@ -78,7 +78,8 @@ def test_conflicting_save_fails_and_restore_makes_a_new_version(
     assert out.rstrip("\n") == (env / "plan.json").read_text(encoding="utf-8")
 
 
-def test_bad_file_and_unknown_id_are_reported(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_file_and_unknown_id_are_reported(
+        env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Invalid JSON exits 2 with the line; an unknown id exits 1 naming it; nothing saved."""
     bad = env / "bad.json"
     bad.write_text('{"routes": [1, 2,,]}', encoding="utf-8")
