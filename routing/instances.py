@@ -226,22 +226,27 @@ def solve_instance(path: str | Path, *, seconds: float = 10.0, seed: int = 0,
     dict
         ``instance``, ``family``, ``cost`` (unrounded Euclidean total), ``vehicles``,
         ``routes`` (instance customer ids in visit order, depots left out), ``feasible``,
-        ``seconds`` (wall time, reading and solving).
+        ``seconds`` (wall time, reading and solving), and ``route_depots`` (the instance's
+        depot id of each route, for multi-depot instances).
     """
     from routing.solve import solve_matrix
 
     t0 = time.perf_counter()
     inst = read_instance(path, family=family, seconds=seconds, seed=seed)
     plan = solve_matrix(inst.problem, inst.time_s, inst.length_m, network_kind="euclidean")
-    routes = [[st.instance_id for st in r.job_stops if st.instance_id is not None]
-              for r in plan.routes]
-    routes = [r for r in routes if r]
+    routes, depots = [], []
+    for r in plan.routes:
+        ids = [st.instance_id for st in r.job_stops if st.instance_id is not None]
+        if ids:
+            routes.append(ids)
+            depots.append(r.office_id)
     return {
         "instance": inst.name,
         "family": inst.family,
         "cost": plan.total_length_m,
         "vehicles": len(routes),
         "routes": [[int(x) for x in r] for r in routes],
+        "route_depots": [int(x) for x in depots],
         "feasible": bool(plan.feasible and not plan.unassigned),
         "seconds": time.perf_counter() - t0,
     }
