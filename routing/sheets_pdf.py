@@ -208,6 +208,7 @@ def _make_marker_class() -> type:
 
         def draw(self) -> None:
             self.state["courier"] = self.name
+            self.state["first_page"] = self.canv.getPageNumber()
 
     return CourierMarker
 
@@ -310,19 +311,36 @@ def _route_map(courier: CourierSheet, width: float, height: float) -> Any:
                        strokeDashArray=[3, 2] if courier.path_is_straight else None))
         for (x0, y0), (x1, y1) in itertools.pairwise(path):
             _arrow(d, x0, y0, x1, y1, colour)
-    for r in courier.rows:
-        x, y = proj(r.lon, r.lat)
-        if r.is_visit:
-            d.add(Circle(x, y, 6, fillColor=HexColor("#FFB300") if r.role == "pickup"
-                         else HexColor("#43A047"), strokeColor=HexColor("#333333"),
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    start = next((r for r in courier.rows if r.kind == "start"), None)
+    if start is not None:
+        x, y = proj(start.lon, start.lat)
+        d.add(Rect(x - 5, y - 5, 10, 10, fillColor=HexColor("#C62828"),
+                   strokeColor=white, strokeWidth=0.8))
+        name = nfc(start.name)[:40]
+        w = stringWidth(name, FONT_BOLD, 6)
+        d.add(Rect(x - w / 2 - 1.5, y - 14.5, w + 3, 8, fillColor=white, strokeColor=None,
+                   fillOpacity=0.8))
+        d.add(String(x, y - 12.5, name, fontName=FONT_BOLD, fontSize=6, textAnchor="middle",
+                     fillColor=HexColor("#C62828")))
+    # visits at the same place share one marker listing every sequence number
+    groups: dict[tuple[float, float], list[SheetRow]] = {}
+    for r in courier.visits:
+        groups.setdefault((round(r.lon, 5), round(r.lat, 5)), []).append(r)
+    for rows in groups.values():
+        x, y = proj(rows[0].lon, rows[0].lat)
+        label = ",".join(str(r.sequence) for r in rows)
+        fill = HexColor("#FFB300") if rows[0].role == "pickup" else HexColor("#43A047")
+        if len(rows) == 1:
+            d.add(Circle(x, y, 6, fillColor=fill, strokeColor=HexColor("#333333"),
                          strokeWidth=0.5))
-            d.add(String(x, y - 2.4, str(r.sequence), fontName=FONT_BOLD, fontSize=6.5,
-                         textAnchor="middle", fillColor=HexColor("#000000")))
-        elif r.kind == "start":
-            d.add(Rect(x - 5, y - 5, 10, 10, fillColor=HexColor("#C62828"),
-                       strokeColor=white, strokeWidth=0.8))
-            d.add(String(x + 7, y + 4, nfc(r.name)[:40], fontName=FONT_BOLD, fontSize=6,
-                         fillColor=HexColor("#C62828")))
+        else:
+            w = stringWidth(label, FONT_BOLD, 6.5) + 6
+            d.add(Rect(x - w / 2, y - 6, w, 12, rx=6, ry=6, fillColor=fill,
+                       strokeColor=HexColor("#333333"), strokeWidth=0.5))
+        d.add(String(x, y - 2.4, label, fontName=FONT_BOLD, fontSize=6.5,
+                     textAnchor="middle", fillColor=HexColor("#000000")))
     # scale bar: a round length near a fifth of the width
     target_m = (width / 5.0) / scale
     step = 10 ** math.floor(math.log10(target_m))
@@ -379,7 +397,7 @@ def _stops_table(courier: CourierSheet, st: dict[str, Any], width: float) -> Any
     from reportlab.lib.colors import HexColor
     from reportlab.platypus import Paragraph, Table, TableStyle
 
-    widths_mm = [9, 27, 58, 31, 38, 23]
+    widths_mm = [8, 26, 53, 37, 38, 24]
     total = sum(widths_mm)
     col_w = [w / total * width for w in widths_mm]
     head = [Paragraph(_esc(t), st["head"]) for t in (
@@ -447,7 +465,7 @@ def _visit_cells(r: SheetRow, st: dict[str, Any], col_w: Sequence[float]) -> lis
         where += " · <font color='#B00020'>MÔ PHỎNG / SIMULATED</font>"
     where += "</font>"
     dossier = (
-        f"Mã / Code:<br/><b>{_esc(r.dossier_code or '—')}</b><br/>"
+        f"Mã / Code:<br/><font size=6><b>{_esc(r.dossier_code or '—')}</b></font><br/>"
         f"Số giấy tờ / Docs: <b>{'—' if r.n_documents is None else r.n_documents}</b><br/>"
         f"Phí thu / Fee:<br/><b>{_esc(format_vnd(r.fee_vnd) or '—')}</b>"
     )
@@ -476,7 +494,8 @@ def _visit_cells(r: SheetRow, st: dict[str, Any], col_w: Sequence[float]) -> lis
     nav = Table(
         [[_qr(r.maps_url, qr_size)],
          [Paragraph(f"<a href='{_esc(r.maps_url)}' color='#1F5FBF'><u>Google Maps</u></a>"
-                    f"<br/><a href='{_esc(r.geo_uri)}' color='#1F5FBF'>{_esc(r.geo_uri)}</a>",
+                    f"<br/><a href='{_esc(r.geo_uri)}' color='#1F5FBF'>geo: {r.lat:.5f}, "
+                    f"{r.lon:.5f}</a>",
                     st["tiny"])]],
         colWidths=[col_w[5] - 5],
     )
@@ -533,6 +552,11 @@ def _draw_footer(canvas: Any, doc: Any, sheets: RouteSheets, state: dict[str, An
     who = nfc(state.get("courier") or "")
     page = f"Trang / Page {canvas.getPageNumber()}"
     canvas.drawRightString(right, y, nfc(f"{who} · {sheets.day_text} · {page}".strip(" ·")))
+    if who and canvas.getPageNumber() != state.get("first_page"):
+        top = doc.pagesize[1] - 8 * mm
+        canvas.setFont(FONT_BOLD, 8)
+        canvas.drawString(left, top, nfc(f"Bưu tá / Courier: {who} · {sheets.day_text}"
+                                         " (tiếp / continued)"))
     canvas.setFont(FONT, 5.5)
     canvas.drawString(left, y - 3 * mm, nfc(
         f"{sheets.provenance_text} · Kế hoạch / Plan {sheets.plan_id}"
