@@ -436,8 +436,8 @@ def _office_cells(r: SheetRow, st: dict[str, Any]) -> list[Any]:
     return [
         Paragraph(str(r.sequence), st["seq"]),
         Paragraph(f"<b>{_esc(r.kind_vi)}</b><br/>{verb}: <b>{when}</b>", st["small"]),
-        Paragraph(f"<b>{_esc(r.name)}</b>" + (f" · {_esc(r.address)}" if r.address else ""),
-                  st["small"]),
+        Paragraph(f"<b>{_esc(r.name)}</b>" + (f" · {_esc(r.address)}" if r.address else "")
+                  + (f" · {_esc(r.commune_text)}" if r.commune_text else ""), st["small"]),
         "", "", "",
     ]
 
