@@ -10,19 +10,25 @@ import streamlit as st
 
 from app.i18n import language_toggle, t
 
-st.set_page_config(page_title="postplan — Kon Tum", page_icon="📮", layout="wide")
+st.set_page_config(
+    page_title="postplan — Kon Tum", page_icon=":material/local_post_office:", layout="wide"
+)
 language_toggle()
 
 pages = [
     st.Page(
         "app/pages/dispatch.py",
         title=t("nav.dispatch"),
-        icon="🚚",
+        icon=":material/local_shipping:",
         url_path="dispatch",
         default=True,
     ),
-    st.Page("app/pages/coverage.py", title=t("nav.coverage"), icon="🗺️", url_path="coverage"),
-    st.Page("app/pages/data.py", title=t("nav.data"), icon="📋", url_path="data"),
+    st.Page(
+        "app/pages/coverage.py", title=t("nav.coverage"), icon=":material/map:", url_path="coverage"
+    ),
+    st.Page(
+        "app/pages/data.py", title=t("nav.data"), icon=":material/table_view:", url_path="data"
+    ),
 ]
 page = st.navigation(pages, position="sidebar")
 st.sidebar.caption(t("app.caption"))

@@ -75,6 +75,7 @@ def base_map(
     center: Sequence[float] = KONTUM_CENTER,
     zoom: int = KONTUM_ZOOM,
     tiles: str | bool | None = True,
+    prefer_canvas: bool = True,
 ) -> folium.Map:
     """Create the map every page draws on.
 
@@ -87,6 +88,9 @@ def base_map(
     tiles
         ``True`` reads :func:`tiles_from_env`; None draws no tiles; otherwise a folium tile
         name or a URL template.
+    prefer_canvas
+        Draw vectors on a canvas (fast for many polygons). Route maps pass False: direction
+        arrows (leaflet-textpath) need SVG paths.
     """
     chosen = tiles_from_env() if tiles is True else (tiles or None)
     kwargs: dict[str, Any] = {}
@@ -96,7 +100,7 @@ def base_map(
         location=list(center),
         zoom_start=zoom,
         tiles=chosen,
-        prefer_canvas=True,
+        prefer_canvas=prefer_canvas,
         control_scale=True,
         **kwargs,
     )
@@ -122,7 +126,7 @@ def simplified(gdf: gpd.GeoDataFrame, *, tolerance_m: float = 150.0) -> gpd.GeoD
 
 
 def _jsonable(gdf: gpd.GeoDataFrame, columns: Iterable[str]) -> gpd.GeoDataFrame:
-    keep = [c for c in columns if c in gdf.columns]
+    keep = [c for c in dict.fromkeys(columns) if c in gdf.columns]
     out = gdf[[*keep, "geometry"]].copy()
     for col in keep:
         if out[col].dtype.kind not in "if":
@@ -337,6 +341,12 @@ def add_routes(
             tooltip=html.escape(label),
             icon=folium.Icon(color="black", icon="home", prefix="fa"),
         ).add_to(m)
+
+
+def fit_to_layer(m: folium.Map, gdf: gpd.GeoDataFrame) -> None:
+    """Zoom the map to a layer's bounds (EPSG:4326)."""
+    minx, miny, maxx, maxy = (float(v) for v in gdf.to_crs("EPSG:4326").total_bounds)
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
 
 
 def fit_to(m: folium.Map, points: Iterable[tuple[float, float]]) -> None:

@@ -157,7 +157,7 @@ def _speed_panel() -> None:
         table,
         key="speed_editor",
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
         num_rows="fixed",
         disabled=["highway", "surface"],
     )
@@ -207,7 +207,7 @@ def _closures_panel() -> None:
         key="closures_editor",
         num_rows="dynamic",
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
         column_config={
             "valid_from": st.column_config.DateColumn(format="DD/MM/YYYY"),
             "valid_to": st.column_config.DateColumn(format="DD/MM/YYYY"),

@@ -10,6 +10,7 @@ from app import state as ss
 from app.i18n import fmt_number, kind_label, source_label, t
 from app.network import network_status_panel
 from data.errors import InputError, PostplanError
+from data.offices import offices_to_bytes
 
 settings = ss.get_settings()
 key = ss.data_key(settings)
@@ -45,6 +46,7 @@ with left:
     show_offices = st.checkbox(t("data.show_offices"), value=True, key="data_show_offices")
     m = maps.base_map()
     maps.add_outline(m, province, name="province")
+    maps.fit_to_layer(m, province)
     if units == "old":
         layer = communes.copy()
         fields = ["name", "new_commune_name", "district", "population"]
@@ -96,7 +98,8 @@ with right:
     )
     by["kind"] = by["kind"].map(kind_label)
     by["source"] = by["source"].map(source_label)
-    st.dataframe(by, hide_index=True, use_container_width=True)
+    by.columns = [t("data.kind"), t("data.source"), t("data.count")]
+    st.dataframe(by, hide_index=True, width="stretch")
     catalogue = ss.optional_module("data.catalogue")
     if catalogue is not None:
         with st.expander(t("data.sources_table")):
@@ -109,7 +112,7 @@ with right:
                 }
                 for e in catalogue.CATALOGUE
             ]
-            st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 # ---- offices: view / upload / edit / download -------------------------------------------
 st.header(t("data.offices_title"))
@@ -136,6 +139,7 @@ if upload is not None and st.session_state.get("offices_upload_done") != upload.
             "data.offices_uploaded", n=len(new), name=upload.name
         )
     st.session_state["offices_upload_done"] = upload.file_id
+    st.rerun()  # redraw the figures and the map with what is now in use
 errors = st.session_state.get("offices_errors") or []
 if errors:
     st.error(t("common.problems", n=len(errors)) + "\n\n" + "\n".join(f"- {e}" for e in errors))
@@ -150,7 +154,7 @@ edited = st.data_editor(
     key="offices_editor",
     num_rows="dynamic",
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
     column_config={
         "kind": st.column_config.SelectboxColumn(
             options=["post_office", "commune_post", "one_stop_shop"]
@@ -160,11 +164,13 @@ edited = st.data_editor(
 )
 b1, b2, b3, b4 = st.columns(4)
 if b1.button(t("common.apply"), key="offices_apply"):
-    from data.offices import read_offices
+    from data.offices import offices_from_frame
 
     changed = ss.mark_user_edits(editable, edited, id_column="office_id")
     try:
-        new = read_offices(ss.to_csv_bytes(changed), settings=settings, filename="edited.csv")
+        new = offices_from_frame(
+            changed.fillna("").astype(str), settings=settings, source_name=t("data.offices_title")
+        )
     except InputError as exc:
         st.session_state["offices_errors"] = [str(p) for p in exc.problems]
     else:
@@ -179,7 +185,7 @@ if b2.button(t("common.reset"), key="offices_reset"):
     st.rerun()
 b3.download_button(
     t("common.download_csv"),
-    data=ss.to_csv_bytes(offices),
+    data=offices_to_bytes(offices, "csv"),
     file_name="offices.csv",
     mime="text/csv",
     key="offices_csv",
@@ -187,7 +193,7 @@ b3.download_button(
 )
 b4.download_button(
     t("common.download_xlsx"),
-    data=ss.to_xlsx_bytes(offices, sheet="offices"),
+    data=offices_to_bytes(offices, "xlsx"),
     file_name="offices.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     key="offices_xlsx",

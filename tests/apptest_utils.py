@@ -1,0 +1,59 @@
+"""Helpers for the Streamlit AppTest suites (tests/test_app_*.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+
+
+class RecordingStorage(MemoryMediaFileStorage):
+    """Media storage that remembers itself, so a test can read what a download serves."""
+
+    instances: ClassVar[list[RecordingStorage]] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        RecordingStorage.instances.append(self)
+
+
+def make_app(monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The app under AppTest, without tiles, with downloads readable."""
+    monkeypatch.setenv("POSTPLAN_TILES", "none")
+    monkeypatch.setattr("streamlit.testing.v1.app_test.MemoryMediaFileStorage", RecordingStorage)
+    RecordingStorage.instances.clear()
+    return AppTest.from_file(APP, default_timeout=240)
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    """Run the app once, then switch to ``app/pages/<page>.py`` and run it."""
+    at.run()
+    at.switch_page(f"app/pages/{page}.py").run()
+    return at
+
+
+def download(at: AppTest, key: str) -> tuple[str, bytes]:
+    """(file name, bytes) served by the download button with widget key ``key``."""
+    buttons = [b for b in at.get("download_button") if getattr(b, "key", None) == key]
+    assert buttons, f"no download button with key {key!r}"
+    url = buttons[0].proto.url
+    name = url.rsplit("/", 1)[-1]
+    for storage in reversed(RecordingStorage.instances):
+        try:
+            f = storage.get_file(name)
+        except Exception:
+            continue
+        return f.filename or name, bytes(f.content)
+    raise AssertionError(f"download {key!r} ({url}) is not in the media storage")
+
+
+def no_exception(at: AppTest) -> None:
+    """Fail with the app's own traceback when the page raised."""
+    assert not at.exception, "\n".join(
+        str(e.value) + "\n" + "\n".join(e.stack_trace) for e in at.exception
+    )

@@ -1,0 +1,93 @@
+"""Data page (Dữ liệu) under Streamlit's AppTest: figures, offices upload/edit/download, toggle."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+from apptest_utils import download, make_app, no_exception, open_page
+from streamlit.testing.v1 import AppTest
+
+
+@pytest.fixture
+def app(monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    return make_app(monkeypatch)
+
+BAD_OFFICES = (
+    "office_id,name,kind,lat,lon\n"
+    "X1,Bưu cục thử,post_office,14.35,108.0\n"
+    "X1,Trùng mã,post_office,14.36,108.01\n"
+    "X3,Sai loại,bakery,14.37,108.02\n"
+    "X4,Ngoài tỉnh,post_office,10.77,106.70\n"
+).encode()
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_data_page_shows_real_bundle_figures(app: AppTest) -> None:
+    """The page loads and shows 102 old communes, 40 new ones and the 540.438 census total."""
+    at = open_page(app, "data")
+    no_exception(at)
+    m = _metrics(at)
+    assert m["Xã (trước 2025)"] == "102"
+    assert m["Xã mới (2025)"] == "40"
+    assert m["Dân số 2019"] == "540.438"
+    assert int(m["Bưu cục / điểm"]) > 100
+    # the panel on what is estimated names the estimated offices
+    assert any("ước tính" in md.value for md in at.markdown)
+
+
+def test_english_toggle_translates_labels(app: AppTest) -> None:
+    """Switching the sidebar toggle turns the labels into English and formats 540,438."""
+    at = open_page(app, "data")
+    at.toggle(key="lang_toggle").set_value(True).run()
+    no_exception(at)
+    m = _metrics(at)
+    assert m["Population 2019"] == "540,438"
+    assert at.title[0].value == "Data"
+
+
+def test_malformed_offices_upload_lists_every_problem_and_keeps_data(app: AppTest) -> None:
+    """A bad offices file shows each problem (duplicate id, kind, outside) and changes nothing."""
+    at = open_page(app, "data")
+    before = _metrics(at)["Bưu cục / điểm"]
+    at.get("file_uploader")[0].upload("offices_bad.csv", BAD_OFFICES, "text/csv").run()
+    no_exception(at)
+    errors = "\n".join(e.value for e in at.error)
+    assert "X1" in errors
+    assert "bakery" in errors
+    assert "10.77" in errors or "outside" in errors.lower()
+    assert _metrics(at)["Bưu cục / điểm"] == before
+    assert "offices" not in at.session_state
+
+
+def test_offices_downloads_parse(app: AppTest) -> None:
+    """The CSV and XLSX downloads parse back to the same number of offices."""
+    at = open_page(app, "data")
+    n = int(_metrics(at)["Bưu cục / điểm"])
+    name, csv = download(at, "offices_csv")
+    assert name.endswith(".csv")
+    table = pd.read_csv(io.BytesIO(csv), encoding="utf-8-sig")
+    assert len(table) == n
+    assert {"office_id", "kind", "source", "location_note"} <= set(table.columns)
+    name, xlsx = download(at, "offices_xlsx")
+    assert len(pd.read_excel(io.BytesIO(xlsx))) == n
+
+
+def test_valid_upload_replaces_offices(app: AppTest) -> None:
+    """A valid file replaces the registry (2 offices, source user) until reset."""
+    at = open_page(app, "data")
+    good = (
+        "office_id,name,kind,lat,lon\n"
+        "A1,Bưu cục A,post_office,14.3500,108.0000\n"
+        "A2,Một cửa B,one_stop_shop,14.6600,107.9000\n"
+    ).encode()
+    at.get("file_uploader")[0].upload("offices.csv", good, "text/csv").run()
+    no_exception(at)
+    assert _metrics(at)["Bưu cục / điểm"] == "2"
+    assert list(at.session_state["offices"]["source"]) == ["user", "user"]
+    at.button(key="offices_reset").click().run()
+    assert int(_metrics(at)["Bưu cục / điểm"]) > 100
