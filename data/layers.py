@@ -26,8 +26,23 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from data.catalogue import dataset_path
 from data.errors import DataIntegrityError
-from data.names import name_key, split_joined_name
+from data.names import find_commune, name_key, normalise_name, split_joined_name
 from data.settings import GEO_CRS, Settings
+
+__all__ = [
+    "data_quality_table",
+    "data_quality_warnings",
+    "find_commune",
+    "load_commune_points",
+    "load_communes",
+    "load_districts",
+    "load_national_roads",
+    "load_new_communes",
+    "load_pois",
+    "load_population_grid",
+    "load_province",
+    "normalise_name",
+]
 
 #: Number of pre-2025 communes (xã, phường, thị trấn) in the bundle.
 N_COMMUNES = 102
