@@ -409,8 +409,15 @@ def _info(row: Row[Any]) -> ObjectInfo:
     )
 
 
-def _version_info(row: Row[Any]) -> VersionInfo:
-    m = row._mapping
+def _versions_row(joined: Row[Any]) -> dict[str, Any] | None:
+    m = joined._mapping
+    if m["v_id"] is None:
+        return None
+    return {c.name: m[f"v_{c.name}"] for c in _VERSIONS.c}
+
+
+def _version_info(row: Row[Any] | Mapping[str, Any]) -> VersionInfo:
+    m = row._mapping if isinstance(row, Row) else row
     return VersionInfo(
         object_id=m["document_id"], version=m["version"], content_hash=m["content_hash"],
         size_bytes=m["size_bytes"], author=m["author"], created_at=_utc(m["created_at"]),
@@ -760,18 +767,25 @@ class Store:
         StorageError
             No such object or version.
         """
+        wanted = _DOCUMENTS.c.version if version is None else version
+        query = (
+            select(_DOCUMENTS, *(c.label(f"v_{c.name}") for c in _VERSIONS.c))
+            .outerjoin(_VERSIONS, (_VERSIONS.c.document_id == _DOCUMENTS.c.id)
+                       & (_VERSIONS.c.version == wanted))
+            .where(_DOCUMENTS.c.id == object_id)
+        )
         with self._read() as conn:
-            doc = conn.execute(select(_DOCUMENTS).where(_DOCUMENTS.c.id == object_id)).first()
-            if doc is None:
-                raise StorageError(f"no stored object has id {object_id}.")
-            wanted = doc._mapping["version"] if version is None else version
-            row = conn.execute(select(_VERSIONS).where(
-                _VERSIONS.c.document_id == object_id, _VERSIONS.c.version == wanted)).first()
+            both = conn.execute(query).first()
+        if both is None:
+            raise StorageError(f"no stored object has id {object_id}.")
+        doc = both
+        row = _versions_row(both)
+        wanted = doc._mapping["version"] if version is None else version
         if row is None:
             raise StorageError(
                 f"#{object_id} has no version {wanted}; its versions are 1…"
                 f"{doc._mapping['version']}.")
-        return StoredObject(_info(doc), _version_info(row), row._mapping["content"])
+        return StoredObject(_info(doc), _version_info(row), row["content"])
 
     def history(self, object_id: int) -> list[VersionInfo]:
         """Every version of an object, oldest first.
@@ -885,6 +899,7 @@ class Store:
                         created_at=now, created_by=author, updated_at=now, updated_by=author,
                     )).inserted_primary_key[0]  # type: ignore[index]
                     new_version = 1
+                    created = (now, author)
                 else:
                     if doc is None:
                         raise StorageError(
@@ -894,12 +909,15 @@ class Store:
                     if info.version != expected_version:
                         raise _conflict(info, expected_version)
                     object_id = info.id
-                    latest = conn.execute(select(_VERSIONS.c.meta).where(
-                        _VERSIONS.c.document_id == object_id,
-                        _VERSIONS.c.version == info.version)).scalar_one()
-                    if info.content_hash == digest and dict(latest or {}) == meta \
-                            and restored_from is None:
-                        new_version = 0  # unchanged: nothing to write
+                    created = (info.created_at, info.created_by)
+                    unchanged = False
+                    if info.content_hash == digest and restored_from is None:
+                        latest = conn.execute(select(_VERSIONS.c.meta).where(
+                            _VERSIONS.c.document_id == object_id,
+                            _VERSIONS.c.version == info.version)).scalar_one()
+                        unchanged = dict(latest or {}) == meta
+                    if unchanged:
+                        new_version = 0  # same content and meta: nothing to write
                     else:
                         new_version = expected_version + 1
                         updated = conn.execute(
@@ -926,7 +944,16 @@ class Store:
             if current_info is None:
                 raise StorageError(f"{kind} {name!r} could not be saved: {exc.orig}") from exc
             raise _conflict(current_info, expected_version) from exc
-        return self.get(int(object_id))
+        if not new_version:
+            return self.get(int(object_id))
+        version_info = VersionInfo(
+            object_id=int(object_id), version=new_version, content_hash=digest,
+            size_bytes=len(text_.encode("utf-8")), author=author, created_at=now,
+            message=message, restored_from=restored_from, meta=meta)
+        info = ObjectInfo(
+            id=int(object_id), kind=kind, name=name, version=new_version, content_hash=digest,
+            created_at=created[0], created_by=created[1], updated_at=now, updated_by=author)
+        return StoredObject(info, version_info, text_)
 
     def restore(self, object_id: int, version: int, *, author: str,
                 expected_version: int | None = None, message: str = "") -> StoredObject:

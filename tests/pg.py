@@ -55,6 +55,7 @@ class Cluster:
     root: Path
     user: str | None
     port: int = 5432
+    durable: bool = False
 
     @property
     def datadir(self) -> Path:
@@ -79,9 +80,10 @@ class Cluster:
                       "-E", "UTF8", "--locale=C", "--no-sync"),
             check=True, capture_output=True, text=True,
         )
-        options = (f"-k {self.socketdir} -c listen_addresses='' -p {self.port} "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                   "-c max_connections=100")
+        options = f"-k {self.socketdir} -c listen_addresses='' -p {self.port} " \
+                  "-c max_connections=100"
+        if not self.durable:  # tests: speed over crash safety of the throwaway cluster
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         subprocess.run(
             self._cmd("pg_ctl", "-D", str(self.datadir), "-l", str(self.root / "log.txt"),
                       "-o", options, "-w", "-t", "60", "start"),
@@ -114,8 +116,14 @@ _LOCK = threading.Lock()
 _CLUSTER: Cluster | None = None
 
 
-def cluster() -> Cluster:
+def cluster(*, durable: bool = False) -> Cluster:
     """Start (once per process) and return the shared throwaway cluster.
+
+    Parameters
+    ----------
+    durable
+        Keep PostgreSQL's default fsync and synchronous commit (benchmarks); the tests
+        turn them off for speed. Only the first call's value counts.
 
     Raises
     ------
@@ -134,7 +142,7 @@ def cluster() -> Cluster:
             # could not traverse.
             root = Path(tempfile.mkdtemp(prefix="postplan-pg-"))
             os.chmod(root, 0o755)
-            made = Cluster(bindir=bindir, root=root, user=_run_as())
+            made = Cluster(bindir=bindir, root=root, user=_run_as(), durable=durable)
             try:
                 made.start()
             except subprocess.CalledProcessError as exc:

@@ -131,6 +131,7 @@ def test_saved_text_reloads_byte_for_byte(store: Store) -> None:
     text = '{ "z": 1,\n  "tên": "Đắk Hà", "a": [1.50, null] }'
     saved = store.save("job_list", "Việc ngày 23/11", text, author="Lan")
     loaded = store.get(saved.id)
+    assert loaded == saved  # what save() returns is what the database holds
     assert loaded.content == text
     assert loaded.version == 1 and loaded.is_latest
     assert loaded.data() == {"z": 1, "tên": "Đắk Hà", "a": [1.5, None]}
@@ -144,8 +145,9 @@ def test_each_save_adds_a_version_and_old_versions_stay(store: Store) -> None:
     """v1, v2, v3 are all kept; get() returns the latest unless a version is asked for."""
     first = store.save("coverage_scenario", "s", {"radius_m": 5000}, author="a")
     store.save("coverage_scenario", "s", {"radius_m": 7000}, author="b", expected_version=1)
-    store.save("coverage_scenario", "s", {"radius_m": 9000}, author="c", expected_version=2,
-               message="rộng hơn")
+    third = store.save("coverage_scenario", "s", {"radius_m": 9000}, author="c",
+                       expected_version=2, message="rộng hơn")
+    assert store.get(first.id) == third
     assert store.get(first.id).data() == {"radius_m": 9000}
     assert store.get(first.id, version=1).data() == {"radius_m": 5000}
     assert not store.get(first.id, version=2).is_latest
