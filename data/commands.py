@@ -8,12 +8,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from data.catalogue import DatasetEntry, verify_all
+from data.catalogue import verify_all
 from data.errors import DataIntegrityError, InputError
+from data.fetch import BUNDLE_URL_ENV, fetch_bundle, fetch_plan
 from data.settings import Settings
-
-#: Environment variable naming a mirror of the bundle (``<url>/<file>``) for ``data fetch``.
-BUNDLE_URL_ENV = "POSTPLAN_BUNDLE_URL"
 
 
 def register(subparsers: Any) -> None:
@@ -172,76 +170,6 @@ def _check_text(report: dict[str, Any]) -> str:
 
 
 # --------------------------------------------------------------------------- fetch
-
-
-def fetch_plan(settings: Settings, *, base_url: str | None = None) -> list[dict[str, Any]]:
-    """Say, for every bundle file, whether it must be downloaded and from where.
-
-    Returns
-    -------
-    list of dict
-        ``file``, ``status`` (current hash status), ``action`` (``"keep"``, ``"download"``
-        or ``"cannot"``), ``url`` and ``sha256``; ``reason`` when the file cannot be fetched.
-    """
-    plan = []
-    for status in verify_all(settings):
-        entry = status.entry
-        item: dict[str, Any] = {"file": entry.file, "status": status.status,
-                                "sha256": entry.sha256, "url": None, "action": "keep"}
-        if not status.ok:
-            url = _url_for(entry, base_url)
-            if entry.location == "package":
-                item["action"] = "cannot"
-                item["reason"] = ("installed package file; fix: pip install --force-reinstall "
-                                  "vietnamadminunits==1.0.4")
-            elif url is None:
-                item["action"] = "cannot"
-                item["reason"] = (
-                    f"the bundle file was derived from {entry.upstream_url} (clipped or "
-                    f"joined), so only a mirror of the bundle has these bytes; fix: pass "
-                    f"--base-url or set {BUNDLE_URL_ENV}, or copy ../shared/data/kontum"
-                )
-            else:
-                item["action"] = "download"
-                item["url"] = url
-        plan.append(item)
-    return plan
-
-
-def _url_for(entry: DatasetEntry, base_url: str | None) -> str | None:
-    if base_url:
-        return base_url.rstrip("/") + "/" + entry.file
-    return entry.fetch_url
-
-
-def fetch_bundle(settings: Settings, *, base_url: str | None = None) -> list[dict[str, Any]]:
-    """Download every missing or altered bundle file, verifying its sha256 (needs internet).
-
-    Files go to ``settings.data_dir``; pooch refuses a download whose hash differs.
-
-    Raises
-    ------
-    DataIntegrityError
-        When a download fails or its hash does not match.
-    """
-    import pooch
-
-    plan = fetch_plan(settings, base_url=base_url)
-    target = Path(settings.data_dir)
-    for item in plan:
-        if item["action"] != "download":
-            continue
-        target.mkdir(parents=True, exist_ok=True)
-        try:
-            pooch.retrieve(item["url"], known_hash=f"sha256:{item['sha256']}",
-                           fname=item["file"], path=target, progressbar=False)
-        except Exception as exc:  # network errors and pooch's hash ValueError
-            raise DataIntegrityError(
-                f"downloading {item['file']} from {item['url']} failed: {exc}; fix: check "
-                "the connection or the mirror URL"
-            ) from exc
-        item["action"] = "downloaded"
-    return plan
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:

@@ -109,3 +109,16 @@ def test_data_offices_export(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     code, res = _run(capsys, "data", "offices", str(out), "--json")
     assert code == 0 and out.stat().st_size > 1000
     assert res["offices_by_source"]["estimated"] == 111
+
+
+def test_fetch_rebuilds_commune_points_offline(bundle_copy: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """A deleted commune_points_legacy.csv is rebuilt byte for byte from vietnamadminunits."""
+    target = bundle_copy / "commune_points_legacy.csv"
+    target.unlink()
+    code, plan = _run(capsys, "data", "fetch", "--json")
+    assert code == 0
+    by_file = {p["file"]: p["action"] for p in plan["files"]}
+    assert by_file["commune_points_legacy.csv"] == "rebuilt"
+    code, report = _run(capsys, "data", "check", "--json")
+    assert code == 0 and report["communes"] == 102
