@@ -316,8 +316,9 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
     data = builder.build()
     budget = float(s.seconds)
     first = budget if not builder.multi_pair_steps else 0.6 * budget
+    params = _params(data)
     result = pyvrp_solve(data, MaxRuntime(first), seed=s.seed, collect_stats=False,
-                         display=display)
+                         display=display, params=params)
     best = result.best
     rounds = 0
     while builder.multi_pair_steps:
@@ -339,7 +340,8 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
         warm = _translate(old, best, builder, data)
         per = max(remaining / max(1, s.closure_rounds - rounds + 1), 0.2)
         result = pyvrp_solve(data, MaxRuntime(per), seed=s.seed + rounds,
-                             collect_stats=False, display=display, initial_solution=warm)
+                             collect_stats=False, display=display, initial_solution=warm,
+                             params=_params(data))
         best = result.best
         if last:
             break
@@ -374,6 +376,24 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
         couriers_total=len(problem.couriers), jobs_total=len(problem.jobs),
         notes=tuple(notes),
     )
+
+
+def _params(data: Any) -> Any:
+    """Solver parameters whose penalty cap exceeds every prize.
+
+    A job's prize (its value) must never outweigh the penalty for breaking a capacity or a
+    window, or the search would settle on an infeasible plan; PyVRP's default cap
+    (100 000 per unit) is below a 200 km prize in metres.
+    """
+    from pyvrp import SolveParams
+    from pyvrp.PenaltyManager import PenaltyParams
+
+    prizes = [c.prize for c in data.clients()] + [sh.prize for sh in data.shipments()]
+    top = max(prizes, default=0)
+    base = PenaltyParams()
+    if 4 * top <= base.max_penalty:
+        return SolveParams()
+    return SolveParams(penalty=PenaltyParams(max_penalty=float(4 * top)))
 
 
 def _objective(sol: Any) -> int:
