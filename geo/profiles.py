@@ -56,6 +56,8 @@ PAVED_SURFACES = frozenset(
 )
 
 _SpeedKey = tuple[str, str]
+#: OSM classes whose ``*_link`` ramps take the class's speed.
+_LINK_BASES = frozenset({"motorway", "trunk", "primary", "secondary", "tertiary"})
 
 
 def load_speed_table(path: str | Path | bytes | None = None) -> pd.DataFrame:
@@ -202,7 +204,8 @@ def highway_class(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "*"
     text = str(value).strip().lower()
-    return text.removesuffix("_link") or "*"
+    base = text.removesuffix("_link")
+    return base if base in _LINK_BASES else (text or "*")
 
 
 def surface_class(value: Any) -> str:
