@@ -16,7 +16,12 @@ Three classic location models, each solved exactly as a mixed-integer programme 
 The problem is a :class:`SitingProblem` (demand × candidate matrix ``cost_s`` in seconds,
 ``inf`` where unreachable; ``weight`` = people per demand point; ``existing`` = candidates
 already open and kept). It exports to and imports from ``.npz`` so anyone can re-solve it.
-The adapter door that builds the matrix from GeoDataFrames is in :mod:`geo.coverage`.
+
+The adapter door (:func:`site_new_posts`, :func:`siting_problem`) takes GeoDataFrames —
+populated cells, candidates (:func:`candidate_sites`: commune points, OSM village halls,
+populated cells, or the planner's own points) and the existing offices — builds the cost
+matrix on the road network and delegates to :func:`solve_siting`. :func:`evaluate_sites`
+scores a hand-edited set of sites at once, without optimising (the what-if).
 
 Formulations
 ------------
@@ -36,12 +41,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import geopandas as gpd
 import highspy
+import networkx as nx
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import scipy.sparse as sp
 
 from data.errors import InputError, Problem
+from data.settings import GEO_CRS, Settings
+from geo.coverage import AccessNetwork, _times_of, nearest_destination, snap_to_network
 
 Model = Literal["mclp", "pmedian", "lscp"]
 #: The location models this module solves.
@@ -903,3 +913,356 @@ def _solve_pmedian(problem: SitingProblem, k: int, penalty_s: float, time_limit_
         return None, status, gap
     return [int(c) for c in free[x[:n_x] > 0.5]], status, gap
 
+
+
+# --------------------------------------------------------------------------- adapter door
+
+#: Candidate sources for new commune posts.
+CANDIDATE_SOURCES: tuple[str, ...] = ("communes", "halls", "cells")
+#: Smallest cell population for a populated cell to be a candidate.
+DEFAULT_CELL_MIN_PEOPLE = 300.0
+
+
+def candidate_sites(
+    settings: Settings,
+    source: str = "communes",
+    *,
+    cell_min_people: float = DEFAULT_CELL_MIN_PEOPLE,
+) -> gpd.GeoDataFrame:
+    """Candidate places for a new commune post, from the bundled layers.
+
+    Parameters
+    ----------
+    settings
+        Where the data lives.
+    source
+        ``communes`` (the 102 geocoded commune points), ``halls`` (OSM
+        ``amenity=community_centre`` village halls) or ``cells`` (WorldPop 1 km cells
+        with at least ``cell_min_people`` people, at the cell centre).
+    cell_min_people
+        Population threshold for ``cells``.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``site_id``, ``name``, ``source`` (``geocoded``, ``osm``, ``worldpop``),
+        ``commune_code`` where known; Point geometry (EPSG:4326).
+
+    Raises
+    ------
+    InputError
+        For an unknown source.
+    """
+    from data import layers
+
+    if source == "communes":
+        pts = layers.load_commune_points(settings)
+        out = pd.DataFrame({"site_id": "commune-" + pts["commune_code"].astype(str),
+                            "name": pts["name"], "source": pts["source"],
+                            "commune_code": pts["commune_code"].astype(str)})
+        geom = pts.geometry
+    elif source == "halls":
+        pois = layers.load_pois(settings)
+        halls = pois[pois["category"] == "village_hall"]
+        out = pd.DataFrame({"site_id": "hall-" + halls["poi_id"].astype(str),
+                            "name": halls["name"].fillna("Nhà văn hóa"), "source": "osm",
+                            "commune_code": None})
+        geom = halls.geometry
+    elif source == "cells":
+        grid = layers.load_population_grid(settings)
+        cells = grid[grid["population"] >= cell_min_people]
+        names = layers.load_communes(settings).set_index("commune_code")["name"]
+        out = pd.DataFrame({
+            "site_id": "cell-" + cells["cell_id"].astype(str),
+            "name": [f"{names.get(c, c)}, 1 km cell {i} ({p:.0f} people)" for c, i, p in
+                     zip(cells["commune_code"], cells["cell_id"], cells["population"],
+                         strict=True)],
+            "source": "worldpop", "commune_code": cells["commune_code"].astype(str)})
+        geom = cells.geometry
+    else:
+        raise InputError([Problem(f"Unknown candidate source {source!r}; use one of "
+                                  f"{', '.join(CANDIDATE_SOURCES)} or pass your own points.",
+                                  column="candidates", value=str(source))])
+    return gpd.GeoDataFrame(out.reset_index(drop=True),
+                            geometry=gpd.GeoSeries(geom.to_numpy(), crs=GEO_CRS))
+
+
+def siting_problem(
+    network: AccessNetwork | nx.MultiDiGraph,
+    cells: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    existing: gpd.GeoDataFrame,
+    *,
+    minutes: float,
+    k: int,
+    max_snap_m: float | None = None,
+) -> tuple[SitingProblem, gpd.GeoDataFrame]:
+    """Build the cost matrix populated cells × (existing offices + candidates).
+
+    Times run from each cell to each site (the citizen's direction), off-network legs at
+    both ends included, through one many-to-many query of the travel engine between the
+    distinct network nodes the cells and sites join the network at.
+
+    Parameters
+    ----------
+    network
+        An :class:`geo.coverage.AccessNetwork` or a graph.
+    cells
+        Demand: ``population`` per point (e.g. :func:`data.layers.load_population_grid`).
+    candidates
+        New-site candidates with ``site_id`` (unique), optional ``name``; Point geometry.
+    existing
+        Offices kept open, with ``office_id`` (their site id), optional ``name``.
+    minutes
+        Coverage threshold.
+    k
+        New sites to open.
+    max_snap_m
+        Snapping limit.
+
+    Returns
+    -------
+    problem, sites
+        The :class:`SitingProblem` (existing sites first) and a GeoDataFrame of its
+        columns: ``site_id``, ``name``, ``existing``, ``source``; Point geometry.
+
+    Raises
+    ------
+    InputError
+        When a layer lacks columns or a CRS, or site ids are duplicated.
+    """
+    net = network if isinstance(network, AccessNetwork) else AccessNetwork.build(network)
+    problems = []
+    if "population" not in cells.columns:
+        problems.append(Problem("cells need a 'population' column.", column="population"))
+    if "site_id" not in candidates.columns:
+        problems.append(Problem("candidates need a 'site_id' column.", column="site_id"))
+    if "office_id" not in existing.columns:
+        problems.append(Problem("existing offices need an 'office_id' column.",
+                                column="office_id"))
+    for label, frame in (("cells", cells), ("candidates", candidates),
+                         ("existing offices", existing)):
+        if frame.crs is None:
+            problems.append(Problem(f"{label} have no CRS; set EPSG:4326 first.",
+                                    column="geometry"))
+    if problems:
+        raise InputError(problems, summary="The siting problem cannot be built")
+    sites = pd.concat([
+        pd.DataFrame({"site_id": existing["office_id"].astype(str),
+                      "name": existing.get("name", existing["office_id"]).astype(str),
+                      "existing": True,
+                      "source": existing.get("source", "user"),
+                      "geometry": existing.to_crs(GEO_CRS).geometry.to_numpy()}),
+        pd.DataFrame({"site_id": candidates["site_id"].astype(str),
+                      "name": candidates.get("name", candidates["site_id"]).astype(str),
+                      "existing": False,
+                      "source": candidates.get("source", "user"),
+                      "geometry": candidates.to_crs(GEO_CRS).geometry.to_numpy()}),
+    ], ignore_index=True)
+    # a candidate at the same id as an existing office is the office itself
+    sites = sites.drop_duplicates("site_id", keep="first").reset_index(drop=True)
+    site_gdf = gpd.GeoDataFrame(sites, geometry="geometry", crs=GEO_CRS)
+    cost = cost_matrix(net, cells, site_gdf, max_snap_m=max_snap_m)
+    problem = SitingProblem(cost_s=cost, weight=cells["population"].to_numpy(dtype=float),
+                            existing=site_gdf["existing"].to_numpy(dtype=bool),
+                            site_id=site_gdf["site_id"].to_numpy(dtype=str),
+                            cutoff_s=float(minutes) * 60.0, k=k)
+    return problem, site_gdf
+
+
+def cost_matrix(
+    network: AccessNetwork,
+    origins: gpd.GeoDataFrame,
+    destinations: gpd.GeoDataFrame,
+    *,
+    max_snap_m: float | None = None,
+) -> FloatArray:
+    """Door-to-door travel times (s) from every origin point to every destination point.
+
+    Parameters
+    ----------
+    network
+        The prepared network.
+    origins, destinations
+        Point GeoDataFrames with a CRS.
+    max_snap_m
+        Snapping limit.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(len(origins), len(destinations))``, ``inf`` where unreachable.
+    """
+    o = snap_to_network(network, origins, max_snap_m=max_snap_m, what="origin")
+    d = snap_to_network(network, destinations, max_snap_m=max_snap_m, what="destination")
+    if len(o.origin_nodes) == 0 or len(d.destination_nodes) == 0:
+        return np.zeros((len(o.origin_nodes), len(d.destination_nodes)))
+    o_nodes, o_inv = np.unique(o.origin_nodes, return_inverse=True)
+    d_nodes, d_inv = np.unique(d.destination_nodes, return_inverse=True)
+    o_inv = o_inv.reshape(o.origin_nodes.shape)
+    d_inv = d_inv.reshape(d.destination_nodes.shape)
+    engine_nodes = network.engine.nodes
+    m, _ = network.engine.matrix([engine_nodes[i] for i in o_nodes],
+                                 [engine_nodes[i] for i in d_nodes], lengths=False)
+    best = np.full((len(o.origin_nodes), len(d.destination_nodes)), np.inf)
+    for a in range(2):
+        for b in range(2):
+            part = (o.origin_s[:, a][:, None] + m[np.ix_(o_inv[:, a], d_inv[:, b])]
+                    + d.destination_s[:, b][None, :])
+            np.minimum(best, part, out=best)
+    return best
+
+
+@dataclass(frozen=True, eq=False)
+class SitingPlan:
+    """A siting answer on the map: the result, the sites and the problem it solved.
+
+    Parameters
+    ----------
+    result
+        The :class:`SitingResult`.
+    sites
+        Every site column (existing and candidates): ``site_id``, ``name``, ``existing``,
+        ``chosen``, ``greedy_chosen``, ``source``; Point geometry.
+    problem
+        The :class:`SitingProblem` (export it with ``problem.to_npz``).
+    network_kind
+        ``proxy``, ``osm`` or ``osm+proxy``.
+    """
+
+    result: SitingResult
+    sites: gpd.GeoDataFrame = field(repr=False)
+    problem: SitingProblem = field(repr=False)
+    network_kind: str
+
+    @property
+    def chosen_sites(self) -> gpd.GeoDataFrame:
+        """The chosen new sites with their names."""
+        return self.sites[self.sites["chosen"]].reset_index(drop=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready result with the chosen sites' names and coordinates."""
+        out = self.result.to_dict()
+        out["network_kind"] = self.network_kind
+        out["chosen_sites"] = [
+            {"site_id": str(r["site_id"]), "name": str(r["name"]),
+             "source": str(r["source"]), "lon": round(float(r["geometry"].x), 5),
+             "lat": round(float(r["geometry"].y), 5)}
+            for r in self.chosen_sites.to_dict("records")]
+        return out
+
+    def summary(self) -> str:
+        """Summarise the result, with chosen site names and the network kind."""
+        names = "; ".join(f"{r['site_id']} {r['name']}"
+                          for r in self.chosen_sites.to_dict("records"))
+        net = ("PROXY network (estimated)" if self.network_kind == "proxy"
+               else f"{self.network_kind} network")
+        return f"{self.result.summary()}\n  sites: {names or '-'}\n  times on the {net}"
+
+
+def site_new_posts(
+    network: AccessNetwork | nx.MultiDiGraph,
+    cells: gpd.GeoDataFrame,
+    candidates: gpd.GeoDataFrame,
+    existing: gpd.GeoDataFrame,
+    *,
+    k: int,
+    minutes: float,
+    model: str = "mclp",
+    time_limit_s: float = 60.0,
+    max_snap_m: float | None = None,
+) -> SitingPlan:
+    """Choose ``k`` new commune-post sites among candidates, existing offices kept.
+
+    Parameters
+    ----------
+    network
+        An :class:`geo.coverage.AccessNetwork` or a graph.
+    cells
+        Demand points with ``population``.
+    candidates
+        Candidate sites with ``site_id`` (see :func:`candidate_sites`).
+    existing
+        Offices kept open (``office_id``).
+    k
+        New sites to open.
+    minutes
+        Coverage threshold.
+    model
+        ``mclp``, ``pmedian`` or ``lscp``.
+    time_limit_s
+        HiGHS time limit.
+    max_snap_m
+        Snapping limit.
+
+    Returns
+    -------
+    SitingPlan
+    """
+    net = network if isinstance(network, AccessNetwork) else AccessNetwork.build(network)
+    problem, sites = siting_problem(net, cells, candidates, existing, minutes=minutes, k=k,
+                                    max_snap_m=max_snap_m)
+    result = solve_siting(problem, model, time_limit_s=time_limit_s)
+    sites = sites.copy()
+    sites["chosen"] = sites["site_id"].isin(result.chosen)
+    sites["greedy_chosen"] = sites["site_id"].isin(result.greedy_chosen)
+    return SitingPlan(result=result, sites=sites, problem=problem, network_kind=net.kind)
+
+
+def evaluate_sites(
+    network: AccessNetwork | nx.MultiDiGraph,
+    cells: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    *,
+    minutes: float,
+    max_snap_m: float | None = None,
+) -> SiteScore:
+    """Score a hand-edited set of open sites at once (one multi-source search, no MILP).
+
+    Parameters
+    ----------
+    network
+        An :class:`geo.coverage.AccessNetwork` or a graph.
+    cells
+        Demand points with ``population``.
+    sites
+        The open sites, with ``site_id`` (or ``office_id``); any points the planner picks.
+    minutes
+        Coverage threshold.
+    max_snap_m
+        Snapping limit.
+
+    Returns
+    -------
+    SiteScore
+        Coverage, mean and weighted time; ``nearest`` indexes rows of ``sites``.
+    """
+    net = network if isinstance(network, AccessNetwork) else AccessNetwork.build(network)
+    id_col = "site_id" if "site_id" in sites.columns else "office_id"
+    if id_col not in sites.columns:
+        raise InputError([Problem("sites need a 'site_id' (or 'office_id') column.",
+                                  column="site_id")])
+    if not (math.isfinite(minutes) and minutes > 0):
+        raise InputError([Problem("minutes must be a positive number.", column="minutes",
+                                  value=str(minutes))])
+    dest = snap_to_network(net, sites, max_snap_m=max_snap_m, what="site")
+    node_t, owner = nearest_destination(net, dest)
+    snapped = snap_to_network(net, cells, max_snap_m=max_snap_m, what="cell")
+    t, nearest = _times_of(snapped, node_t, owner)
+    w = cells["population"].to_numpy(dtype=float)
+    reach = np.isfinite(t)
+    total = float(w.sum())
+    covered = float(w[t <= minutes * 60.0].sum())
+    wr = float(w[reach].sum())
+    return SiteScore(
+        open_ids=tuple(sites[id_col].astype(str).tolist()),
+        population_total=total,
+        population_covered=covered,
+        share_covered=covered / total if total > 0 else 0.0,
+        mean_time_s=float((w[reach] * t[reach]).sum() / wr) if wr > 0 else math.nan,
+        weighted_time_s=float((w[reach] * t[reach]).sum())
+        + DEFAULT_UNREACHABLE_PENALTY_S * (total - wr),
+        population_unreached=total - wr,
+        time_s=_frozen(t),
+        nearest=_frozen(nearest.astype(np.int64)),
+    )
