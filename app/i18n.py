@@ -56,6 +56,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "source.estimated": ("ước tính", "estimated"),
     "source.proxy": ("mạng thay thế (ước tính)", "proxy network (estimated)"),
     "source.simulated": ("mô phỏng", "simulated"),
+    "source.national_road": ("quốc lộ", "national road"),
     "source.census": ("điều tra dân số 2019", "2019 census"),
     "source.worldpop": ("WorldPop 2020", "WorldPop 2020"),
     # --- office kinds
@@ -145,10 +146,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.network_edges": ("Cạnh", "Edges"),
     "data.network_km": ("km theo nguồn", "km by source"),
     "data.network_proxy_warning": (
-        "Mạng đường hiện là mạng THAY THẾ (ước tính): các đoạn nối thẳng giữa các điểm xã và "
-        "quốc lộ, không phải bản đồ OSM. Thời gian di chuyển chỉ mang tính gần đúng.",
-        "The road network is a PROXY (estimated): straight links between commune points and the "
-        "national highways, not an OSM map. Travel times are approximate.",
+        "Mạng đường hiện là mạng THAY THẾ (ước tính): các đoạn nối giữa khu dân cư và quốc lộ "
+        "dựng từ điểm xã, không phải bản đồ OSM. Thời gian di chuyển chỉ mang tính gần đúng.",
+        "The road network is a PROXY (estimated): links between settlements and the national "
+        "roads built from commune points, not an OSM map. Travel times are approximate.",
     ),
     "data.network_legend": (
         "Trên bản đồ: quốc lộ nét liền đỏ, đoạn thay thế nét đứt xám.",
@@ -286,6 +287,34 @@ STRINGS: dict[str, tuple[str, str]] = {
     "coverage.computing": ("Đang tính vùng phục vụ…", "Computing coverage…"),
     "coverage.siting_running": ("Đang chọn điểm…", "Siting…"),
     "coverage.no_candidates": ("Chưa có điểm đề xuất.", "No candidate sites yet."),
+    "coverage.no_kinds": (
+        "Chọn ít nhất một loại điểm phục vụ.",
+        "Choose at least one office kind.",
+    ),
+    "coverage.people_covered": ("Số dân được phục vụ", "People covered"),
+    "coverage.mean_time": ("Thời gian trung bình", "Mean travel time"),
+    "coverage.min": ("phút", "min"),
+    "coverage.unreachable": ("Dân không tới được", "People who cannot reach"),
+    "coverage.population_note": (
+        "Dân số theo lưới WorldPop 2020 (ước tính mô hình, 1 km); thời gian đi từ tâm ô "
+        "lưới tới điểm phục vụ gần nhất trên mạng đường.",
+        "People from the WorldPop 2020 grid (a modelled estimate, 1 km); time from each "
+        "cell centre to the nearest office on the road network.",
+    ),
+    "coverage.clicked_name": (
+        "Điểm chọn trên bản đồ ({lat:.4f}, {lon:.4f})",
+        "Map point ({lat:.4f}, {lon:.4f})",
+    ),
+    "coverage.no_click": ("Chưa bấm điểm nào trên bản đồ.", "No point clicked on the map yet."),
+    "coverage.add_commune": ("Thêm xã này", "Add this commune"),
+    "coverage.model": ("Mô hình", "Model"),
+    "coverage.model_mclp": ("Phủ tối đa (MCLP)", "Maximal covering (MCLP)"),
+    "coverage.model_pmedian": ("Thời gian TB nhỏ nhất (p-median)", "Least mean time (p-median)"),
+    "coverage.before_after": ("Trước và sau khi mở điểm mới", "Before and after the new sites"),
+    "coverage.siting_note": (
+        "Mô hình {model}, trạng thái {status}, {seconds} giây; thuật toán tham lam chọn: {greedy}.",
+        "Model {model}, status {status}, {seconds} s; the greedy baseline picks: {greedy}.",
+    ),
     "coverage.candidate_source": (
         "Điểm đề xuất do người dùng thêm (nguồn «user»).",
         "Candidates added by the user (source 'user').",

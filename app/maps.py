@@ -267,7 +267,7 @@ def add_network(m: folium.Map, G: nx.MultiDiGraph, *, name: str) -> folium.Featu
     for coords, source, highway in edge_lines(G):
         if source == "proxy":
             style = {"color": "#7f8c8d", "weight": 1.5, "dash_array": "6 6", "opacity": 0.8}
-        elif highway in {"trunk", "primary", "motorway"}:
+        elif source == "national_road" or highway in {"trunk", "primary", "motorway"}:
             style = {"color": "#c0392b", "weight": 3.5, "opacity": 0.9}
         else:
             style = {"color": "#d35400", "weight": 2, "opacity": 0.8}

@@ -266,7 +266,7 @@ def _status_panel(settings: Settings) -> None:
     km = info.get("km_by_source") or {}
     c4.metric(
         t("data.network_km"),
-        ", ".join(f"{k}: {fmt_number(float(v))}" for k, v in km.items()) or "—",
+        ", ".join(f"{source_label(str(k))}: {fmt_number(float(v))}" for k, v in km.items()) or "—",
     )
     st.caption(f"{t('data.network_file')}: `{G.graph.get('source_file', '—')}`")
     if st.checkbox(t("data.show_network"), value=False, key="network_show"):

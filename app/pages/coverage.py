@@ -1,7 +1,285 @@
-"""Vùng phục vụ / Coverage (first version: filled in as geo.coverage lands)."""
+"""Vùng phục vụ / Coverage: who is within reach of an office, the gaps, and new sites."""
 
+from __future__ import annotations
+
+import datetime as dt
+
+import folium
+import pandas as pd
 import streamlit as st
 
-from app.i18n import t
+from app import coverage_state as cs
+from app import maps
+from app import network as appnet
+from app import state as ss
+from app.i18n import fmt_number, kind_label, t
+from data.errors import InputError, PostplanError
+
+settings = ss.get_settings()
+key = ss.data_key(settings)
 
 st.title(t("coverage.title"))
+
+offices = ss.current_offices()
+present_kinds = [
+    k
+    for k in ("post_office", "commune_post", "one_stop_shop")
+    if k in set(offices["kind"].astype(str))
+]
+
+c1, c2, c3, c4 = st.columns([2, 1, 3, 2])
+minutes = c1.slider(t("coverage.cutoff"), 5, 180, 30, step=5, key="cov_cutoff")
+profile = c2.selectbox(t("coverage.profile"), appnet.PROFILES, key="cov_profile")
+kinds = c3.multiselect(
+    t("coverage.kinds"),
+    present_kinds,
+    default=present_kinds,
+    format_func=kind_label,
+    key="cov_kinds",
+)
+units = c4.radio(
+    t("data.units"),
+    ["old", "new"],
+    horizontal=True,
+    key="cov_units",
+    format_func=lambda v: t("data.units_old") if v == "old" else t("data.units_new"),
+)
+if not kinds:
+    st.warning(t("coverage.no_kinds"))
+    st.stop()
+
+day = dt.date.today()
+try:
+    with st.spinner(t("coverage.computing")):
+        net = cs.current_access_network(profile, day)
+        net_key = (*ss.network_cache_key(), profile, day.isoformat())
+        off_hash = ss.frame_hash(offices)
+        surf = cs.surface(net_key, off_hash, tuple(kinds), _net=net, _offices=offices)
+        rep = cs.report(net_key, off_hash, tuple(kinds), float(minutes), _surface=surf)
+except ImportError as exc:
+    st.info(t("common.not_ready", module=exc.name or "geo.coverage"))
+    st.stop()
+except PostplanError as exc:
+    st.error(t("common.error_load", error=exc))
+    st.stop()
+
+if appnet.is_proxy(rep.network_kind):
+    st.warning(t("data.network_proxy_warning"))
+
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(t("coverage.served_pct"), f"{rep.share_covered:.1%}")
+m2.metric(
+    t("coverage.people_covered"),
+    f"{fmt_number(rep.population_covered)} / {fmt_number(rep.population_total)}",
+)
+m3.metric(t("coverage.mean_time"), f"{rep.mean_time_s / 60:.0f} {t('coverage.min')}")
+m4.metric(t("coverage.unreachable"), fmt_number(rep.population_unreachable))
+st.caption(t("coverage.population_note"))
+
+# ---- map -------------------------------------------------------------------------------
+left, right = st.columns([3, 2])
+with left:
+    show_areas = st.checkbox(t("coverage.service_areas"), value=False, key="cov_areas")
+    layer = rep.communes if units == "old" else rep.new_communes
+    name_col = "name" if units == "old" else "new_commune_name"
+    layer = layer[layer.geometry.notna()].copy()
+    layer["share_pct"] = (layer["share_covered"].astype(float) * 100).round(1)
+    layer["mean_min"] = (layer["mean_time_s"].astype(float) / 60).round(0)
+    m = maps.base_map()
+    maps.fit_to_layer(m, layer)
+    _l, cmap = maps.add_choropleth(
+        m,
+        layer,
+        "share_pct",
+        name="coverage",
+        caption=t("coverage.share"),
+        tooltip_fields=[name_col, "share_pct", "mean_min", "population_beyond"],
+        tooltip_aliases=[
+            t("data.commune"),
+            t("coverage.share") + " (%)",
+            t("coverage.time_min"),
+            t("coverage.unserved"),
+        ],
+        colours=("#b2182b", "#ef8a62", "#fddbc7", "#d1e5f0", "#2166ac"),
+        vmin=0,
+        vmax=100,
+    )
+    if show_areas:
+        try:
+            sa = cs.areas(
+                net_key, off_hash, tuple(kinds), float(minutes), _net=net, _offices=offices
+            )
+        except PostplanError as exc:
+            st.error(str(exc))
+        else:
+            data = maps.simplified(sa[["office_id", "geometry"]], tolerance_m=200.0)
+            folium.GeoJson(
+                data.__geo_interface__,
+                name="areas",
+                interactive=False,
+                style_function=lambda _f: {
+                    "color": "#1f4e79",
+                    "weight": 1,
+                    "fillColor": "#5dade2",
+                    "fillOpacity": 0.15,
+                },
+            ).add_to(m)
+    chosen_kinds = offices[offices["kind"].astype(str).isin(kinds)]
+    maps.add_offices(m, chosen_kinds, name="offices")
+    candidates = cs.candidate_frame()
+    siting = st.session_state.get(ss.SITING)
+    picked = set(siting.chosen) if siting is not None else set()
+    marks = candidates
+    if siting is not None:
+        tried = st.session_state.get("cov_siting_candidates", candidates)
+        extra = tried[tried["site_id"].isin(picked) & ~tried["site_id"].isin(candidates["site_id"])]
+        marks = pd.concat([candidates, extra], ignore_index=True)
+    for row in marks.to_dict("records"):
+        folium.Marker(
+            [float(row["lat"]), float(row["lon"])],
+            tooltip=f"{row['site_id']}: {row['name']}",
+            icon=folium.DivIcon(
+                icon_size=(18, 18),
+                icon_anchor=(9, 9),
+                html=(
+                    '<div style="width:16px;height:16px;border:3px solid #6c3483;'
+                    f"background:{'#f1c40f' if row['site_id'] in picked else '#ffffff'};"
+                    'transform:rotate(45deg)"></div>'
+                ),
+            ),
+        ).add_to(m)
+    out = maps.show_map(m, key="cov_map", returned_objects=["last_clicked"], height=540)
+    clicked = out.get("last_clicked")
+    if clicked:
+        st.session_state["cov_clicked"] = clicked
+    st.markdown(
+        maps.legend_html(cmap, caption=t("coverage.share") + " (%)", fmt=lambda v: f"{v:.0f}"),
+        unsafe_allow_html=True,
+    )
+
+with right:
+    st.subheader(t("coverage.gaps_title"))
+    worst = rep.worst_communes.copy()
+    gap = pd.DataFrame(
+        {
+            t("data.commune"): worst["name"],
+            t("data.district"): worst["district"],
+            t("data.new_commune"): worst["new_commune_name"],
+            t("coverage.time_min"): worst["minutes"].round(0),
+            t("data.population"): worst["population"].round(0),
+            t("coverage.unserved"): worst["population_beyond"].round(0),
+        }
+    )
+    st.dataframe(gap, hide_index=True, width="stretch", key="cov_gaps")
+
+# ---- candidates and siting --------------------------------------------------------------
+st.header(t("coverage.candidates_title"))
+st.caption(t("coverage.click_hint"))
+communes = ss.load_layer("communes", key)
+a, b, c = st.columns(3)
+clicked = st.session_state.get("cov_clicked")
+if clicked:
+    lat, lon = float(clicked["lat"]), float(clicked["lng"])
+    if a.button(t("coverage.add_clicked", lat=lat, lon=lon), key="cov_add_clicked"):
+        cs.add_candidate(t("coverage.clicked_name", lat=lat, lon=lon), lat, lon)
+        st.session_state.pop("cov_clicked", None)
+        st.rerun()
+else:
+    a.caption(t("coverage.no_click"))
+names = communes.sort_values("name")
+pick = b.selectbox(
+    t("coverage.from_list"),
+    names["commune_code"].tolist(),
+    index=None,
+    key="cov_pick",
+    format_func=lambda code: (
+        f"{names.set_index('commune_code').at[code, 'name']} "
+        f"({names.set_index('commune_code').at[code, 'district']})"
+    ),
+)
+if b.button(t("coverage.add_commune"), key="cov_add_commune", disabled=pick is None):
+    row = names.set_index("commune_code").loc[pick]
+    cs.add_candidate(str(row["name"]), float(row["point_lat"]), float(row["point_lon"]))
+    st.rerun()
+if c.button(t("coverage.clear"), key="cov_clear"):
+    st.session_state.pop(ss.CANDIDATES, None)
+    st.session_state.pop(ss.SITING, None)
+    st.rerun()
+candidates = cs.candidate_frame()
+if len(candidates):
+    st.dataframe(candidates, hide_index=True, width="stretch", key="cov_candidates")
+    st.caption(t("coverage.candidate_source"))
+else:
+    st.caption(t("coverage.no_candidates"))
+
+s1, s2, s3 = st.columns([1, 1, 2])
+k = s1.number_input(t("coverage.n_new"), 1, 20, 3, key="cov_k")
+model = s2.selectbox(
+    t("coverage.model"),
+    ["mclp", "pmedian"],
+    key="cov_model",
+    format_func=lambda v: t(f"coverage.model_{v}"),
+)
+use_all = s3.checkbox(t("coverage.use_all_communes"), value=True, key="cov_use_all")
+if st.button(t("coverage.run_siting"), key="cov_run", type="primary"):
+    cand = candidates
+    if not len(cand) and use_all:
+        cand = pd.DataFrame(
+            {
+                "site_id": "commune-" + communes["commune_code"].astype(str),
+                "name": communes["name"],
+                "lat": communes["point_lat"],
+                "lon": communes["point_lon"],
+                "source": "estimated",
+            }
+        )
+    if not len(cand):
+        st.warning(t("coverage.no_candidates"))
+    else:
+        try:
+            with st.spinner(t("coverage.siting_running")):
+                result = cs.run_siting(
+                    net, offices, tuple(kinds), cand, minutes=float(minutes), k=int(k), model=model
+                )
+        except (InputError, PostplanError) as exc:
+            st.error(str(exc))
+        except ImportError as exc:
+            st.info(t("common.not_ready", module=exc.name or "geo.coverage"))
+        else:
+            st.session_state[ss.SITING] = result
+            st.session_state["cov_siting_candidates"] = cand
+            st.rerun()
+
+siting = st.session_state.get(ss.SITING)
+if siting is not None:
+    st.subheader(t("coverage.before_after"))
+    b1, b2, b3 = st.columns(3)
+    b1.metric(
+        t("coverage.served_pct") + f" ≤ {siting.cutoff_s / 60:.0f} {t('coverage.min')}",
+        f"{siting.after.share_covered:.1%}",
+        delta=f"{(siting.after.share_covered - siting.before.share_covered) * 100:+.1f} pp",
+    )
+    b2.metric(
+        t("coverage.people_covered"),
+        fmt_number(siting.after.population_covered),
+        delta=fmt_number(siting.after.population_covered - siting.before.population_covered),
+    )
+    b3.metric(
+        t("coverage.mean_time"),
+        f"{siting.after.mean_time_s / 60:.1f} {t('coverage.min')}",
+        delta=f"{(siting.after.mean_time_s - siting.before.mean_time_s) / 60:+.1f}",
+        delta_color="inverse",
+    )
+    cand = st.session_state.get("cov_siting_candidates", candidates)
+    chosen = cand[cand["site_id"].isin(siting.chosen)]
+    st.markdown(f"**{t('coverage.chosen')}**")
+    st.dataframe(chosen, hide_index=True, width="stretch", key="cov_chosen")
+    st.caption(
+        t(
+            "coverage.siting_note",
+            model=siting.model,
+            status=siting.status,
+            seconds=f"{siting.seconds:.1f}",
+            greedy=", ".join(siting.greedy_chosen),
+        )
+    )
