@@ -467,12 +467,19 @@ def _grid(data_dir: str) -> gpd.GeoDataFrame:
     with rasterio.open(path) as src:
         if src.crs is None or src.crs.to_epsg() != 4326:
             raise DataIntegrityError(f"{path.name}: expected EPSG:4326, found {src.crs}")
-        win = rasterio.windows.from_bounds(*province.bounds, transform=src.transform)
-        win = win.round_offsets(op="floor").round_lengths(op="ceil")
-        win = rasterio.windows.Window(win.col_off - 1, win.row_off - 1, win.width + 2,
-                                      win.height + 2)
-        values = src.read(1, window=win, boundless=True, fill_value=src.nodata)
-        transform = src.window_transform(win)
+        t = src.transform
+        if t.b != 0 or t.d != 0:
+            raise DataIntegrityError(f"{path.name}: rotated rasters are not supported")
+        minx, miny, maxx, maxy = province.bounds
+        col0 = int(np.floor((minx - t.c) / t.a)) - 1  # one spare cell on each side
+        row0 = int(np.floor((maxy - t.f) / t.e)) - 1
+        col1 = int(np.ceil((maxx - t.c) / t.a)) + 1
+        row1 = int(np.ceil((miny - t.f) / t.e)) + 1
+        if col0 < 0 or row0 < 0 or col1 > src.width or row1 > src.height:
+            raise DataIntegrityError(f"{path.name} does not cover the province")
+        win = rasterio.windows.Window(col0, row0, col1 - col0, row1 - row0)
+        values = src.read(1, window=win)
+        transform = rasterio.Affine(t.a, 0.0, t.c + col0 * t.a, 0.0, t.e, t.f + row0 * t.e)
         nodata = src.nodata
         width = src.width
     rows, cols = np.indices(values.shape)
