@@ -361,3 +361,15 @@ def test_write_sheets_writes_each_format_and_refuses_unknown(sheets, tmp_path: P
     assert not (tmp_path / "bad").exists()
     with pytest.raises(InputError, match="value 'kml'"):
         render(sheets, "kml")
+
+
+def test_qr_matrix_is_a_well_formed_qr_code() -> None:
+    """The QR modules have a valid QR size and the three 7×7 finder patterns."""
+    url = "https://www.google.com/maps/dir/?api=1&destination=14.359547,107.996789&travelmode=driving"
+    m = sheets_pdf.qr_matrix(url)
+    n = len(m)
+    assert n >= 21 and (n - 21) % 4 == 0 and all(len(row) == n for row in m)
+    finder = [[i in (0, 6) or j in (0, 6) or (2 <= i <= 4 and 2 <= j <= 4) for j in range(7)]
+              for i in range(7)]
+    for r0, c0 in ((0, 0), (0, n - 7), (n - 7, 0)):
+        assert [row[c0:c0 + 7] for row in m[r0:r0 + 7]] == finder
