@@ -435,8 +435,11 @@ def _read_table(data: bytes, source: str, suffix: str) -> pd.DataFrame:
             ) from None
     text = _decode(data, source)
     try:
+        first = text.split("\n", 1)[0]
+        # Excel with a Vietnamese (or European) locale writes ';' between columns
+        sep = max((",", ";", "\t"), key=first.count)
         return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                           skipinitialspace=True)
+                           skipinitialspace=True, sep=sep)
     except pd.errors.EmptyDataError:
         raise InputError(
             [Problem("the file has no header row; fix: the first line must name the columns "

@@ -2,6 +2,9 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from data.errors import InputError
 from data.offices import (
@@ -217,3 +220,49 @@ def test_xlsx_validation_uses_spreadsheet_rows(settings: Settings) -> None:
     offices.loc[2, "kind"] = "atm"
     err = _rejected(offices_to_bytes(offices, "xlsx"), settings, "o.xlsx")
     assert [(p.row, p.column) for p in err.problems] == [(4, "kind")]
+
+
+def test_semicolon_csv_with_decimal_commas(settings: Settings) -> None:
+    """A CSV saved by Excel with a Vietnamese locale (';' and decimal commas) is read."""
+    text = "office_id;name;kind;lat;lon\nbc;Bưu cục Kon Tum;post_office;14,3545;108,013\n"
+    o = read_offices(text.encode(), settings=settings, filename="o.csv")
+    assert (o["lat"].iloc[0], o["lon"].iloc[0]) == (14.3545, 108.013)
+
+
+_CELLS = st.one_of(
+    st.text(max_size=10),
+    st.sampled_from(["14.35", "108.01", "post_office", "", "nan", "inf", "1e400", "23281",
+                     "=1+1", "Mo-Fr 07:00-11:30", '"', ";", "\n"]),
+)
+
+
+@hyp_settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(rows=st.lists(st.lists(_CELLS, max_size=10), max_size=4), header=st.booleans())
+def test_any_csv_is_read_or_rejected_cleanly(settings: Settings, rows: list[list[str]],
+                                             header: bool) -> None:
+    """Arbitrary CSV content either loads or raises InputError, never another exception."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    if header:
+        writer.writerow(OFFICE_COLUMNS)
+    writer.writerows(rows)
+    try:
+        out = read_offices(buf.getvalue().encode(), settings=settings, filename="f.csv")
+    except InputError as exc:
+        assert exc.problems
+    else:
+        assert list(out.columns) == [*OFFICE_COLUMNS, "geometry"]
+        assert out["kind"].isin(["post_office", "commune_post", "one_stop_shop"]).all()
+
+
+@hyp_settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.binary(max_size=120), name=st.sampled_from(["f.csv", "f.xlsx"]))
+def test_random_bytes_are_rejected_cleanly(settings: Settings, data: bytes, name: str) -> None:
+    """Random bytes as an upload raise InputError (or, rarely, parse), never crash."""
+    try:
+        read_offices(data, settings=settings, filename=name)
+    except InputError as exc:
+        assert exc.problems
