@@ -33,6 +33,7 @@ from typing import Any, Literal
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+import shapely
 from scipy.sparse.csgraph import dijkstra
 
 from data.errors import InputError, NetworkError, Problem
@@ -439,4 +440,155 @@ def _collapsed_arcs(G: nx.MultiDiGraph, index: dict[Hashable, int],
     return tail[keep], head[keep], w_ms[keep], length[keep]
 
 
-__all__ = ["EngineInfo", "TravelEngine"]
+
+
+# --------------------------------------------------------------------------- points
+@dataclass(frozen=True)
+class MatrixResult:
+    """Door-to-door travel times and lengths between two sets of points.
+
+    Parameters
+    ----------
+    time_s, length_m
+        ``(len(points_a), len(points_b))`` arrays including both off-network legs;
+        ``np.inf`` where unreachable or where a point was too far from the network.
+    snap_a, snap_b
+        How each point joined the network (:class:`geo.snap.SnapResult`).
+    network_kind
+        ``osm``, ``proxy`` or ``osm+proxy`` — exports must say when it is ``proxy``.
+    profile
+        The network's vehicle profile.
+    """
+
+    time_s: np.ndarray
+    length_m: np.ndarray
+    snap_a: Any
+    snap_b: Any
+    network_kind: str
+    profile: str
+
+    def summary(self) -> str:
+        """One line describing the matrix and its provenance."""
+        finite = np.isfinite(self.time_s)
+        longest = float(self.time_s[finite].max()) / 60 if finite.any() else 0.0
+        note = " (estimated proxy network)" if "proxy" in self.network_kind else ""
+        return (f"{self.time_s.shape[0]}×{self.time_s.shape[1]} {self.profile} travel-time "
+                f"matrix on the {self.network_kind} network{note}; longest {longest:.0f} min, "
+                f"{int((~finite).sum())} unreachable cells")
+
+
+def point_matrix(G: nx.MultiDiGraph, points_a: Any, points_b: Any = None, *,
+                 engine: TravelEngine | None = None, max_distance_m: float | None = None,
+                 speed_kph: float | None = None,
+                 on_too_far: Literal["raise", "inf"] = "raise") -> MatrixResult:
+    """Travel times and lengths between points, snapped to the nearest edges.
+
+    The route from ``a`` to ``b`` is: the off-network leg from ``a`` to its road, along
+    that road to one of its ends (respecting one-way rules), the fastest route between
+    nodes, along ``b``'s road, and ``b``'s off-network leg. Two points on the same road
+    may go straight along it. A point to itself (same coordinates) is 0.
+
+    Parameters
+    ----------
+    G
+        A network in the project's graph form with ``travel_time_s``.
+    points_a, points_b
+        GeoDataFrames (or GeoSeries) of points with a CRS; ``points_b`` defaults to
+        ``points_a``.
+    engine
+        A :class:`TravelEngine` of ``G`` to reuse.
+    max_distance_m
+        Snapping limit (default :data:`geo.snap.DEFAULT_MAX_DISTANCE_M`).
+    speed_kph
+        Off-network speed (default: the profile's access speed).
+    on_too_far
+        ``raise`` an :class:`InputError` listing every point too far from the network, or
+        give those rows/columns ``np.inf``.
+
+    Returns
+    -------
+    MatrixResult
+    """
+    from geo.snap import DEFAULT_MAX_DISTANCE_M, EdgeIndex, exits_and_entries, snap_points
+
+    limit = DEFAULT_MAX_DISTANCE_M if max_distance_m is None else max_distance_m
+    b_pts = points_a if points_b is None else points_b
+    index = EdgeIndex(G)
+    snap_a = snap_points(G, points_a, max_distance_m=limit, speed_kph=speed_kph, index=index)
+    snap_b = snap_a if points_b is None else snap_points(
+        G, b_pts, max_distance_m=limit, speed_kph=speed_kph, index=index)
+    if on_too_far == "raise" and (snap_a.too_far.any() or snap_b.too_far.any()):
+        problems = snap_a.too_far_problems(what="origin")
+        if points_b is not None:
+            problems += snap_b.too_far_problems(what="destination")
+        raise InputError(problems, summary="points too far from the road network")
+    eng = engine or TravelEngine(G)
+    exits, _ = exits_and_entries(G, snap_a, weight=eng.weight)
+    _, entries = exits_and_entries(G, snap_b, weight=eng.weight)
+    o_nodes = list(dict.fromkeys(n for ex in exits for n, _, _ in ex))
+    d_nodes = list(dict.fromkeys(n for en in entries for n, _, _ in en))
+    T, L = eng.matrix(o_nodes, d_nodes)
+    o_pos = {n: i for i, n in enumerate(o_nodes)}
+    d_pos = {n: i for i, n in enumerate(d_nodes)}
+    na, nb = len(exits), len(entries)
+
+    def pack(items: list[list[tuple[Hashable, float, float]]],
+             pos: dict[Hashable, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        idx = np.zeros((len(items), 2), dtype=np.int64)
+        t = np.full((len(items), 2), np.inf)
+        ln = np.full((len(items), 2), np.inf)
+        for i, row in enumerate(items):
+            for j, (node, ts, lm) in enumerate(row[:2]):
+                idx[i, j], t[i, j], ln[i, j] = pos[node], ts, lm
+        return idx, t, ln
+
+    ex_i, ex_t, ex_l = pack(exits, o_pos)
+    en_i, en_t, en_l = pack(entries, d_pos)
+    time = np.full((na, nb), np.inf)
+    length = np.full((na, nb), np.inf)
+    if len(o_nodes) and len(d_nodes):
+        for i in range(2):
+            for j in range(2):
+                t = ex_t[:, i, None] + T[np.ix_(ex_i[:, i], en_i[:, j])] + en_t[None, :, j]
+                ln = ex_l[:, i, None] + L[np.ix_(ex_i[:, i], en_i[:, j])] + en_l[None, :, j]
+                better = t < time
+                time = np.where(better, t, time)
+                length = np.where(better, ln, length)
+    # two points on the same road may go straight along it
+    by_edge_b: dict[Any, list[int]] = {}
+    for j, e in enumerate(snap_b.edge):
+        if e is not None:
+            by_edge_b.setdefault(e, []).append(j)
+    for i, e in enumerate(snap_a.edge):
+        if e is None or e not in by_edge_b:
+            continue
+        u, v, _ = e
+        fwd = G.get_edge_data(u, v) or {}
+        back = G.get_edge_data(v, u) or {}
+        fa = snap_a.fraction[i]
+        for j in by_edge_b[e]:
+            fb = snap_b.fraction[j]
+            options = fwd.values() if fb >= fa else back.values()
+            for d in options:
+                t = abs(fb - fa) * float(d[eng.weight])
+                if t < time[i, j]:
+                    time[i, j] = t
+                    length[i, j] = abs(fb - fa) * float(d["length_m"])
+    time = time + snap_a.access_time_s[:, None] + snap_b.access_time_s[None, :]
+    length = length + snap_a.access_length_m[:, None] + snap_b.access_length_m[None, :]
+    time = np.where(np.isnan(time), np.inf, time)
+    length = np.where(np.isnan(length), np.inf, length)
+    ga = points_a.geometry if hasattr(points_a, "geometry") else points_a
+    gb = b_pts.geometry if hasattr(b_pts, "geometry") else b_pts
+    ca = shapely.get_coordinates(ga.to_crs(index.metric_crs).to_numpy())
+    cb = shapely.get_coordinates(gb.to_crs(index.metric_crs).to_numpy())
+    same = (ca[:, None, 0] == cb[None, :, 0]) & (ca[:, None, 1] == cb[None, :, 1])
+    same &= ~snap_a.too_far[:, None] & ~snap_b.too_far[None, :]
+    time[same] = 0.0
+    length[same] = 0.0
+    return MatrixResult(time_s=time, length_m=length, snap_a=snap_a, snap_b=snap_b,
+                        network_kind=str(G.graph.get("kind", "unknown")),
+                        profile=str(G.graph.get("profile", "unknown")))
+
+
+__all__ = ["EngineInfo", "MatrixResult", "TravelEngine", "point_matrix"]
