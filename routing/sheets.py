@@ -473,15 +473,25 @@ def to_csv(sheets: RouteSheets) -> bytes:
     """All couriers' rows as CSV, UTF-8 with BOM so Excel shows Vietnamese correctly.
 
     The provenance is in every row (``Nguồn việc`` and ``Mạng đường`` columns), so a CSV
-    cut from a simulated plan still says so.
+    cut from a simulated plan still says so. Text cells that a spreadsheet would run as a
+    formula (starting with ``= + - @``) get a leading ``'``.
     """
     buf = io.StringIO(newline="")
     keys = [k for k, _, _ in COLUMNS]
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(column_headers())
     for rec in records(sheets):
-        writer.writerow(["" if rec[k] is None else rec[k] for k in keys])
+        writer.writerow([_csv_cell(rec[k]) for k in keys])
     return buf.getvalue().encode("utf-8-sig")
+
+
+def _csv_cell(value: Any) -> Any:
+    """Return a CSV cell: empty for None, text defused against formula injection."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def to_xlsx(sheets: RouteSheets) -> bytes:
@@ -553,6 +563,12 @@ def to_xlsx(sheets: RouteSheets) -> bytes:
         sheet.freeze_panes = "A2"
         for i, key in enumerate(keys, start=1):
             sheet.column_dimensions[get_column_letter(i)].width = widths.get(key, 12)
+    # nothing here is a formula: text such as "=HYPERLINK(...)" from a jobs file stays text
+    for sheet in wb.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -373,3 +373,14 @@ def test_qr_matrix_is_a_well_formed_qr_code() -> None:
               for i in range(7)]
     for r0, c0 in ((0, 0), (0, n - 7), (n - 7, 0)):
         assert [row[c0:c0 + 7] for row in m[r0:r0 + 7]] == finder
+
+
+def test_spreadsheet_formulas_in_names_stay_text(plan: Plan) -> None:
+    """A name like '=HYPERLINK(…)' is text in XLSX and defused with ' in CSV."""
+    evil = '=HYPERLINK("http://x","y")'
+    s = build_sheets(plan, courier_names={"C1": evil, "C2": evil})
+    wb = load_workbook(io.BytesIO(to_xlsx(s)))
+    cell = wb.worksheets[1]["A2"]
+    assert (cell.value, cell.data_type) == (evil, "s")
+    table = pd.read_csv(io.BytesIO(to_csv(s)), encoding="utf-8-sig", dtype=str)
+    assert set(table["Bưu tá / Courier"]) == {"'" + evil}
