@@ -38,11 +38,18 @@ from scipy.sparse.csgraph import dijkstra
 from data.errors import InputError, Problem
 from data.settings import GEO_CRS, METRIC_CRS
 from geo.matrix import TravelEngine
+from geo.snap import EdgeIndex, snap_points
 
 FloatArray = npt.NDArray[np.float64]
 
 #: Where the people counts of an access surface come from.
 POPULATION_SOURCE = "WorldPop 2020, 1 km, UN-adjusted"
+#: Snapping limit for demand points (populated cells, commune points), metres. WorldPop
+#: cells lie anywhere in the hills, often kilometres from the nearest (proxy) road; their
+#: off-road leg is counted at the profile's access speed rather than dropping the people.
+DEMAND_MAX_SNAP_M = 15_000.0
+#: Off-road legs longer than this are flagged ``far_from_road`` in reports, metres.
+FAR_FROM_ROAD_M = 2_000.0
 #: Minutes at which the coverage curve is tabulated (0 … 240).
 CURVE_MINUTES: tuple[int, ...] = tuple(range(0, 241))
 
@@ -154,6 +161,8 @@ class AccessNetwork:
     forward, reverse
         Arc matrices in engine node order, weights in whole milliseconds (the engine's
         weights, so times agree with ``engine.matrix`` to the millisecond).
+    edge_index
+        The :class:`geo.snap.EdgeIndex` used to snap points.
     kind
         ``G.graph["kind"]``: ``proxy``, ``osm`` or ``osm+proxy``.
     profile
@@ -165,6 +174,7 @@ class AccessNetwork:
     edges: EdgeTable = field(repr=False)
     forward: sp.csr_matrix = field(repr=False)
     reverse: sp.csr_matrix = field(repr=False)
+    edge_index: EdgeIndex = field(repr=False)
     kind: str
     profile: str
 
@@ -193,7 +203,7 @@ class AccessNetwork:
         forward = sp.csr_matrix((ms, (u, v)), shape=(n, n))
         reverse = sp.csr_matrix((ms, (v, u)), shape=(n, n))
         return cls(graph=G, engine=eng, edges=edges, forward=forward, reverse=reverse,
-                   kind=str(G.graph.get("kind", "unknown")),
+                   edge_index=EdgeIndex(G), kind=str(G.graph.get("kind", "unknown")),
                    profile=str(G.graph.get("profile", "unknown")))
 
     def arc_time_s(self, u: npt.NDArray[np.int64], v: npt.NDArray[np.int64]) -> FloatArray:
@@ -223,8 +233,8 @@ class SnappedPoints:
     access_time_s, access_length_m
         Off-network leg per point.
     too_far
-        Points farther from the network than the snapping limit (their times still include
-        the long off-network leg, and they are flagged wherever they are reported).
+        Points farther from the network than the snapping limit: they are not snapped
+        (every time from or to them is ``inf``) and are flagged wherever reported.
     """
 
     origin_nodes: npt.NDArray[np.int64]
@@ -258,8 +268,8 @@ def snap_to_network(
     points
         Point GeoDataFrame with a CRS.
     max_snap_m
-        Snapping limit in metres (default of :func:`geo.snap.snap_points`); farther points
-        are flagged ``too_far``.
+        Snapping limit in metres (default of :func:`geo.snap.snap_points`, 2 km); farther
+        points are flagged ``too_far`` and get ``inf`` times.
     what
         Word used in error messages ("office", "cell", …).
 
@@ -300,18 +310,40 @@ def snap_to_network(
 def _snap_arrays(net: AccessNetwork, points: gpd.GeoDataFrame, max_snap_m: float | None
                  ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], FloatArray,
                             FloatArray, FloatArray, npt.NDArray[np.bool_]]:
-    from geo.snap import snap_points
-
-    kwargs: dict[str, Any] = {}
+    """Snap with :func:`geo.snap.snap_points`; too-far points get edge 0 and are flagged."""
+    kwargs: dict[str, Any] = {"index": net.edge_index}
     if max_snap_m is not None:
         kwargs["max_distance_m"] = float(max_snap_m)
-    res = snap_points(net.graph, points.to_crs(GEO_CRS), **kwargs)
-    u = net.engine.node_index(np.asarray(res.u))
-    v = net.engine.node_index(np.asarray(res.v))
-    fraction = np.clip(np.asarray(res.fraction, dtype=float), 0.0, 1.0)
-    return (u, v, fraction, np.asarray(res.access_time_s, dtype=float),
-            np.asarray(res.access_length_m, dtype=float),
-            np.asarray(res.too_far, dtype=bool))
+    res = snap_points(net.graph, points, **kwargs)
+    too_far = np.asarray(res.too_far, dtype=bool)
+    first = next((e for e in res.edge if e is not None), None)
+    filler = (first[0], first[1]) if first is not None else (net.engine.nodes[0],) * 2
+    u = net.engine.node_index([e[0] if e is not None else filler[0] for e in res.edge])
+    v = net.engine.node_index([e[1] if e is not None else filler[1] for e in res.edge])
+    fraction = np.clip(np.nan_to_num(np.asarray(res.fraction, dtype=float)), 0.0, 1.0)
+    access_s = np.where(too_far, np.inf, np.asarray(res.access_time_s, dtype=float))
+    access_m = np.asarray(res.distance_m, dtype=float)
+    return u, v, fraction, access_s, access_m, too_far
+
+
+def check_snapped(snapped: SnappedPoints, frame: gpd.GeoDataFrame, *, id_column: str,
+                  what: str) -> None:
+    """Raise when any of these points (offices, sites) is too far from the network.
+
+    Raises
+    ------
+    InputError
+        One problem per point beyond the snapping limit, with its id and distance.
+    """
+    if not snapped.too_far.any():
+        return
+    ids = frame[id_column].astype(str).to_numpy() if id_column in frame else \
+        np.arange(len(frame)).astype(str)
+    problems = [Problem(f"{what} is {snapped.access_length_m[i]:,.0f} m from the nearest "
+                        "road, beyond the snapping limit; check its coordinates or raise "
+                        "max_snap_m.", row=int(i) + 2, column="geometry", value=str(ids[i]))
+                for i in np.flatnonzero(snapped.too_far)]
+    raise InputError(problems, summary=f"Some {what}s cannot be placed on the road network")
 
 
 def nearest_destination(
@@ -386,7 +418,8 @@ class AccessSurface:
     cells
         One row per populated 1 km cell: ``cell_id``, ``population``, ``commune_code``,
         ``travel_time_s`` (door to office, ``inf`` if no office can be reached),
-        ``access_time_s`` (off-network leg from the cell centre to the road),
+        ``access_time_s`` and ``off_road_m`` (off-network leg from the cell centre to the
+        road), ``far_from_road`` (leg longer than :data:`FAR_FROM_ROAD_M`),
         ``office_time_s`` (off-network leg at the office end), ``office_id`` of the nearest
         office (None if unreachable), ``too_far`` (cell farther from any road than the
         snapping limit), ``source``; Point geometry (EPSG:4326).
@@ -448,6 +481,9 @@ class CoverageReport:
     p90_time_s
         90th percentile of travel time over all people (``inf`` when more than 10 % cannot
         reach an office).
+    population_far_from_road
+        People in cells more than :data:`FAR_FROM_ROAD_M` from the nearest road; their
+        times include that leg at the profile's access speed.
     communes
         One row per pre-2025 commune: ``commune_code``, ``name``, ``district``,
         ``new_commune_code``, ``new_commune_name``, ``population`` (WorldPop sum of its
@@ -458,8 +494,9 @@ class CoverageReport:
     new_communes
         The same per 2025 commune (``new_commune_code``, ``new_commune_name``, …).
     worst_communes
-        The ``worst`` old communes with the longest mean travel time, with ``minutes``
-        (mean), ``p90_minutes``, ``population`` and ``population_beyond``.
+        The ``worst`` old communes with the most people beyond ``minutes`` (ties: longest
+        mean travel time), with ``minutes`` (population-weighted mean), ``p90_minutes``,
+        ``population`` and ``population_beyond``.
     worst_places
         The ``worst`` settlements (populated 1 km cells with at least ``min_people``
         people) farthest from an office: ``cell_id``, ``commune``, ``population``,
@@ -482,6 +519,7 @@ class CoverageReport:
     population_unreachable: float
     mean_time_s: float
     p90_time_s: float
+    population_far_from_road: float
     communes: gpd.GeoDataFrame = field(repr=False)
     new_communes: gpd.GeoDataFrame = field(repr=False)
     worst_communes: pd.DataFrame = field(repr=False)
@@ -505,6 +543,8 @@ class CoverageReport:
             "population_covered": round(self.population_covered, 1),
             "share_covered": round(self.share_covered, 6),
             "population_unreachable": round(self.population_unreachable, 1),
+            "population_far_from_road": round(self.population_far_from_road, 1),
+            "far_from_road_m": FAR_FROM_ROAD_M,
             "mean_minutes": _json_minutes(self.mean_time_s),
             "p90_minutes": _json_minutes(self.p90_time_s),
             "worst_communes": [
@@ -543,20 +583,22 @@ class CoverageReport:
             f" ({self.share_covered:.1%}); {self.population_unreachable:,.0f} cannot reach "
             "an office",
             f"  mean {_minutes_text(self.mean_time_s)}, 90th percentile "
-            f"{_minutes_text(self.p90_time_s)}",
-            "  worst-served communes (mean minutes, people, people beyond "
-            f"{self.minutes:g} min):",
+            f"{_minutes_text(self.p90_time_s)}; {self.population_far_from_road:,.0f} people "
+            f"live more than {FAR_FROM_ROAD_M / 1000:g} km from a road (leg included)",
+            f"  worst-served communes (most people beyond {self.minutes:g} min; mean "
+            "minutes, people):",
         ]
         for r in self.worst_communes.head(worst).itertuples():
-            lines.append(f"    {r.name} ({r.district}): {r.minutes:.0f} min, "
-                         f"{r.population:,.0f} people, {r.population_beyond:,.0f} beyond")
+            lines.append(f"    {r.name} ({r.district}): {r.population_beyond:,.0f} beyond, "
+                         f"mean {r.minutes:.0f} min, {r.population:,.0f} people")
         lines.append(f"  people: {self.population_source}")
         return "\n".join(lines)
 
 
 def _network_label(kind: str) -> str:
     if kind == "proxy":
-        return "PROXY network estimated from commune points and national roads, not OSM"
+        return ("PROXY network: estimated links between settlements plus the national "
+                "roads, not OSM")
     if kind == "osm+proxy":
         return "OSM network completed with estimated proxy links"
     return f"{kind} network"
@@ -619,6 +661,7 @@ def access_surface(
     points: gpd.GeoDataFrame | None = None,
     kinds: Sequence[str] | None = None,
     max_snap_m: float | None = None,
+    demand_snap_m: float = DEMAND_MAX_SNAP_M,
 ) -> AccessSurface:
     """Travel time from every populated cell and commune point to its nearest office.
 
@@ -641,7 +684,11 @@ def access_surface(
     kinds
         Office kinds to include (default all).
     max_snap_m
-        Snapping limit for cells, points and offices.
+        Snapping limit for offices (default of :func:`geo.snap.snap_points`); an office
+        beyond it is an error.
+    demand_snap_m
+        Snapping limit for cells and commune points; beyond it they cannot reach an office.
+        Legs longer than :data:`FAR_FROM_ROAD_M` are flagged ``far_from_road``.
 
     Returns
     -------
@@ -661,15 +708,18 @@ def access_surface(
                                   "data.layers.load_population_grid).", column=c)
                           for c in missing], summary="The population cells cannot be used")
     office_snap = snap_to_network(net, chosen, max_snap_m=max_snap_m, what="office")
+    check_snapped(office_snap, chosen, id_column="office_id", what="office")
     node_t, node_office = nearest_destination(net, office_snap)
     office_ids = chosen["office_id"].astype(str).to_numpy()
 
     def attach(frame: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
-        snapped = snap_to_network(net, frame, max_snap_m=max_snap_m, what=what)
+        snapped = snap_to_network(net, frame, max_snap_m=demand_snap_m, what=what)
         t, dest = _times_of(snapped, node_t, node_office)
         out = frame.copy()
         out["travel_time_s"] = t
         out["access_time_s"] = snapped.access_time_s
+        out["off_road_m"] = snapped.access_length_m
+        out["far_from_road"] = snapped.access_length_m > FAR_FROM_ROAD_M
         safe = np.clip(dest, 0, None)
         out["office_time_s"] = np.where(dest >= 0, office_snap.access_time_s[safe], np.nan)
         out["office_id"] = np.where(dest >= 0, office_ids[safe], None)
@@ -847,8 +897,9 @@ def coverage_report(
         newt = gpd.GeoDataFrame(newt, geometry=gpd.GeoSeries([None] * len(newt)),
                                 crs=GEO_CRS)
 
+    # the gap: people beyond the threshold, then the longest mean travel time
     worst_c = (per[per["population"] > 0]
-               .sort_values(["mean_time_s", "population_beyond"], ascending=False)
+               .sort_values(["population_beyond", "mean_time_s"], ascending=False)
                .head(worst))
     worst_c = pd.DataFrame(worst_c.drop(columns="geometry")).assign(
         p90_minutes=lambda d: d["p90_time_s"] / 60.0).reset_index(drop=True)
@@ -882,6 +933,9 @@ def coverage_report(
         population_unreachable=total - wr,
         mean_time_s=float((t[reach] * w[reach]).sum() / wr) if wr > 0 else math.inf,
         p90_time_s=weighted_quantile(t, w, 0.9),
+        population_far_from_road=float(
+            w[cells["far_from_road"].to_numpy(dtype=bool)].sum()
+            if "far_from_road" in cells.columns else 0.0),
         communes=per,
         new_communes=newt,
         worst_communes=worst_c,

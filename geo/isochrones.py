@@ -29,7 +29,13 @@ from scipy.sparse.csgraph import dijkstra
 
 from data.errors import InputError, Problem
 from data.settings import GEO_CRS
-from geo.coverage import AccessNetwork, EdgeTable, FloatArray, snap_to_network
+from geo.coverage import (
+    AccessNetwork,
+    EdgeTable,
+    FloatArray,
+    check_snapped,
+    snap_to_network,
+)
 
 Direction = Literal["to", "from"]
 #: Default cutoffs of service areas, in minutes.
@@ -160,6 +166,7 @@ def service_areas(
     net = network if isinstance(network, AccessNetwork) else AccessNetwork.build(network)
     edges = net.edges
     snapped = snap_to_network(net, offices, max_snap_m=max_snap_m, what="office")
+    check_snapped(snapped, offices, id_column="office_id", what="office")
     metric = offices.to_crs(edges.metric_crs)
     graph = net.reverse if direction == "to" else net.forward
     limit_ms = max(cutoffs) * 60_000.0

@@ -51,7 +51,14 @@ import scipy.sparse as sp
 
 from data.errors import InputError, Problem
 from data.settings import GEO_CRS, Settings
-from geo.coverage import AccessNetwork, _times_of, nearest_destination, snap_to_network
+from geo.coverage import (
+    DEMAND_MAX_SNAP_M,
+    AccessNetwork,
+    _times_of,
+    check_snapped,
+    nearest_destination,
+    snap_to_network,
+)
 
 Model = Literal["mclp", "pmedian", "lscp"]
 #: The location models this module solves.
@@ -856,57 +863,58 @@ def _solve_pmedian(problem: SitingProblem, k: int, penalty_s: float, time_limit_
     # Radius formulation (Elloumi 2010): for demand i with distinct candidate times
     # D1 < D2 < ... < DH (only those below the nearest existing site, which caps DH),
     # cost_i = D1 + sum_h (D{h+1} - Dh) z_ih, z_i1 >= 1 - sum_{c_ij = D1} x_j,
-    # z_ih >= z_i,h-1 - sum_{c_ij = Dh} x_j, z >= 0.
-    z_cost: list[float] = []
-    rows_i: list[int] = []  # constraint rows as triplets (row, col, value); x columns first
-    cols_i: list[int] = []
-    vals: list[float] = []
-    row_lower: list[float] = []
+    # z_ih >= z_i,h-1 - sum_{c_ij = Dh} x_j, z >= 0. Built with array operations.
     n_x = len(free)
-    n_rows = 0
-    for i in np.flatnonzero(w > 0):
-        ci = sub[i]
-        below = ci < bound[i]
-        if not below.any():
-            continue
-        levels = np.unique(ci[below])
-        if math.isfinite(bound[i]):
-            levels = np.append(levels, bound[i])
-        if len(levels) < 2:
-            continue
-        for h in range(len(levels) - 1):
-            z_col = n_x + len(z_cost)
-            z_cost.append(float(w[i] * (levels[h + 1] - levels[h])))
-            at = np.flatnonzero(ci == levels[h])
-            rows_i += [n_rows] * (len(at) + 1)
-            cols_i += [*at.tolist(), z_col]
-            vals += [1.0] * (len(at) + 1)
-            if h > 0:
-                rows_i.append(n_rows)
-                cols_i.append(z_col - 1)
-                vals.append(-1.0)
-                row_lower.append(0.0)
-            else:
-                row_lower.append(1.0)
-            n_rows += 1
-    if not z_cost:
+    mask = (sub < bound[:, None]) & (w > 0)[:, None]
+    ii, jj = np.nonzero(mask)
+    cc = sub[ii, jj]
+    order = np.lexsort((cc, ii))
+    ii, jj, cc = ii[order], jj[order], cc[order]
+    if len(ii) == 0:
         return [], "trivial", 0.0
-    n_z = len(z_cost)
-    # cardinality row: sum x <= k (and >= 1 when nothing is open yet)
-    rows_i += [n_rows] * n_x
-    cols_i += list(range(n_x))
-    vals += [1.0] * n_x
-    row_lower.append(0.0 if problem.existing.any() else 1.0)
-    n_rows += 1
+    new_level = np.ones(len(ii), dtype=bool)
+    new_level[1:] = (ii[1:] != ii[:-1]) | (cc[1:] != cc[:-1])
+    level_of = np.cumsum(new_level) - 1  # level of each (demand, candidate) entry
+    lv_i, lv_c = ii[new_level], cc[new_level]
+    same_next = np.zeros(len(lv_i), dtype=bool)
+    same_next[:-1] = lv_i[1:] == lv_i[:-1]
+    next_c = bound[lv_i].copy()
+    next_c[:-1] = np.where(same_next[:-1], lv_c[1:], next_c[:-1])
+    first = np.ones(len(lv_i), dtype=bool)
+    first[1:] = lv_i[1:] != lv_i[:-1]
+    has_z = np.isfinite(next_c)  # the top level of a demand with nothing open has none
+    if not has_z.any():
+        return [], "trivial", 0.0
+    z_of_level = np.full(len(lv_i), -1, dtype=np.int64)
+    z_of_level[has_z] = np.arange(int(has_z.sum()))
+    n_z = int(has_z.sum())
+    z_cost = (w[lv_i] * (next_c - lv_c))[has_z]
+    # x entries: entry (row = z of its level, col = x_j)
+    e_ok = has_z[level_of]
+    x_rows = z_of_level[level_of[e_ok]]
+    x_cols = jj[e_ok]
+    # z entries: +1 on its own row, -1 for the previous level of the same demand
+    z_rows = np.arange(n_z)
+    link = has_z & ~first
+    link_rows = z_of_level[link]
+    link_cols = z_of_level[np.flatnonzero(link) - 1]
+    card_row = n_z
+    rows_i = np.concatenate([x_rows, z_rows, link_rows, np.full(n_x, card_row)])
+    cols_i = np.concatenate([x_cols, n_x + z_rows, n_x + link_cols, np.arange(n_x)])
+    vals = np.concatenate([np.ones(len(x_rows)), np.ones(n_z), -np.ones(len(link_rows)),
+                           np.ones(n_x)])
+    n_rows = n_z + 1
+    row_lower = np.concatenate([np.where(first[has_z], 1.0, 0.0),
+                                [0.0 if problem.existing.any() else 1.0]])
     row_upper = np.full(n_rows, highspy.kHighsInf)
-    row_upper[-1] = float(k)
+    row_upper[-1] = float(k)  # sum x <= k (and >= 1 when nothing is open yet)
     A = sp.csc_matrix((vals, (rows_i, cols_i)), shape=(n_rows, n_x + n_z))
     x, status, gap = _run_milp(
         cost=np.concatenate([np.zeros(n_x), z_cost]),
         lower=np.zeros(n_x + n_z),
         upper=np.concatenate([np.ones(n_x), np.full(n_z, highspy.kHighsInf)]),
         integer=np.concatenate([np.ones(n_x, bool), np.zeros(n_z, bool)]),
-        A=A, row_lower=np.asarray(row_lower), row_upper=row_upper,
+        A=A, row_lower=row_lower, row_upper=row_upper,
         maximise=False, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
         offset=float((w * np.minimum(sub.min(axis=1), bound)).sum()))
     if x is None:
@@ -996,6 +1004,7 @@ def siting_problem(
     minutes: float,
     k: int,
     max_snap_m: float | None = None,
+    demand_snap_m: float = DEMAND_MAX_SNAP_M,
 ) -> tuple[SitingProblem, gpd.GeoDataFrame]:
     """Build the cost matrix populated cells × (existing offices + candidates).
 
@@ -1018,7 +1027,10 @@ def siting_problem(
     k
         New sites to open.
     max_snap_m
-        Snapping limit.
+        Snapping limit for sites (existing offices beyond it are an error; candidates
+        beyond it get ``inf`` columns).
+    demand_snap_m
+        Snapping limit for the cells (see :data:`geo.coverage.DEMAND_MAX_SNAP_M`).
 
     Returns
     -------
@@ -1062,7 +1074,10 @@ def siting_problem(
     # a candidate at the same id as an existing office is the office itself
     sites = sites.drop_duplicates("site_id", keep="first").reset_index(drop=True)
     site_gdf = gpd.GeoDataFrame(sites, geometry="geometry", crs=GEO_CRS)
-    cost = cost_matrix(net, cells, site_gdf, max_snap_m=max_snap_m)
+    check_snapped(snap_to_network(net, existing, max_snap_m=max_snap_m, what="office"),
+                  existing, id_column="office_id", what="office")
+    cost = cost_matrix(net, cells, site_gdf, origin_snap_m=demand_snap_m,
+                       destination_snap_m=max_snap_m)
     problem = SitingProblem(cost_s=cost, weight=cells["population"].to_numpy(dtype=float),
                             existing=site_gdf["existing"].to_numpy(dtype=bool),
                             site_id=site_gdf["site_id"].to_numpy(dtype=str),
@@ -1075,7 +1090,8 @@ def cost_matrix(
     origins: gpd.GeoDataFrame,
     destinations: gpd.GeoDataFrame,
     *,
-    max_snap_m: float | None = None,
+    origin_snap_m: float | None = DEMAND_MAX_SNAP_M,
+    destination_snap_m: float | None = None,
 ) -> FloatArray:
     """Door-to-door travel times (s) from every origin point to every destination point.
 
@@ -1085,16 +1101,18 @@ def cost_matrix(
         The prepared network.
     origins, destinations
         Point GeoDataFrames with a CRS.
-    max_snap_m
-        Snapping limit.
+    origin_snap_m, destination_snap_m
+        Snapping limits (None: :func:`geo.snap.snap_points`' default); points beyond them
+        get ``inf`` rows or columns.
 
     Returns
     -------
     numpy.ndarray
         ``(len(origins), len(destinations))``, ``inf`` where unreachable.
     """
-    o = snap_to_network(network, origins, max_snap_m=max_snap_m, what="origin")
-    d = snap_to_network(network, destinations, max_snap_m=max_snap_m, what="destination")
+    o = snap_to_network(network, origins, max_snap_m=origin_snap_m, what="origin")
+    d = snap_to_network(network, destinations, max_snap_m=destination_snap_m,
+                        what="destination")
     if len(o.origin_nodes) == 0 or len(d.destination_nodes) == 0:
         return np.zeros((len(o.origin_nodes), len(d.destination_nodes)))
     o_nodes, o_inv = np.unique(o.origin_nodes, return_inverse=True)
@@ -1171,6 +1189,7 @@ def site_new_posts(
     model: str = "mclp",
     time_limit_s: float = 60.0,
     max_snap_m: float | None = None,
+    demand_snap_m: float = DEMAND_MAX_SNAP_M,
 ) -> SitingPlan:
     """Choose ``k`` new commune-post sites among candidates, existing offices kept.
 
@@ -1192,8 +1211,8 @@ def site_new_posts(
         ``mclp``, ``pmedian`` or ``lscp``.
     time_limit_s
         HiGHS time limit.
-    max_snap_m
-        Snapping limit.
+    max_snap_m, demand_snap_m
+        Snapping limits for sites and for cells (see :func:`siting_problem`).
 
     Returns
     -------
@@ -1201,7 +1220,7 @@ def site_new_posts(
     """
     net = network if isinstance(network, AccessNetwork) else AccessNetwork.build(network)
     problem, sites = siting_problem(net, cells, candidates, existing, minutes=minutes, k=k,
-                                    max_snap_m=max_snap_m)
+                                    max_snap_m=max_snap_m, demand_snap_m=demand_snap_m)
     result = solve_siting(problem, model, time_limit_s=time_limit_s)
     sites = sites.copy()
     sites["chosen"] = sites["site_id"].isin(result.chosen)
@@ -1216,6 +1235,7 @@ def evaluate_sites(
     *,
     minutes: float,
     max_snap_m: float | None = None,
+    demand_snap_m: float = DEMAND_MAX_SNAP_M,
 ) -> SiteScore:
     """Score a hand-edited set of open sites at once (one multi-source search, no MILP).
 
@@ -1229,8 +1249,8 @@ def evaluate_sites(
         The open sites, with ``site_id`` (or ``office_id``); any points the planner picks.
     minutes
         Coverage threshold.
-    max_snap_m
-        Snapping limit.
+    max_snap_m, demand_snap_m
+        Snapping limits for sites (beyond it: an error) and for cells.
 
     Returns
     -------
@@ -1246,8 +1266,9 @@ def evaluate_sites(
         raise InputError([Problem("minutes must be a positive number.", column="minutes",
                                   value=str(minutes))])
     dest = snap_to_network(net, sites, max_snap_m=max_snap_m, what="site")
+    check_snapped(dest, sites, id_column=id_col, what="site")
     node_t, owner = nearest_destination(net, dest)
-    snapped = snap_to_network(net, cells, max_snap_m=max_snap_m, what="cell")
+    snapped = snap_to_network(net, cells, max_snap_m=demand_snap_m, what="cell")
     t, nearest = _times_of(snapped, node_t, owner)
     w = cells["population"].to_numpy(dtype=float)
     reach = np.isfinite(t)
