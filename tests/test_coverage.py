@@ -9,6 +9,7 @@ from geo.coverage import (
     nearest_destination,
     weighted_quantile,
 )
+from geo.network import add_metric_coordinates
 
 
 def _line() -> nx.MultiDiGraph:
@@ -20,6 +21,7 @@ def _line() -> nx.MultiDiGraph:
         G.add_edge(u, v, travel_time_s=t, length_m=t * 10)
         G.add_edge(v, u, travel_time_s=t, length_m=t * 10)
     G.add_edge("d", "a", travel_time_s=30.0, length_m=300.0)
+    add_metric_coordinates(G, "EPSG:9216")
     return G
 
 
@@ -69,6 +71,7 @@ def test_multi_source_matches_matrix_brute_force() -> None:
         for a, b in ((u, v), (v, u)):
             G.add_edge(int(a), int(b), travel_time_s=float(rng.integers(5, 200)), length_m=1.0)
     G = G.subgraph(max(nx.strongly_connected_components(G), key=len)).copy()
+    add_metric_coordinates(G, "EPSG:9216")
     net = AccessNetwork.build(G)
     nodes = list(G.nodes)
     edges = list(G.edges())
