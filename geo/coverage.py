@@ -298,13 +298,20 @@ def snap_to_network(
     t_vu = net.arc_time_s(v, u)
     t_uv = np.where(np.isfinite(t_uv), t_uv, t_vu)  # a snapped edge always has u→v
     origin_nodes = np.column_stack([v, u])
-    origin_s = np.column_stack([access_s + (1 - fraction) * t_uv, access_s + fraction * t_vu])
+    origin_s = np.column_stack([access_s + _part(1 - fraction, t_uv),
+                                access_s + _part(fraction, t_vu)])
     destination_nodes = np.column_stack([u, v])
-    destination_s = np.column_stack([fraction * t_uv + access_s,
-                                     (1 - fraction) * t_vu + access_s])
+    destination_s = np.column_stack([_part(fraction, t_uv) + access_s,
+                                     _part(1 - fraction, t_vu) + access_s])
     return SnappedPoints(origin_nodes.astype(np.int64), origin_s,
                          destination_nodes.astype(np.int64), destination_s,
                          access_s, access_m, too_far)
+
+
+def _part(share: FloatArray, time_s: FloatArray) -> FloatArray:
+    """``share × time_s`` with 0 × inf = 0 (a point at a node of a one-way edge)."""
+    with np.errstate(invalid="ignore"):
+        return np.where(share == 0, 0.0, share * time_s)
 
 
 def _snap_arrays(net: AccessNetwork, points: gpd.GeoDataFrame, max_snap_m: float | None

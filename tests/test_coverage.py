@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -116,3 +118,130 @@ def test_limit_marks_far_nodes_unreachable(limit: float | None) -> None:
         assert node_t[c] == 180.0 and owner[c] == 0
     else:
         assert np.isinf(node_t[c]) and owner[c] == -1
+
+
+# --------------------------------------------------------------------------- real Kon Tum data
+
+import geopandas as gpd  # noqa: E402
+import pandas as pd  # noqa: E402
+import pyogrio  # noqa: E402
+
+from data import layers  # noqa: E402
+from data.errors import InputError  # noqa: E402
+from data.offices import default_offices  # noqa: E402
+from data.settings import Settings  # noqa: E402
+from geo.coverage import (  # noqa: E402
+    AccessSurface,
+    access_surface,
+    coverage_report,
+    export_coverage,
+)
+from geo.siting import cost_matrix  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def kontum_net(proxy_network: nx.MultiDiGraph) -> AccessNetwork:
+    return AccessNetwork.build(proxy_network)
+
+
+@pytest.fixture(scope="module")
+def surface(kontum_net: AccessNetwork, settings: Settings) -> AccessSurface:
+    return access_surface(kontum_net, default_offices(settings),
+                          layers.load_population_grid(settings),
+                          points=layers.load_commune_points(settings), kinds=["post_office"])
+
+
+def test_access_surface_equals_matrix_minimum(kontum_net: AccessNetwork, settings: Settings,
+                                              surface: AccessSurface) -> None:
+    """The one multi-source search gives, per cell, the minimum over offices of the matrix."""
+    cells = layers.load_population_grid(settings).iloc[::97]
+    offices = default_offices(settings)
+    offices = offices[offices["kind"] == "post_office"]
+    m = cost_matrix(kontum_net, cells, offices)
+    got = surface.cells.set_index("cell_id").loc[cells["cell_id"], "travel_time_s"]
+    np.testing.assert_allclose(got.to_numpy(), m.min(axis=1), rtol=0, atol=1e-6)
+    ids = offices["office_id"].to_numpy()[m.argmin(axis=1)]
+    assert (surface.cells.set_index("cell_id").loc[cells["cell_id"], "office_id"].to_numpy()
+            == ids).all()
+
+
+def test_access_surface_on_kontum(surface: AccessSurface, settings: Settings) -> None:
+    """Every cell and commune point gets a time that includes its off-road leg."""
+    cells = surface.cells
+    assert len(cells) == len(layers.load_population_grid(settings))
+    assert np.isfinite(cells["travel_time_s"]).all()
+    assert (cells["travel_time_s"] >= cells["access_time_s"]).all()
+    assert len(surface.points) == 102 and np.isfinite(surface.points["travel_time_s"]).all()
+    assert set(cells["office_id"]) <= set(surface.offices["office_id"])
+    assert surface.network_kind == "proxy" and surface.kinds == ("post_office",)
+    assert "PROXY" in surface.summary()
+
+
+def test_coverage_report_adds_up(surface: AccessSurface, settings: Settings) -> None:
+    """Totals, per-commune, per-new-commune and the curve agree with each other."""
+    communes = layers.load_communes(settings)
+    report = coverage_report(surface, communes, minutes=30,
+                             new_communes=layers.load_new_communes(settings))
+    w = surface.cells["population"].to_numpy()
+    t = surface.cells["travel_time_s"].to_numpy()
+    assert report.population_total == pytest.approx(w.sum())
+    assert report.population_covered == pytest.approx(w[t <= 1800].sum())
+    assert len(report.communes) == 102 and len(report.new_communes) == 40
+    assert report.communes["population_covered"].sum() == pytest.approx(
+        report.population_covered)
+    assert report.new_communes["population"].sum() == pytest.approx(report.population_total)
+    assert report.communes["population_census_2019"].sum() == 540_438
+    curve = report.curve.set_index("minutes")["population_covered"]
+    assert curve.loc[30] == pytest.approx(report.population_covered)
+    assert curve.is_monotonic_increasing
+    beyond = report.worst_communes["population_beyond"].to_numpy()
+    assert (np.diff(beyond) <= 0).all()
+    assert report.worst_communes.iloc[0]["population_beyond"] == pytest.approx(
+        report.communes["population_beyond"].max())
+    assert report.p90_time_s >= report.mean_time_s > 0
+    d = report.to_dict()
+    assert d["network_kind"] == "proxy" and len(d["worst_communes"]) == 10
+    assert {"name", "population", "minutes"} <= set(d["worst_communes"][0])
+    assert report.worst_places["population"].min() >= 50
+
+
+def test_more_minutes_cover_more(surface: AccessSurface, settings: Settings) -> None:
+    """Coverage at 60 minutes is at least coverage at 30 minutes, commune by commune."""
+    communes = layers.load_communes(settings)
+    r30 = coverage_report(surface, communes, minutes=30)
+    r60 = coverage_report(surface, communes, minutes=60)
+    assert r60.population_covered >= r30.population_covered
+    assert (r60.communes["population_covered"].to_numpy()
+            >= r30.communes["population_covered"].to_numpy() - 1e-9).all()
+
+
+def test_exports(surface: AccessSurface, settings: Settings, tmp_path: Path) -> None:
+    """GeoPackage, GeoJSON and CSV exports hold the figures and say network_kind."""
+    report = coverage_report(surface, layers.load_communes(settings), minutes=45,
+                             new_communes=layers.load_new_communes(settings))
+    gpkg = export_coverage(report, tmp_path / "cov.gpkg")
+    names = {row[0] for row in pyogrio.list_layers(gpkg)}
+    assert names == {"communes", "new_communes", "cells", "worst_places", "curve"}
+    geo = gpd.read_file(export_coverage(report, tmp_path / "cov.geojson"))
+    assert len(geo) == 102 and set(geo["network_kind"]) == {"proxy"}
+    csv_path = export_coverage(report, tmp_path / "cov.csv")
+    assert csv_path.read_bytes().startswith(b"\xef\xbb\xbf")
+    table = pd.read_csv(csv_path, encoding="utf-8-sig", dtype={"commune_code": str})
+    assert "Phường Quang Trung" in set(table["name"])
+    assert table["population_covered"].sum() == pytest.approx(report.population_covered,
+                                                              rel=1e-9)
+    with pytest.raises(InputError, match=r"\.gpkg, \.geojson or \.csv"):
+        export_coverage(report, tmp_path / "cov.shp")
+
+
+def test_unknown_kind_and_far_office_are_errors(kontum_net: AccessNetwork,
+                                                settings: Settings) -> None:
+    """An absent office kind names the kinds present; an office at sea is refused."""
+    offices = default_offices(settings)
+    cells = layers.load_population_grid(settings).head(5)
+    with pytest.raises(InputError, match="kinds present: one_stop_shop, post_office"):
+        access_surface(kontum_net, offices, cells, kinds=["commune_post"])
+    far = offices.head(1).copy()
+    far["geometry"] = gpd.points_from_xy([109.5], [14.0], crs="EPSG:4326")
+    with pytest.raises(InputError, match="from the nearest road"):
+        access_surface(kontum_net, far, cells)
