@@ -89,14 +89,19 @@ def finish_network(G: nx.MultiDiGraph, *, kind: str, profile: str | Profile,
     Returns
     -------
     networkx.MultiDiGraph
-        A new graph; ``graph["dropped_nodes"]`` counts nodes outside the kept component.
+        A new graph; ``graph["dropped_nodes"]`` counts nodes outside the kept component,
+        ``graph["unused_nodes"]`` nodes with no road this profile may use (e.g. footway
+        nodes for a car).
     """
     raw = G.copy()
     raw.graph.update(crs=GEO_CRS, kind=kind, metric_crs=metric_crs, terrain=terrain,
                      source_file=source_file or "")
     routed = apply_profile(raw, profile)
+    unused = [n for n in routed.nodes if routed.degree(n) == 0]
+    routed.remove_nodes_from(unused)
     H, dropped = largest_strongly_connected(routed)
     H.graph["dropped_nodes"] = int(dropped)
+    H.graph["unused_nodes"] = len(unused)
     add_metric_coordinates(H, metric_crs)
     return H
 
