@@ -120,34 +120,6 @@ def _site_points(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     )
 
 
-def siting_cost_matrix(net: Any, cells: gpd.GeoDataFrame, sites: gpd.GeoDataFrame) -> Any:
-    """Return the cell × site travel-time matrix (s), door to door, on the access network.
-
-    One exact multi-source search per site with ``geo.coverage.nearest_destination`` (the
-    site as the only destination), off-network legs included at both ends.
-    """
-    import numpy as np
-
-    from geo.coverage import nearest_destination, snap_to_network
-
-    cell_snap = snap_to_network(net, cells, what="cell")
-    site_snap = snap_to_network(net, sites, what="site")
-    cost = np.full((len(cells), len(sites)), np.inf)
-    for j in range(len(sites)):
-        one = type(site_snap)(
-            site_snap.origin_nodes[j : j + 1],
-            site_snap.origin_s[j : j + 1],
-            site_snap.destination_nodes[j : j + 1],
-            site_snap.destination_s[j : j + 1],
-            site_snap.access_time_s[j : j + 1],
-            site_snap.access_length_m[j : j + 1],
-            site_snap.too_far[j : j + 1],
-        )
-        node_t, _dest = nearest_destination(net, one)
-        cost[:, j] = (cell_snap.origin_s + node_t[cell_snap.origin_nodes]).min(axis=1)
-    return cost
-
-
 def run_siting(
     net: Any,
     offices: gpd.GeoDataFrame,
@@ -161,45 +133,21 @@ def run_siting(
 ) -> Any:
     """Choose ``k`` new sites among ``candidates`` next to the existing offices of ``kinds``.
 
-    The demand is the WorldPop grid; existing offices stay open. Returns
-    ``geo.siting.SitingResult`` (before/after scores, exact choice, greedy baseline).
+    The demand is the WorldPop grid; existing offices stay open. Returns a
+    ``geo.siting.SitingPlan`` (result with before/after scores and greedy baseline, sites).
     """
-    import numpy as np
-
-    from geo.siting import SitingProblem, solve_siting
+    from geo.siting import site_new_posts
 
     key = ss.data_key(ss.get_settings())
     cells = ss.load_layer("population_grid", key)
-    cells = cells[cells["population"] > 0].reset_index(drop=True)
     existing = offices[offices["kind"].astype(str).isin(list(kinds))]
-    sites = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "site_id": existing["office_id"].astype(str),
-                    "lat": existing["lat"].astype(float),
-                    "lon": existing["lon"].astype(float),
-                    "existing": True,
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "site_id": candidates["site_id"].astype(str),
-                    "lat": candidates["lat"].astype(float),
-                    "lon": candidates["lon"].astype(float),
-                    "existing": False,
-                }
-            ),
-        ],
-        ignore_index=True,
-    ).drop_duplicates("site_id")
-    cost = siting_cost_matrix(net, cells, _site_points(sites))
-    problem = SitingProblem(
-        cost_s=cost,
-        weight=cells["population"].to_numpy(dtype=float),
-        existing=sites["existing"].to_numpy(dtype=bool),
-        site_id=np.asarray(sites["site_id"], dtype=str),
-        cutoff_s=float(minutes) * 60.0,
+    return site_new_posts(
+        net,
+        cells,
+        _site_points(candidates),
+        existing,
         k=int(k),
+        minutes=float(minutes),
+        model=model,
+        time_limit_s=time_limit_s,
     )
-    return solve_siting(problem, model, time_limit_s=time_limit_s)

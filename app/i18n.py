@@ -164,6 +164,35 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dispatch.date": ("Ngày", "Date"),
     "dispatch.office": ("Bưu cục xuất phát", "Start office"),
     "dispatch.couriers": ("Số bưu tá", "Couriers"),
+    "dispatch.weekend": (
+        "{day} là ngày nghỉ: bưu cục và bộ phận một cửa có thể đóng cửa.",
+        "{day} is a weekend day: offices and one-stop shops may be closed.",
+    ),
+    "dispatch.jobs_title": ("Việc trong ngày", "The day's jobs"),
+    "dispatch.upload_hint": (
+        "Cột: job_id, kind, lat, lon hoặc commune, office_id, to_office_id, windows, "
+        "service_min, amount, priority, due_date, label. Tệp lỗi không thay thế danh sách "
+        "đang có.",
+        "Columns: job_id, kind, lat, lon or commune, office_id, to_office_id, windows, "
+        "service_min, amount, priority, due_date, label. A rejected file never replaces the "
+        "jobs in use.",
+    ),
+    "dispatch.route_line": (
+        "Xuất phát {start} từ {office}, về {end}; {km} km.",
+        "Leaves {office} at {start}, back at {end}; {km} km.",
+    ),
+    "dispatch.replan_hint": (
+        "Giữ các điểm đã qua trước giờ này, mỗi bưu tá đi tiếp từ vị trí hiện tại; việc chưa "
+        "làm được xếp lại.",
+        "Stops before this time are kept as done; each courier continues from where they are; "
+        "the remaining jobs are planned again.",
+    ),
+    "dispatch.sheets_hint": (
+        "PDF để in (tiếng Việt, có ô niêm phong và chữ ký, mã QR dẫn đường); XLSX/CSV cho "
+        "Excel; GPX cho OsmAnd / Organic Maps; GeoJSON cho GIS.",
+        "PDF to print (Vietnamese, seal and signature boxes, navigation QR codes); XLSX/CSV for "
+        "Excel; GPX for OsmAnd / Organic Maps; GeoJSON for GIS.",
+    ),
     "dispatch.n_jobs": ("Số việc mô phỏng", "Simulated jobs"),
     "dispatch.seed": ("Hạt giống ngẫu nhiên", "Random seed"),
     "dispatch.budget": ("Thời gian tính (giây)", "Solver budget (s)"),
@@ -294,6 +323,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "coverage.people_covered": ("Số dân được phục vụ", "People covered"),
     "coverage.mean_time": ("Thời gian trung bình", "Mean travel time"),
     "coverage.min": ("phút", "min"),
+    "coverage.points": ("điểm %", "pp"),
     "coverage.unreachable": ("Dân không tới được", "People who cannot reach"),
     "coverage.population_note": (
         "Dân số theo lưới WorldPop 2020 (ước tính mô hình, 1 km); thời gian đi từ tâm ô "
@@ -386,6 +416,11 @@ def fmt_number(value: float, *, decimals: int = 0, lang: str | None = None) -> s
     if (lang or current_lang()) == "vi":
         text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     return text
+
+
+def fmt_pct(share: float, *, decimals: int = 1, lang: str | None = None) -> str:
+    """Format a share (0–1) as a percentage with the language's decimal mark (``72,8 %``)."""
+    return fmt_number(share * 100.0, decimals=decimals, lang=lang) + " %"
 
 
 def source_label(source: str) -> str:

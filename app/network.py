@@ -118,6 +118,12 @@ def travel_engine(
     return TravelEngine(_G, cache_dir=ss.get_settings().cache_dir / "cch")
 
 
+def current_engine(profile: str, day: dt.date, G: nx.MultiDiGraph) -> Any:
+    """Return the travel engine for this session's routing network on ``day``."""
+    speed_hash, closures_hash, key = ss.network_cache_key()
+    return travel_engine(key, profile, speed_hash, closures_hash, day.isoformat(), _G=G)
+
+
 def network_summary(G: nx.MultiDiGraph) -> dict[str, Any]:
     """``geo.network.network_summary`` when available, else the graph's own attributes."""
     try:

@@ -12,7 +12,7 @@ from app import coverage_state as cs
 from app import maps
 from app import network as appnet
 from app import state as ss
-from app.i18n import fmt_number, kind_label, t
+from app.i18n import fmt_number, fmt_pct, kind_label, t
 from data.errors import InputError, PostplanError
 
 settings = ss.get_settings()
@@ -67,7 +67,7 @@ if appnet.is_proxy(rep.network_kind):
     st.warning(t("data.network_proxy_warning"))
 
 m1, m2, m3, m4 = st.columns(4)
-m1.metric(t("coverage.served_pct"), f"{rep.share_covered:.1%}")
+m1.metric(t("coverage.served_pct"), fmt_pct(rep.share_covered))
 m2.metric(
     t("coverage.people_covered"),
     f"{fmt_number(rep.population_covered)} / {fmt_number(rep.population_total)}",
@@ -128,11 +128,19 @@ with left:
     maps.add_offices(m, chosen_kinds, name="offices")
     candidates = cs.candidate_frame()
     siting = st.session_state.get(ss.SITING)
-    picked = set(siting.chosen) if siting is not None else set()
+    picked = set(siting.result.chosen) if siting is not None else set()
     marks = candidates
     if siting is not None:
-        tried = st.session_state.get("cov_siting_candidates", candidates)
-        extra = tried[tried["site_id"].isin(picked) & ~tried["site_id"].isin(candidates["site_id"])]
+        chosen_sites = siting.chosen_sites
+        extra = pd.DataFrame(
+            {
+                "site_id": chosen_sites["site_id"].astype(str),
+                "name": chosen_sites["name"].astype(str),
+                "lat": chosen_sites.geometry.y,
+                "lon": chosen_sites.geometry.x,
+            }
+        )
+        extra = extra[~extra["site_id"].isin(candidates["site_id"])]
         marks = pd.concat([candidates, extra], ignore_index=True)
     for row in marks.to_dict("records"):
         folium.Marker(
@@ -230,7 +238,7 @@ if st.button(t("coverage.run_siting"), key="cov_run", type="primary"):
                 "name": communes["name"],
                 "lat": communes["point_lat"],
                 "lon": communes["point_lon"],
-                "source": "estimated",
+                "source": "geocoded",
             }
         )
     if not len(cand):
@@ -247,39 +255,44 @@ if st.button(t("coverage.run_siting"), key="cov_run", type="primary"):
             st.info(t("common.not_ready", module=exc.name or "geo.coverage"))
         else:
             st.session_state[ss.SITING] = result
-            st.session_state["cov_siting_candidates"] = cand
             st.rerun()
 
 siting = st.session_state.get(ss.SITING)
 if siting is not None:
+    res = siting.result
     st.subheader(t("coverage.before_after"))
     b1, b2, b3 = st.columns(3)
     b1.metric(
-        t("coverage.served_pct") + f" ≤ {siting.cutoff_s / 60:.0f} {t('coverage.min')}",
-        f"{siting.after.share_covered:.1%}",
-        delta=f"{(siting.after.share_covered - siting.before.share_covered) * 100:+.1f} pp",
+        t("coverage.served_pct") + f" ≤ {res.cutoff_s / 60:.0f} {t('coverage.min')}",
+        fmt_pct(res.after.share_covered),
+        delta=fmt_number((res.after.share_covered - res.before.share_covered) * 100, decimals=1)
+        + " "
+        + t("coverage.points"),
     )
     b2.metric(
         t("coverage.people_covered"),
-        fmt_number(siting.after.population_covered),
-        delta=fmt_number(siting.after.population_covered - siting.before.population_covered),
+        fmt_number(res.after.population_covered),
+        delta=fmt_number(res.after.population_covered - res.before.population_covered),
     )
     b3.metric(
         t("coverage.mean_time"),
-        f"{siting.after.mean_time_s / 60:.1f} {t('coverage.min')}",
-        delta=f"{(siting.after.mean_time_s - siting.before.mean_time_s) / 60:+.1f}",
+        f"{res.after.mean_time_s / 60:.1f} {t('coverage.min')}",
+        delta=f"{(res.after.mean_time_s - res.before.mean_time_s) / 60:+.1f}",
         delta_color="inverse",
     )
-    cand = st.session_state.get("cov_siting_candidates", candidates)
-    chosen = cand[cand["site_id"].isin(siting.chosen)]
+    chosen = pd.DataFrame(siting.chosen_sites.drop(columns="geometry"))
+    chosen["lat"] = siting.chosen_sites.geometry.y.round(5)
+    chosen["lon"] = siting.chosen_sites.geometry.x.round(5)
     st.markdown(f"**{t('coverage.chosen')}**")
     st.dataframe(chosen, hide_index=True, width="stretch", key="cov_chosen")
+    if appnet.is_proxy(siting.network_kind):
+        st.caption(t("dispatch.banner_proxy"))
     st.caption(
         t(
             "coverage.siting_note",
-            model=siting.model,
-            status=siting.status,
-            seconds=f"{siting.seconds:.1f}",
-            greedy=", ".join(siting.greedy_chosen),
+            model=res.model,
+            status=res.status,
+            seconds=f"{res.seconds:.1f}",
+            greedy=", ".join(res.greedy_chosen),
         )
     )

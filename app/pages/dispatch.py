@@ -1,7 +1,309 @@
-"""Điều phối / Dispatch (first version: filled in as routing lands)."""
+"""Điều phối / Dispatch: the day's jobs, the plan on the map, edits, re-plans, route sheets."""
+
+from __future__ import annotations
+
+import datetime as dt
 
 import streamlit as st
 
-from app.i18n import t
+from app import dispatch_logic as dl
+from app import maps
+from app import network as appnet
+from app import plan_view as pv
+from app import state as ss
+from app.i18n import current_lang, fmt_clock, fmt_date, t
+from data.errors import InputError, PostplanError
+from routing.model import Job
+from routing.result import Plan
+
+settings = ss.get_settings()
+key = ss.data_key(settings)
 
 st.title(t("dispatch.title"))
+
+offices = ss.current_offices()
+post_offices = offices[offices["kind"].astype(str) == "post_office"]
+office_name = dict(zip(offices["office_id"].astype(str), offices["name"].astype(str), strict=True))
+
+# ---- the day: date, offices, couriers ---------------------------------------------------
+with st.container(border=True):
+    c1, c2, c3, c4, c5 = st.columns([1.2, 3, 1, 1.2, 1])
+    day = c1.date_input(
+        t("dispatch.date"), value=dt.date.today(), format="DD/MM/YYYY", key="dsp_date"
+    )
+    start_ids = c2.multiselect(
+        t("dispatch.office"),
+        post_offices["office_id"].astype(str).tolist(),
+        default=post_offices["office_id"].astype(str).tolist()[:3],
+        format_func=lambda oid: office_name.get(oid, oid),
+        key="dsp_offices",
+    )
+    n_couriers = c3.number_input(t("dispatch.couriers"), 1, 60, 4, key="dsp_couriers")
+    profile = c4.selectbox(t("coverage.profile"), appnet.PROFILES, key="dsp_profile")
+    budget = c5.number_input(t("dispatch.budget"), 1, 120, 5, key="dsp_budget")
+    if day.weekday() >= 5:
+        st.warning(t("dispatch.weekend", day=fmt_date(day)))
+
+# ---- jobs: simulate or import ------------------------------------------------------------
+st.subheader(t("dispatch.jobs_title"))
+source = st.radio(
+    t("dispatch.jobs_source"),
+    ["simulate", "upload"],
+    horizontal=True,
+    key="dsp_jobs_source",
+    format_func=lambda v: (
+        t("dispatch.jobs_simulate") if v == "simulate" else t("dispatch.jobs_upload")
+    ),
+)
+if source == "simulate":
+    s1, s2, s3 = st.columns([1, 1, 3])
+    n_jobs = s1.number_input(t("dispatch.n_jobs"), 1, 400, 12, key="dsp_n_jobs")
+    seed = s2.number_input(t("dispatch.seed"), 0, 10_000, 1, key="dsp_seed")
+    if s3.button(t("dispatch.simulate_btn"), key="dsp_simulate"):
+        drawn: list[Job] | None = None
+        try:
+            drawn = dl.simulate_jobs(settings, offices, n=int(n_jobs), seed=int(seed), day=day)
+        except (InputError, PostplanError) as exc:
+            st.error(str(exc))
+        except ImportError as exc:
+            st.info(t("common.not_ready", module=exc.name or "routing.simulate"))
+        if drawn is not None:
+            st.session_state[ss.JOBS] = drawn
+            st.session_state[ss.JOBS_SOURCE] = "simulated"
+            st.session_state[ss.JOBS_ERRORS] = []
+            for k in (ss.PLAN, ss.PLAN_ORIGINAL, ss.PLAN_EDIT_REPORT):
+                st.session_state.pop(k, None)
+else:
+    upload = st.file_uploader(t("dispatch.upload"), type=["csv", "xlsx"], key="dsp_jobs_upload")
+    st.caption(t("dispatch.upload_hint"))
+    if upload is not None and st.session_state.get("dsp_upload_done") != upload.file_id:
+        st.session_state["dsp_upload_done"] = upload.file_id
+        try:
+            read = dl.read_jobs(
+                upload.getvalue(), settings=settings, offices=offices, filename=upload.name
+            )
+        except InputError as exc:
+            # keep whatever jobs were loaded before: nothing of a rejected file is used
+            st.session_state[ss.JOBS_ERRORS] = [str(p) for p in exc.problems]
+        else:
+            st.session_state[ss.JOBS] = read
+            st.session_state[ss.JOBS_SOURCE] = f"user:{upload.name}"
+            st.session_state[ss.JOBS_ERRORS] = []
+            for k in (ss.PLAN, ss.PLAN_ORIGINAL, ss.PLAN_EDIT_REPORT):
+                st.session_state.pop(k, None)
+
+errors = st.session_state.get(ss.JOBS_ERRORS) or []
+if errors:
+    st.error(t("common.problems", n=len(errors)) + "\n\n" + "\n".join(f"- {e}" for e in errors))
+
+jobs: list[Job] = st.session_state.get(ss.JOBS) or []
+if not jobs:
+    st.info(t("dispatch.no_jobs"))
+    st.stop()
+
+jobs_source = str(st.session_state.get(ss.JOBS_SOURCE, "user"))
+simulated = jobs_source == "simulated" or any(j.source == "simulated" for j in jobs)
+if simulated:
+    st.warning(t("dispatch.banner_simulated"))
+with st.expander(t("dispatch.jobs_loaded", n=len(jobs), source=dl.source_text(jobs_source))):
+    st.dataframe(dl.jobs_table(jobs), hide_index=True, width="stretch", key="dsp_jobs_table")
+
+# ---- plan -------------------------------------------------------------------------------
+if st.button(t("dispatch.plan_btn"), type="primary", key="dsp_plan", disabled=not start_ids):
+    with st.status(t("dispatch.planning"), expanded=True) as status:
+        try:
+            st.write(t("dispatch.step_network"))
+            G = appnet.current_routing_network(profile, day)
+            engine = appnet.current_engine(profile, day, G)
+            st.write(t("dispatch.step_matrix"))
+            problem = dl.build_problem(
+                offices,
+                jobs,
+                start_ids,
+                int(n_couriers),
+                day=day,
+                profile=profile,
+                seconds=float(budget),
+                seed=int(st.session_state.get("dsp_seed", 0)),
+                provenance="simulated" if simulated else "user",
+                lang=current_lang(),
+            )
+            mats = dl.compute_matrices(problem, G, engine, settings)
+            st.write(t("dispatch.step_solve", seconds=int(budget)))
+            solved = dl.solve(problem, mats, G, engine)
+        except (InputError, PostplanError) as exc:
+            status.update(label=t("dispatch.plan_failed", error=exc), state="error")
+            st.error(str(exc))
+        else:
+            st.session_state[ss.PLAN] = solved
+            st.session_state[ss.PLAN_ORIGINAL] = solved
+            st.session_state["dsp_problem"] = problem
+            st.session_state["dsp_matrices"] = mats
+            st.session_state["dsp_context"] = (profile, day)
+            st.session_state[ss.PLAN_EDIT_REPORT] = None
+            st.session_state.pop("dsp_replan_msg", None)
+            status.update(
+                label=t("dispatch.planned") + " — " + pv.summary_line(solved),
+                state="complete",
+                expanded=False,
+            )
+
+current: Plan | None = st.session_state.get(ss.PLAN)
+if current is None:
+    st.stop()
+plan: Plan = current
+problem = st.session_state["dsp_problem"]
+mats = st.session_state["dsp_matrices"]
+plan_profile, plan_day = st.session_state.get("dsp_context", (profile, day))
+names = {c.courier_id: c.name or c.courier_id for c in problem.couriers.values()}
+
+# ---- banners and summary ------------------------------------------------------------------
+if appnet.is_proxy(plan.network_kind):
+    st.warning(t("dispatch.banner_proxy"))
+if plan.provenance == "simulated" and not simulated:
+    st.warning(t("dispatch.banner_simulated"))
+st.success(pv.summary_line(plan) + f" — {fmt_date(day)}")
+report = st.session_state.get(ss.PLAN_EDIT_REPORT)
+if report is not None:
+    if report:
+        st.error(t("dispatch.edit_violations") + "\n\n" + "\n".join(f"- {v}" for v in report))
+    else:
+        st.success(t("dispatch.edit_ok"))
+
+# ---- map and tables ---------------------------------------------------------------------
+left, right = st.columns([3, 2])
+with left:
+    st.subheader(t("dispatch.map_title"))
+    m = maps.base_map(prefer_canvas=False)
+    layers = pv.route_layers(plan, names)
+    maps.add_routes(m, layers, depots=pv.depots(plan))
+    maps.fit_to(m, [p for layer in layers for p in layer.path])
+    maps.show_map(m, key="dsp_map", height=560)
+    legend = " ".join(
+        f'<span style="color:{layer.colour};font-weight:bold">━ {layer.label}</span>'
+        for layer in layers
+    )
+    st.markdown(legend, unsafe_allow_html=True)
+with right:
+    st.subheader(t("dispatch.unassigned_title"))
+    if plan.unassigned:
+        st.dataframe(
+            pv.unassigned_table(plan), hide_index=True, width="stretch", key="dsp_unassigned"
+        )
+    else:
+        st.caption(t("common.none"))
+
+st.subheader(t("dispatch.routes_title"))
+if plan.routes:
+    tabs = st.tabs([f"{pv.courier_label(r, names)} ({len(r.job_stops)})" for r in plan.routes])
+    for tab, route in zip(tabs, plan.routes, strict=True):
+        with tab:
+            st.caption(
+                t(
+                    "dispatch.route_line",
+                    start=fmt_clock(route.start_s),
+                    end=fmt_clock(route.end_s),
+                    km=f"{route.length_m / 1000:.1f}",
+                    office=office_name.get(route.office_id, route.office_id),
+                )
+            )
+            st.dataframe(
+                pv.route_table(route),
+                hide_index=True,
+                width="stretch",
+                key=f"dsp_route_{route.courier_id}",
+            )
+
+# ---- manual edit ------------------------------------------------------------------------
+with st.expander(t("dispatch.edit_title"), expanded=False):
+    choices = pv.stop_choices(plan, names)
+    if choices:
+        e1, e2, e3 = st.columns([3, 2, 1])
+        pick = e1.selectbox(
+            t("dispatch.edit_stop"),
+            range(len(choices)),
+            format_func=lambda i: choices[i][4],
+            key="dsp_edit_stop",
+        )
+        courier_ids = list(problem.couriers)
+        to = e2.selectbox(
+            t("dispatch.edit_to"),
+            courier_ids,
+            format_func=lambda c: names.get(c, c),
+            key="dsp_edit_to",
+        )
+        pos = e3.number_input(t("dispatch.edit_pos"), 1, 200, 1, key="dsp_edit_pos")
+        b1, b2 = st.columns(2)
+        if b1.button(t("dispatch.edit_btn"), key="dsp_edit_move"):
+            _cid, job_id, _seq, role, _label = choices[int(pick)]
+            ref = dl.stop_ref(problem, job_id, role)
+            G = appnet.current_routing_network(plan_profile, plan_day)
+            engine = appnet.current_engine(plan_profile, plan_day, G)
+            edited, violations = dl.move(problem, plan, ref, to, int(pos), mats, G, engine)
+            st.session_state[ss.PLAN] = edited
+            st.session_state[ss.PLAN_EDIT_REPORT] = pv.flatten_violations(violations, names)
+            st.rerun()
+        if b2.button(t("dispatch.edit_undo"), key="dsp_edit_undo"):
+            st.session_state[ss.PLAN] = st.session_state[ss.PLAN_ORIGINAL]
+            st.session_state[ss.PLAN_EDIT_REPORT] = None
+            st.rerun()
+
+# ---- re-plan the rest of the day ----------------------------------------------------------
+with st.expander(t("dispatch.replan_title"), expanded=False):
+    r1, r2 = st.columns([1, 3])
+    now = r1.time_input(
+        t("dispatch.replan_from"), value=dt.time(10, 0), step=900, key="dsp_replan_at"
+    )
+    st.caption(t("dispatch.replan_hint"))
+    if r2.button(t("dispatch.replan_btn"), key="dsp_replan"):
+        at_s = now.hour * 3600 + now.minute * 60
+        try:
+            with st.spinner(t("dispatch.planning")):
+                G = appnet.current_routing_network(plan_profile, plan_day)
+                engine = appnet.current_engine(plan_profile, plan_day, G)
+                new_plan, new_problem, new_mats, kept = dl.replan(
+                    problem, plan, at_s, G, engine, settings
+                )
+        except (InputError, PostplanError) as exc:
+            st.error(str(exc))
+        except ImportError as exc:
+            st.info(t("common.not_ready", module=exc.name or "routing.replan"))
+        else:
+            st.session_state[ss.PLAN] = new_plan
+            st.session_state[ss.PLAN_ORIGINAL] = new_plan
+            st.session_state["dsp_problem"] = new_problem
+            st.session_state["dsp_matrices"] = new_mats
+            st.session_state[ss.PLAN_EDIT_REPORT] = None
+            st.session_state["dsp_replan_msg"] = t(
+                "dispatch.replan_done", time=fmt_clock(at_s), kept=kept
+            )
+            st.rerun()
+    if st.session_state.get("dsp_replan_msg"):
+        st.success(st.session_state["dsp_replan_msg"])
+
+# ---- route sheets --------------------------------------------------------------------------
+st.subheader(t("dispatch.sheets_title"))
+f1, f2 = st.columns([1, 3])
+fmt = f1.selectbox(
+    t("dispatch.sheets_format"), dl.SHEET_FORMATS, key="dsp_sheet_fmt", format_func=str.upper
+)
+try:
+    names_key = "|".join(f"{k}={v}" for k, v in sorted(names.items()))
+    blob, file_name, mime = ss.sheet_file(
+        plan.to_json(), fmt, names_key, _plan=plan, _names=names, _offices=office_name
+    )
+except ImportError:
+    f2.info(t("common.not_ready", module="routing.sheets"))
+except (InputError, PostplanError) as exc:
+    f2.error(str(exc))
+else:
+    f2.download_button(
+        t("dispatch.sheets_download", fmt=fmt.upper()),
+        data=blob,
+        file_name=file_name,
+        mime=mime,
+        key="dsp_sheet_download",
+        on_click="ignore",
+        type="primary",
+    )
+st.caption(t("dispatch.sheets_hint"))

@@ -1,0 +1,267 @@
+"""The Dispatch page's work, without Streamlit: offices and couriers for a day, matrices.
+
+The page builds a :class:`routing.model.PlanningProblem` from the office registry, the
+couriers it is asked for and the day's jobs; computes the travel-time and length matrices
+over ``problem.places()`` on the road network with the routing layer's own
+``network_matrices`` (the same the adapter door ``plan_day`` uses); and calls the core door
+:func:`routing.solve.solve_matrix` with a ``leg_path`` so routes follow the roads. The
+matrices are kept so manual edits (:mod:`app.edit`) re-time routes on the very same figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+from app.edit import StopRef, Violation, move_stop
+from data.settings import Settings
+from routing.model import Courier, Job, Office, PlanningProblem, PlanSettings
+from routing.result import Plan
+
+#: Courier display name (the number is 1-based).
+COURIER_NAME = {"vi": "Bưu tá {n}", "en": "Courier {n}"}
+
+
+def office_windows(opening_hours: str, day: dt.date) -> tuple[tuple[int, int], ...]:
+    """Return an office's opening windows on ``day`` (empty tuple when closed that day)."""
+    from data.offices import parse_opening_hours
+
+    try:
+        week = parse_opening_hours(opening_hours)
+    except ValueError:
+        return ()
+    return tuple(week.get(day.weekday(), ()))
+
+
+def model_offices(offices: pd.DataFrame, day: dt.date) -> list[Office]:
+    """Turn the office registry into ``routing.model.Office`` objects for ``day``.
+
+    An office closed that day keeps an empty window list, which the model reads as the
+    default hours; the page warns about planning on a closed day instead.
+    """
+    out = []
+    for row in offices.to_dict("records"):
+        windows = office_windows(str(row.get("opening_hours") or ""), day)
+        out.append(
+            Office(
+                office_id=str(row["office_id"]),
+                name=str(row["name"]),
+                lon=float(row["lon"]),
+                lat=float(row["lat"]),
+                kind=str(row["kind"]),
+                windows=windows,
+            )
+        )
+    return out
+
+
+def make_couriers(
+    office_ids: Sequence[str],
+    n: int,
+    *,
+    profile: str = "motorbike",
+    capacity: int = 40,
+    lang: str = "vi",
+) -> list[Courier]:
+    """Create ``n`` couriers spread round-robin over ``office_ids`` (Bưu tá 1, 2, …)."""
+    if not office_ids:
+        return []
+    name = COURIER_NAME.get(lang, COURIER_NAME["vi"])
+    return [
+        Courier(
+            courier_id=f"C{i + 1:02d}",
+            office_id=str(office_ids[i % len(office_ids)]),
+            profile=profile,
+            capacity=capacity,
+            name=name.format(n=i + 1),
+        )
+        for i in range(int(n))
+    ]
+
+
+SHEET_FORMATS = ("pdf", "xlsx", "gpx", "geojson", "csv")
+SHEET_MIME = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "gpx": "application/gpx+xml",
+    "geojson": "application/geo+json",
+    "csv": "text/csv",
+}
+
+
+def simulate_jobs(
+    settings: Settings, offices: pd.DataFrame, *, n: int, seed: int, day: dt.date
+) -> list[Job]:
+    """Draw a simulated day (``routing.simulate``); every job is labelled simulated."""
+    from routing.simulate import simulate_jobs as draw
+
+    return draw(settings, n_jobs=int(n), plan_date=day.isoformat(), seed=int(seed), offices=offices)
+
+
+def read_jobs(
+    data: bytes, *, settings: Settings, offices: pd.DataFrame, filename: str
+) -> list[Job]:
+    """Read a jobs file (``routing.jobs_io``); raises ``InputError`` listing every problem."""
+    from routing.jobs_io import read_jobs as read
+
+    return read(
+        data,
+        settings=settings,
+        office_ids=offices["office_id"].astype(str).tolist(),
+        filename=filename,
+    )
+
+
+def jobs_table(jobs: Sequence[Job]) -> pd.DataFrame:
+    """Return the jobs as the import template's table (what an export of them would hold)."""
+    from routing.jobs_io import jobs_to_table
+
+    return jobs_to_table(jobs)
+
+
+def build_problem(
+    offices: pd.DataFrame,
+    jobs: Sequence[Job],
+    start_office_ids: Sequence[str],
+    n_couriers: int,
+    *,
+    day: dt.date,
+    profile: str,
+    seconds: float,
+    seed: int,
+    provenance: str,
+    lang: str = "vi",
+) -> PlanningProblem:
+    """Build and validate the day's planning problem (every office; couriers at the starts)."""
+    problem = PlanningProblem(
+        PlanSettings(seconds=float(seconds), seed=int(seed), plan_date=day.isoformat()),
+        provenance=provenance,
+    )
+    problem.add_offices(model_offices(offices, day))
+    for c in make_couriers(start_office_ids, n_couriers, profile=profile, lang=lang):
+        problem.add_courier(c)
+    problem.add_jobs(jobs)
+    problem.validate()
+    return problem
+
+
+def compute_matrices(
+    problem: PlanningProblem, G: nx.MultiDiGraph, engine: Any, settings: Settings
+) -> Any:
+    """Door-to-door matrices over ``problem.places()`` (``routing.solve.network_matrices``)."""
+    from routing.solve import network_matrices
+
+    return network_matrices(problem, G, metric_crs=settings.metric_crs, engine=engine)
+
+
+def solve(problem: PlanningProblem, mats: Any, G: nx.MultiDiGraph, engine: Any) -> Plan:
+    """Solve on the matrices with road geometry for every leg (the core door)."""
+    from routing.solve import network_leg_path, solve_matrix
+
+    leg = network_leg_path(problem, G, mats.nodes, engine)
+    return solve_matrix(
+        problem,
+        mats.time_s,
+        mats.length_m,
+        network_kind=str(G.graph.get("kind", "unknown")),
+        leg_path=leg,
+    )
+
+
+def stop_ref(problem: PlanningProblem, job_id: str, role: str) -> StopRef:
+    """(job_id, pickup|delivery) of a stop; a plain ``visit`` is the job's only stop."""
+    if role in ("pickup", "delivery"):
+        return (job_id, role)
+    job = problem.jobs[job_id]
+    return (job_id, "delivery" if job.pickup is None else "pickup")
+
+
+def move(
+    problem: PlanningProblem,
+    plan: Plan,
+    ref: StopRef,
+    to_courier: str,
+    position: int,
+    mats: Any,
+    G: nx.MultiDiGraph,
+    engine: Any,
+) -> tuple[Plan, list[Violation]]:
+    """Move a stop (see :func:`app.edit.move_stop`) and redraw the changed routes on roads."""
+    from routing.solve import network_leg_path
+
+    edited, violations = move_stop(
+        problem, plan, ref, to_courier, position, mats.time_s, mats.length_m
+    )
+    leg = network_leg_path(problem, G, mats.nodes, engine)
+    return with_geometry(edited, problem, leg), violations
+
+
+def render_sheet(
+    plan: Plan,
+    fmt: str,
+    *,
+    communes: pd.DataFrame | None,
+    courier_names: dict[str, str],
+    office_names: dict[str, str],
+) -> tuple[bytes, str, str]:
+    """Route sheets of every courier in one format: (bytes, file name, MIME type)."""
+    from routing.sheets import build_sheets, render, sheet_filename
+
+    sheets = build_sheets(
+        plan, communes=communes, courier_names=courier_names, office_names=office_names
+    )
+    return (
+        render(sheets, fmt),
+        sheet_filename(sheets, fmt),
+        SHEET_MIME.get(fmt, "application/octet-stream"),
+    )
+
+
+def with_geometry(plan: Any, problem: PlanningProblem, leg: Callable[[int, int], Any]) -> Any:
+    """Return ``plan`` with road geometry on every route whose legs lack it (after edits)."""
+    from dataclasses import replace
+
+    index = problem.place_index()
+    routes = []
+    for r in plan.routes:
+        if r.geometry and len(r.geometry) == len(r.stops) - 1:
+            routes.append(r)
+            continue
+        legs = tuple(
+            tuple(leg(index[a.place_id], index[b.place_id])) for a, b in itertools.pairwise(r.stops)
+        )
+        routes.append(replace(r, geometry=legs))
+    return replace(plan, routes=tuple(routes))
+
+
+def source_text(source: str) -> str:
+    """Human text of where the jobs came from (``simulated`` or ``user:<file>``)."""
+    from app.i18n import source_label
+
+    if source.startswith("user:"):
+        return source.split(":", 1)[1]
+    return source_label(source)
+
+
+def replan(
+    problem: PlanningProblem,
+    plan: Plan,
+    at_s: int,
+    G: nx.MultiDiGraph,
+    engine: Any,
+    settings: Settings,
+) -> tuple[Plan, PlanningProblem, Any, int]:
+    """Re-plan the rest of the day from ``at_s`` (``routing.replan``).
+
+    Returns the new plan, its problem and matrices (for further edits) and the number of
+    stops kept as done.
+    """
+    import importlib
+
+    module = importlib.import_module("routing.replan")
+    raise NotImplementedError(module.__name__)  # wired once routing.replan's API is known

@@ -1,0 +1,67 @@
+"""Coverage page (Vùng phục vụ) under AppTest: figures, gap list, candidates, siting."""
+
+from __future__ import annotations
+
+import pytest
+from apptest_utils import make_app, no_exception, open_page
+from streamlit.testing.v1 import AppTest
+
+
+@pytest.fixture
+def app(monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    return make_app(monkeypatch)
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_coverage_page_shows_share_and_gap_list(app: AppTest) -> None:
+    """The page shows the share covered (Vietnamese decimal comma) and the worst communes."""
+    at = open_page(app, "coverage")
+    no_exception(at)
+    share = _metrics(at)["Dân được phục vụ"]
+    assert share.endswith(" %") and "," in share
+    covered, total = _metrics(at)["Số dân được phục vụ"].split(" / ")
+    assert int(covered.replace(".", "")) < int(total.replace(".", ""))
+    gaps = next(d.value for d in at.dataframe if "Dân chưa phục vụ" in d.value.columns)
+    assert len(gaps) == 15
+    # worst first: people beyond the cutoff never increase down the list
+    beyond = gaps["Dân chưa phục vụ"].tolist()
+    assert beyond == sorted(beyond, reverse=True)
+    assert any("THAY THẾ" in w.value for w in at.warning)
+
+
+def test_longer_cutoff_covers_more_people(app: AppTest) -> None:
+    """Raising the cutoff from 30 to 90 minutes raises the number of people covered."""
+    at = open_page(app, "coverage")
+
+    def covered() -> int:
+        return int(_metrics(at)["Số dân được phục vụ"].split(" / ")[0].replace(".", ""))
+
+    before = covered()
+    at.slider(key="cov_cutoff").set_value(90).run()
+    no_exception(at)
+    assert covered() > before
+
+
+def test_clicked_point_becomes_a_candidate_and_siting_reports_before_after(
+    app: AppTest,
+) -> None:
+    """A map click (injected: AppTest cannot click st_folium) adds a site; siting compares."""
+    at = open_page(app, "coverage")
+    at.session_state["cov_clicked"] = {"lat": 14.95, "lng": 107.75}
+    at.run()
+    at.button(key="cov_add_clicked").click().run()
+    no_exception(at)
+    cands = at.session_state["candidates"]
+    assert list(cands["site_id"]) == ["new-1"]
+    assert list(cands["source"]) == ["user"]
+    at.number_input(key="cov_k").set_value(1)
+    at.button(key="cov_run").click().run()
+    no_exception(at)
+    siting = at.session_state["siting"]
+    assert siting.result.chosen == ("new-1",)
+    assert siting.result.after.population_covered >= siting.result.before.population_covered
+    labels = [m.label for m in at.metric]
+    assert any(label.startswith("Dân được phục vụ ≤") for label in labels)
