@@ -52,6 +52,16 @@ ACTION_LABELS: dict[tuple[str, str | None], tuple[str, str]] = {
     ("visit", None): ("Ghé", "Visit"),
 }
 
+#: Bilingual names of job kinds (``routing.model.JOB_KINDS``).
+JOB_KIND_LABELS: dict[str, tuple[str, str]] = {
+    "dossier_pickup": ("Nhận hồ sơ → một cửa", "Dossier to one-stop shop"),
+    "result_delivery": ("Trả kết quả → người dân", "Result to citizen"),
+    "counter_transfer": ("Chuyển hồ sơ giữa bưu cục", "Counter transfer"),
+    "delivery": ("Giao", "Delivery"),
+    "pickup": ("Nhận", "Pickup"),
+    "transfer": ("Chuyển", "Transfer"),
+}
+
 #: Bilingual vehicle names by courier profile.
 VEHICLE_LABELS: dict[str, str] = {
     "motorbike": "Xe máy / Motorbike",
@@ -293,11 +303,30 @@ class CourierSheet:
 
 @dataclass(frozen=True)
 class UnassignedRow:
-    """A job the plan could not serve, with the reason the solver gave."""
+    """A job the plan could not serve, with the reason the solver gave.
+
+    Parameters
+    ----------
+    job_id
+        The job.
+    name
+        Citizen or label from the job details (empty when unknown).
+    reason
+        The solver's reason, Vietnamese / English.
+    job_kind
+        The job's kind (``dossier_pickup``, …).
+    """
 
     job_id: str
     name: str
     reason: str
+    job_kind: str = ""
+
+    @property
+    def kind_text(self) -> str:
+        """Bilingual label of the job kind."""
+        vi, en = JOB_KIND_LABELS.get(self.job_kind, (self.job_kind, self.job_kind))
+        return f"{vi} / {en}" if vi != en else vi
 
 
 @dataclass(frozen=True)
@@ -536,11 +565,12 @@ def to_xlsx(sheets: RouteSheets) -> bytes:
         ])
     if sheets.unassigned:
         ws.append([])
-        ws.append(["Chưa phân công / Unassigned", "Tên / Name", "Lý do / Reason"])
+        ws.append(["Chưa phân công / Unassigned", "Loại / Kind", "Tên / Name",
+                   "Lý do / Reason"])
         for cell in ws[ws.max_row]:
             cell.font = bold
         for u in sheets.unassigned:
-            ws.append([nfc(u.job_id), nfc(u.name), nfc(u.reason)])
+            ws.append([nfc(u.job_id), u.kind_text, nfc(u.name), nfc(u.reason)])
     for col, width in zip("ABCDEFGH", (28, 24, 30, 12, 12, 8, 10, 10), strict=True):
         ws.column_dimensions[col].width = width
 
@@ -1074,7 +1104,7 @@ def build_sheets(
         sources = {"simulated" if plan.provenance == "simulated" else plan.provenance}
     unassigned = tuple(
         UnassignedRow(job_id=u.job_id, name=nfc(info.get(u.job_id, JobDetails()).name),
-                      reason=nfc(f"{u.text_vi} / {u.text_en}"))
+                      reason=nfc(f"{u.text_vi} / {u.text_en}"), job_kind=u.job_kind)
         for u in plan.unassigned
     )
     day = dt.date.fromisoformat(plan.plan_date) if plan.plan_date else None

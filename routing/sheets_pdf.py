@@ -324,14 +324,21 @@ def _route_map(courier: CourierSheet, width: float, height: float) -> Any:
                    fillOpacity=0.8))
         d.add(String(x, y - 12.5, name, fontName=FONT_BOLD, fontSize=6, textAnchor="middle",
                      fillColor=HexColor("#C62828")))
-    # visits at the same place share one marker listing every sequence number
-    groups: dict[tuple[float, float], list[SheetRow]] = {}
+    # visits closer than a marker's width on the page share one marker listing them all
+    clusters: list[tuple[float, float, list[SheetRow]]] = []
     for r in courier.visits:
-        groups.setdefault((round(r.lon, 5), round(r.lat, 5)), []).append(r)
-    for rows in groups.values():
-        x, y = proj(rows[0].lon, rows[0].lat)
-        label = ",".join(str(r.sequence) for r in rows)
-        fill = HexColor("#FFB300") if rows[0].role == "pickup" else HexColor("#43A047")
+        x, y = proj(r.lon, r.lat)
+        for cx_, cy_, members in clusters:
+            if math.hypot(x - cx_, y - cy_) < 11.0:
+                members.append(r)
+                break
+        else:
+            clusters.append((x, y, [r]))
+    for x, y, rows in clusters:
+        label = _sequence_label([r.sequence for r in rows])
+        pickups = sum(r.role == "pickup" for r in rows)
+        fill = (HexColor("#FFB300") if pickups == len(rows)
+                else HexColor("#43A047") if pickups == 0 else HexColor("#B0BEC5"))
         if len(rows) == 1:
             d.add(Circle(x, y, 6, fillColor=fill, strokeColor=HexColor("#333333"),
                          strokeWidth=0.5))
@@ -364,6 +371,22 @@ def _route_map(courier: CourierSheet, width: float, height: float) -> Any:
     d.add(String(width - 4, 3, note, fontName=FONT, fontSize=5.5, textAnchor="end",
                  fillColor=HexColor("#555555")))
     return d
+
+
+def _sequence_label(seqs: Sequence[int]) -> str:
+    """Return stop numbers compactly: consecutive runs as ranges (``1,6–9``)."""
+    seqs = sorted(seqs)
+    parts: list[str] = []
+    start = prev = seqs[0]
+    for n in [*seqs[1:], None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        parts.append(str(start) if start == prev else
+                     f"{start},{prev}" if prev == start + 1 else f"{start}–{prev}")
+        if n is not None:
+            start = prev = n
+    return ",".join(parts)
 
 
 def _arrow(d: Any, x0: float, y0: float, x1: float, y1: float, colour: Any) -> None:
@@ -562,10 +585,11 @@ def _unassigned_table(sheets: RouteSheets, st: dict[str, Any], width: float) -> 
     from reportlab.platypus import Paragraph, Table, TableStyle
 
     data = [[Paragraph(_esc(t), st["head"]) for t in
-             ("Mã việc / Job", "Tên / Name", "Lý do / Reason")]]
-    data += [[Paragraph(_esc(u.job_id), st["small"]), Paragraph(_esc(u.name), st["small"]),
-              Paragraph(_esc(u.reason), st["small"])] for u in sheets.unassigned]
-    t = Table(data, colWidths=[width * 0.2, width * 0.35, width * 0.45], repeatRows=1)
+             ("Mã việc / Job", "Loại / Kind", "Tên / Name", "Lý do / Reason")]]
+    data += [[Paragraph(_esc(u.job_id), st["small"]), Paragraph(_esc(u.kind_text), st["small"]),
+              Paragraph(_esc(u.name), st["small"]), Paragraph(_esc(u.reason), st["small"])]
+             for u in sheets.unassigned]
+    t = Table(data, colWidths=[width * f for f in (0.12, 0.2, 0.18, 0.5)], repeatRows=1)
     t.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.4, HexColor("#888888")),
         ("BACKGROUND", (0, 0), (-1, 0), HexColor("#FFE8A8")),

@@ -181,6 +181,7 @@ def test_unassigned_jobs_keep_their_reason(plan: Plan, sheets) -> None:  # type:
     j5 = next(u for u in sheets.unassigned if u.job_id == "J5")
     u5 = next(u for u in plan.unassigned if u.job_id == "J5")
     assert j5.reason == f"{u5.text_vi} / {u5.text_en}"
+    assert (j5.job_kind, j5.kind_text) == ("delivery", "Giao / Delivery")
 
 
 def test_road_geometry_is_used_when_the_plan_has_it(communes) -> None:  # type: ignore[no-untyped-def]
@@ -258,6 +259,7 @@ def test_pdf_has_a_page_per_courier_with_names_and_labels(sheets) -> None:  # ty
     first = pages[firsts[0]]
     assert "PHIẾU LỘ TRÌNH BƯU TÁ" in first and "25/11/2026" in first
     assert "Niêm phong" in first
+    assert "Việc chưa phân công / Unassigned jobs" in pages[-1] and "J5" in pages[-1]
     assert "000.00.23.H34-261125-0001" in "".join("".join(pages).split())
 
 
@@ -292,7 +294,7 @@ def test_xlsx_has_a_sheet_per_courier_with_one_row_per_stop(sheets) -> None:  # 
     summary = [c for row in wb["Tổng hợp"].iter_rows(values_only=True) for c in row if c]
     assert any(str(v).startswith(f"{ESTIMATED_LABEL} network") for v in summary)
     assert f"{SIMULATED_LABEL} jobs" in summary
-    assert "J5" in summary  # unassigned listed
+    assert "J5" in summary and "Giao / Delivery" in summary  # unassigned listed
     for c in sheets.couriers:
         rows = list(wb[c.courier_name].iter_rows(values_only=True))
         assert list(rows[0]) == column_headers()
