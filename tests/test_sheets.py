@@ -386,3 +386,15 @@ def test_spreadsheet_formulas_in_names_stay_text(plan: Plan) -> None:
     assert (cell.value, cell.data_type) == (evil, "s")
     table = pd.read_csv(io.BytesIO(to_csv(s)), encoding="utf-8-sig", dtype=str)
     assert set(table["Bưu tá / Courier"]) == {"'" + evil}
+
+
+def test_a_plan_without_routes_still_renders_every_format(plan: Plan) -> None:
+    """With no route every format still renders, with the unassigned jobs and the labels."""
+    empty = build_sheets(dataclasses.replace(plan, routes=()))
+    assert empty.couriers == () and len(empty.unassigned) == len(plan.unassigned)
+    pages = _pdf_text(to_pdf(empty))
+    assert "Không có tuyến nào" in pages[0] and SIMULATED_LABEL in pages[0]
+    assert to_csv(empty).decode("utf-8-sig").strip() == ",".join(column_headers())
+    assert json.loads(to_geojson(empty))["features"] == []
+    assert gpxpy.parse(to_gpx(empty).decode("utf-8")).routes == []
+    assert load_workbook(io.BytesIO(to_xlsx(empty))).sheetnames == ["Tổng hợp"]
