@@ -431,3 +431,27 @@ def test_plan_json_text_is_parsed_once_and_exported_unchanged(store: Store) -> N
     saved = store.save_plan(text, name="pretty", author="a")
     assert store.get(saved.id).content == text
     assert json.loads(text)["notes"] == ["đường ngập"]
+
+
+def test_one_store_shared_by_threads(store: Store) -> None:
+    """One Store used by eight threads at once (a Streamlit server) keeps every version."""
+    errors: list[str] = []
+
+    def worker(i: int) -> None:
+        try:
+            version = None
+            for k in range(10):
+                saved = store.save("plan", f"p{i}", {"k": k}, author=f"t{i}",
+                                   expected_version=version)
+                version = saved.version
+                assert store.get(saved.id).data() == {"k": k}
+        except Exception as exc:  # collected and asserted below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(len(store.history(o.id)) for o in store.list_objects()) == [10] * 8
