@@ -81,6 +81,15 @@ def reachable_area(
     if t.shape != (len(edges.nodes),):
         raise InputError([Problem(f"node_time_s has {t.size} entries; the network has "
                                   f"{len(edges.nodes)} nodes.", column="node_time_s")])
+    full, pieces = _reachable_pieces(edges, t, cutoff_s, direction=direction)
+    pieces += list(edges.geometry[full])
+    return _buffer_union(pieces, buffer_m, extra_points=extra_points)
+
+
+def _reachable_pieces(edges: EdgeTable, t: FloatArray, cutoff_s: float, *,
+                      direction: Direction) -> tuple[npt.NDArray[np.bool_],
+                                                     list[shapely.Geometry]]:
+    """Edges reachable in full (mask) and the reachable stretches of the others."""
     tt = edges.travel_time_s
     anchor = t[edges.v] if direction == "to" else t[edges.u]
     ok = anchor <= cutoff_s
@@ -88,7 +97,7 @@ def reachable_area(
         share = np.where(tt > 0, (cutoff_s - anchor) / tt, np.inf)
     full = ok & (share >= 1.0)
     part = ok & ~full
-    pieces: list[shapely.Geometry] = list(edges.geometry[full])
+    pieces: list[shapely.Geometry] = []
     if part.any():
         geoms = edges.geometry[part]
         lengths = shapely.length(geoms)
@@ -100,13 +109,24 @@ def reachable_area(
                 pieces.append(shapely.ops.substring(g, length - k, length))
             else:
                 pieces.append(shapely.ops.substring(g, 0.0, k))
+    return full, pieces
+
+
+def _buffer_union(pieces: list[shapely.Geometry], buffer_m: float, *,
+                  extra_points: npt.ArrayLike | None = None,
+                  base: shapely.Geometry | None = None) -> shapely.Geometry:
+    """Union of the pieces buffered one by one (much faster than buffering a collection)."""
+    geoms = list(pieces)
     if extra_points is not None:
         pts = np.asarray(extra_points, dtype=float).reshape(-1, 2)
-        pieces += [shapely.Point(p) for p in pts]
-    if not pieces:
+        geoms += [shapely.Point(p) for p in pts]
+    polys = list(shapely.buffer(np.asarray(geoms, dtype=object), buffer_m, quad_segs=4)) \
+        if geoms else []
+    if base is not None and not shapely.is_empty(base):
+        polys.append(base)
+    if not polys:
         return shapely.Polygon()
-    collection = shapely.GeometryCollection(pieces)
-    return shapely.buffer(collection, buffer_m, quad_segs=4)
+    return shapely.union_all(np.asarray(polys, dtype=object))
 
 
 def service_areas(
@@ -176,9 +196,15 @@ def service_areas(
         secs = snapped.destination_s[i] if direction == "to" else snapped.origin_s[i]
         t = _times_from(graph, ends, secs, limit_ms)
         pt = np.array([[metric.geometry.iloc[i].x, metric.geometry.iloc[i].y]])
-        for c in sorted(cutoffs, reverse=True):
-            area = reachable_area(edges, t, c * 60.0, direction=direction, buffer_m=buffer_m,
-                                  extra_points=pt)
+        # ascending cutoffs: each area grows the previous one by what became reachable
+        area: shapely.Geometry | None = None
+        done = np.zeros(len(edges.u), dtype=bool)
+        for c in sorted(set(cutoffs)):
+            full, pieces = _reachable_pieces(edges, t, c * 60.0, direction=direction)
+            pieces += list(edges.geometry[full & ~done])
+            area = _buffer_union(pieces, buffer_m, extra_points=pt if area is None else None,
+                                 base=area)
+            done |= full
             rows.append({
                 "office_id": str(office.office_id),
                 "name": str(getattr(office, "name", "")),
@@ -192,7 +218,8 @@ def service_areas(
     frame = pd.DataFrame(rows, columns=["office_id", "name", "kind", "minutes", "area_km2",
                                         "network_kind", "source", "geometry"])
     out = gpd.GeoDataFrame(frame, geometry="geometry", crs=edges.metric_crs)
-    return out.to_crs(GEO_CRS)
+    out = out.sort_values(["office_id", "minutes"], ascending=[True, False], kind="stable")
+    return out.reset_index(drop=True).to_crs(GEO_CRS)
 
 
 def _times_from(graph: sp.csr_matrix, ends: npt.NDArray[np.int64], secs: FloatArray,
