@@ -1,0 +1,42 @@
+import json
+
+import pyrosm
+import pytest
+
+from cli import main
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch, settings):
+    monkeypatch.setenv("POSTPLAN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("POSTPLAN_DATA_DIR", str(settings.data_dir))
+    return tmp_path
+
+
+def test_network_info_before_build_is_an_error(env, capsys) -> None:
+    """'network info' without a built network exits 1 and says how to build one."""
+    assert main(["network", "info", "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["ok"] is False and "network build" in doc["message"]
+
+
+def test_network_build_proxy_json_then_info(env, capsys, proxy_network) -> None:
+    """'network build --proxy --json' prints nodes, edges, km_by_source, dropped, kind."""
+    assert main(["network", "build", "--proxy", "--profile", "motorbike", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["kind"] == "proxy" and doc["nodes"] == proxy_network.number_of_nodes()
+    assert doc["edges"] == proxy_network.number_of_edges()
+    assert set(doc["km_by_source"]) == {"national_road", "proxy"}
+    assert doc["dropped_nodes"] == 0 and "estimated" in doc["method"]
+    assert main(["network", "info"]) == 0
+    text = capsys.readouterr().out
+    assert "proxy network, profile motorbike" in text and "estimates" in text
+
+
+def test_network_build_osm_file(env, capsys) -> None:
+    """'network build --osm' on a file outside Kon Tum fails clearly (nothing in the province)."""
+    code = main(["network", "build", "--osm", pyrosm.get_data("test_pbf"), "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 1 and doc["error"] == "NetworkError" and "inside the polygon" in doc["message"]
+    assert main(["network", "build", "--osm", str(env / "missing.pbf"), "--json"]) == 2
+    assert "does not exist" in json.loads(capsys.readouterr().out)["problems"][0]
