@@ -148,8 +148,6 @@ class PlanSettings:
     distance_scale, time_scale
         Factors turning lengths and times into the solver's integers (1 for metres and
         seconds; 10000 for benchmark planes, whose legs are fractional).
-    closure_rounds
-        Maximum repair rounds that pin paired stops with several windows into one.
     plan_date
         ISO date the plan is for.
     """
@@ -166,7 +164,6 @@ class PlanSettings:
     time_weight: float = 0.0
     distance_scale: float = 1.0
     time_scale: float = 1.0
-    closure_rounds: int = 6
     plan_date: str | None = None
 
     def __post_init__(self) -> None:

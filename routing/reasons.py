@@ -125,6 +125,8 @@ class Step:
         Change of load at the stop (+ pick up, − drop).
     job_id
         The job, for bookkeeping.
+    role
+        ``pickup`` or ``delivery``: which of the job's stops this is.
     """
 
     place: int
@@ -132,6 +134,7 @@ class Step:
     service_s: int
     delta: int
     job_id: str | None = None
+    role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -163,8 +166,8 @@ class Run:
     initial_load: int = 0
 
 
-def simulate(run: Run, steps: Sequence[Step], time_s: np.ndarray
-             ) -> tuple[bool, float, float]:
+def simulate(run: Run, steps: Sequence[Step], time_s: np.ndarray,
+             chosen: list[Window | None] | None = None) -> tuple[bool, float, float]:
     """Check a route by forward simulation (earliest service in the earliest usable window).
 
     The departure is pushed as late as possible without arriving later anywhere, so the
@@ -178,6 +181,8 @@ def simulate(run: Run, steps: Sequence[Step], time_s: np.ndarray
         The stops in order.
     time_s
         Travel-time matrix (``np.inf`` = unreachable).
+    chosen
+        When given, filled with the window each stop is served in (None: no window).
 
     Returns
     -------
@@ -195,18 +200,22 @@ def simulate(run: Run, steps: Sequence[Step], time_s: np.ndarray
         t += float(time_s[prev, st.place])
         if not np.isfinite(t):
             return False, np.inf, np.inf
+        window = None
         if st.windows:
             begin = None
-            for a, b in st.windows:
+            for a, b in sorted(st.windows):
                 s = max(t, a)
                 if s + st.service_s <= b:
                     begin = s
+                    window = (a, b)
                     slack = min(slack, waited + (b - st.service_s - s))
                     break
             if begin is None:
                 return False, np.inf, np.inf
         else:
             begin = t
+        if chosen is not None:
+            chosen.append(window)
         wait = begin - t
         if wait > 0:
             waited += wait
@@ -231,7 +240,7 @@ def steps_of(problem: PlanningProblem, job: Job, index: dict[str, int]) -> list[
     for role, v in job.visits:
         delta = job.amount if role == "pickup" else -job.amount
         out.append(Step(index[problem.place_of(job, role)], problem.windows_of(v),
-                        problem.service_of(v), delta, job.job_id))
+                        problem.service_of(v), delta, job.job_id, role))
     return out
 
 
@@ -311,14 +320,78 @@ def prescreen(problem: PlanningProblem, job: Job, time_s: np.ndarray,
     return reason(job, "window_infeasible", windows=windows or "-")
 
 
+@dataclass(frozen=True)
+class Insertion:
+    """The cheapest feasible way to add a job to a plan's routes.
+
+    Parameters
+    ----------
+    added_length, added_time_s
+        What the route grows by.
+    route
+        Index of the route (in the ``routes`` given).
+    steps
+        The route's new steps.
+    """
+
+    added_length: float
+    added_time_s: float
+    route: int
+    steps: tuple[Step, ...]
+
+
+def best_insertion(problem: PlanningProblem, job: Job, routes: Sequence[tuple[Courier,
+                   list[Step]]], time_s: np.ndarray, length_m: np.ndarray,
+                   index: dict[str, int], *, max_gap: int = 8) -> Insertion | None:
+    """Find the cheapest feasible insertion of a job into planned routes.
+
+    Tries every position of the job's stops (the delivery at most ``max_gap`` stops after
+    the pickup) in every courier's route, unused couriers included; stops are served in
+    the first of their windows they can make (waiting through a closure).
+
+    Returns
+    -------
+    Insertion or None
+        None when no route can take the job.
+    """
+    new = steps_of(problem, job, index)
+    best: Insertion | None = None
+    for r_idx, (courier, steps) in enumerate(routes):
+        initial = sum(-s.delta for s in steps if s.delta < 0 and s.job_id is not None
+                      and problem.jobs[s.job_id].pickup is None)
+        run0 = run_of(problem, courier, index, initial)
+        seq0 = [run0.start, *[s.place for s in steps], run0.end]
+        base_len = sum(float(length_m[a, b]) for a, b in itertools.pairwise(seq0))
+        base_ok, _base_end, base_work = simulate(run0, steps, time_s)
+        if not base_ok:
+            base_work = sum(float(time_s[a, b]) for a, b in itertools.pairwise(seq0))
+        run = run_of(problem, courier, index,
+                     initial + (job.amount if job.pickup is None else 0))
+        n = len(steps)
+        candidates: list[list[Step]] = []
+        if len(new) == 1:
+            candidates = [[*steps[:i], *new, *steps[i:]] for i in range(n + 1)]
+        else:
+            for i in range(n + 1):
+                for k in range(i, min(n, i + max_gap) + 1):
+                    candidates.append([*steps[:i], new[0], *steps[i:k], new[1], *steps[k:]])
+        for cand in candidates:
+            seq = [run.start, *[s.place for s in cand], run.end]
+            length = sum(float(length_m[a, b]) for a, b in itertools.pairwise(seq))
+            add = length - base_len
+            if best is not None and add >= best.added_length:
+                continue
+            ok, _, work = simulate(run, cand, time_s)
+            if ok:
+                best = Insertion(add, work - base_work, r_idx, tuple(cand))
+    return best
+
+
 def insertion_reason(problem: PlanningProblem, job: Job, routes: Sequence[tuple[Courier,
                      list[Step]]], time_s: np.ndarray, length_m: np.ndarray,
                      index: dict[str, int], *, length_unit: float = 1000.0,
                      max_gap: int = 8) -> UnassignedJob:
     """Explain why a servable job was left out: no room, or what it would add.
-
-    Tries every position of the job's stops (the delivery at most ``max_gap`` stops after
-    the pickup) in every courier's planned route, unused couriers included.
 
     Parameters
     ----------
@@ -342,37 +415,10 @@ def insertion_reason(problem: PlanningProblem, job: Job, routes: Sequence[tuple[
     UnassignedJob
         ``left_out_for_cost`` with the cheapest feasible insertion, or ``no_room``.
     """
-    new = steps_of(problem, job, index)
-    best: tuple[float, float, str] | None = None
-    for courier, steps in routes:
-        initial = sum(-s.delta for s in steps if s.delta < 0 and s.job_id is not None
-                      and problem.jobs[s.job_id].pickup is None)
-        run0 = run_of(problem, courier, index, initial)
-        seq0 = [run0.start, *[s.place for s in steps], run0.end]
-        base_len = sum(float(length_m[a, b]) for a, b in itertools.pairwise(seq0))
-        base_ok, _base_end, base_work = simulate(run0, steps, time_s)
-        if not base_ok:
-            base_work = sum(float(time_s[a, b]) for a, b in itertools.pairwise(seq0))
-        run = run_of(problem, courier, index,
-                     initial + (job.amount if job.pickup is None else 0))
-        n = len(steps)
-        candidates: list[list[Step]] = []
-        if len(new) == 1:
-            candidates = [steps[:i] + new + steps[i:] for i in range(n + 1)]
-        else:
-            for i in range(n + 1):
-                for k in range(i, min(n, i + max_gap) + 1):
-                    candidates.append([*steps[:i], new[0], *steps[i:k], new[1], *steps[k:]])
-        for cand in candidates:
-            ok, _, work = simulate(run, cand, time_s)
-            if not ok:
-                continue
-            seq = [run.start, *[s.place for s in cand], run.end]
-            length = sum(float(length_m[a, b]) for a, b in itertools.pairwise(seq))
-            add = length - base_len
-            if best is None or add < best[0]:
-                best = (add, work - base_work, courier.name or courier.courier_id)
+    best = best_insertion(problem, job, routes, time_s, length_m, index, max_gap=max_gap)
     if best is None:
         return reason(job, "no_room")
-    return reason(job, "left_out_for_cost", added_length_m=best[0], added_time_s=best[1],
-                  length_unit=length_unit, courier=best[2])
+    courier = routes[best.route][0]
+    return reason(job, "left_out_for_cost", added_length_m=best.added_length,
+                  added_time_s=best.added_time_s, length_unit=length_unit,
+                  courier=courier.name or courier.courier_id)

@@ -30,17 +30,21 @@ How the model maps onto PyVRP 0.14
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import itertools
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
 
 from data.errors import InputError
 from routing.model import Courier, Job, PlanningProblem, Visit, Window
-from routing.reasons import Step, insertion_reason, prescreen
+from routing.reasons import Step, best_insertion, insertion_reason, prescreen, run_of, simulate
 from routing.result import CourierRoute, Plan, PlannedStop, UnassignedJob
 
 #: Solver value for an unreachable leg (PyVRP's MAX_VALUE is 2**44).
@@ -87,14 +91,6 @@ def _nearest(windows: Sequence[Window], start: float, service_s: int) -> Window:
     return min(windows, key=gap)
 
 
-def _next(windows: Sequence[Window], start: float, service_s: int) -> Window:
-    """Return the first window in which service can start at or after ``start`` (else the last)."""
-    for w in sorted(windows):
-        if w[1] - service_s >= start:
-            return w
-    return max(windows)
-
-
 class _Builder:
     """Builds PyVRP data from a planning problem, tracking what each index means."""
 
@@ -112,6 +108,7 @@ class _Builder:
         self.depot_places: list[int] = []
         self.couriers: list[Courier] = list(problem.couriers.values())
         self.vehicle_types: list[list[Courier]] = []
+        self.skipped: list[str] = []
         self.multi_pair_steps: list[tuple[int, str]] = []  # (shipment idx, role)
 
     def _tw(self, windows: Sequence[Window], service_s: int) -> tuple[int, int]:
@@ -169,6 +166,7 @@ class _Builder:
             if job.is_pair:
                 assert job.pickup is not None and job.delivery is not None
                 tws = []
+                multi: list[str] = []
                 pins: list[Window | None] = []
                 for role, v in (("pickup", job.pickup), ("delivery", job.delivery)):
                     svc = p.service_of(v)
@@ -177,10 +175,14 @@ class _Builder:
                     if pin is not None:
                         wins = [pin]
                     if len(wins) > 1:
-                        self.multi_pair_steps.append((len(self.shipments), role))
+                        multi.append(role)
                     tws.append(self._tw(wins, svc))
                     pins.append(pin)
                 pv, dv = job.pickup, job.delivery
+                if tws[1][1] < tws[0][0]:
+                    # pinned windows leave no time after the pickup for the delivery
+                    self.skipped.append(job.job_id)
+                    continue
                 m.add_shipment(
                     locs[self.index[p.place_of(job, "pickup")]],
                     locs[self.index[p.place_of(job, "delivery")]],
@@ -191,6 +193,7 @@ class _Builder:
                     amount=[int(job.amount)], prize=prize, required=job.required,
                     name=job.job_id,
                 )
+                self.multi_pair_steps.extend((len(self.shipments), r) for r in multi)
                 self.shipments.append(_Item(job, "shipment", pins=(pins[0], pins[1])))
             else:
                 role = "pickup" if job.pickup is not None else "delivery"
@@ -321,37 +324,52 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
                          display=display, params=params)
     best = result.best
     rounds = 0
-    while builder.multi_pair_steps:
-        remaining = max(budget - (time.perf_counter() - t0), 0.0)
-        last = rounds >= s.closure_rounds - 1
-        violations = _closure_violations(builder, best, data)
-        if not violations and not last:
-            break
-        if last:
-            violations = _all_multi_steps(builder, best, data)
-        if not violations:
-            break
-        for key, w in violations.items():
-            pins[key] = w
-        rounds += 1
+    if builder.multi_pair_steps:
+        # One repair round: replay each route with the real (split) windows, waiting
+        # through the midday gap where needed, pin every multi-window pair stop to the
+        # window it falls in, and re-solve warm-started. Every pair stop then has a single
+        # real window, so the final plan respects the closure exactly.
+        pins.update(_true_pins(builder, best))
+        rounds = 1
         old = builder
         builder = _Builder(problem, t, d, solvable, pins)
         data = builder.build()
         warm = _translate(old, best, builder, data)
-        per = max(remaining / max(1, s.closure_rounds - rounds + 1), 0.2)
-        result = pyvrp_solve(data, MaxRuntime(per), seed=s.seed + rounds,
+        remaining = max(budget - (time.perf_counter() - t0), 0.2)
+        result = pyvrp_solve(data, MaxRuntime(remaining), seed=s.seed + 1,
                              collect_stats=False, display=display, initial_solution=warm,
                              params=_params(data))
         best = result.best
-        if last:
-            break
     if rounds:
-        notes.append(f"midday closure: {rounds} repair round(s), {len(pins)} pair stop(s) "
-                     "pinned to one opening period")
+        notes.append(f"midday closure: {len(pins)} pair stop(s) with several windows pinned "
+                     "to one opening period after a first solve on their hull")
     solve_time = time.perf_counter() - t0
 
-    routes, served, feasible = _routes(builder, best, data, leg_path)
+    routes, served, feasible = _routes(builder, best, data, None)
     route_steps: list[tuple[Courier, list[Step]]] = []
+    by_courier = {r.courier_id: r for r in routes}
+    for c in builder.couriers:
+        r = by_courier.get(c.courier_id)
+        route_steps.append((c, _steps_of_route(problem, r, index) if r else []))
+    # greedy repair: insert every left-out job whose cheapest feasible insertion (with the
+    # real windows, waiting through the closure) costs less than it is worth
+    added = 0
+    for job in sorted((j for j in solvable if j.job_id not in served),
+                      key=lambda j: -problem.prize_of(j)):
+        ins = best_insertion(problem, job, route_steps, t, d, index)
+        if ins is None or ins.added_length > problem.prize_of(job):
+            continue
+        courier = route_steps[ins.route][0]
+        route_steps[ins.route] = (courier, list(ins.steps))
+        added += 1
+    if added:
+        repaired = _solution_from_steps(problem, builder, pins, route_steps, t, d, solvable,
+                                        index)
+        if repaired is not None:
+            builder, data, best = repaired
+            notes.append(f"{added} left-out job(s) inserted by a final greedy repair")
+    routes, served, feasible = _routes(builder, best, data, leg_path)
+    route_steps = []
     by_courier = {r.courier_id: r for r in routes}
     for c in builder.couriers:
         r = by_courier.get(c.courier_id)
@@ -403,58 +421,73 @@ def _objective(sol: Any) -> int:
         return 0
 
 
-def _closure_violations(builder: _Builder, sol: Any, data: Any
-                        ) -> dict[tuple[str, str], Window]:
-    """Multi-window pair stops whose scheduled service falls outside every real window."""
+def _true_pins(builder: _Builder, sol: Any) -> dict[tuple[str, str], Window]:
+    """Replay each route with the real windows; return the window of each multi-window pair stop.
+
+    The route is driven in its order from its start time; a stop is served in the first
+    of its windows it can still make (waiting through a closure); a stop that makes none
+    is pinned to its nearest window (the re-solve moves or drops it).
+    """
     p = builder.problem
     ts = p.settings.time_scale
     multi = set(builder.multi_pair_steps)
+    t_mat = builder.time_s
     out: dict[tuple[str, str], Window] = {}
     for route in sol.routes():
-        for act in route.schedule():
-            if not act.is_shipment():
-                continue
-            role = "pickup" if act.is_pickup() else "delivery"
-            if (act.idx, role) not in multi:
-                continue
-            item = builder.shipments[act.idx]
-            v = item.job.pickup if role == "pickup" else item.job.delivery
-            assert v is not None
-            svc = p.service_of(v)
-            wins = _usable(p.windows_of(v), svc)
-            start = act.start_time / ts
-            if not _in_some(wins, start, svc):
-                out[(item.job.job_id, role)] = _next(wins, start, svc)
-    return out
-
-
-def _all_multi_steps(builder: _Builder, sol: Any, data: Any) -> dict[tuple[str, str], Window]:
-    """Pin every remaining multi-window pair stop to the window nearest its schedule."""
-    p = builder.problem
-    ts = p.settings.time_scale
-    planned: dict[tuple[int, str], float] = {}
-    for route in sol.routes():
-        for act in route.schedule():
-            if act.is_shipment():
-                planned[(act.idx, "pickup" if act.is_pickup() else "delivery")] = (
-                    act.start_time / ts)
-    out: dict[tuple[str, str], Window] = {}
+        sched = list(route.schedule())
+        clock_s = sched[0].start_time / ts
+        prev = builder.depot_places[sched[0].idx]
+        for a in sched[1:]:
+            if a.is_depot():
+                break
+            if a.is_shipment():
+                item = builder.shipments[a.idx]
+                role = "pickup" if a.is_pickup() else "delivery"
+                v = item.job.pickup if role == "pickup" else item.job.delivery
+                assert v is not None
+                place = builder.index[p.place_of(item.job, role)]
+                svc = p.service_of(v)
+                pin = (item.pins[0] if role == "pickup" else item.pins[1])
+                wins = [pin] if pin is not None else _usable(p.windows_of(v), svc)
+            else:
+                item = builder.clients[a.idx]
+                v = item.job.pickup if item.role == "pickup" else item.job.delivery
+                assert v is not None
+                place = builder.index[p.place_of(item.job, item.role or "delivery")]
+                svc = p.service_of(v)
+                wins = [item.window] if item.window is not None else []
+            clock_s += float(t_mat[prev, place])
+            begin = clock_s
+            chosen = None
+            for w in sorted(wins):
+                if max(clock_s, w[0]) + svc <= w[1]:
+                    chosen = w
+                    begin = max(clock_s, w[0])
+                    break
+            if a.is_shipment() and (a.idx, role) in multi:
+                out[(item.job.job_id, role)] = chosen or _nearest(wins, clock_s, svc)
+            clock_s = begin + svc
+            prev = place
+    # stops of jobs the first solve left out: pickups in the first window, deliveries in
+    # the last (collect in the morning, hand over in the afternoon)
     for idx, role in builder.multi_pair_steps:
         item = builder.shipments[idx]
-        v = item.job.pickup if role == "pickup" else item.job.delivery
-        assert v is not None
-        svc = p.service_of(v)
-        wins = _usable(p.windows_of(v), svc)
-        start = planned.get((idx, role), float(wins[0][0]))
-        out[(item.job.job_id, role)] = _nearest(wins, start, svc)
+        key = (item.job.job_id, role)
+        if key not in out:
+            v = item.job.pickup if role == "pickup" else item.job.delivery
+            assert v is not None
+            wins = sorted(_usable(p.windows_of(v), p.service_of(v)))
+            out[key] = wins[0] if role == "pickup" else wins[-1]
     return out
 
 
 def _translate(old: _Builder, sol: Any, new: _Builder, data: Any) -> Any:
-    """Carry a solution over to a rebuilt model (same jobs; shipments keep their indices)."""
+    """Carry a solution over to a rebuilt model, matching shipments and clients by job."""
     from pyvrp import Route, Solution
     from pyvrp._pyvrp import Activity, ActivityType
 
+    ship = {it.job.job_id: k for k, it in enumerate(new.shipments)}
+    client = {(it.job.job_id, it.window): k for k, it in enumerate(new.clients)}
     routes = []
     for route in sol.routes():
         acts = []
@@ -462,9 +495,14 @@ def _translate(old: _Builder, sol: Any, new: _Builder, data: Any) -> Any:
             if a.is_depot():
                 continue
             if a.is_shipment():
-                acts.append(Activity(a.type, a.idx))
+                k = ship.get(old.shipments[a.idx].job.job_id)
+                if k is not None:
+                    acts.append(Activity(a.type, k))
             else:
-                acts.append(Activity(ActivityType.CLIENT, a.idx))
+                it = old.clients[a.idx]
+                k = client.get((it.job.job_id, it.window))
+                if k is not None:
+                    acts.append(Activity(ActivityType.CLIENT, k))
         if acts:
             routes.append(Route(data, acts, route.vehicle_type()))
     return Solution(data, routes)
@@ -589,8 +627,290 @@ def _steps_of_route(problem: PlanningProblem, route: CourierRoute, index: dict[s
         assert v is not None
         wins = (st.window,) if st.window is not None else problem.windows_of(v)
         out.append(Step(index[st.place_id], tuple(wins), problem.service_of(v), st.amount,
-                        job.job_id))
+                        job.job_id, role))
     return out
 
 
-__all__ = ["LegPath", "solve_matrix"]
+def _solution_from_steps(problem: PlanningProblem, builder: _Builder,
+                         pins: dict[tuple[str, str], Window],
+                         route_steps: Sequence[tuple[Courier, list[Step]]], t: np.ndarray,
+                         d: np.ndarray, solvable: Sequence[Job], index: dict[str, int]
+                         ) -> tuple[_Builder, Any, Any] | None:
+    """Rebuild the solver model and a solution from hand-edited routes (None if infeasible)."""
+    from pyvrp import Route, Solution
+    from pyvrp._pyvrp import Activity, ActivityType
+
+    new_pins = dict(pins)
+    chosen_of: list[list[Window | None]] = []
+    for courier, steps in route_steps:
+        initial = sum(-s.delta for s in steps if s.role == "delivery"
+                      and problem.jobs[s.job_id or ""].pickup is None)
+        chosen: list[Window | None] = []
+        ok, _, _ = simulate(run_of(problem, courier, index, initial), steps, t, chosen)
+        if not ok:
+            return None
+        chosen_of.append(chosen)
+        for st, w in zip(steps, chosen, strict=True):
+            job = problem.jobs[st.job_id or ""]
+            if job.is_pair and w is not None and st.role is not None:
+                new_pins[(job.job_id, st.role)] = w
+    nb = _Builder(problem, t, d, solvable, new_pins)
+    data = nb.build()
+    ship = {it.job.job_id: k for k, it in enumerate(nb.shipments)}
+    client = {(it.job.job_id, it.window): k for k, it in enumerate(nb.clients)}
+    vt_of = {c.courier_id: k for k, members in enumerate(nb.vehicle_types) for c in members}
+    routes = []
+    for (courier, steps), chosen in zip(route_steps, chosen_of, strict=True):
+        if not steps:
+            continue
+        acts = []
+        for st, w in zip(steps, chosen, strict=True):
+            job = problem.jobs[st.job_id or ""]
+            if job.is_pair:
+                if job.job_id not in ship:
+                    return None
+                kind = ActivityType.PICKUP if st.role == "pickup" else ActivityType.DELIVERY
+                acts.append(Activity(kind, ship[job.job_id]))
+            else:
+                k = client.get((job.job_id, w)) if (job.job_id, w) in client else client.get(
+                    (job.job_id, None))
+                if k is None:
+                    return None
+                acts.append(Activity(ActivityType.CLIENT, k))
+        routes.append(Route(data, acts, vt_of[courier.courier_id]))
+    sol = Solution(data, routes)
+    if not sol.is_feasible():
+        return None
+    return nb, data, sol
+
+
+
+
+# ---------------------------------------------------------------------------------------
+# Adapter door: positions + road graph
+# ---------------------------------------------------------------------------------------
+#: Speed of the off-network access leg from a position to its snapped network node.
+ACCESS_SPEED_KPH = 15.0
+#: Positions farther than this from every network node are reported unreachable.
+MAX_ACCESS_M = 5000.0
+
+
+@dataclass(frozen=True)
+class NetworkMatrices:
+    """Matrices over a problem's places, built on a road graph.
+
+    Parameters
+    ----------
+    time_s, length_m
+        Door-to-door matrices (access legs included).
+    nodes
+        The network node each place is snapped to.
+    access_m
+        Straight-line distance from each place to its node.
+    too_far
+        Places farther than ``MAX_ACCESS_M`` from the network (rows and columns are inf).
+    seconds
+        Wall time spent.
+    """
+
+    time_s: np.ndarray
+    length_m: np.ndarray
+    nodes: tuple[Any, ...]
+    access_m: np.ndarray
+    too_far: np.ndarray
+    seconds: float
+
+
+def network_matrices(problem: PlanningProblem, G: Any, *, metric_crs: str,
+                     engine: Any = None, access_speed_kph: float = ACCESS_SPEED_KPH,
+                     max_access_m: float = MAX_ACCESS_M) -> NetworkMatrices:
+    """Snap every place of a problem to the graph's nearest node and build the matrices.
+
+    A place's off-network access leg (straight line to its node, at ``access_speed_kph``)
+    is added at both ends of every leg; a place farther than ``max_access_m`` from the
+    network is unreachable (its rows and columns are ``np.inf``), never silently snapped.
+
+    Parameters
+    ----------
+    problem
+        The problem whose ``places()`` are snapped.
+    G
+        Road graph in the project's form (nodes carry ``x_m``, ``y_m`` in ``metric_crs``).
+    metric_crs
+        The graph's metric CRS (``G.graph["metric_crs"]``).
+    engine
+        A ``geo.matrix.TravelEngine`` on ``G`` to reuse; built when None.
+    access_speed_kph, max_access_m
+        Access-leg speed and snapping limit.
+    """
+    from pyproj import Transformer
+    from scipy.spatial import cKDTree
+
+    from geo.matrix import TravelEngine
+
+    t0 = time.perf_counter()
+    places = problem.places()
+    graph_crs = G.graph.get("metric_crs", metric_crs)
+    node_ids = list(G.nodes)
+    xy_nodes = np.array([[G.nodes[n]["x_m"], G.nodes[n]["y_m"]] for n in node_ids])
+    tr = Transformer.from_crs("EPSG:4326", graph_crs, always_xy=True)
+    px, py = tr.transform(np.array([p.lon for p in places]), np.array([p.lat for p in places]))
+    dist, which = cKDTree(xy_nodes).query(np.column_stack([px, py]))
+    nodes = [node_ids[i] for i in which]
+    eng = engine if engine is not None else TravelEngine(G)
+    uniq = list(dict.fromkeys(nodes))
+    pos = {n: i for i, n in enumerate(uniq)}
+    t_net, l_net = eng.matrix(uniq, uniq)
+    ix = np.array([pos[n] for n in nodes])
+    acc_t = dist / (access_speed_kph / 3.6)
+    tm = t_net[np.ix_(ix, ix)] + acc_t[:, None] + acc_t[None, :]
+    lm = l_net[np.ix_(ix, ix)] + dist[:, None] + dist[None, :]
+    too_far = dist > max_access_m
+    tm[too_far, :] = np.inf
+    tm[:, too_far] = np.inf
+    lm[too_far, :] = np.inf
+    lm[:, too_far] = np.inf
+    np.fill_diagonal(tm, 0.0)
+    np.fill_diagonal(lm, 0.0)
+    return NetworkMatrices(tm, lm, tuple(nodes), dist, too_far, time.perf_counter() - t0)
+
+
+def network_leg_path(problem: PlanningProblem, G: Any, nodes: Sequence[Any],
+                     engine: Any) -> LegPath:
+    """Return a ``leg_path`` callback drawing each leg along the network's fastest route.
+
+    Each leg is the place's position, the node path (with the edges' own geometry where
+    they have one) and the next place's position, as lon/lat.
+    """
+    places = problem.places()
+
+    def leg(i: int, j: int) -> list[tuple[float, float]]:
+        pts = [(float(places[i].lon), float(places[i].lat))]
+        path = engine.path(nodes[i], nodes[j]) if nodes[i] != nodes[j] else [nodes[i]]
+        for u, v in itertools.pairwise(path):
+            data = min(G.get_edge_data(u, v).values(),
+                       key=lambda e: e.get("travel_time_s", np.inf))
+            geom = data.get("geometry")
+            if geom is not None:
+                coords = list(geom.coords)
+                if math.dist(coords[0], (G.nodes[u]["x"], G.nodes[u]["y"])) > math.dist(
+                        coords[-1], (G.nodes[u]["x"], G.nodes[u]["y"])):
+                    coords.reverse()
+                pts.extend((float(x), float(y)) for x, y in coords)
+            else:
+                pts.append((float(G.nodes[u]["x"]), float(G.nodes[u]["y"])))
+                pts.append((float(G.nodes[v]["x"]), float(G.nodes[v]["y"])))
+        if len(path) == 1:
+            pts.append((float(G.nodes[path[0]]["x"]), float(G.nodes[path[0]]["y"])))
+        pts.append((float(places[j].lon), float(places[j].lat)))
+        out = [pts[0]]
+        for p in pts[1:]:
+            if p != out[-1]:
+                out.append(p)
+        return out
+
+    return leg
+
+
+def plan_day(jobs: Sequence[Job], couriers: Sequence[Courier], offices: Any, G: Any, *,
+             settings: Any, plan_settings: Any = None, provenance: str = "user",
+             engine: Any = None, geometry: bool = True) -> Plan:
+    """Plan a day on a road graph (the adapter door): snap, build matrices, solve.
+
+    Parameters
+    ----------
+    jobs
+        The day's jobs (positions in WGS84).
+    couriers
+        The couriers.
+    offices
+        ``data.offices`` GeoDataFrame (``office_id, name, kind, lat, lon, opening_hours``)
+        or a sequence of :class:`~routing.model.Office`.
+    G
+        Road graph (``geo.network``); its ``kind`` is recorded as the plan's
+        ``network_kind``.
+    settings
+        ``data.settings.Settings`` (metric CRS).
+    plan_settings
+        :class:`~routing.model.PlanSettings` (budget, seed, date, defaults).
+    provenance
+        Where the jobs come from (``user``, ``simulated``).
+    engine
+        A ``geo.matrix.TravelEngine`` on ``G`` to reuse.
+    geometry
+        Draw every leg along the network.
+
+    Returns
+    -------
+    Plan
+        As :func:`solve_matrix`; ``notes`` give the matrix time and snapping figures.
+
+    Raises
+    ------
+    InputError
+        When the offices table lacks columns, the graph has no CRS, or the problem is
+        inconsistent.
+    """
+    from routing.model import Office, PlanSettings
+
+    if G.graph.get("crs", "").upper() != "EPSG:4326":
+        raise InputError(f"the road graph's crs is {G.graph.get('crs')!r}; the project's "
+                         "graphs are EPSG:4326 with metric x_m/y_m node coordinates")
+    ps = plan_settings if plan_settings is not None else PlanSettings()
+    problem = PlanningProblem(ps, provenance=provenance)
+    if hasattr(offices, "iterrows"):
+        need = {"office_id", "name", "kind", "lat", "lon"}
+        missing = need - set(offices.columns)
+        if missing:
+            raise InputError(f"the offices table lacks {', '.join(sorted(missing))}")
+        if getattr(offices, "crs", None) is not None and str(offices.crs).upper() not in (
+                "EPSG:4326",):
+            offices = offices.to_crs("EPSG:4326")
+        office_list = [Office(str(r.office_id), str(r.name), float(r.lon), float(r.lat),
+                              str(r.kind), _office_windows(r, ps.plan_date))
+                       for r in offices.itertuples()]
+    else:
+        office_list = list(offices)
+    problem.add_offices(office_list)
+    for c in couriers:
+        problem.add_courier(c)
+    problem.add_jobs(jobs)
+    problem.validate()
+    eng = engine
+    if eng is None:
+        from geo.matrix import TravelEngine
+        eng = TravelEngine(G)
+    nm = network_matrices(problem, G, metric_crs=settings.metric_crs, engine=eng)
+    leg = network_leg_path(problem, G, nm.nodes, eng) if geometry else None
+    extra = {"network": str(G.graph.get("cache_key", "")) or _hash_array(
+        np.array([G.number_of_nodes(), G.number_of_edges()], dtype=float))}
+    plan = solve_matrix(problem, nm.time_s, nm.length_m,
+                        network_kind=str(G.graph.get("kind", "unknown")), leg_path=leg,
+                        extra_hashes=extra)
+    far = int(nm.too_far.sum())
+    notes = (*plan.notes,
+             f"matrix: {len(nm.nodes)} places in {nm.seconds:.2f} s; median access leg "
+             f"{float(np.median(nm.access_m)):.0f} m; {far} place(s) beyond "
+             f"{MAX_ACCESS_M:.0f} m of the network")
+    return dataclasses.replace(plan, notes=notes)
+
+
+def _office_windows(row: Any, plan_date: str | None) -> tuple[Window, ...]:
+    """Return an office's opening periods on the plan date (empty: the default)."""
+    text = getattr(row, "opening_hours", None)
+    if not isinstance(text, str) or not text.strip():
+        return ()
+    try:
+        from data.offices import parse_opening_hours
+
+        table = parse_opening_hours(text)
+    except Exception:
+        return ()
+    weekday = date.fromisoformat(plan_date).weekday() if plan_date else 0
+    periods = table.get(weekday, [])
+    if not periods:
+        return ((0, 0),)  # closed that day: no stop can be served there
+    return tuple((int(a), int(b)) for a, b in periods)
+
+
+__all__ = ["LegPath", "NetworkMatrices", "network_matrices", "plan_day", "solve_matrix"]
