@@ -179,7 +179,8 @@ class AccessNetwork:
     profile: str
 
     @classmethod
-    def build(cls, G: nx.MultiDiGraph, *, engine: TravelEngine | None = None) -> AccessNetwork:
+    def build(cls, G: nx.MultiDiGraph, *, engine: TravelEngine | None = None,
+              cache_dir: str | Path | None = None) -> AccessNetwork:
         """Prepare ``G`` (and a travel engine, unless one is given).
 
         Parameters
@@ -188,8 +189,10 @@ class AccessNetwork:
             Network with ``travel_time_s`` on every edge.
         engine
             An engine already built on ``G``.
+        cache_dir
+            Where the engine may cache its node order (``Settings.cache_dir``).
         """
-        eng = engine if engine is not None else TravelEngine(G)
+        eng = engine if engine is not None else TravelEngine(G, cache_dir=cache_dir)
         edges = EdgeTable.from_graph(G, nodes=eng.nodes)
         n = len(eng.nodes)
         keep = edges.u != edges.v
