@@ -256,3 +256,66 @@ def test_cross_check_with_spopt() -> None:
         predefined_facilities_arr=p.existing.astype(int)).solve(solver)
     n_theirs = round(pulp.value(theirs_l.problem.objective)) - int(p.existing.sum())
     assert ours_l.objective == n_theirs
+
+
+# --------------------------------------------------------------------------- adapter, Kon Tum
+
+import networkx as nx  # noqa: E402
+
+from data import layers  # noqa: E402
+from data.offices import default_offices  # noqa: E402
+from data.settings import Settings  # noqa: E402
+from geo.coverage import AccessNetwork, access_surface  # noqa: E402
+from geo.siting import (  # noqa: E402
+    candidate_sites,
+    evaluate_sites,
+    site_new_posts,
+    siting_problem,
+)
+
+
+@pytest.fixture(scope="module")
+def kontum_net(proxy_network: nx.MultiDiGraph) -> AccessNetwork:
+    return AccessNetwork.build(proxy_network)
+
+
+def test_candidate_sources(settings: Settings) -> None:
+    """Commune points, OSM village halls and populous cells become candidates with ids."""
+    communes = candidate_sites(settings, "communes")
+    assert len(communes) == 102 and communes["site_id"].is_unique
+    assert set(communes["source"]) == {"geocoded"}
+    halls = candidate_sites(settings, "halls")
+    assert len(halls) == 21 and set(halls["source"]) == {"osm"}
+    grid = layers.load_population_grid(settings)
+    cells = candidate_sites(settings, "cells", cell_min_people=500)
+    assert len(cells) == int((grid["population"] >= 500).sum())
+    with pytest.raises(InputError, match="communes, halls, cells"):
+        candidate_sites(settings, "schools")
+
+
+def test_siting_on_kontum(kontum_net: AccessNetwork, settings: Settings) -> None:
+    """The cost matrix agrees with the access surface, and the MILP beats brute force."""
+    offices = default_offices(settings)
+    existing = offices[offices["kind"] == "post_office"]
+    cells = layers.load_population_grid(settings)
+    cand = candidate_sites(settings, "communes")
+    cand = cand[cand["name"].str.startswith("Xã Đăk")].head(8)  # 8 rural candidates
+    problem, sites = siting_problem(kontum_net, cells, cand, existing, minutes=45, k=2)
+    assert problem.cost_s.shape == (len(cells), len(existing) + 8)
+    assert list(sites["existing"]) == [True] * len(existing) + [False] * 8
+    # existing columns: the minimum equals the one-search access surface
+    surf = access_surface(kontum_net, existing, cells)
+    np.testing.assert_allclose(problem.cost_s[:, problem.existing].min(axis=1),
+                               surf.cells["travel_time_s"], rtol=0, atol=1e-6)
+    plan = site_new_posts(kontum_net, cells, cand, existing, k=2, minutes=45)
+    free = [j for j in range(problem.n_candidates) if not problem.existing[j]]
+    best = max(_covered(problem, s) for s in itertools.combinations(free, 2))
+    assert plan.result.objective == pytest.approx(best, rel=1e-12)
+    assert plan.result.optimal and len(plan.chosen_sites) == len(plan.result.chosen)
+    assert "PROXY" in plan.summary()
+    # what-if: the multi-source score of kept + chosen equals the matrix score
+    open_sites = sites[sites["existing"] | sites["site_id"].isin(plan.result.chosen)]
+    quick = evaluate_sites(kontum_net, cells, open_sites, minutes=45)
+    assert quick.population_covered == pytest.approx(plan.result.after.population_covered,
+                                                     rel=1e-12)
+    assert quick.mean_time_s == pytest.approx(plan.result.after.mean_time_s, rel=1e-9)
