@@ -338,6 +338,9 @@ class Job:
         impossible job is reported, not fatal.
     source
         Provenance: ``user``, ``simulated``, ``benchmark``.
+    carried_by
+        Set by a re-plan for a pair already picked up: the courier who carries it; only
+        its delivery remains (``pickup`` is None) and only that courier may serve it.
     """
 
     job_id: str
@@ -349,6 +352,7 @@ class Job:
     due_date: str | None = None
     required: bool = False
     source: str = "user"
+    carried_by: str | None = None
 
     @property
     def is_pair(self) -> bool:
@@ -529,7 +533,10 @@ class PlanningProblem:
             if j.kind not in JOB_KINDS:
                 problems.append(Problem(f"job {j.job_id}: unknown kind; use one of "
                                         f"{', '.join(JOB_KINDS)}", column="kind", value=j.kind))
-            if j.kind in PAIRED_KINDS and not j.is_pair:
+            if j.carried_by is not None and j.carried_by not in self.couriers:
+                problems.append(Problem(f"job {j.job_id}: carried by unknown courier",
+                                        column="carried_by", value=j.carried_by))
+            if j.kind in PAIRED_KINDS and not j.is_pair and j.carried_by is None:
                 problems.append(Problem(f"job {j.job_id}: a {j.kind} needs a pickup and a "
                                         "delivery stop", column="kind", value=j.kind))
             if j.pickup is None and j.delivery is None:
@@ -575,6 +582,12 @@ class PlanningProblem:
                     assert v.lon is not None and v.lat is not None
                     out.append(Place(f"job:{j.job_id}:{role}", v.lon, v.lat, None,
                                      v.label or j.job_id))
+                elif j.carried_by is not None:
+                    # a carried job's stop gets its own row, so other couriers can be
+                    # barred from it without barring the office
+                    o = self.offices[v.office_id]
+                    out.append(Place(f"job:{j.job_id}:{role}", o.lon, o.lat, o.office_id,
+                                     o.name))
         return tuple(out)
 
     def place_index(self) -> dict[str, int]:
@@ -586,7 +599,9 @@ class PlanningProblem:
         """Return the place id of a job's pickup or delivery stop."""
         v = job.pickup if role == "pickup" else job.delivery
         assert v is not None
-        return f"office:{v.office_id}" if v.office_id is not None else f"job:{job.job_id}:{role}"
+        if v.office_id is not None and job.carried_by is None:
+            return f"office:{v.office_id}"
+        return f"job:{job.job_id}:{role}"
 
     def shift_of(self, courier: Courier) -> Window:
         """Return a courier's shift (its own or the default)."""

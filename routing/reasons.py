@@ -278,7 +278,8 @@ def prescreen(problem: PlanningProblem, job: Job, time_s: np.ndarray,
         The reason the job cannot be served by any courier, or None when some courier
         could serve it alone.
     """
-    couriers = list(problem.couriers.values())
+    couriers = [c for c in problem.couriers.values()
+                if job.carried_by is None or c.courier_id == job.carried_by]
     steps = steps_of(problem, job, index)
     initial = job.amount if job.pickup is None else 0
     runs = [run_of(problem, c, index, initial) for c in couriers]
@@ -357,6 +358,8 @@ def best_insertion(problem: PlanningProblem, job: Job, routes: Sequence[tuple[Co
     new = steps_of(problem, job, index)
     best: Insertion | None = None
     for r_idx, (courier, steps) in enumerate(routes):
+        if job.carried_by is not None and courier.courier_id != job.carried_by:
+            continue
         initial = sum(-s.delta for s in steps if s.delta < 0 and s.job_id is not None
                       and problem.jobs[s.job_id].pickup is None)
         run0 = run_of(problem, courier, index, initial)

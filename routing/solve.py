@@ -137,6 +137,7 @@ class _Builder:
             return depot_of[place]
 
         groups: dict[tuple[Any, ...], list[Courier]] = {}
+        carriers = {j.carried_by for j in self.jobs if j.carried_by is not None}
         for c in self.couriers:
             shift = p.shift_of(c)
             start_place = (self.index[f"courier:{c.courier_id}"]
@@ -146,11 +147,11 @@ class _Builder:
             ready = max(shift[0], c.start_s) if c.start_s is not None else shift[0]
             max_work = c.max_work_s if c.max_work_s is not None else shift[1] - shift[0]
             key = (start_place, end_place, ready, shift[1], max_work, int(c.capacity),
-                   c.profile)
+                   c.profile, c.courier_id if c.courier_id in carriers else None)
             groups.setdefault(key, []).append(c)
         # identical couriers share one vehicle type (as PyVRP's num_available)
         for key, members in groups.items():
-            start_place, end_place, ready, shift_end, max_work, capacity, _ = key
+            start_place, end_place, ready, shift_end, max_work, capacity, _, _ = key
             m.add_vehicle_type(
                 len(members), capacity=[capacity], start_depot=depot(start_place),
                 end_depot=depot(end_place), tw_early=int(np.ceil(ready * ts)),
@@ -228,8 +229,34 @@ class _Builder:
         np.fill_diagonal(dist, 0)
         np.fill_diagonal(dur, 0)
         assert dist.shape == (n, n)
-        return data.replace(distance_matrices=[dist],  # type: ignore[list-item]
-                            duration_matrices=[dur])  # type: ignore[list-item]
+        carried: dict[str, list[int]] = {}
+        for j in self.jobs:
+            if j.carried_by is not None:
+                carried.setdefault(j.carried_by, []).append(
+                    self.index[p.place_of(j, "delivery")])
+        if not carried:
+            return data.replace(distance_matrices=[dist],  # type: ignore[list-item]
+                                duration_matrices=[dur])  # type: ignore[list-item]
+        # a carried job may only be delivered by its courier: every other courier gets a
+        # profile in which its stop cannot be reached
+        owners = sorted(carried)
+        dists, durs = [], []
+        for owner in [None, *owners]:
+            barred = [pl for who, pls in carried.items() if who != owner for pl in pls]
+            pd_, pt_ = dist.copy(), dur.copy()
+            pd_[:, barred] = _UNREACHABLE
+            pt_[:, barred] = _UNREACHABLE
+            pd_[barred, barred] = 0
+            pt_[barred, barred] = 0
+            dists.append(pd_)
+            durs.append(pt_)
+        vts = []
+        for vt, members in zip(data.vehicle_types(), self.vehicle_types, strict=True):
+            owner = members[0].courier_id if members[0].courier_id in carried else None
+            vts.append(vt.replace(profile=0 if owner is None else 1 + owners.index(owner)))
+        return data.replace(vehicle_types=vts,
+                            distance_matrices=dists,  # type: ignore[arg-type]
+                            duration_matrices=durs)  # type: ignore[arg-type]
 
 
 def _check_matrices(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndarray
