@@ -28,6 +28,7 @@ import argparse
 import hashlib
 import json
 import multiprocessing as mp
+import os
 import platform
 import statistics
 import sys
@@ -183,6 +184,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     rows = []
+    load_before = os.getloadavg()
     tmp = Path(tempfile.mkdtemp(prefix="postplan-load-"))
     for backend in args.backends:
         for mode in args.modes:
@@ -197,7 +199,10 @@ def main() -> int:
                 if not args.json:
                     print(_line(rows[-1]), flush=True)
     meta = {"date": time.strftime("%Y-%m-%d"), "python": platform.python_version(),
-            "cpus": mp.cpu_count(), "iterations": args.iterations, "stops": args.stops}
+            "cpus": mp.cpu_count(), "iterations": args.iterations, "stops": args.stops,
+            # the machine is shared: 1-minute load average before and after the runs
+            "loadavg_before": round(load_before[0], 2),
+            "loadavg_after": round(os.getloadavg()[0], 2)}
     if args.json:
         print(json.dumps({"meta": meta, "runs": rows}, indent=2))
     bad = sum(r["mismatches"] for r in rows)
