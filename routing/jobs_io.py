@@ -24,6 +24,8 @@ One row per job. Columns (Vietnamese headers are not used; the template has thes
 ``amount``, ``priority``, ``due_date``, ``label``, ``source``
     Packages (default 1), priority 1–3 (default 1), ``YYYY-MM-DD``, address text, and
     provenance (default ``user``).
+``approximate``
+    ``true`` when lat/lon are not the real address (set automatically for a commune).
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ from routing.model import JOB_KINDS, Job, Visit, parse_windows
 
 #: Columns of a jobs table, in the template's order.
 JOB_COLUMNS = ("job_id", "kind", "lat", "lon", "commune", "office_id", "to_office_id",
-               "windows", "service_min", "amount", "priority", "due_date", "label", "source")
+               "windows", "service_min", "amount", "priority", "due_date", "label", "source",
+               "approximate")
 REQUIRED_COLUMNS = ("job_id", "kind")
 #: Kon Tum's bounding box with a margin (lon_min, lat_min, lon_max, lat_max).
 KONTUM_BBOX = (107.2, 13.8, 108.7, 15.5)
@@ -140,6 +143,7 @@ def jobs_from_table(df: pd.DataFrame, *, settings: Settings, office_ids: Iterabl
         approximate = False
         label = cell["label"]
         if cell["lat"] or cell["lon"]:
+            approximate = cell["approximate"].lower() in ("true", "1", "yes", "x")
             try:
                 lat, lon = float(cell["lat"]), float(cell["lon"])
                 x0, y0, x1, y1 = KONTUM_BBOX
@@ -263,5 +267,6 @@ def jobs_to_table(jobs: Iterable[Job]) -> pd.DataFrame:
             "service_min": (addr.service_s / 60 if addr and addr.service_s is not None else None),
             "amount": j.amount, "priority": j.priority, "due_date": j.due_date or "",
             "label": addr.label if addr else "", "source": j.source,
+            "approximate": bool(addr.approximate) if addr else False,
         })
     return pd.DataFrame(rows, columns=list(JOB_COLUMNS))
