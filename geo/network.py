@@ -329,19 +329,21 @@ def cached_network(settings: Settings, *, profile: str | Profile = DEFAULT_PROFI
     name = get_profile(profile).name
     kind = "osm" if osm_file else "proxy"
     folder = Path(settings.cache_dir) / "networks" / f"{kind}-{name}-{key}"
+    G: nx.MultiDiGraph | None = None
     if folder.exists() and not rebuild:
         try:
-            return load_network(folder)
+            G = load_network(folder)
         except (NetworkError, OSError, ValueError):
-            pass  # a damaged cache entry is rebuilt below
-    if osm_file is None:
-        G = build_proxy_network(settings, profile=profile)
-    else:
-        from geo.osm import osm_network_for_province
+            G = None  # a damaged cache entry is rebuilt below
+    if G is None:
+        if osm_file is None:
+            G = build_proxy_network(settings, profile=profile)
+        else:
+            from geo.osm import osm_network_for_province
 
-        G = osm_network_for_province(settings, osm_file, profile=profile)
-    G.graph["cache_key"] = key
-    save_network(G, folder)
+            G = osm_network_for_province(settings, osm_file, profile=profile)
+        G.graph["cache_key"] = key
+        save_network(G, folder)
     latest = Path(settings.cache_dir) / "networks" / "latest.json"
     latest.write_text(json.dumps({"folder": folder.name, "profile": name,
                                   "osm_file": str(osm_file) if osm_file else None}),

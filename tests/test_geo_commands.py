@@ -4,6 +4,8 @@ import pyrosm
 import pytest
 
 from cli import main
+from data.settings import Settings
+from geo.network import network_cache_key, save_network
 
 
 @pytest.fixture
@@ -22,6 +24,11 @@ def test_network_info_before_build_is_an_error(env, capsys) -> None:
 
 def test_network_build_proxy_json_then_info(env, capsys, proxy_network) -> None:
     """'network build --proxy --json' prints nodes, edges, km_by_source, dropped, kind."""
+    # seed the cache with the session's proxy network (the build itself is tested in
+    # test_network.py), so this test checks the command, not the builder's speed
+    s = Settings.from_env()
+    key = network_cache_key(s, profile="motorbike")
+    save_network(proxy_network, s.cache_dir / "networks" / f"proxy-motorbike-{key}")
     assert main(["network", "build", "--proxy", "--profile", "motorbike", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["kind"] == "proxy" and doc["nodes"] == proxy_network.number_of_nodes()
