@@ -17,7 +17,7 @@ couriers, on the road network: matrix + solve time and whether every feasible jo
 assigned.
 
     python benchmarks/vrp.py --seconds 10 --jobs 2 [--family solomon] [--instances C101,lr101]
-        [--json]
+        [--json] [--out report.json]
 """
 
 from __future__ import annotations
@@ -261,9 +261,8 @@ def run_instance(task: tuple[str, str, str, float, float, int]) -> dict[str, Any
 def run_kontum(seconds: float, seed: int, n_jobs: int = 200, couriers: int = 25
                ) -> dict[str, Any]:
     """Plan a simulated Kon Tum day on the road network; time matrix + solve."""
-    from routing.simulate import kontum_day
-
     from data.settings import Settings
+    from routing.simulate import kontum_day
 
     settings = Settings.from_env()
     t0 = time.perf_counter()
@@ -309,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--instances", default="", help="comma list of instance names")
     ap.add_argument("--jobs", type=int, default=1, help="parallel processes")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--out", type=Path, default=None, help="also write the JSON report here")
     args = ap.parse_args(argv)
     families = {f.strip() for f in args.family.split(",") if f.strip()}
     wanted = {x.strip().lower() for x in args.instances.split(",") if x.strip()}
@@ -341,6 +341,8 @@ def main(argv: list[str] | None = None) -> int:
               "convention": "distance, unrounded Euclidean; Li & Lim best-known is "
                             "vehicles-then-distance",
               "families": summarise(rows), "instances": rows, "kontum": kontum}
+    if args.out is not None:
+        args.out.write_text(json.dumps(report, indent=1))
     if args.json:
         print(json.dumps(report, indent=1))
         return 0
