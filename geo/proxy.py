@@ -118,9 +118,10 @@ METHOD = (
     "Proxy network (estimated): national highways QL14, QL14C, QL24, QL40 with their real "
     "geometry (source=national_road) and straight links (source=proxy) joining settlements "
     "- commune points, OSM points of interest incl. village halls, WorldPop 1 km cells with "
-    "people - and highway nodes by a relative-neighbourhood graph; a junction is added where "
+    "people - and highway nodes by a Gabriel graph; a junction is added where "
     "a link crosses a highway; link length = straight length x circuity factor; links use "
-    "the 'proxy_link' speed class. No real minor-road geometry exists in the data bundle."
+    "the 'proxy_link' speed class; national highways are assumed paved. No real minor-road "
+    "geometry exists in the data bundle."
 )
 
 
@@ -217,12 +218,15 @@ def build_proxy_network(
 
     1. **Highways** – the national roads' real geometry, noded where roads cross, cut
        into edges of at most ``highway_step_m``; ends closer than ``highway_snap_m`` are
-       joined. ``source="national_road"``, ``highway="trunk"``, surface unknown.
+       joined. ``source="national_road"``, ``highway="trunk"``, ``surface="paved"``
+       (assumed: Kon Tum's national highways are asphalt; the bundle does not say).
     2. **Settlements** – the 102 commune points, the OSM points of interest (village halls
        included), and WorldPop 1 km cells with at least ``min_cell_population`` people;
        points closer than ``merge_m`` become one node.
-    3. **Links** – the relative-neighbourhood graph over settlements and highway nodes
-       (a sparse, planar, connected graph that resembles rural road networks); links
+    3. **Links** – the Gabriel graph over settlements and highway nodes (planar,
+       connected, about two links per node; unlike the sparser relative-neighbourhood
+       graph it keeps the diagonals of the regular WorldPop grid, so detours through the
+       graph stay near 1.1 and the circuity factor alone models winding roads); links
        between two nodes of the same highway are dropped (the highway joins them).
     4. **Junctions** – where a link crosses a highway, both are split at a new junction.
     5. **Length and speed** – a link's ``length_m`` is its straight length × ``circuity``;
@@ -292,8 +296,8 @@ def build_proxy_network(
     xy = np.vstack([hw_xy, sett_kept[["x", "y"]].to_numpy()])
     n = len(xy)
 
-    # 3. relative-neighbourhood links
-    rng_e = relative_neighbourhood_edges(xy)
+    # 3. Gabriel links
+    rng_e = gabriel_edges(xy)
     both_hw = (rng_e[:, 0] < n_hw) & (rng_e[:, 1] < n_hw)
     same = np.zeros(len(rng_e), dtype=bool)
     same[both_hw] = hw_comp[rng_e[both_hw, 0]] == hw_comp[rng_e[both_hw, 1]]
@@ -354,7 +358,7 @@ def build_proxy_network(
             if u == v or not isinstance(part, LineString) or part.length <= 0:
                 continue
             add_both(u, v, part, {"length_m": float(part.length), "highway": "trunk",
-                                  "surface": "unknown", "oneway": False,
+                                  "surface": "paved", "oneway": False,
                                   "source": "national_road", "ref": ref, "name": name})
     for li, (a, b) in enumerate(links.tolist()):
         line = link_lines[li]

@@ -56,9 +56,10 @@ def test_proxy_edges_follow_the_documented_method(proxy_network) -> None:
             a, b = G.nodes[u], G.nodes[v]
             straight = math.hypot(a["x_m"] - b["x_m"], a["y_m"] - b["y_m"])
             assert d["straight_m"] == pytest.approx(straight, abs=0.05)
-            assert d["speed_kph"] == 20.0  # 25 km/h × mountain factor 0.8
+            assert d["speed_kph"] == 24.0  # 30 km/h × mountain factor 0.8
         else:
-            assert d["highway"] == "trunk" and d["speed_kph"] == 36.0  # 45 × 0.8
+            assert d["highway"] == "trunk" and d["surface"] == "paved"
+            assert d["speed_kph"] == 40.0  # 50 × 0.8
             assert d["ref"] in {"QL14", "QL14C", "QL24", "QL40"}
         assert d["travel_time_s"] == pytest.approx(d["length_m"] / (d["speed_kph"] / 3.6))
 
