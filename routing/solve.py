@@ -716,12 +716,6 @@ def _solution_from_steps(problem: PlanningProblem, builder: _Builder,
 # ---------------------------------------------------------------------------------------
 # Adapter door: positions + road graph
 # ---------------------------------------------------------------------------------------
-#: Speed of the off-network access leg from a position to its snapped network node.
-ACCESS_SPEED_KPH = 15.0
-#: Positions farther than this from every network node are reported unreachable.
-MAX_ACCESS_M = 5000.0
-
-
 @dataclass(frozen=True)
 class NetworkMatrices:
     """Matrices over a problem's places, built on a road graph.
@@ -729,13 +723,17 @@ class NetworkMatrices:
     Parameters
     ----------
     time_s, length_m
-        Door-to-door matrices (access legs included).
+        Door-to-door matrices (off-network legs included; ``np.inf`` unreachable).
     nodes
-        The network node each place is snapped to.
+        The network node each place joins the road at (the nearer end of its edge).
+    snapped
+        ``(lon, lat)`` where each place joins the road.
     access_m
-        Straight-line distance from each place to its node.
+        Length of each place's off-network leg (NaN when too far).
     too_far
-        Places farther than ``MAX_ACCESS_M`` from the network (rows and columns are inf).
+        Places farther than the snapping limit from every road (rows and columns inf).
+    max_access_m
+        The snapping limit used.
     seconds
         Wall time spent.
     """
@@ -743,76 +741,76 @@ class NetworkMatrices:
     time_s: np.ndarray
     length_m: np.ndarray
     nodes: tuple[Any, ...]
+    snapped: tuple[tuple[float, float], ...]
     access_m: np.ndarray
     too_far: np.ndarray
+    max_access_m: float
     seconds: float
 
 
-def network_matrices(problem: PlanningProblem, G: Any, *, metric_crs: str,
-                     engine: Any = None, access_speed_kph: float = ACCESS_SPEED_KPH,
-                     max_access_m: float = MAX_ACCESS_M) -> NetworkMatrices:
-    """Snap every place of a problem to the graph's nearest node and build the matrices.
+def network_matrices(problem: PlanningProblem, G: Any, *, engine: Any = None,
+                     max_access_m: float | None = None) -> NetworkMatrices:
+    """Snap every place of a problem onto the nearest road edge and build the matrices.
 
-    A place's off-network access leg (straight line to its node, at ``access_speed_kph``)
-    is added at both ends of every leg; a place farther than ``max_access_m`` from the
-    network is unreachable (its rows and columns are ``np.inf``), never silently snapped.
+    Uses ``geo.matrix.point_matrix``: each place joins the road where the perpendicular
+    meets its nearest edge, with an off-network leg at the profile's access speed; a place
+    beyond the snapping limit is unreachable (rows and columns ``np.inf``), never snapped
+    silently, and its jobs are reported ``unreachable``.
 
     Parameters
     ----------
     problem
         The problem whose ``places()`` are snapped.
     G
-        Road graph in the project's form (nodes carry ``x_m``, ``y_m`` in ``metric_crs``).
-    metric_crs
-        The graph's metric CRS (``G.graph["metric_crs"]``).
+        Road graph in the project's form.
     engine
-        A ``geo.matrix.TravelEngine`` on ``G`` to reuse; built when None.
-    access_speed_kph, max_access_m
-        Access-leg speed and snapping limit.
+        A ``geo.matrix.TravelEngine`` on ``G`` to reuse.
+    max_access_m
+        Snapping limit (default ``geo.snap.DEFAULT_MAX_DISTANCE_M``).
     """
-    from pyproj import Transformer
-    from scipy.spatial import cKDTree
+    import geopandas as gpd
 
-    from geo.matrix import TravelEngine
+    from geo.matrix import point_matrix
+    from geo.snap import DEFAULT_MAX_DISTANCE_M
 
     t0 = time.perf_counter()
     places = problem.places()
-    graph_crs = G.graph.get("metric_crs", metric_crs)
-    node_ids = list(G.nodes)
-    xy_nodes = np.array([[G.nodes[n]["x_m"], G.nodes[n]["y_m"]] for n in node_ids])
-    tr = Transformer.from_crs("EPSG:4326", graph_crs, always_xy=True)
-    px, py = tr.transform(np.array([p.lon for p in places]), np.array([p.lat for p in places]))
-    dist, which = cKDTree(xy_nodes).query(np.column_stack([px, py]))
-    nodes = [node_ids[i] for i in which]
-    eng = engine if engine is not None else TravelEngine(G)
-    uniq = list(dict.fromkeys(nodes))
-    pos = {n: i for i, n in enumerate(uniq)}
-    t_net, l_net = eng.matrix(uniq, uniq)
-    ix = np.array([pos[n] for n in nodes])
-    acc_t = dist / (access_speed_kph / 3.6)
-    tm = t_net[np.ix_(ix, ix)] + acc_t[:, None] + acc_t[None, :]
-    lm = l_net[np.ix_(ix, ix)] + dist[:, None] + dist[None, :]
-    too_far = dist > max_access_m
-    tm[too_far, :] = np.inf
-    tm[:, too_far] = np.inf
-    lm[too_far, :] = np.inf
-    lm[:, too_far] = np.inf
+    ids = [p.place_id for p in places]
+    pts = gpd.GeoDataFrame({"place_id": ids},
+                           geometry=gpd.points_from_xy([p.lon for p in places],
+                                                       [p.lat for p in places]),
+                           crs="EPSG:4326", index=ids)
+    limit = DEFAULT_MAX_DISTANCE_M if max_access_m is None else float(max_access_m)
+    mr = point_matrix(G, pts, engine=engine, max_distance_m=limit, on_too_far="inf")
+    tm = np.array(mr.time_s, dtype=float)
+    lm = np.array(mr.length_m, dtype=float)
     np.fill_diagonal(tm, 0.0)
     np.fill_diagonal(lm, 0.0)
-    return NetworkMatrices(tm, lm, tuple(nodes), dist, too_far, time.perf_counter() - t0)
+    snap = mr.snap_a
+    snapped = tuple((float(x), float(y)) for x, y in zip(snap.snapped_lon, snap.snapped_lat,
+                                                          strict=True))
+    return NetworkMatrices(tm, lm, tuple(snap.node), snapped,
+                           np.asarray(snap.access_length_m, dtype=float),
+                           np.asarray(snap.too_far, dtype=bool), limit,
+                           time.perf_counter() - t0)
 
 
-def network_leg_path(problem: PlanningProblem, G: Any, nodes: Sequence[Any],
+def network_leg_path(problem: PlanningProblem, G: Any, nm: NetworkMatrices,
                      engine: Any) -> LegPath:
     """Return a ``leg_path`` callback drawing each leg along the network's fastest route.
 
-    Each leg is the place's position, the node path (with the edges' own geometry where
-    they have one) and the next place's position, as lon/lat.
+    Each leg is the place's position, where it joins the road, the node path (with the
+    edges' own geometry where they have one), where the next place joins the road and the
+    next place's position, as lon/lat.
     """
     places = problem.places()
+    nodes = nm.nodes
 
     def leg(i: int, j: int) -> list[tuple[float, float]]:
         pts = [(float(places[i].lon), float(places[i].lat))]
+        if nodes[i] is None or nodes[j] is None:
+            return [*pts, (float(places[j].lon), float(places[j].lat))]
+        pts.append(nm.snapped[i])
         path = engine.path(nodes[i], nodes[j]) if nodes[i] != nodes[j] else [nodes[i]]
         for u, v in itertools.pairwise(path):
             data = min(G.get_edge_data(u, v).values(),
@@ -829,6 +827,7 @@ def network_leg_path(problem: PlanningProblem, G: Any, nodes: Sequence[Any],
                 pts.append((float(G.nodes[v]["x"]), float(G.nodes[v]["y"])))
         if len(path) == 1:
             pts.append((float(G.nodes[path[0]]["x"]), float(G.nodes[path[0]]["y"])))
+        pts.append(nm.snapped[j])
         pts.append((float(places[j].lon), float(places[j].lat)))
         out = [pts[0]]
         for p in pts[1:]:
@@ -907,8 +906,8 @@ def plan_day(jobs: Sequence[Job], couriers: Sequence[Courier], offices: Any, G: 
     if eng is None:
         from geo.matrix import TravelEngine
         eng = TravelEngine(G)
-    nm = network_matrices(problem, G, metric_crs=settings.metric_crs, engine=eng)
-    leg = network_leg_path(problem, G, nm.nodes, eng) if geometry else None
+    nm = network_matrices(problem, G, engine=eng)
+    leg = network_leg_path(problem, G, nm, eng) if geometry else None
     extra = {"network": str(G.graph.get("cache_key", "")) or _hash_array(
         np.array([G.number_of_nodes(), G.number_of_edges()], dtype=float))}
     plan = solve_matrix(problem, nm.time_s, nm.length_m,
@@ -916,9 +915,9 @@ def plan_day(jobs: Sequence[Job], couriers: Sequence[Courier], offices: Any, G: 
                         extra_hashes=extra)
     far = int(nm.too_far.sum())
     notes = (*plan.notes,
-             f"matrix: {len(nm.nodes)} places in {nm.seconds:.2f} s; median access leg "
-             f"{float(np.median(nm.access_m)):.0f} m; {far} place(s) beyond "
-             f"{MAX_ACCESS_M:.0f} m of the network")
+             f"matrix: {len(nm.nodes)} places in {nm.seconds:.2f} s; median off-road leg "
+             f"{float(np.nanmedian(nm.access_m)):.0f} m; {far} place(s) beyond "
+             f"{nm.max_access_m:.0f} m of any road")
     return dataclasses.replace(plan, notes=notes)
 
 
