@@ -136,7 +136,7 @@ class TravelEngine:
         preprocess_s = customise_s = 0.0
         cached = False
         use_cch = backend == "cch" or (backend == "auto" and _rk is not None)
-        if use_cch and n > 0:
+        if use_cch and n > 0 and len(tail) > 0:
             t0 = time.perf_counter()
             order, cached = self._node_order(G, cache_dir)
             self._cch = _rk.CCH(order, tail.tolist(), head.tolist(), False)

@@ -134,3 +134,12 @@ def test_cch_equals_scipy_and_networkx_on_road_like_graph(tmp_path) -> None:
     again = TravelEngine(G, backend="cch", cache_dir=tmp_path)
     assert again.info.order_cached and not cch.info.order_cached
     assert "cch engine on 600 nodes" in again.info.summary()
+
+
+def test_graph_without_edges_uses_reference_and_reports_unreachable() -> None:
+    """A graph with nodes but no edges still answers: 0 on the diagonal, inf elsewhere."""
+    G = nx.MultiDiGraph()
+    G.add_nodes_from([(1, {"x": 107.9, "y": 14.3}), (2, {"x": 107.91, "y": 14.3})])
+    eng = TravelEngine(G)
+    assert eng.backend == "scipy"
+    assert eng.matrix([1, 2], [1, 2])[0].tolist() == [[0.0, np.inf], [np.inf, 0.0]]
