@@ -749,7 +749,8 @@ class NetworkMatrices:
 
 
 def network_matrices(problem: PlanningProblem, G: Any, *, engine: Any = None,
-                     max_access_m: float | None = None) -> NetworkMatrices:
+                     max_access_m: float | None = None,
+                     metric_crs: str | None = None) -> NetworkMatrices:
     """Snap every place of a problem onto the nearest road edge and build the matrices.
 
     Uses ``geo.matrix.point_matrix``: each place joins the road where the perpendicular
@@ -767,6 +768,8 @@ def network_matrices(problem: PlanningProblem, G: Any, *, engine: Any = None,
         A ``geo.matrix.TravelEngine`` on ``G`` to reuse.
     max_access_m
         Snapping limit (default ``geo.snap.DEFAULT_MAX_DISTANCE_M``).
+    metric_crs
+        Accepted for callers of the first version; the graph's own ``metric_crs`` is used.
     """
     import geopandas as gpd
 
@@ -795,22 +798,29 @@ def network_matrices(problem: PlanningProblem, G: Any, *, engine: Any = None,
                            time.perf_counter() - t0)
 
 
-def network_leg_path(problem: PlanningProblem, G: Any, nm: NetworkMatrices,
-                     engine: Any) -> LegPath:
+def network_leg_path(problem: PlanningProblem, G: Any,
+                     nm: NetworkMatrices | Sequence[Any], engine: Any) -> LegPath:
     """Return a ``leg_path`` callback drawing each leg along the network's fastest route.
 
     Each leg is the place's position, where it joins the road, the node path (with the
     edges' own geometry where they have one), where the next place joins the road and the
-    next place's position, as lon/lat.
+    next place's position, as lon/lat. ``nm`` may also be the plain node list of each
+    place (then legs start at the nodes).
     """
     places = problem.places()
-    nodes = nm.nodes
+    if isinstance(nm, NetworkMatrices):
+        nodes: Sequence[Any] = nm.nodes
+        snapped: Sequence[tuple[float, float] | None] = nm.snapped
+    else:
+        nodes = list(nm)
+        snapped = [None] * len(nodes)
 
     def leg(i: int, j: int) -> list[tuple[float, float]]:
         pts = [(float(places[i].lon), float(places[i].lat))]
         if nodes[i] is None or nodes[j] is None:
             return [*pts, (float(places[j].lon), float(places[j].lat))]
-        pts.append(nm.snapped[i])
+        if snapped[i] is not None:
+            pts.append(snapped[i])  # type: ignore[arg-type]
         path = engine.path(nodes[i], nodes[j]) if nodes[i] != nodes[j] else [nodes[i]]
         for u, v in itertools.pairwise(path):
             data = min(G.get_edge_data(u, v).values(),
@@ -827,7 +837,8 @@ def network_leg_path(problem: PlanningProblem, G: Any, nm: NetworkMatrices,
                 pts.append((float(G.nodes[v]["x"]), float(G.nodes[v]["y"])))
         if len(path) == 1:
             pts.append((float(G.nodes[path[0]]["x"]), float(G.nodes[path[0]]["y"])))
-        pts.append(nm.snapped[j])
+        if snapped[j] is not None:
+            pts.append(snapped[j])  # type: ignore[arg-type]
         pts.append((float(places[j].lon), float(places[j].lat)))
         out = [pts[0]]
         for p in pts[1:]:
