@@ -237,15 +237,16 @@ def raw_pyvrp(inst: dict[str, Any], seconds: float, seed: int
 
 
 # ---------------------------------------------------------------------------------------
-def run_instance(task: tuple[str, str, str, float, float, int]) -> dict[str, Any]:
-    name, family, file, bks, seconds, seed = task
+def run_instance(task: tuple[str, str, str, float, float, int, int | None]) -> dict[str, Any]:
+    name, family, file, bks, seconds, seed, bks_routes = task
     from routing.instances import solve_instance
 
     path = DEFAULT_DIR / file
     inst = parse(path, family)
     rec = solve_instance(path, seconds=seconds, seed=seed, family=family)
     ok, cost, problems = check(inst, rec["routes"], rec.get("route_depots"))
-    out = {"instance": name, "family": family, "best_known": bks, "seconds": seconds,
+    out = {"instance": name, "family": family, "best_known": bks,
+           "best_known_vehicles": bks_routes, "seconds": seconds,
            "project_cost": cost, "project_reported": rec["cost"],
            "project_vehicles": rec["vehicles"], "project_feasible": ok and rec["feasible"],
            "project_problems": problems[:3], "project_wall_s": rec["seconds"],
@@ -295,6 +296,10 @@ def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "raw_feasible": sum(r["raw_feasible"] for r in rs),
             "project_vs_raw_cost_ratio": sum(r["project_cost"] for r in rs)
             / sum(r["raw_cost"] for r in rs),
+            "project_vs_raw_mean_gap_diff_pct": (sum(pg) - sum(rg)) / len(rs),
+            "project_vehicles_over_best_known": sum(
+                r["project_vehicles"] - r["best_known_vehicles"] for r in rs
+                if r["best_known_vehicles"] is not None),
         })
     return out
 
@@ -324,8 +329,9 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             if wanted and row["instance"].lower() not in wanted:
                 continue
+            routes = int(row["routes"]) if row.get("routes") else None
             tasks.append((row["instance"], fam, row["file"], float(row["best_known"]),
-                          args.seconds, args.seed))
+                          args.seconds, args.seed, routes))
     started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     t0 = time.perf_counter()
     if args.jobs > 1 and len(tasks) > 1:
