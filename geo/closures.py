@@ -18,6 +18,7 @@ CSV columns (header row required; dates as ``yyyy-mm-dd`` or ``dd/mm/yyyy``):
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 from collections.abc import Hashable, Iterable, Sequence
@@ -253,7 +254,8 @@ def read_closures(path: str | Path | bytes, *, filename: str | None = None) -> l
     try:
         frame = pd.read_csv(source, dtype=str, keep_default_na=False, sep=None,
                             engine="python", encoding="utf-8-sig")
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except (OSError, csv.Error, pd.errors.ParserError, pd.errors.EmptyDataError,
+            UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {name}: {exc}", summary=f"{name} was rejected") from exc
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     return closures_from_frame(frame, source_name=name)

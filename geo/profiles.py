@@ -86,7 +86,8 @@ def load_speed_table(path: str | Path | bytes | None = None) -> pd.DataFrame:
     )
     try:
         raw = pd.read_csv(source, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError,
+            UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the speed table: {exc}",
                          summary=f"{name} was rejected") from exc
     problems: list[Problem] = []

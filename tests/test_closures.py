@@ -3,6 +3,8 @@ import datetime as dt
 import geopandas as gpd
 import networkx as nx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import box
 
 from data.errors import InputError
@@ -124,3 +126,35 @@ def test_closures_on_proxy_network_cut_a_highway(proxy_network) -> None:
     before = TravelEngine(G).matrix([w], [v])[0][0, 0]
     after = TravelEngine(H).matrix([w], [v])[0][0, 0]
     assert after > before
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.binary(max_size=400) | st.text(max_size=300).map(str.encode))
+def test_any_bytes_give_closures_or_input_error(data: bytes) -> None:
+    """Arbitrary uploads are read or rejected with an InputError, never another exception."""
+    try:
+        items = read_closures(data)
+    except InputError as err:
+        assert err.problems
+    else:
+        assert all(isinstance(c, Closure) for c in items)
+
+
+CELLS = st.sampled_from(["", "2026-10-15", "31/02/2026", "x", "1>2", "a>b>c>d", ">",
+                         "POLYGON ((0 0, 1 0, 1 1, 0 0))", "POINT (1 2)", "nan", "1e400",
+                         "-91", "14.3", "107.9", "0", "=1+1", "LINESTRING (0 0, 1 1)"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(rows=st.lists(st.lists(CELLS, min_size=8, max_size=8), min_size=1, max_size=5))
+def test_random_cells_under_the_header_give_row_problems(rows: list[list[str]]) -> None:
+    """Random cells under the real header: closures, or problems that each name a data row."""
+    header = "valid_from,valid_to,reason,edges,wkt,lat,lon,radius_m"
+    text = "\n".join([header, *(",".join(f'"{c}"' for c in r) for r in rows)]) + "\n"
+    try:
+        items = read_closures(text.encode())
+    except InputError as err:
+        assert all(p.row is not None and 2 <= p.row <= len(rows) + 1 for p in err.problems)
+    else:
+        assert len(items) == len(rows)
+        assert all(c.edges or c.area is not None for c in items)
