@@ -167,10 +167,16 @@ def snap_points(G: nx.MultiDiGraph, points: gpd.GeoDataFrame | gpd.GeoSeries, *,
     if geo.crs is None:
         raise InputError([Problem("the points have no CRS; set one (e.g. EPSG:4326) before "
                                   "snapping", column="geometry")])
+    geographic = bool(getattr(geo.crs, "is_geographic", False))
     for i, g in enumerate(geo):
         if g is None or g.is_empty or g.geom_type != "Point":
             problems.append(Problem("not a point; give one point per row", row=i + 1,
                                     column="geometry", value=str(g)))
+        elif not (np.isfinite(g.x) and np.isfinite(g.y)) or (
+                geographic and not (-180 <= g.x <= 180 and -90 <= g.y <= 90)):
+            problems.append(Problem("coordinates are not valid (longitude -180..180, latitude "
+                                    "-90..90, no blanks); fix the point's position",
+                                    row=i + 1, column="geometry", value=str(g)))
     if problems:
         raise InputError(problems, summary="points cannot be snapped")
     if speed_kph is None:

@@ -94,3 +94,15 @@ def test_commune_points_snap_onto_proxy_network(proxy_network, settings) -> None
     res = point_matrix(proxy_network, pts.iloc[:5], pts.iloc[5:10])
     assert np.isfinite(res.time_s).all() and (res.time_s > 0).all()
     assert "proxy network (estimated" in res.summary()
+
+
+def test_invalid_coordinates_are_input_errors() -> None:
+    """NaN or out-of-range lon/lat are reported by row, never snapped or crashed on."""
+    pts = gpd.GeoDataFrame(geometry=[Point(_lonlat(500250, 1600100)), Point(np.nan, np.nan),
+                                     Point(200.0, 14.0)], crs=4326)
+    with pytest.raises(InputError) as err:
+        snap_points(_graph(), pts)
+    assert [p.row for p in err.value.problems] == [2, 3]
+    assert "coordinates are not valid" in str(err.value)
+    empty = snap_points(_graph(), pts.iloc[:0])
+    assert empty.too_far.shape == (0,)
