@@ -442,6 +442,17 @@ def _collapsed_arcs(G: nx.MultiDiGraph, index: dict[Hashable, int],
 
 
 
+def cached_engine(G: nx.MultiDiGraph, settings: Any, *, weight: str = "travel_time_s",
+                  backend: Backend = "auto") -> TravelEngine:
+    """Build a :class:`TravelEngine` whose CCH node order is cached in ``settings.cache_dir``.
+
+    The order depends only on the road layout, so it is shared by every profile, speed
+    table and closure set on the same network (only the fast customisation is redone).
+    """
+    return TravelEngine(G, weight=weight, backend=backend,
+                        cache_dir=Path(settings.cache_dir) / "cch")
+
+
 # --------------------------------------------------------------------------- points
 @dataclass(frozen=True)
 class MatrixResult:
@@ -591,4 +602,4 @@ def point_matrix(G: nx.MultiDiGraph, points_a: Any, points_b: Any = None, *,
                         profile=str(G.graph.get("profile", "unknown")))
 
 
-__all__ = ["EngineInfo", "MatrixResult", "TravelEngine", "point_matrix"]
+__all__ = ["EngineInfo", "MatrixResult", "TravelEngine", "cached_engine", "point_matrix"]

@@ -143,3 +143,22 @@ def test_graph_without_edges_uses_reference_and_reports_unreachable() -> None:
     eng = TravelEngine(G)
     assert eng.backend == "scipy"
     assert eng.matrix([1, 2], [1, 2])[0].tolist() == [[0.0, np.inf], [np.inf, 0.0]]
+
+
+def test_cached_engine_reuses_the_order_across_weights(tmp_path) -> None:
+    """The node order is keyed by layout: new weights on the same roads reuse it."""
+    from dataclasses import replace
+
+    from data.settings import Settings
+    from geo.matrix import cached_engine
+
+    s = replace(Settings(), cache_dir=tmp_path)
+    G = _road_like(200, seed=1)
+    first = cached_engine(G, s)
+    for _, _, d in G.edges(data=True):
+        d["travel_time_s"] *= 2
+    second = cached_engine(G, s)
+    assert not first.info.order_cached and second.info.order_cached
+    o, d = list(G.nodes)[:5], list(G.nodes)[5:10]
+    assert np.array_equal(second.times_ms(o, d), TravelEngine(G, backend="scipy").times_ms(o, d))
+    assert len(list((tmp_path / "cch").glob("cch-order-*.npy"))) == 1
