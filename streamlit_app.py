@@ -10,9 +10,8 @@ import streamlit as st
 
 from app.i18n import language_toggle, t
 
-st.set_page_config(
-    page_title="postplan — Kon Tum", page_icon=":material/local_post_office:", layout="wide"
-)
+# No page_icon: a Material or emoji favicon is fetched from a CDN, and the app runs offline.
+st.set_page_config(page_title="postplan — Kon Tum", layout="wide")
 language_toggle()
 
 pages = [

@@ -44,6 +44,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "common.download_xlsx": ("Tải XLSX", "Download XLSX"),
     "common.estimated": ("ước tính", "estimated"),
     "common.none": ("Không có", "None"),
+    "common.choose": ("Chọn…", "Choose…"),
+    "jobkind.dossier_pickup": ("Nhận hồ sơ → một cửa", "Dossier to one-stop shop"),
+    "jobkind.result_delivery": ("Trả kết quả", "Result delivery"),
+    "jobkind.counter_transfer": ("Chuyển hồ sơ giữa hai điểm", "Counter transfer"),
+    "jobkind.delivery": ("Giao", "Delivery"),
+    "jobkind.pickup": ("Nhận", "Pickup"),
+    "jobkind.transfer": ("Chuyển", "Transfer"),
     "common.problems": (
         "{n} lỗi — dữ liệu trước đó được giữ nguyên:",
         "{n} problems — the previous data is kept:",
@@ -323,6 +330,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "coverage.people_covered": ("Số dân được phục vụ", "People covered"),
     "coverage.mean_time": ("Thời gian trung bình", "Mean travel time"),
     "coverage.min": ("phút", "min"),
+    "coverage.of_total": ("trên tổng {total} người (WorldPop)", "of {total} people (WorldPop)"),
     "coverage.points": ("điểm %", "pp"),
     "coverage.unreachable": ("Dân không tới được", "People who cannot reach"),
     "coverage.population_note": (

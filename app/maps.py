@@ -339,24 +339,56 @@ def add_routes(
         folium.Marker(
             [lat, lon],
             tooltip=html.escape(label),
-            icon=folium.Icon(color="black", icon="home", prefix="fa"),
+            icon=folium.DivIcon(
+                icon_size=(26, 26),
+                icon_anchor=(13, 13),
+                html=(
+                    '<div class="depot" style="background:#222;color:#fff;border:2px solid #fff;'
+                    "border-radius:4px;width:26px;height:26px;line-height:22px;text-align:center;"
+                    'font:bold 14px sans-serif;box-shadow:0 0 3px #000;">&#8962;</div>'
+                ),
+            ),
         ).add_to(m)
 
 
-def fit_to_layer(m: folium.Map, gdf: gpd.GeoDataFrame) -> None:
-    """Zoom the map to a layer's bounds (EPSG:4326)."""
-    minx, miny, maxx, maxy = (float(v) for v in gdf.to_crs("EPSG:4326").total_bounds)
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+def view_for_bounds(
+    bounds: Sequence[float], *, width_px: int = 620, height_px: int = 540, max_zoom: int = 15
+) -> tuple[tuple[float, float], int]:
+    """Return the (lat, lon) centre and the largest whole zoom showing ``bounds`` entirely.
+
+    ``bounds`` is (min_lon, min_lat, max_lon, max_lat). Computed on the server because
+    Leaflet's ``fitBounds`` runs before the map's frame has its size in st_folium.
+    """
+    import math
+
+    minx, miny, maxx, maxy = (float(v) for v in bounds)
+
+    def merc(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    centre = ((miny + maxy) / 2, (minx + maxx) / 2)
+    dx = max(maxx - minx, 1e-6) / 360.0
+    dy = max(merc(maxy) - merc(miny), 1e-6) / (2 * math.pi)
+    zoom_x = math.log2(width_px / 256.0 / dx)
+    zoom_y = math.log2(height_px / 256.0 / dy)
+    return centre, max(1, min(max_zoom, math.floor(min(zoom_x, zoom_y))))
 
 
-def fit_to(m: folium.Map, points: Iterable[tuple[float, float]]) -> None:
-    """Zoom the map to the bounding box of (lat, lon) points, if any."""
+def layer_view(gdf: gpd.GeoDataFrame, **kwargs: Any) -> tuple[tuple[float, float], int]:
+    """Return the centre and zoom showing a whole layer (see :func:`view_for_bounds`)."""
+    return view_for_bounds(gdf.to_crs("EPSG:4326").total_bounds, **kwargs)
+
+
+def points_view(
+    points: Iterable[tuple[float, float]], **kwargs: Any
+) -> tuple[tuple[float, float], int]:
+    """Return the centre and zoom showing (lat, lon) points (the province when empty)."""
     pts = list(points)
     if not pts:
-        return
+        return KONTUM_CENTER, KONTUM_ZOOM
     lats = [p[0] for p in pts]
     lons = [p[1] for p in pts]
-    m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(20, 20))
+    return view_for_bounds((min(lons), min(lats), max(lons), max(lats)), **kwargs)
 
 
 #: CDN asset name -> path under ``static/`` (vendored copies, see static/vendor/README.md).

@@ -276,7 +276,7 @@ def _status_panel(settings: Settings) -> None:
     )
     st.caption(f"{t('data.network_file')}: `{G.graph.get('source_file', '—')}`")
     if st.checkbox(t("data.show_network"), value=False, key="network_show"):
-        m = maps.base_map()
+        m = maps.base_map(center=maps.KONTUM_CENTER, zoom=9)
         maps.add_network(m, G, name="network")
         maps.show_map(m, key="network_map", height=480)
         st.caption(t("data.network_legend"))

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from app.edit import Violation
-from app.i18n import current_lang, fmt_clock, t
+from app.i18n import STRINGS, current_lang, fmt_clock, fmt_number, t
 from app.maps import COURIER_COLOURS, RouteLayer
 from routing.result import CourierRoute, Plan
 
@@ -25,6 +25,12 @@ def courier_colour(index: int) -> str:
 def courier_label(route: CourierRoute, names: dict[str, str] | None = None) -> str:
     """Display name of a route's courier."""
     return (names or {}).get(route.courier_id) or route.courier_id
+
+
+def job_kind_label(kind: str) -> str:
+    """Return the label of a job kind (dossier pickup, result delivery, …)."""
+    key = f"jobkind.{kind}"
+    return t(key) if key in STRINGS else kind
 
 
 def stop_type(kind: str, job_kind: str | None) -> str:
@@ -94,8 +100,8 @@ def route_table(route: CourierRoute) -> pd.DataFrame:
                     f"{fmt_clock(s.window[0])}–{fmt_clock(s.window[1])}" if s.window else "—"
                 ),
                 t("dispatch.dossier"): s.job_id or "",
-                "km": round(s.leg_length_m / 1000.0, 1),
-                t("dispatch.late"): late_min,
+                "km": fmt_number(s.leg_length_m / 1000.0, decimals=1),
+                t("dispatch.late"): "" if late_min is None else str(late_min),
             }
         )
     return pd.DataFrame(rows)
@@ -108,7 +114,7 @@ def unassigned_table(plan: Plan) -> pd.DataFrame:
         [
             {
                 t("dispatch.dossier"): u.job_id,
-                t("dispatch.type"): u.job_kind,
+                t("dispatch.type"): job_kind_label(u.job_kind),
                 t("dispatch.reason"): u.text_en if en else u.text_vi,
             }
             for u in plan.unassigned
@@ -156,8 +162,8 @@ def summary_line(plan: Plan) -> str:
         "dispatch.summary",
         routes=len(plan.routes),
         stops=stops,
-        km=f"{plan.total_length_m / 1000:.1f}",
-        hours=f"{plan.total_duration_s / 3600:.1f}",
+        km=fmt_number(plan.total_length_m / 1000, decimals=1),
+        hours=fmt_number(plan.total_duration_s / 3600, decimals=1),
         unassigned=len(plan.unassigned),
     )
 

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 def app(monkeypatch: pytest.MonkeyPatch) -> AppTest:
     return make_app(monkeypatch)
 
+
 BAD_OFFICES = (
     "office_id,name,kind,lat,lon\n"
     "X1,Bưu cục thử,post_office,14.35,108.0\n"

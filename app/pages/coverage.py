@@ -70,7 +70,8 @@ m1, m2, m3, m4 = st.columns(4)
 m1.metric(t("coverage.served_pct"), fmt_pct(rep.share_covered))
 m2.metric(
     t("coverage.people_covered"),
-    f"{fmt_number(rep.population_covered)} / {fmt_number(rep.population_total)}",
+    fmt_number(rep.population_covered),
+    help=t("coverage.of_total", total=fmt_number(rep.population_total)),
 )
 m3.metric(t("coverage.mean_time"), f"{rep.mean_time_s / 60:.0f} {t('coverage.min')}")
 m4.metric(t("coverage.unreachable"), fmt_number(rep.population_unreachable))
@@ -85,8 +86,8 @@ with left:
     layer = layer[layer.geometry.notna()].copy()
     layer["share_pct"] = (layer["share_covered"].astype(float) * 100).round(1)
     layer["mean_min"] = (layer["mean_time_s"].astype(float) / 60).round(0)
-    m = maps.base_map()
-    maps.fit_to_layer(m, layer)
+    centre, zoom = maps.layer_view(layer)
+    m = maps.base_map(center=centre, zoom=zoom)
     _l, cmap = maps.add_choropleth(
         m,
         layer,
@@ -171,11 +172,11 @@ with right:
     gap = pd.DataFrame(
         {
             t("data.commune"): worst["name"],
-            t("data.district"): worst["district"],
+            t("coverage.unserved"): worst["population_beyond"].round(0).astype(int),
+            t("coverage.time_min"): worst["minutes"].round(0).astype(int),
+            t("data.population"): worst["population"].round(0).astype(int),
             t("data.new_commune"): worst["new_commune_name"],
-            t("coverage.time_min"): worst["minutes"].round(0),
-            t("data.population"): worst["population"].round(0),
-            t("coverage.unserved"): worst["population_beyond"].round(0),
+            t("data.district"): worst["district"],
         }
     )
     st.dataframe(gap, hide_index=True, width="stretch", key="cov_gaps")
@@ -200,6 +201,7 @@ pick = b.selectbox(
     names["commune_code"].tolist(),
     index=None,
     key="cov_pick",
+    placeholder=t("common.choose"),
     format_func=lambda code: (
         f"{names.set_index('commune_code').at[code, 'name']} "
         f"({names.set_index('commune_code').at[code, 'district']})"

@@ -44,9 +44,9 @@ with left:
         key="data_units",
     )
     show_offices = st.checkbox(t("data.show_offices"), value=True, key="data_show_offices")
-    m = maps.base_map()
+    centre, zoom = maps.layer_view(province)
+    m = maps.base_map(center=centre, zoom=zoom)
     maps.add_outline(m, province, name="province")
-    maps.fit_to_layer(m, province)
     if units == "old":
         layer = communes.copy()
         fields = ["name", "new_commune_name", "district", "population"]

@@ -11,7 +11,7 @@ from app import maps
 from app import network as appnet
 from app import plan_view as pv
 from app import state as ss
-from app.i18n import current_lang, fmt_clock, fmt_date, t
+from app.i18n import current_lang, fmt_clock, fmt_date, fmt_number, t
 from data.errors import InputError, PostplanError
 from routing.model import Job
 from routing.result import Plan
@@ -174,10 +174,10 @@ if report is not None:
 left, right = st.columns([3, 2])
 with left:
     st.subheader(t("dispatch.map_title"))
-    m = maps.base_map(prefer_canvas=False)
     layers = pv.route_layers(plan, names)
+    centre, zoom = maps.points_view([p for layer in layers for p in layer.path])
+    m = maps.base_map(center=centre, zoom=zoom, prefer_canvas=False)
     maps.add_routes(m, layers, depots=pv.depots(plan))
-    maps.fit_to(m, [p for layer in layers for p in layer.path])
     maps.show_map(m, key="dsp_map", height=560)
     legend = " ".join(
         f'<span style="color:{layer.colour};font-weight:bold">━ {layer.label}</span>'
@@ -203,7 +203,7 @@ if plan.routes:
                     "dispatch.route_line",
                     start=fmt_clock(route.start_s),
                     end=fmt_clock(route.end_s),
-                    km=f"{route.length_m / 1000:.1f}",
+                    km=fmt_number(route.length_m / 1000, decimals=1),
                     office=office_name.get(route.office_id, route.office_id),
                 )
             )

@@ -1,0 +1,138 @@
+"""Dispatch page (Điều phối) under AppTest: simulate, plan, tables, edits, uploads, sheets."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import gpxpy
+import pandas as pd
+import pytest
+from apptest_utils import download, make_app, no_exception, open_page
+from pypdf import PdfReader
+from streamlit.testing.v1 import AppTest
+
+
+@pytest.fixture
+def app(monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    return make_app(monkeypatch)
+
+
+def _planned(app: AppTest, n_jobs: int = 8) -> AppTest:
+    at = open_page(app, "dispatch")
+    no_exception(at)
+    at.number_input(key="dsp_n_jobs").set_value(n_jobs)
+    at.number_input(key="dsp_couriers").set_value(2)
+    at.number_input(key="dsp_budget").set_value(1)
+    at.button(key="dsp_simulate").click().run()
+    no_exception(at)
+    at.button(key="dsp_plan").click().run()
+    no_exception(at)
+    return at
+
+
+def test_dispatch_page_loads_and_asks_for_jobs(app: AppTest) -> None:
+    """Without jobs the page explains what to do and raises nothing."""
+    at = open_page(app, "dispatch")
+    no_exception(at)
+    assert at.title[0].value == "Điều phối tuyến trong ngày"
+    assert any("Chưa có việc" in i.value for i in at.info)
+
+
+def test_planning_a_simulated_day_shows_routes_and_tables(app: AppTest) -> None:
+    """A small simulated day plans: banners, a route table per courier with 24-hour arrivals."""
+    at = _planned(app)
+    plan = at.session_state["plan"]
+    assert plan.provenance == "simulated"
+    warnings = " ".join(w.value for w in at.warning)
+    assert "MÔ PHỎNG" in warnings  # simulated jobs banner
+    assert "THAY THẾ" in warnings  # proxy network banner
+    assert plan.routes, "the plan has at least one route"
+    served = sum(len(r.job_ids) for r in plan.routes) + len(plan.unassigned)
+    assert served == plan.jobs_total == 8
+    tables = [d.value for d in at.dataframe if "Đến lúc" in d.value.columns]
+    assert len(tables) == len(plan.routes)
+    first = tables[0]
+    assert first["Đến lúc"].str.fullmatch(r"\d\d:\d\d").all()
+    assert first.iloc[0]["Loại"] == "Bưu cục"
+    # every route has road geometry to draw
+    assert all(len(r.geometry) == len(r.stops) - 1 for r in plan.routes)
+
+
+def test_manual_move_rechecks_times(app: AppTest) -> None:
+    """Moving a stop to the other courier changes the plan and reports the re-check."""
+    at = _planned(app, n_jobs=6)
+    before = at.session_state["plan"]
+    at.number_input(key="dsp_edit_pos").set_value(1)
+    target = [c for c in at.session_state["dsp_problem"].couriers][-1]
+    at.selectbox(key="dsp_edit_to").set_value(target)
+    at.button(key="dsp_edit_move").click().run()
+    no_exception(at)
+    after = at.session_state["plan"]
+    assert "manually edited" in after.notes
+    assert after is not before
+    assert at.session_state["plan_edit_report"] is not None
+    moved = at.session_state["plan_edit_report"]
+    shown = " ".join(e.value for e in at.error) + " ".join(s.value for s in at.success)
+    assert ("Vi phạm" in shown) if moved else ("không vi phạm" in shown)
+    at.button(key="dsp_edit_undo").click().run()
+    assert at.session_state["plan"] is at.session_state["plan_original"]
+
+
+def test_malformed_jobs_upload_shows_errors_and_keeps_jobs(app: AppTest) -> None:
+    """A bad jobs file lists every problem and the simulated jobs stay in use."""
+    at = open_page(app, "dispatch")
+    at.number_input(key="dsp_n_jobs").set_value(5)
+    at.button(key="dsp_simulate").click().run()
+    kept = at.session_state["jobs"]
+    at.radio(key="dsp_jobs_source").set_value("upload").run()
+    bad = (
+        b"job_id,kind,lat,lon,office_id\n"
+        b"J1,teleport,14.35,108.0,\n"
+        b"J2,result_delivery,91,108.0,nowhere\n"
+        b"J2,dossier_pickup,,,\n"
+    )
+    at.get("file_uploader")[0].upload("jobs_bad.csv", bad, "text/csv").run()
+    no_exception(at)
+    errors = "\n".join(e.value for e in at.error)
+    assert "teleport" in errors
+    assert "J2" in errors
+    assert errors.count("\n- ") >= 3
+    assert at.session_state["jobs"] == kept
+    assert at.session_state["jobs_source"] == "simulated"
+
+
+def test_each_route_sheet_download_parses(app: AppTest) -> None:
+    """PDF (pages, courier name), XLSX (rows = stops), GPX, GeoJSON and CSV all parse."""
+    at = _planned(app, n_jobs=6)
+    plan = at.session_state["plan"]
+    courier = at.session_state["dsp_problem"].couriers[plan.routes[0].courier_id].name
+    n_stops = sum(len(r.stops) for r in plan.routes)
+    n_job_stops = sum(len(r.job_stops) for r in plan.routes)
+
+    at.selectbox(key="dsp_sheet_fmt").set_value("pdf").run()
+    name, pdf = download(at, "dsp_sheet_download")
+    assert name.endswith(".pdf")
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) > 0
+    assert courier in "".join(p.extract_text() for p in reader.pages)
+
+    at.selectbox(key="dsp_sheet_fmt").set_value("xlsx").run()
+    _, xlsx = download(at, "dsp_sheet_download")
+    sheets = pd.read_excel(io.BytesIO(xlsx), sheet_name=None)
+    rows = sum(len(df) for sheet, df in sheets.items() if sheet != next(iter(sheets)))
+    assert rows in (n_stops, n_job_stops)
+
+    at.selectbox(key="dsp_sheet_fmt").set_value("gpx").run()
+    _, gpx = download(at, "dsp_sheet_download")
+    parsed = gpxpy.parse(gpx.decode("utf-8"))
+    assert len(parsed.routes) == len(plan.routes)
+
+    at.selectbox(key="dsp_sheet_fmt").set_value("geojson").run()
+    _, geo = download(at, "dsp_sheet_download")
+    assert json.loads(geo)["type"] == "FeatureCollection"
+
+    at.selectbox(key="dsp_sheet_fmt").set_value("csv").run()
+    _, csv = download(at, "dsp_sheet_download")
+    table = pd.read_csv(io.BytesIO(csv), encoding="utf-8-sig")
+    assert len(table) in (n_stops, n_job_stops)
