@@ -9,23 +9,30 @@ Adapter door
 
 How the model maps onto PyVRP 0.14
 ----------------------------------
-- every office and every courier's current position is a depot; each courier is its own
-  vehicle type (one vehicle) with its start and end depot, shift as the vehicle's time
-  window, maximum working time as ``shift_duration`` and capacity in packages;
+- every office a courier starts or ends at, and every courier's current position (a
+  re-plan), is a depot; each courier is a vehicle with its start and end depot, shift as
+  the vehicle's time window, maximum working time as ``shift_duration`` and capacity in
+  packages (identical couriers share one vehicle type);
 - a pickup–delivery pair is a PyVRP ``Shipment``: same vehicle, pickup before delivery
   (native in 0.14);
 - a plain delivery (pickup) is a client with a ``delivery`` (``pickup``) load, loaded at
   (brought back to) the depot;
 - jobs are optional with a prize (``PlanSettings.job_value_m`` × priority weight), so a
-  partial plan is a normal result; literature instances mark them required;
-- several windows (an office's midday closure, a citizen's two slots): a single visit
-  becomes one optional client copy per window in a *required mutually exclusive* client
-  group (exact: exactly one copy is served). PyVRP groups cannot hold shipment steps, so a
-  pair's stop with several windows is first given the hull of its windows; after solving,
-  every such stop the schedule puts into a gap (e.g. at 12:00 at a closed office) is pinned
-  to the window nearest its scheduled time and the model is solved again, warm-started;
-  the last round pins every remaining multi-window pair stop. The returned plan is checked
-  stop by stop against the real windows: no stop is ever served while its office is closed.
+  partial plan is a normal result; literature instances mark them required. The penalty
+  cap is raised above the largest prize so that the search never prefers an infeasible
+  plan to leaving a job out;
+- several windows (an office's midday closure 11:30–13:30, a citizen's two slots): a
+  single visit becomes one optional client copy per window in a mutually exclusive client
+  group (exact: at most one copy is served). PyVRP 0.14 groups cannot hold shipment steps,
+  so a pair's stop with several windows is first given the hull of its windows; the
+  routes found are then replayed with the real windows (waiting through the closure where
+  needed), every such stop is pinned to the window it falls in, and the model is solved
+  again, warm-started. Every pair stop then has one real window, so the final plan respects
+  the closure exactly (and ``_routes`` checks every stop against the real windows);
+- a final greedy repair inserts any left-out job whose cheapest feasible insertion (real
+  windows, capacity, shift) costs less than it is worth; the result is re-checked by PyVRP;
+- a job carried by a courier in a re-plan may only be delivered by that courier: every
+  other courier gets a routing profile in which its stop cannot be reached.
 """
 
 from __future__ import annotations
