@@ -255,13 +255,38 @@ def replan(
     G: nx.MultiDiGraph,
     engine: Any,
     settings: Settings,
-) -> tuple[Plan, PlanningProblem, Any, int]:
-    """Re-plan the rest of the day from ``at_s`` (``routing.replan``).
+    *,
+    locked: Sequence[str] = (),
+) -> tuple[Plan, int]:
+    """Re-plan the rest of the day from ``at_s`` with ``routing.replan.replan``.
 
-    Returns the new plan, its problem and matrices (for further edits) and the number of
-    stops kept as done.
+    Stops finished by ``at_s`` are kept as done; each courier restarts from its last done
+    stop; ``locked`` couriers keep their remaining route. Returns the new plan and the
+    number of stops kept as done.
     """
-    import importlib
+    from routing.replan import replan as replan_day
+    from routing.solve import network_leg_path, network_matrices
 
-    module = importlib.import_module("routing.replan")
-    raise NotImplementedError(module.__name__)  # wired once routing.replan's API is known
+    built: dict[int, Any] = {}
+
+    def matrix_fn(p: PlanningProblem) -> tuple[Any, Any]:
+        nm = network_matrices(p, G, metric_crs=settings.metric_crs, engine=engine)
+        built[id(p)] = nm
+        return nm.time_s, nm.length_m
+
+    def leg_fn(p: PlanningProblem) -> Callable[[int, int], Any]:
+        nm = built.get(id(p)) or network_matrices(
+            p, G, metric_crs=settings.metric_crs, engine=engine
+        )
+        return network_leg_path(p, G, nm.nodes, engine)
+
+    new_plan = replan_day(
+        plan,
+        problem,
+        now_s=int(at_s),
+        matrix_fn=matrix_fn,
+        leg_path_fn=leg_fn,
+        locked=list(locked),
+    )
+    kept = sum(1 for r in new_plan.routes for s in r.job_stops if s.status == "done")
+    return new_plan, kept

@@ -243,6 +243,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dispatch.arrival": ("Đến lúc", "Arrival"),
     "dispatch.window": ("Khung giờ", "Time window"),
     "dispatch.late": ("Trễ (phút)", "Late (min)"),
+    "dispatch.status": ("Trạng thái", "Status"),
+    "dispatch.done": ("đã xong", "done"),
     "dispatch.dossier": ("Mã hồ sơ", "Dossier"),
     "dispatch.unassigned_title": ("Việc chưa giao", "Unassigned jobs"),
     "dispatch.reason": ("Lý do", "Reason"),
@@ -260,6 +262,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dispatch.replan_title": ("Lập lại phần còn lại trong ngày", "Re-plan the rest of the day"),
     "dispatch.replan_from": ("Từ giờ", "From"),
     "dispatch.replan_btn": ("Lập lại", "Re-plan"),
+    "dispatch.replan_locked": ("Giữ nguyên tuyến của", "Keep the routes of"),
+    "dispatch.edit_after_replan": (
+        "Kế hoạch đã được lập lại giữa ngày: để đổi tiếp, hãy lập lại lần nữa (hoặc lập tuyến "
+        "mới) rồi sửa tay.",
+        "The plan was re-planned mid-day: to change it further, re-plan again (or plan "
+        "afresh) and then edit by hand.",
+    ),
     "dispatch.replan_done": (
         "Đã lập lại từ {time}: giữ {kept} điểm đã qua.",
         "Re-planned from {time}: kept {kept} stops already done.",

@@ -102,6 +102,7 @@ def route_table(route: CourierRoute) -> pd.DataFrame:
                 t("dispatch.dossier"): s.job_id or "",
                 "km": fmt_number(s.leg_length_m / 1000.0, decimals=1),
                 t("dispatch.late"): "" if late_min is None else str(late_min),
+                t("dispatch.status"): t("dispatch.done") if s.status == "done" else "",
             }
         )
     return pd.DataFrame(rows)

@@ -136,3 +136,31 @@ def test_each_route_sheet_download_parses(app: AppTest) -> None:
     _, csv = download(at, "dsp_sheet_download")
     table = pd.read_csv(io.BytesIO(csv), encoding="utf-8-sig")
     assert len(table) in (n_stops, n_job_stops)
+
+
+def test_replan_keeps_done_stops(app: AppTest) -> None:
+    """Re-planning from 10:00 keeps every stop finished by then as done, on the same courier."""
+    at = _planned(app, n_jobs=8)
+    before = at.session_state["plan"]
+    at_s = 10 * 3600
+    finished = {
+        (r.courier_id, s.job_id, s.kind)
+        for r in before.routes
+        for s in r.job_stops
+        if s.departure_s <= at_s
+    }
+    at.button(key="dsp_replan").click().run()
+    no_exception(at)
+    after = at.session_state["plan"]
+    done = {
+        (r.courier_id, s.job_id, s.kind)
+        for r in after.routes
+        for s in r.job_stops
+        if s.status == "done"
+    }
+    assert done == finished
+    assert any(f"giữ {len(finished)} điểm" in s.value for s in at.success)
+    served = {j for r in after.routes for j in r.job_ids} | {u.job_id for u in after.unassigned}
+    assert served == {j for r in before.routes for j in r.job_ids} | {
+        u.job_id for u in before.unassigned
+    }

@@ -140,6 +140,7 @@ if st.button(t("dispatch.plan_btn"), type="primary", key="dsp_plan", disabled=no
             st.session_state["dsp_problem"] = problem
             st.session_state["dsp_matrices"] = mats
             st.session_state["dsp_context"] = (profile, day)
+            st.session_state["dsp_replanned"] = False
             st.session_state[ss.PLAN_EDIT_REPORT] = None
             st.session_state.pop("dsp_replan_msg", None)
             status.update(
@@ -217,7 +218,9 @@ if plan.routes:
 # ---- manual edit ------------------------------------------------------------------------
 with st.expander(t("dispatch.edit_title"), expanded=False):
     choices = pv.stop_choices(plan, names)
-    if choices:
+    if st.session_state.get("dsp_replanned"):
+        st.caption(t("dispatch.edit_after_replan"))
+    elif choices:
         e1, e2, e3 = st.columns([3, 2, 1])
         pick = e1.selectbox(
             t("dispatch.edit_stop"),
@@ -250,29 +253,30 @@ with st.expander(t("dispatch.edit_title"), expanded=False):
 
 # ---- re-plan the rest of the day ----------------------------------------------------------
 with st.expander(t("dispatch.replan_title"), expanded=False):
-    r1, r2 = st.columns([1, 3])
+    r1, r2, r3 = st.columns([1, 3, 1])
     now = r1.time_input(
         t("dispatch.replan_from"), value=dt.time(10, 0), step=900, key="dsp_replan_at"
     )
+    locked = r2.multiselect(
+        t("dispatch.replan_locked"),
+        [r.courier_id for r in plan.routes],
+        format_func=lambda c: names.get(c, c),
+        key="dsp_replan_locked",
+    )
     st.caption(t("dispatch.replan_hint"))
-    if r2.button(t("dispatch.replan_btn"), key="dsp_replan"):
+    if r3.button(t("dispatch.replan_btn"), key="dsp_replan"):
         at_s = now.hour * 3600 + now.minute * 60
         try:
             with st.spinner(t("dispatch.planning")):
                 G = appnet.current_routing_network(plan_profile, plan_day)
                 engine = appnet.current_engine(plan_profile, plan_day, G)
-                new_plan, new_problem, new_mats, kept = dl.replan(
-                    problem, plan, at_s, G, engine, settings
-                )
+                new_plan, kept = dl.replan(problem, plan, at_s, G, engine, settings, locked=locked)
         except (InputError, PostplanError) as exc:
             st.error(str(exc))
-        except ImportError as exc:
-            st.info(t("common.not_ready", module=exc.name or "routing.replan"))
         else:
             st.session_state[ss.PLAN] = new_plan
             st.session_state[ss.PLAN_ORIGINAL] = new_plan
-            st.session_state["dsp_problem"] = new_problem
-            st.session_state["dsp_matrices"] = new_mats
+            st.session_state["dsp_replanned"] = True
             st.session_state[ss.PLAN_EDIT_REPORT] = None
             st.session_state["dsp_replan_msg"] = t(
                 "dispatch.replan_done", time=fmt_clock(at_s), kept=kept
