@@ -44,6 +44,10 @@ FloatArray = npt.NDArray[np.float64]
 
 #: Where the people counts of an access surface come from.
 POPULATION_SOURCE = "WorldPop 2020, 1 km, UN-adjusted"
+#: The same cells rescaled so each commune's cells sum to its 2019 census population.
+CENSUS_SOURCE = "2019 census per commune, spread over its cells by WorldPop 2020 (1 km)"
+#: ``source`` value of census-scaled cells.
+CENSUS_CELL_SOURCE = "census2019_worldpop"
 #: Snapping limit for demand points (populated cells, commune points), metres. WorldPop
 #: cells lie anywhere in the hills, often kilometres from the nearest (proxy) road; their
 #: off-road leg is counted at the profile's access speed rather than dropping the people.
@@ -858,6 +862,8 @@ def coverage_report(
         raise InputError(problems, summary="The coverage report cannot be made")
     cutoff_s = float(minutes) * 60.0
     cells = surface.cells
+    scaled = "source" in cells.columns and (cells["source"] == CENSUS_CELL_SOURCE).any()
+    population_source = CENSUS_SOURCE if scaled else POPULATION_SOURCE
     t = cells["travel_time_s"].to_numpy(dtype=float)
     w = cells["population"].to_numpy(dtype=float)
     total = float(w.sum())
@@ -880,7 +886,7 @@ def coverage_report(
     per = per.merge(pts, on="commune_code", how="left")
     per["minutes"] = per["mean_time_s"] / 60.0
     per["network_kind"] = surface.network_kind
-    per["population_source"] = POPULATION_SOURCE
+    per["population_source"] = population_source
     per = gpd.GeoDataFrame(per, geometry="geometry", crs=communes.crs)
 
     # per new commune
@@ -897,7 +903,7 @@ def coverage_report(
     newt = names.merge(nstats, on="new_commune_code", how="left")
     newt["minutes"] = newt["mean_time_s"] / 60.0
     newt["network_kind"] = surface.network_kind
-    newt["population_source"] = POPULATION_SOURCE
+    newt["population_source"] = population_source
     if new_communes is not None:
         geo = new_communes[["new_commune_code", "geometry"]].copy()
         geo["new_commune_code"] = geo["new_commune_code"].astype(str)
@@ -952,7 +958,40 @@ def coverage_report(
         worst_places=gpd.GeoDataFrame(places, geometry="geometry", crs=cells.crs),
         curve=curve,
         cells=cells,
+        population_source=population_source,
     )
+
+
+def census_scaled_cells(cells: gpd.GeoDataFrame, communes: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Rescale cell populations so each commune's cells sum to its 2019 census count.
+
+    WorldPop says where people live; the census says how many. The result keeps the
+    WorldPop figure in ``population_worldpop`` and sets ``source`` to
+    :data:`CENSUS_CELL_SOURCE`, so reports say which people they count.
+
+    Parameters
+    ----------
+    cells
+        Populated cells with ``population`` and ``commune_code``.
+    communes
+        Communes with ``commune_code`` and ``population`` (2019 census).
+
+    Returns
+    -------
+    GeoDataFrame
+        A copy of ``cells``; communes whose cells hold no WorldPop people keep zeros.
+    """
+    out = cells.copy()
+    census = communes.set_index(communes["commune_code"].astype(str))["population"]
+    code = out["commune_code"].astype(str)
+    wp_sum = out.groupby(code)["population"].transform("sum").to_numpy(dtype=float)
+    target = code.map(census).to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(wp_sum > 0, target / wp_sum, 0.0)
+    out["population_worldpop"] = out["population"]
+    out["population"] = out["population"].to_numpy(dtype=float) * np.nan_to_num(factor)
+    out["source"] = CENSUS_CELL_SOURCE
+    return out
 
 
 # --------------------------------------------------------------------------- exports

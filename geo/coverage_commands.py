@@ -62,6 +62,9 @@ def _common(p: argparse.ArgumentParser) -> None:
                    "one_stop_shop); default the postal kinds present")
     p.add_argument("--offices", type=Path, default=None, metavar="FILE",
                    help="office registry (.csv/.xlsx) instead of the bundled default")
+    p.add_argument("--population", choices=("worldpop", "census"), default="worldpop",
+                   help="people per cell: worldpop (WorldPop 2020, default) or census (2019 "
+                   "census per commune spread over its cells by WorldPop)")
     p.add_argument("--osm", type=Path, default=None, metavar="FILE",
                    help="OpenStreetMap extract (.osm.pbf/.osm/.osm.bz2); default: the "
                    "estimated proxy network")
@@ -72,7 +75,7 @@ def _inputs(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     """Network, offices of the chosen kinds, and the population layers."""
     from data import layers
     from data.offices import default_offices, read_offices
-    from geo.coverage import AccessNetwork, select_offices
+    from geo.coverage import AccessNetwork, census_scaled_cells, select_offices
     from geo.network import cached_network
 
     problems = []
@@ -97,13 +100,17 @@ def _inputs(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
                                       "pass --kinds or --offices.", column="--kinds")])
     chosen = select_offices(offices, kinds)
     G = cached_network(settings, profile=args.profile, osm_file=args.osm)
+    communes = layers.load_communes(settings)
+    cells = layers.load_population_grid(settings)
+    if getattr(args, "population", "worldpop") == "census":
+        cells = census_scaled_cells(cells, communes)
     return {
         "net": AccessNetwork.build(G, cache_dir=settings.cache_dir),
         "offices": chosen,
         "kinds": kinds,
-        "cells": layers.load_population_grid(settings),
+        "cells": cells,
         "points": layers.load_commune_points(settings),
-        "communes": layers.load_communes(settings),
+        "communes": communes,
         "new_communes": layers.load_new_communes(settings),
     }
 
@@ -155,7 +162,8 @@ def cmd_site(args: argparse.Namespace) -> int:
                           minutes=float(args.minutes), model=args.model,
                           time_limit_s=float(args.time_limit))
     doc = {"ok": True, **plan.to_dict(), "candidates": args.candidates,
-           "profile": args.profile, "total_seconds": round(time.perf_counter() - started, 2)}
+           "profile": args.profile, "population": args.population,
+           "total_seconds": round(time.perf_counter() - started, 2)}
     text = plan.summary()
     if args.export_problem is not None:
         path = plan.problem.to_npz(args.export_problem)

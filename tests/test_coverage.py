@@ -245,3 +245,24 @@ def test_unknown_kind_and_far_office_are_errors(kontum_net: AccessNetwork,
     far["geometry"] = gpd.points_from_xy([109.5], [14.0], crs="EPSG:4326")
     with pytest.raises(InputError, match="from the nearest road"):
         access_surface(kontum_net, far, cells)
+
+
+def test_census_scaled_cells(settings: Settings) -> None:
+    """Census-scaled cells sum to each commune's 2019 census count; WorldPop is kept."""
+    from geo.coverage import CENSUS_SOURCE, census_scaled_cells
+
+    communes = layers.load_communes(settings)
+    grid = layers.load_population_grid(settings)
+    scaled = census_scaled_cells(grid, communes)
+    sums = scaled.groupby("commune_code")["population"].sum()
+    census = communes.set_index("commune_code")["population"]
+    np.testing.assert_allclose(sums.to_numpy(), census.loc[sums.index].to_numpy(), rtol=1e-9)
+    assert scaled["population_worldpop"].sum() == pytest.approx(grid["population"].sum())
+    surf = AccessSurface(cells=scaled.assign(travel_time_s=0.0, office_id="x"),
+                         points=gpd.GeoDataFrame({"commune_code": [], "travel_time_s": [],
+                                                  "office_id": []}, geometry=[]),
+                         offices=gpd.GeoDataFrame(), profile="walk", kinds=("x",),
+                         network_kind="proxy", seconds=0.0)
+    report = coverage_report(surf, communes, minutes=10)
+    assert report.population_source == CENSUS_SOURCE
+    assert report.population_total == pytest.approx(float(sums.sum()))
