@@ -146,6 +146,15 @@ STRINGS: dict[str, tuple[str, str]] = {
         "routing and service areas.",
     ),
     "data.closures_applied": ("Đã áp dụng {n} đoạn chặn.", "Applied {n} closures."),
+    "data.closed_today": (
+        "Hôm nay {n} cạnh đường bị chặn; lập tuyến và vùng phục vụ tránh các đoạn này.",
+        "{n} road edges are closed today; routes and coverage avoid them.",
+    ),
+    "data.closures_upload": ("Tải lên bảng đường chặn (CSV)", "Upload a closures table (CSV)"),
+    "data.closed_edges": (
+        "{n} đoạn đường bị chặn hôm nay (nét vàng đen).",
+        "{n} road segments closed today (black and yellow dashes).",
+    ),
     "data.network_title": ("Tình trạng mạng đường", "Network status"),
     "data.network_kind": ("Loại mạng", "Network kind"),
     "data.network_file": ("Tệp nguồn", "Source file"),

@@ -278,6 +278,17 @@ def add_network(m: folium.Map, G: nx.MultiDiGraph, *, name: str) -> folium.Featu
     return group
 
 
+def add_closed(m: folium.Map, closed: gpd.GeoDataFrame, *, name: str) -> None:
+    """Draw closed roads as thick black-and-yellow dashes with the closure's reason."""
+    group = folium.FeatureGroup(name=name)
+    for row in closed.to_dict("records"):
+        coords = [(float(y), float(x)) for x, y in row["geometry"].coords]
+        tip = html.escape(f"{row.get('closure_id', '')}: {row.get('reason', '')}")
+        folium.PolyLine(coords, color="#111111", weight=6, opacity=0.9, tooltip=tip).add_to(group)
+        folium.PolyLine(coords, color="#f1c40f", weight=3, dash_array="8 8").add_to(group)
+    group.add_to(m)
+
+
 @dataclass
 class RouteLayer:
     """What the map needs to draw one courier's route.

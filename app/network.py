@@ -10,7 +10,6 @@ widget rerun never rebuilds them.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from typing import Any
 
 import networkx as nx
@@ -63,35 +62,24 @@ def routing_network(
 
 
 def apply_day_closures(G: nx.MultiDiGraph, closures: pd.DataFrame, day: dt.date) -> nx.MultiDiGraph:
-    """Apply the editor's closures (circles) through ``geo.closures`` and return a new graph."""
-    gc = importlib.import_module("geo.closures")
+    """Apply the session's closure table on ``day`` (``geo.closures.apply_closures``)."""
+    from geo.closures import apply_closures
 
-    table = closures_for_geo(closures)
-    return gc.apply_closures(G, table, day)
+    return apply_closures(G, closures_for_geo(closures), day)
 
 
-def closures_for_geo(closures: pd.DataFrame) -> Any:
-    """Turn the editor's rows (lat, lon, radius_m, dates, reason) into ``geo.closures``' table."""
-    import geopandas as gpd
-    from shapely.geometry import Point
+def closures_for_geo(table: pd.DataFrame) -> pd.DataFrame:
+    """Return the editor's closure table with dates as text (empty for none).
 
-    gc = importlib.import_module("geo.closures")
-
-    rows = closures.dropna(subset=["lat", "lon"]).reset_index(drop=True)
-    points = gpd.GeoDataFrame(
-        rows.drop(columns=["lat", "lon"]),
-        geometry=[Point(float(x), float(y)) for x, y in zip(rows["lon"], rows["lat"], strict=True)],
-        crs="EPSG:4326",
-    ).to_crs("EPSG:9216")
-    points["geometry"] = [
-        g.buffer(float(r) if pd.notna(r) and float(r) > 0 else 100.0)
-        for g, r in zip(points.geometry, rows["radius_m"], strict=True)
-    ]
-    polygons = points.to_crs("EPSG:4326")
-    maker = getattr(gc, "closures_from_frame", None) or getattr(gc, "read_closures", None)
-    if maker is not None:
-        return maker(polygons)
-    return polygons
+    The editor holds datetimes (and NaT for an open end); ``geo.closures`` reads text and
+    dates, and compares a NaT end date with the start date, so dates are passed as
+    ``yyyy-mm-dd`` strings.
+    """
+    out = pd.DataFrame(table).copy()
+    for col in ("valid_from", "valid_to"):
+        if col in out.columns:
+            out[col] = ["" if pd.isna(v) else pd.Timestamp(v).date().isoformat() for v in out[col]]
+    return out
 
 
 def current_routing_network(profile: str, day: dt.date) -> nx.MultiDiGraph:
@@ -193,21 +181,42 @@ def _speed_panel() -> None:
     )
 
 
+def _empty_closures() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "closure_id": pd.Series(dtype=str),
+            "lat": pd.Series(dtype=float),
+            "lon": pd.Series(dtype=float),
+            "radius_m": pd.Series(dtype=float),
+            "valid_from": pd.Series(dtype="datetime64[ns]"),
+            "valid_to": pd.Series(dtype="datetime64[ns]"),
+            "reason": pd.Series(dtype=str),
+        }
+    )
+
+
 def _closures_panel() -> None:
     st.header(t("data.closures_title"))
     st.caption(t("data.closures_hint"))
+    from geo.closures import closures_from_frame, closures_to_frame, read_closures
+
+    upload = st.file_uploader(t("data.closures_upload"), type=["csv"], key="closures_upload")
+    if upload is not None and st.session_state.get("closures_upload_done") != upload.file_id:
+        st.session_state["closures_upload_done"] = upload.file_id
+        try:
+            items = read_closures(upload.getvalue(), filename=upload.name)
+        except InputError as exc:
+            st.session_state["closures_errors"] = [str(p) for p in exc.problems]
+        else:
+            table = closures_to_frame(items)
+            for col in ("valid_from", "valid_to"):
+                table[col] = pd.to_datetime(table[col].replace("", None), format="%Y-%m-%d")
+            st.session_state[ss.CLOSURES] = table
+            st.session_state["closures_errors"] = []
+            st.session_state["closures_message"] = t("data.closures_applied", n=len(items))
     table = st.session_state.get(ss.CLOSURES)
     if table is None:
-        table = pd.DataFrame(
-            {
-                "lat": pd.Series(dtype=float),
-                "lon": pd.Series(dtype=float),
-                "radius_m": pd.Series(dtype=float),
-                "valid_from": pd.Series(dtype="datetime64[ns]"),
-                "valid_to": pd.Series(dtype="datetime64[ns]"),
-                "reason": pd.Series(dtype=str),
-            }
-        )
+        table = _empty_closures()
     edited = st.data_editor(
         table,
         key="closures_editor",
@@ -220,33 +229,28 @@ def _closures_panel() -> None:
             "radius_m": st.column_config.NumberColumn(min_value=10, max_value=20_000, step=10),
         },
     )
-    if st.button(t("common.apply"), key="closures_apply"):
-        problems = closure_problems(edited)
-        if problems:
-            st.error(
-                t("common.problems", n=len(problems))
-                + "\n\n"
-                + "\n".join(f"- {p}" for p in problems)
+    c1, c2 = st.columns(2)
+    if c1.button(t("common.apply"), key="closures_apply"):
+        try:
+            items = closures_from_frame(
+                closures_for_geo(edited), source_name=t("data.closures_title")
             )
+        except InputError as exc:
+            st.session_state["closures_errors"] = [str(p) for p in exc.problems]
         else:
-            st.session_state[ss.CLOSURES] = edited.reset_index(drop=True)
-            st.success(t("data.closures_applied", n=len(edited)))
-
-
-def closure_problems(table: pd.DataFrame) -> list[str]:
-    """Every problem in the closures editor's rows (row numbers as the table shows them)."""
-    problems = []
-    for i, row in table.reset_index(drop=True).iterrows():
-        n = int(str(i)) + 1
-        lat, lon = row.get("lat"), row.get("lon")
-        if pd.isna(lat) or pd.isna(lon):
-            problems.append(f"row {n}: lat and lon are required")
-        elif not (13.5 <= float(lat) <= 15.8 and 107.0 <= float(lon) <= 109.0):
-            problems.append(f"row {n}: ({lat}, {lon}) is outside Kon Tum; check lat/lon order")
-        frm, to = row.get("valid_from"), row.get("valid_to")
-        if pd.notna(frm) and pd.notna(to) and pd.Timestamp(to) < pd.Timestamp(frm):
-            problems.append(f"row {n}: valid_to {to} is before valid_from {frm}")
-    return problems
+            st.session_state[ss.CLOSURES] = edited.reset_index(drop=True) if len(edited) else None
+            st.session_state["closures_errors"] = []
+            st.session_state["closures_message"] = t("data.closures_applied", n=len(items))
+    if c2.button(t("common.reset"), key="closures_reset"):
+        st.session_state.pop(ss.CLOSURES, None)
+        st.session_state["closures_errors"] = []
+        st.session_state["closures_message"] = ""
+        st.rerun()
+    errors = st.session_state.get("closures_errors") or []
+    if errors:
+        st.error(t("common.problems", n=len(errors)) + "\n\n" + "\n".join(f"- {e}" for e in errors))
+    elif st.session_state.get("closures_message"):
+        st.success(st.session_state["closures_message"])
 
 
 def _status_panel(settings: Settings) -> None:
@@ -275,9 +279,22 @@ def _status_panel(settings: Settings) -> None:
         ", ".join(f"{source_label(str(k))}: {fmt_number(float(v))}" for k, v in km.items()) or "—",
     )
     st.caption(f"{t('data.network_file')}: `{G.graph.get('source_file', '—')}`")
+    if G.graph.get("closed_edges"):
+        st.warning(t("data.closed_today", n=int(G.graph["closed_edges"])))
     if st.checkbox(t("data.show_network"), value=False, key="network_show"):
         m = maps.base_map(center=maps.KONTUM_CENTER, zoom=9)
         maps.add_network(m, G, name="network")
+        closures = st.session_state.get(ss.CLOSURES)
+        if closures is not None and len(closures):
+            from geo.closures import closed_edges
+
+            closed = closed_edges(
+                base_network(ss.data_key(settings), profile),
+                closures_for_geo(closures),
+                dt.date.today(),
+            )
+            maps.add_closed(m, closed, name="closed")
+            st.caption(t("data.closed_edges", n=len(closed)))
         maps.show_map(m, key="network_map", height=480)
         st.caption(t("data.network_legend"))
 

@@ -92,3 +92,30 @@ def test_valid_upload_replaces_offices(app: AppTest) -> None:
     assert list(at.session_state["offices"]["source"]) == ["user", "user"]
     at.button(key="offices_reset").click().run()
     assert int(_metrics(at)["Bưu cục / điểm"]) > 100
+
+
+def test_closure_upload_closes_roads_and_bad_rows_are_listed(app: AppTest) -> None:
+    """A circle closure around Kon Tum city closes edges today; a bad table lists each row."""
+    import datetime as dt
+
+    at = open_page(app, "data")
+    today = dt.date.today()
+    good = (
+        "closure_id,lat,lon,radius_m,valid_from,valid_to,reason\n"
+        f"sl-1,14.35,108.00,3000,{today:%d/%m/%Y},,Sạt lở thử nghiệm\n"
+    ).encode()
+    uploaders = at.get("file_uploader")
+    uploaders[1].upload("closures.csv", good, "text/csv").run()
+    no_exception(at)
+    assert "closures" in at.session_state
+    assert any("bị chặn" in w.value for w in at.warning)
+    bad = (
+        "closure_id,lat,lon,radius_m,valid_from,valid_to,reason\n"
+        "x1,14.35,108.00,3000,2026-13-40,,Sạt lở\n"
+        "x2,14.35,108.00,3000,2026-11-20,2026-11-01,\n"
+    ).encode()
+    at.get("file_uploader")[1].upload("closures_bad.csv", bad, "text/csv").run()
+    no_exception(at)
+    errors = "\n".join(e.value for e in at.error)
+    assert "row 2" in errors and "row 3" in errors
+    assert "sl-1" in set(at.session_state["closures"]["closure_id"])  # the good table stays
