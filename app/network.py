@@ -208,15 +208,14 @@ def _closures_panel() -> None:
         except InputError as exc:
             st.session_state["closures_errors"] = [str(p) for p in exc.problems]
         else:
-            table = closures_to_frame(items)
+            loaded = closures_to_frame(items)
             for col in ("valid_from", "valid_to"):
-                table[col] = pd.to_datetime(table[col].replace("", None), format="%Y-%m-%d")
-            st.session_state[ss.CLOSURES] = table
+                loaded[col] = pd.to_datetime(loaded[col].replace("", None), format="%Y-%m-%d")
+            st.session_state[ss.CLOSURES] = loaded
             st.session_state["closures_errors"] = []
             st.session_state["closures_message"] = t("data.closures_applied", n=len(items))
-    table = st.session_state.get(ss.CLOSURES)
-    if table is None:
-        table = _empty_closures()
+    current = st.session_state.get(ss.CLOSURES)
+    table = _empty_closures() if current is None else current
     edited = st.data_editor(
         table,
         key="closures_editor",
