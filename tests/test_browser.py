@@ -116,12 +116,22 @@ def _wait_idle(page: object, timeout_ms: int = 120_000) -> None:
     )
 
 
+def _set_number(page: object, label: str, value: int) -> None:
+    box = page.get_by_label(label, exact=True)  # type: ignore[attr-defined]
+    box.fill(str(value))
+    box.press("Enter")
+    _wait_idle(page)
+
+
 def test_dispatch_plans_a_simulated_day_and_draws_routes(app_url: str, browser: object) -> None:
     """Simulating and planning a day in the browser draws route lines in the Leaflet map."""
     page = browser.new_page(viewport={"width": 1500, "height": 1900})  # type: ignore[attr-defined]
     page.goto(f"{app_url}/", wait_until="networkidle")  # Dispatch is the default page
     page.get_by_text("Điều phối tuyến trong ngày").wait_for(timeout=60_000)
     _wait_idle(page)
+    _set_number(page, "Số việc mô phỏng", 12)
+    _set_number(page, "Số bưu tá", 4)
+    _set_number(page, "Thời gian tính (giây)", 2)
     page.get_by_role("button", name="Mô phỏng").click()
     _wait_idle(page)
     page.get_by_role("button", name="Lập tuyến").click()

@@ -34,13 +34,13 @@ with st.container(border=True):
     start_ids = c2.multiselect(
         t("dispatch.office"),
         post_offices["office_id"].astype(str).tolist(),
-        default=post_offices["office_id"].astype(str).tolist()[:3],
+        default=post_offices["office_id"].astype(str).tolist(),
         format_func=lambda oid: office_name.get(oid, oid),
         key="dsp_offices",
     )
-    n_couriers = c3.number_input(t("dispatch.couriers"), 1, 60, 4, key="dsp_couriers")
+    n_couriers = c3.number_input(t("dispatch.couriers"), 1, 80, 25, key="dsp_couriers")
     profile = c4.selectbox(t("coverage.profile"), appnet.PROFILES, key="dsp_profile")
-    budget = c5.number_input(t("dispatch.budget"), 1, 120, 5, key="dsp_budget")
+    budget = c5.number_input(t("dispatch.budget"), 1, 120, 10, key="dsp_budget")
     if day.weekday() >= 5:
         st.warning(t("dispatch.weekend", day=fmt_date(day)))
 
@@ -57,7 +57,7 @@ source = st.radio(
 )
 if source == "simulate":
     s1, s2, s3 = st.columns([1, 1, 3])
-    n_jobs = s1.number_input(t("dispatch.n_jobs"), 1, 400, 12, key="dsp_n_jobs")
+    n_jobs = s1.number_input(t("dispatch.n_jobs"), 1, 600, 200, key="dsp_n_jobs")
     seed = s2.number_input(t("dispatch.seed"), 0, 10_000, 1, key="dsp_seed")
     if s3.button(t("dispatch.simulate_btn"), key="dsp_simulate"):
         drawn: list[Job] | None = None
