@@ -521,6 +521,8 @@ class CoverageReport:
         The cells of the access surface (travel times per cell).
     population_source
         Where the people counts come from.
+    min_people
+        Smallest cell population counted as a settlement in ``worst_places``.
     """
 
     minutes: float
@@ -541,6 +543,7 @@ class CoverageReport:
     curve: pd.DataFrame = field(repr=False)
     cells: gpd.GeoDataFrame = field(repr=False)
     population_source: str = POPULATION_SOURCE
+    min_people: float = 50.0
 
     def to_dict(self, *, worst: int = 10) -> dict[str, Any]:
         """JSON-ready dictionary: totals, worst communes and places, provenance."""
@@ -578,6 +581,7 @@ class CoverageReport:
             "worst_places": [
                 {
                     "cell_id": int(r["cell_id"]),
+                    "place": str(r["place"]),
                     "commune": str(r["commune"]),
                     "population": round(float(r["population"]), 1),
                     "minutes": _json_float(r["minutes"]),
@@ -605,6 +609,12 @@ class CoverageReport:
         for r in self.worst_communes.head(worst).itertuples():
             lines.append(f"    {r.name} ({r.district}): {r.population_beyond:,.0f} beyond, "
                          f"mean {r.minutes:.0f} min, {r.population:,.0f} people")
+        if len(self.worst_places):
+            lines.append(f"  farthest settlements (cells with at least {self.min_people:g} "
+                         "people):")
+            for p in self.worst_places.head(worst).itertuples():
+                lines.append(f"    {p.place}: {_minutes_text(float(p.travel_time_s))}, "
+                             f"{p.population:,.0f} people")
         lines.append(f"  people: {self.population_source}")
         return "\n".join(lines)
 
@@ -820,6 +830,8 @@ def coverage_report(
     new_communes: gpd.GeoDataFrame | None = None,
     worst: int = 10,
     min_people: float = 50.0,
+    villages: gpd.GeoDataFrame | None = None,
+    village_radius_m: float = 3_000.0,
 ) -> CoverageReport:
     """Summarise an access surface at a coverage threshold.
 
@@ -838,6 +850,11 @@ def coverage_report(
         How many worst communes and places to list.
     min_people
         Smallest cell population counted as a settlement in ``worst_places``.
+    villages
+        Named places (``name``, Point geometry; e.g. :func:`named_villages`): each worst
+        place is labelled with the nearest one within ``village_radius_m``.
+    village_radius_m
+        Largest distance for that label.
 
     Returns
     -------
@@ -925,10 +942,12 @@ def coverage_report(
     places = places.sort_values(["travel_time_s", "population"], ascending=False).head(worst)
     places["commune"] = [name_of.get(str(c), str(c)) for c in places["commune_code"]]
     places["minutes"] = places["travel_time_s"] / 60.0
-    places["place"] = [f"{c}, 1 km cell {i}" for c, i in zip(places["commune"],
-                                                            places["cell_id"], strict=True)]
-    places = places[["cell_id", "place", "commune", "commune_code", "population", "minutes",
-                     "travel_time_s", "office_id", "geometry"]].reset_index(drop=True)
+    places["village"] = _nearest_names(places, villages, village_radius_m)
+    places["place"] = [
+        f"{c}, 1 km cell {i}" + (f" (near {v})" if v else "")
+        for c, i, v in zip(places["commune"], places["cell_id"], places["village"], strict=True)]
+    places = places[["cell_id", "place", "village", "commune", "commune_code", "population",
+                     "minutes", "travel_time_s", "office_id", "geometry"]].reset_index(drop=True)
 
     order = np.argsort(t, kind="stable")
     cum = np.concatenate([[0.0], np.cumsum(w[order])])
@@ -959,7 +978,39 @@ def coverage_report(
         curve=curve,
         cells=cells,
         population_source=population_source,
+        min_people=float(min_people),
     )
+
+
+def named_villages(pois: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Named villages among OSM points of interest (``Thôn``, ``Làng``, ``Plei``, ``Buôn``).
+
+    Parameters
+    ----------
+    pois
+        :func:`data.layers.load_pois`.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``name``, ``source`` (``osm``), Point geometry.
+    """
+    names = pois["name"].fillna("").astype(str)
+    keep = names.str.match(r"^(Thôn|Làng|Plei|Buôn|Bản) ")
+    out = pois.loc[keep, ["name", "geometry"]].copy()
+    out["source"] = "osm"
+    return out.reset_index(drop=True)
+
+
+def _nearest_names(points: gpd.GeoDataFrame, named: gpd.GeoDataFrame | None,
+                   radius_m: float) -> list[str]:
+    if named is None or len(named) == 0 or len(points) == 0:
+        return [""] * len(points)
+    a = points[["geometry"]].to_crs(METRIC_CRS)
+    b = named[["name", "geometry"]].to_crs(METRIC_CRS)
+    hit = gpd.sjoin_nearest(a, b, how="left", max_distance=radius_m)
+    hit = hit[~hit.index.duplicated(keep="first")]
+    return [str(n) if isinstance(n, str) else "" for n in hit["name"].reindex(a.index)]
 
 
 def census_scaled_cells(cells: gpd.GeoDataFrame, communes: pd.DataFrame) -> gpd.GeoDataFrame:

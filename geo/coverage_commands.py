@@ -124,7 +124,8 @@ def _print(args: argparse.Namespace, doc: dict[str, Any], text: str) -> None:
 
 def cmd_coverage(args: argparse.Namespace) -> int:
     """Compute the access surface and print the coverage report."""
-    from geo.coverage import access_surface, coverage_report, export_coverage
+    from data.layers import load_pois
+    from geo.coverage import access_surface, coverage_report, export_coverage, named_villages
 
     settings = Settings.from_env()
     started = time.perf_counter()
@@ -132,7 +133,8 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     surface = access_surface(inp["net"], inp["offices"], inp["cells"], points=inp["points"],
                              kinds=inp["kinds"])
     report = coverage_report(surface, inp["communes"], minutes=float(args.minutes),
-                             new_communes=inp["new_communes"], worst=max(1, args.worst))
+                             new_communes=inp["new_communes"], worst=max(1, args.worst),
+                             villages=named_villages(load_pois(settings)))
     doc = {"ok": True, **report.to_dict(worst=max(1, args.worst)),
            "offices": len(surface.offices),
            "seconds": round(time.perf_counter() - started, 2),

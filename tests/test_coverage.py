@@ -266,3 +266,18 @@ def test_census_scaled_cells(settings: Settings) -> None:
     report = coverage_report(surf, communes, minutes=10)
     assert report.population_source == CENSUS_SOURCE
     assert report.population_total == pytest.approx(float(sums.sum()))
+
+
+def test_worst_places_are_labelled_with_nearby_villages(settings: Settings) -> None:
+    """A cell next to an OSM 'Thôn …' point carries that village's name."""
+    from geo.coverage import _nearest_names, named_villages
+
+    villages = named_villages(layers.load_pois(settings))
+    assert len(villages) >= 15 and villages["name"].str.startswith(("Thôn", "Làng")).all()
+    chun = villages[villages["name"] == "Thôn Đắk Chun"].head(1)
+    grid = layers.load_population_grid(settings).to_crs("EPSG:9216")
+    d = grid.distance(chun.to_crs("EPSG:9216").geometry.iloc[0])
+    near = grid.loc[[d.idxmin()]].to_crs("EPSG:4326")
+    assert _nearest_names(near, villages, 3000.0) == ["Thôn Đắk Chun"]
+    far = grid.loc[[d.idxmax()]].to_crs("EPSG:4326")
+    assert _nearest_names(far, chun, 3000.0) == [""]
