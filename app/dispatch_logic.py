@@ -124,6 +124,13 @@ def jobs_table(jobs: Sequence[Job]) -> pd.DataFrame:
     return jobs_to_table(jobs)
 
 
+def jobs_template_csv() -> bytes:
+    """Return an empty jobs file (header row only, UTF-8 with BOM for Excel)."""
+    from routing.jobs_io import JOB_COLUMNS
+
+    return (",".join(JOB_COLUMNS) + "\r\n").encode("utf-8-sig")
+
+
 def build_problem(
     offices: pd.DataFrame,
     jobs: Sequence[Job],

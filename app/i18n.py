@@ -185,6 +185,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{day} is a weekend day: offices and one-stop shops may be closed.",
     ),
     "dispatch.jobs_title": ("Việc trong ngày", "The day's jobs"),
+    "dispatch.template": ("Tải tệp mẫu (CSV)", "Download the template (CSV)"),
     "dispatch.upload_hint": (
         "Cột: job_id, kind, lat, lon hoặc commune, office_id, to_office_id, windows, "
         "service_min, amount, priority, due_date, label. Tệp lỗi không thay thế danh sách "

@@ -73,7 +73,7 @@ def tiles_from_env(environ: dict[str, str] | None = None) -> str | None:
 def base_map(
     *,
     center: Sequence[float] = KONTUM_CENTER,
-    zoom: int = KONTUM_ZOOM,
+    zoom: float = KONTUM_ZOOM,
     tiles: str | bool | None = True,
     prefer_canvas: bool = True,
 ) -> folium.Map:
@@ -93,15 +93,16 @@ def base_map(
         arrows (leaflet-textpath) need SVG paths.
     """
     chosen = tiles_from_env() if tiles is True else (tiles or None)
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {"zoom_start": zoom}  # fractional zooms are fine for Leaflet
     if chosen is not None and chosen != "OpenStreetMap":
         kwargs["attr"] = OSM_ATTRIBUTION
     m = folium.Map(
         location=list(center),
-        zoom_start=zoom,
         tiles=chosen,
         prefer_canvas=prefer_canvas,
         control_scale=True,
+        zoom_snap=0.25,
+        zoom_delta=0.5,
         **kwargs,
     )
     if chosen is None:
@@ -364,8 +365,8 @@ def add_routes(
 
 def view_for_bounds(
     bounds: Sequence[float], *, width_px: int = 620, height_px: int = 540, max_zoom: int = 15
-) -> tuple[tuple[float, float], int]:
-    """Return the (lat, lon) centre and the largest whole zoom showing ``bounds`` entirely.
+) -> tuple[tuple[float, float], float]:
+    """Return the (lat, lon) centre and the largest zoom (quarter steps) showing ``bounds``.
 
     ``bounds`` is (min_lon, min_lat, max_lon, max_lat). Computed on the server because
     Leaflet's ``fitBounds`` runs before the map's frame has its size in st_folium.
@@ -382,17 +383,18 @@ def view_for_bounds(
     dy = max(merc(maxy) - merc(miny), 1e-6) / (2 * math.pi)
     zoom_x = math.log2(width_px / 256.0 / dx)
     zoom_y = math.log2(height_px / 256.0 / dy)
-    return centre, max(1, min(max_zoom, math.floor(min(zoom_x, zoom_y))))
+    # quarter zoom steps (the maps use zoomSnap 0.25) fit a province much better
+    return centre, max(1.0, min(float(max_zoom), math.floor(min(zoom_x, zoom_y) * 4) / 4))
 
 
-def layer_view(gdf: gpd.GeoDataFrame, **kwargs: Any) -> tuple[tuple[float, float], int]:
+def layer_view(gdf: gpd.GeoDataFrame, **kwargs: Any) -> tuple[tuple[float, float], float]:
     """Return the centre and zoom showing a whole layer (see :func:`view_for_bounds`)."""
     return view_for_bounds(gdf.to_crs("EPSG:4326").total_bounds, **kwargs)
 
 
 def points_view(
     points: Iterable[tuple[float, float]], **kwargs: Any
-) -> tuple[tuple[float, float], int]:
+) -> tuple[tuple[float, float], float]:
     """Return the centre and zoom showing (lat, lon) points (the province when empty)."""
     pts = list(points)
     if not pts:

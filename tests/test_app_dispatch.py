@@ -164,3 +164,24 @@ def test_replan_keeps_done_stops(app: AppTest) -> None:
     assert served == {j for r in before.routes for j in r.job_ids} | {
         u.job_id for u in before.unassigned
     }
+
+
+def test_jobs_download_round_trips_through_upload(app: AppTest) -> None:
+    """The day's jobs CSV uploads back unchanged (ids, kinds, simulated label kept)."""
+    at = open_page(app, "dispatch")
+    at.number_input(key="dsp_n_jobs").set_value(7)
+    at.button(key="dsp_simulate").click().run()
+    original = at.session_state["jobs"]
+    name, csv = download(at, "dsp_jobs_csv")
+    assert name.endswith(".csv")
+    at.radio(key="dsp_jobs_source").set_value("upload").run()
+    _, template = download(at, "dsp_template")
+    header = template.decode("utf-8-sig").strip().split(",")
+    assert header[:2] == ["job_id", "kind"]
+    at.get("file_uploader")[0].upload(name, csv, "text/csv").run()
+    no_exception(at)
+    assert not at.error
+    back = at.session_state["jobs"]
+    assert [(j.job_id, j.kind, j.source) for j in back] == [
+        (j.job_id, j.kind, j.source) for j in original
+    ]

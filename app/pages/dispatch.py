@@ -76,6 +76,14 @@ if source == "simulate":
 else:
     upload = st.file_uploader(t("dispatch.upload"), type=["csv", "xlsx"], key="dsp_jobs_upload")
     st.caption(t("dispatch.upload_hint"))
+    st.download_button(
+        t("dispatch.template"),
+        data=dl.jobs_template_csv(),
+        file_name="jobs_template.csv",
+        mime="text/csv",
+        key="dsp_template",
+        on_click="ignore",
+    )
     if upload is not None and st.session_state.get("dsp_upload_done") != upload.file_id:
         st.session_state["dsp_upload_done"] = upload.file_id
         try:
@@ -106,7 +114,16 @@ simulated = jobs_source == "simulated" or any(j.source == "simulated" for j in j
 if simulated:
     st.warning(t("dispatch.banner_simulated"))
 with st.expander(t("dispatch.jobs_loaded", n=len(jobs), source=dl.source_text(jobs_source))):
-    st.dataframe(dl.jobs_table(jobs), hide_index=True, width="stretch", key="dsp_jobs_table")
+    table = dl.jobs_table(jobs)
+    st.dataframe(table, hide_index=True, width="stretch", key="dsp_jobs_table")
+    st.download_button(
+        t("common.download_csv"),
+        data=ss.to_csv_bytes(table),
+        file_name=f"jobs_{day.isoformat()}.csv",
+        mime="text/csv",
+        key="dsp_jobs_csv",
+        on_click="ignore",
+    )
 
 # ---- plan -------------------------------------------------------------------------------
 if st.button(t("dispatch.plan_btn"), type="primary", key="dsp_plan", disabled=not start_ids):
