@@ -577,12 +577,12 @@ def solve_siting(
         status, gap = ("optimal" if idx else "trivial"), 0.0
         messages.append("k = 1: every candidate was evaluated (exact, no MILP needed).")
     elif model == "mclp":
-        idx, status, gap = _solve_mclp(problem, k, time_limit_s, mip_rel_gap)
+        idx, status, gap = _solve_mclp(problem, k, time_limit_s, mip_rel_gap, greedy_idx)
     elif model == "pmedian":
         idx, status, gap = _solve_pmedian(problem, k, unreachable_penalty_s, time_limit_s,
-                                          mip_rel_gap)
+                                          mip_rel_gap, greedy_idx)
     else:
-        idx, status, gap = _solve_lscp(problem, time_limit_s, mip_rel_gap)
+        idx, status, gap = _solve_lscp(problem, time_limit_s, mip_rel_gap, greedy_idx)
     if idx is None:  # no feasible solution within the time limit: fall back to greedy
         fallback = greedy_idx or _greedy(problem, model, k, unreachable_penalty_s)
         messages.append("HiGHS found no solution within the time limit; the greedy choice "
@@ -779,6 +779,7 @@ def _run_milp(
     mip_rel_gap: float,
     offset: float = 0.0,
     presolve: bool = True,
+    start: npt.NDArray[np.int64] | None = None,
 ) -> tuple[FloatArray | None, str, float]:
     """Solve ``opt offset + cost·x s.t. row_lower <= A x <= row_upper, lower <= x <= upper``."""
     lp = highspy.HighsLp()
@@ -803,6 +804,14 @@ def _run_milp(
     lp.sense_ = highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
     h = _new_highs(time_limit_s, mip_rel_gap, presolve=presolve)
     h.passModel(lp)
+    if start is not None and len(start):
+        # a MIP start (the greedy choice): binaries set to 1, HiGHS completes the rest, so a
+        # time limit still returns at least the greedy answer with a finite gap
+        n_bin = int(np.count_nonzero(integer))
+        idx = np.arange(n_bin, dtype=np.int32)
+        vals = np.zeros(n_bin)
+        vals[np.asarray(start, dtype=np.int64)] = 1.0
+        h.setSolution(n_bin, idx, vals)
     h.run()
     model_status = h.getModelStatus()
     info = h.getInfo()
@@ -819,8 +828,15 @@ def _run_milp(
     return x, status, gap
 
 
+def _start_positions(cols: npt.NDArray[np.int64], start: list[int]) -> npt.NDArray[np.int64]:
+    """Positions in ``cols`` (model binaries) of the problem columns in ``start``."""
+    where = {int(c): i for i, c in enumerate(cols)}
+    return np.asarray([where[c] for c in start if c in where], dtype=np.int64)
+
+
 def _solve_mclp(problem: SitingProblem, k: int, time_limit_s: float,
-                mip_rel_gap: float) -> tuple[list[int] | None, str, float]:
+                mip_rel_gap: float, start: list[int] | None = None
+                ) -> tuple[list[int] | None, str, float]:
     free = np.flatnonzero(~problem.existing)
     cov_all = problem.cost_s <= problem.cutoff_s
     covered = cov_all[:, problem.existing].any(axis=1)
@@ -850,14 +866,15 @@ def _solve_mclp(problem: SitingProblem, k: int, time_limit_s: float,
         offset=float(problem.weight[covered].sum()),
         # the model is already reduced (merged rows, dropped columns); HiGHS' presolve took
         # seconds on Kon Tum MCLPs of under 1,000 rows for no gain
-        presolve=False)
+        presolve=False, start=_start_positions(cols, start or []))
     if x is None:
         return None, status, gap
     return [int(c) for c in cols[x[:n_x] > 0.5]], status, gap
 
 
 def _solve_lscp(problem: SitingProblem, time_limit_s: float,
-                mip_rel_gap: float) -> tuple[list[int] | None, str, float]:
+                mip_rel_gap: float, start: list[int] | None = None
+                ) -> tuple[list[int] | None, str, float]:
     free = np.flatnonzero(~problem.existing)
     cov_all = problem.cost_s <= problem.cutoff_s
     covered = cov_all[:, problem.existing].any(axis=1)
@@ -875,14 +892,16 @@ def _solve_lscp(problem: SitingProblem, time_limit_s: float,
         cost=np.ones(n_x), lower=np.zeros(n_x), upper=np.ones(n_x),
         integer=np.ones(n_x, bool), A=A,
         row_lower=np.ones(n_g), row_upper=np.full(n_g, highspy.kHighsInf),
-        maximise=False, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
+        maximise=False, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
+        start=_start_positions(cols, start or []))
     if x is None:
         return None, status, gap
     return [int(c) for c in cols[x > 0.5]], status, gap
 
 
 def _solve_pmedian(problem: SitingProblem, k: int, penalty_s: float, time_limit_s: float,
-                   mip_rel_gap: float) -> tuple[list[int] | None, str, float]:
+                   mip_rel_gap: float, start: list[int] | None = None
+                   ) -> tuple[list[int] | None, str, float]:
     free = np.flatnonzero(~problem.existing)
     if k == 0 or free.size == 0:
         return [], "trivial", 0.0
@@ -949,7 +968,8 @@ def _solve_pmedian(problem: SitingProblem, k: int, penalty_s: float, time_limit_
         integer=np.concatenate([np.ones(n_x, bool), np.zeros(n_z, bool)]),
         A=A, row_lower=row_lower, row_upper=row_upper,
         maximise=False, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
-        offset=float((w * np.minimum(sub.min(axis=1), bound)).sum()))
+        offset=float((w * np.minimum(sub.min(axis=1), bound)).sum()),
+        start=_start_positions(free, start or []))
     if x is None:
         return None, status, gap
     return [int(c) for c in free[x[:n_x] > 0.5]], status, gap
