@@ -156,3 +156,22 @@ def test_gap_filling_joins_unreached_settlements(helsinki_car) -> None:
     assert all(d["highway"] == "proxy_link" and d["travel_time_s"] > 0 for *_, d in new)
     assert nx.is_strongly_connected(G)
     assert helsinki_car.graph["kind"] == "osm"  # the input is unchanged
+
+
+def test_kon_tum_osm_file_with_gap_filling(tmp_path, settings) -> None:
+    """A (tiny) Kon Tum OSM file builds an osm+proxy network: settlements OSM misses get links."""
+    from dataclasses import replace
+
+    from geo.network import cached_network
+
+    path = tmp_path / "kontum-tiny.osm"
+    path.write_text(XML, encoding="utf-8")
+    s = replace(settings, cache_dir=tmp_path / "cache")
+    G = cached_network(s, profile="motorbike", osm_file=path)
+    summary = network_summary(G)
+    assert summary["kind"] == "osm+proxy" and set(summary["km_by_source"]) == {"osm", "proxy"}
+    osm_edges = [(u, v) for u, v, src in G.edges(data="source") if src == "osm"]
+    assert sorted(osm_edges) == [(1, 2), (2, 1), (2, 3), (3, 2), (3, 4), (4, 1)]
+    assert G.graph["gap_filled_points"] > 2000
+    assert G.edges[1, 2, 0]["speed_kph"] == 28.0  # tertiary paved 35 km/h × mountain 0.8
+    assert nx.is_strongly_connected(G)
