@@ -229,6 +229,31 @@ def render_sheet(
     )
 
 
+def sheet_name(plan: Plan, fmt: str) -> str:
+    """File name of the route sheets, as ``routing.sheets.sheet_filename`` names them."""
+    stem = f"route_sheets_{plan.plan_date}" if plan.plan_date else "route_sheets"
+    return f"{stem}.{fmt}"
+
+
+def sheet_callable(
+    plan: Plan,
+    fmt: str,
+    communes: pd.DataFrame | None,
+    courier_names: dict[str, str],
+    office_names: dict[str, str],
+) -> Callable[[], bytes]:
+    """Return a no-argument function rendering the sheets (for a deferred download)."""
+    names = dict(courier_names)
+    offices = dict(office_names)
+
+    def make() -> bytes:
+        return render_sheet(
+            plan, fmt, communes=communes, courier_names=names, office_names=offices
+        )[0]
+
+    return make
+
+
 def with_geometry(plan: Any, problem: PlanningProblem, leg: Callable[[int, int], Any]) -> Any:
     """Return ``plan`` with road geometry on every route whose legs lack it (after edits)."""
     from dataclasses import replace

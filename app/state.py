@@ -151,16 +151,3 @@ def mark_user_edits(before: pd.DataFrame, after: pd.DataFrame, *, id_column: str
             if moved and "location_note" in out.columns:
                 out.loc[i, "location_note"] = "edited in the app"
     return out
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def sheet_file(
-    plan_json: str, fmt: str, names_key: str, _plan: Any, _names: Any, _offices: Any
-) -> tuple[bytes, str, str]:
-    """Render route sheets for a plan (cached on the plan's JSON and the format)."""
-    from app.dispatch_logic import render_sheet
-
-    communes = load_layer("communes", data_key(get_settings()))
-    return render_sheet(
-        _plan, fmt, communes=communes, courier_names=dict(_names), office_names=dict(_offices)
-    )

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -22,11 +23,23 @@ class RecordingStorage(MemoryMediaFileStorage):
         RecordingStorage.instances.append(self)
 
 
+class RecordingManager(MediaFileManager):
+    """Media manager that remembers itself, so deferred downloads can be run by a test."""
+
+    instances: ClassVar[list[RecordingManager]] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        RecordingManager.instances.append(self)
+
+
 def make_app(monkeypatch: pytest.MonkeyPatch) -> AppTest:
     """The app under AppTest, without tiles, with downloads readable."""
     monkeypatch.setenv("POSTPLAN_TILES", "none")
     monkeypatch.setattr("streamlit.testing.v1.app_test.MemoryMediaFileStorage", RecordingStorage)
+    monkeypatch.setattr("streamlit.testing.v1.app_test.MediaFileManager", RecordingManager)
     RecordingStorage.instances.clear()
+    RecordingManager.instances.clear()
     return AppTest.from_file(APP, default_timeout=240)
 
 
@@ -38,10 +51,17 @@ def open_page(at: AppTest, page: str) -> AppTest:
 
 
 def download(at: AppTest, key: str) -> tuple[str, bytes]:
-    """(file name, bytes) served by the download button with widget key ``key``."""
+    """(file name, bytes) served by the download button with widget key ``key``.
+
+    A deferred download (``data`` a callable) is executed the way the server does when
+    the user clicks it.
+    """
     buttons = [b for b in at.get("download_button") if getattr(b, "key", None) == key]
     assert buttons, f"no download button with key {key!r}"
-    url = buttons[0].proto.url
+    proto = buttons[0].proto
+    url = proto.url
+    if proto.HasField("deferred_file_id"):  # data is a callable: run it as a click would
+        url = RecordingManager.instances[-1].execute_deferred(proto.deferred_file_id)
     name = url.rsplit("/", 1)[-1]
     for storage in reversed(RecordingStorage.instances):
         try:

@@ -308,23 +308,15 @@ f1, f2 = st.columns([1, 3])
 fmt = f1.selectbox(
     t("dispatch.sheets_format"), dl.SHEET_FORMATS, key="dsp_sheet_fmt", format_func=str.upper
 )
-try:
-    names_key = "|".join(f"{k}={v}" for k, v in sorted(names.items()))
-    blob, file_name, mime = ss.sheet_file(
-        plan.to_json(), fmt, names_key, _plan=plan, _names=names, _offices=office_name
-    )
-except ImportError:
-    f2.info(t("common.not_ready", module="routing.sheets"))
-except (InputError, PostplanError) as exc:
-    f2.error(str(exc))
-else:
-    f2.download_button(
-        t("dispatch.sheets_download", fmt=fmt.upper()),
-        data=blob,
-        file_name=file_name,
-        mime=mime,
-        key="dsp_sheet_download",
-        on_click="ignore",
-        type="primary",
-    )
+communes_layer = ss.load_layer("communes", key)
+f2.download_button(
+    t("dispatch.sheets_download", fmt=fmt.upper()),
+    # generated when clicked (a 200-stop PDF takes seconds): the page never waits for it
+    data=dl.sheet_callable(plan, fmt, communes_layer, names, office_name),
+    file_name=dl.sheet_name(plan, fmt),
+    mime=dl.SHEET_MIME[fmt],
+    key="dsp_sheet_download",
+    on_click="ignore",
+    type="primary",
+)
 st.caption(t("dispatch.sheets_hint"))
