@@ -288,6 +288,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dispatch.sheets_download": ("Tải phiếu {fmt}", "Download {fmt} sheet"),
     "dispatch.sheets_all": ("Tất cả bưu tá", "All couriers"),
     "dispatch.map_title": ("Bản đồ tuyến", "Route map"),
+    "dispatch.map_show": ("Hiện tuyến của", "Show the routes of"),
     "dispatch.violation_late": (
         "{courier}: điểm {seq} ({name}) đến {arrival}, sau khung giờ {window}",
         "{courier}: stop {seq} ({name}) arrives {arrival}, after its window {window}",

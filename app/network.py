@@ -112,6 +112,27 @@ def current_engine(profile: str, day: dt.date, G: nx.MultiDiGraph) -> Any:
     return travel_engine(key, profile, speed_hash, closures_hash, day.isoformat(), _G=G)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def problem_matrices(
+    places_key: str, net_key: tuple[str, ...], _problem: Any, _G: Any, _engine: Any
+) -> Any:
+    """Return the door-to-door matrices over a problem's places (cached per places + network).
+
+    Re-planning the same jobs with another budget, seed or courier count reuses them.
+    """
+    from app.dispatch_logic import compute_matrices
+
+    return compute_matrices(_problem, _G, _engine, ss.get_settings())
+
+
+def places_key(problem: Any) -> str:
+    """Return a hash of a problem's places (ids and positions), the matrices' cache key."""
+    import hashlib
+
+    text = "|".join(f"{p.place_id}:{p.lon:.6f}:{p.lat:.6f}" for p in problem.places())
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def network_summary(G: nx.MultiDiGraph) -> dict[str, Any]:
     """``geo.network.network_summary`` when available, else the graph's own attributes."""
     try:

@@ -145,7 +145,13 @@ if st.button(t("dispatch.plan_btn"), type="primary", key="dsp_plan", disabled=no
                 provenance="simulated" if simulated else "user",
                 lang=current_lang(),
             )
-            mats = dl.compute_matrices(problem, G, engine, settings)
+            mats = appnet.problem_matrices(
+                appnet.places_key(problem),
+                (*ss.network_cache_key(), profile, day.isoformat()),
+                _problem=problem,
+                _G=G,
+                _engine=engine,
+            )
             st.write(t("dispatch.step_solve", seconds=int(budget)))
             solved = dl.solve(problem, mats, G, engine)
         except (InputError, PostplanError) as exc:
@@ -158,6 +164,7 @@ if st.button(t("dispatch.plan_btn"), type="primary", key="dsp_plan", disabled=no
             st.session_state["dsp_matrices"] = mats
             st.session_state["dsp_context"] = (profile, day)
             st.session_state["dsp_replanned"] = False
+            st.session_state.pop("dsp_map_show", None)  # show every courier of the new plan
             st.session_state[ss.PLAN_EDIT_REPORT] = None
             st.session_state.pop("dsp_replan_msg", None)
             status.update(
@@ -192,7 +199,15 @@ if report is not None:
 left, right = st.columns([3, 2])
 with left:
     st.subheader(t("dispatch.map_title"))
-    layers = pv.route_layers(plan, names)
+    all_layers = pv.route_layers(plan, names)
+    shown = st.multiselect(
+        t("dispatch.map_show"),
+        [layer.label for layer in all_layers],
+        default=[layer.label for layer in all_layers],
+        key="dsp_map_show",
+        placeholder=t("common.choose"),
+    )
+    layers = [layer for layer in all_layers if layer.label in shown] or all_layers
     centre, zoom = maps.points_view([p for layer in layers for p in layer.path])
     m = maps.base_map(center=centre, zoom=zoom, prefer_canvas=False)
     maps.add_routes(m, layers, depots=pv.depots(plan))
