@@ -506,13 +506,34 @@ def upgrade_schema(engine: Engine, *, revision: str = "head") -> None:
     """
     from alembic import command
 
+    _run_migration(engine, lambda config: command.upgrade(config, revision))
+
+
+def downgrade_schema(engine: Engine, *, revision: str = "base") -> None:
+    """Downgrade the schema to ``revision`` (default: drop every table of the store).
+
+    Parameters
+    ----------
+    engine
+        Engine from :func:`make_engine`.
+    revision
+        Target revision.
+    """
+    from alembic import command
+
+    _run_migration(engine, lambda config: command.downgrade(config, revision))
+
+
+def _run_migration(engine: Engine, step: Callable[[Any], None]) -> None:
+    # One transaction; SQLite takes the write lock first and PostgreSQL an advisory lock, so
+    # processes opening the store together migrate one after the other.
     writer: Engine = engine
     if engine.dialect.name == "sqlite":
         writer = engine.execution_options(sqlite_begin="IMMEDIATE")
     with writer.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK_KEY})
-        command.upgrade(_alembic_config(conn), revision)
+        step(_alembic_config(conn))
 
 
 def schema_revision(engine: Engine) -> str | None:

@@ -30,7 +30,7 @@ def register(subparsers: Any) -> None:
         The object returned by ``ArgumentParser.add_subparsers``.
     """
     plans = subparsers.add_parser(
-        "plans", help="saved plans and scenarios (list, show, export, save, restore)",
+        "plans", help="saved plans and scenarios (list, show, export, save, restore, compare)",
         description="Saved plans, scenarios and registries in the plan store "
                     "(POSTPLAN_DB_URL, default a SQLite file in the user data folder).")
     sub = plans.add_subparsers(dest="plans_command", required=True)
@@ -84,6 +84,13 @@ def register(subparsers: Any) -> None:
     p.add_argument("--expected-version", type=int, default=None,
                    help="latest version you have seen (refuse if someone saved since)")
     p.set_defaults(func=cmd_restore)
+
+    p = add("compare", "list what differs between two versions (JSON paths)")
+    p.add_argument("a", metavar="ID[@V]", help="first object (id or name), optionally @version")
+    p.add_argument("b", metavar="ID[@V]", help="second object (id or name), optionally @version")
+    p.add_argument("--kind", default=None, choices=KINDS, help="kind to look names up in")
+    p.add_argument("--limit", type=int, default=50, help="list at most this many differences")
+    p.set_defaults(func=cmd_compare)
 
     p = add("info", "which database the store uses and what it holds")
     p.set_defaults(func=cmd_info)
@@ -233,6 +240,34 @@ def cmd_restore(args: argparse.Namespace) -> int:
         _print_json(_stored_dict(obj))
     else:
         print(f"restored {obj.summary()}")
+    return 0
+
+
+def _load_ref(store: Store, ref: str, kind: str | None) -> StoredObject:
+    name, _, version = ref.rpartition("@")
+    if not name or not version.isdigit():
+        name, version = ref, ""
+    info = store.resolve(name, kind=kind)
+    return store.get(info.id, version=int(version) if version else None)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """List what differs between two stored versions."""
+    with _open() as store:
+        a = _load_ref(store, args.a, args.kind)
+        b = _load_ref(store, args.b, args.kind)
+        result = store.compare(a, b, limit=args.limit)
+    if args.json:
+        _print_json({"a": _stored_dict(a), "b": _stored_dict(b), "identical": result.identical,
+                     "truncated": result.truncated,
+                     "changes": [_jsonable(asdict(c)) for c in result.changes]})
+        return 0
+    print(result.summary())
+    for c in result.changes:
+        old = json.dumps(c.old, ensure_ascii=False)[:60]
+        new = json.dumps(c.new, ensure_ascii=False)[:60]
+        print(f"  {c.change:<8} {c.path}: {old if c.change != 'added' else ''}"
+              f"{' → ' if c.change == 'changed' else ''}{new if c.change != 'removed' else ''}")
     return 0
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pg
 import pytest
 from shapely.geometry import Point
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 
 from data.errors import ConflictError, InputError, StorageError
 from data.settings import Settings
@@ -23,6 +23,7 @@ from data.store import (
     KINDS,
     Store,
     content_hash,
+    downgrade_schema,
     make_engine,
     schema_revision,
     table_from_stored,
@@ -102,8 +103,14 @@ def test_migrations_create_the_schema_the_models_describe(db_url: str) -> None:
     assert schema_revision(engine) == "0001"
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-    engine.dispose()
     assert diff == []
+    downgrade_schema(engine)  # every table of the store goes
+    assert schema_revision(engine) is None
+    with engine.connect() as conn:
+        assert sorted(inspect(conn).get_table_names()) == ["alembic_version"]
+    upgrade_schema(engine)
+    assert schema_revision(engine) == "0001"
+    engine.dispose()
 
 
 def test_store_open_uses_a_sqlite_file_in_the_user_dir(tmp_path: Path) -> None:
@@ -344,7 +351,7 @@ def test_failure_inside_the_save_transaction_leaves_previous_version(store: Stor
 CRASHER = """
 import os, sys
 sys.path.insert(0, {repo!r})
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from data.store import Store
 store = Store({url!r}, migrate=False)
 def die(conn, cursor, statement, *args):

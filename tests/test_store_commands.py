@@ -92,3 +92,16 @@ def test_bad_file_and_unknown_id_are_reported(
     info = json.loads(out)
     assert info["objects"] == 0 and info["revision"] == "0001"
 
+
+def test_compare_two_versions(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """compare P@1 P@2 lists the seed and notes that changed; P@1 P@1 is identical."""
+    run(capsys, "plans", "save", str(env / "plan.json"), "--name", "P")
+    run(capsys, "plans", "save", str(env / "plan2.json"), "--name", "P", "--expected-version", "1")
+    code, out, _ = run(capsys, "plans", "compare", "P@1", "P@2", "--json")
+    result = json.loads(out)
+    assert code == 0 and not result["identical"]
+    assert {"path": "/seed", "change": "changed", "old": 5, "new": 6} in result["changes"]
+    code, out, _ = run(capsys, "plans", "compare", "P@1", "P")
+    assert "differences" in out and "/seed: 5 → 6" in out
+    code, out, _ = run(capsys, "plans", "compare", "P@2", "P", "--json")
+    assert json.loads(out)["identical"] is True
