@@ -4,7 +4,7 @@ Each session is a separate process with its own ``data.store.Store`` (as separat
 servers or CLI runs would be). A session repeatedly edits a plan (a new seed and note on a
 ``routing.result.Plan`` whose stops are the 102 Kon Tum commune points — a **synthetic**
 plan document built here, labelled ``provenance="simulated"``; this measures storage, not
-solving), saves it on top of the version it last saw, and reloads it. Two modes:
+solving), saves it on top of the version it last saw, and reloads it. Three modes:
 
 ``own``
     every session edits its own plan: no conflicts expected; measures throughput.
@@ -12,6 +12,10 @@ solving), saves it on top of the version it last saw, and reloads it. Two modes:
     all sessions edit one plan: most saves meet a ``ConflictError``; the session reopens
     the latest version and retries (measures how the store behaves under contention and
     checks that no save is ever lost or overwritten).
+``plan``
+    planning and saving: each iteration plans a simulated Kon Tum day end to end
+    (``routing.simulate.plan_kontum``: cached road network, ``--plan-jobs`` simulated jobs,
+    5 couriers, 1 s solver budget) and saves the real ``Plan`` on the session's own object.
 
 After each run every (object, version) a session saved is reloaded and compared byte for
 byte with what it sent; a version that reloads different, or is missing, is a mismatch.
@@ -43,6 +47,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from data.errors import ConflictError  # noqa: E402
 from data.store import Store  # noqa: E402
+
+#: Solver budget per planned day in mode ``plan`` (seconds).
+PLAN_SECONDS = 1.0
 
 
 def build_plan(stops: int, seed: int, note: str) -> Any:
@@ -82,6 +89,14 @@ def session(args: tuple[str, str, int, int, int], barrier: Any, out: Any) -> Non
     url, mode, index, iterations, stops = args
     store = Store(url, migrate=False)
     base = build_plan(stops, seed=index, note="start")
+    plan_s: list[float] = []
+    if mode == "plan":
+        from data.settings import Settings
+        from routing.simulate import plan_kontum
+
+        settings = Settings.from_env()
+        plan_kontum(settings, simulate=stops, plan_date="2026-11-23", seconds=0.2,
+                    seed=index, couriers=5)  # warm up: network cache, imports
     barrier.wait()  # every session is set up (imports, plan built): start together
     started = time.time()
     name = "shared plan" if mode == "shared" else f"plan of session {index}"
@@ -95,8 +110,15 @@ def session(args: tuple[str, str, int, int, int], barrier: Any, out: Any) -> Non
     while done < iterations:
         from dataclasses import replace
 
-        text = replace(base, seed=index * 10_000 + done,
-                       notes=(f"session {index} edit {done}",)).to_json()
+        if mode == "plan":  # plan a simulated day on the road network, then save it
+            t0 = time.perf_counter()
+            text = plan_kontum(settings, simulate=stops, plan_date="2026-11-23",
+                               seconds=PLAN_SECONDS, seed=index * 10_000 + done,
+                               couriers=5).to_json()
+            plan_s.append(time.perf_counter() - t0)
+        else:
+            text = replace(base, seed=index * 10_000 + done,
+                           notes=(f"session {index} edit {done}",)).to_json()
         t0 = time.perf_counter()
         try:
             obj = store.save_plan(text, name=name, author=f"session{index}",
@@ -118,6 +140,7 @@ def session(args: tuple[str, str, int, int, int], barrier: Any, out: Any) -> Non
     finished = time.time()
     store.close()
     out.put({"save_ms": save_ms, "load_ms": load_ms, "saved": saved, "conflicts": conflicts,
+             "plan_s": plan_s,
              "mismatches": mismatches, "bytes": len(text.encode()), "started": started,
              "finished": finished})
 
@@ -166,6 +189,9 @@ def run(url: str, backend: str, mode: str, sessions: int, iterations: int,
         "mismatches": sum(r["mismatches"] for r in results) + reloaded_wrong + missing
         + (saves - versions),
         "plan_bytes": results[0]["bytes"],
+        "plans_per_min": round(60 * saves / wall, 1) if mode == "plan" else None,
+        "plan_p50_s": round(statistics.median([x for r in results for x in r["plan_s"]]), 2)
+        if mode == "plan" else None,
     }
 
 
@@ -180,7 +206,12 @@ def main() -> int:
     parser.add_argument("--iterations", type=int, default=25, help="saves per session")
     parser.add_argument("--stops", type=int, default=60, help="stops per plan")
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
-    parser.add_argument("--modes", nargs="+", default=["own", "shared"])
+    parser.add_argument("--modes", nargs="+", default=["own", "shared", "plan"],
+                        help="own, shared, and plan (each iteration plans a simulated day)")
+    parser.add_argument("--plan-iterations", type=int, default=3,
+                        help="plans per session in mode 'plan'")
+    parser.add_argument("--plan-jobs", type=int, default=30,
+                        help="simulated jobs per planned day in mode 'plan'")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     rows = []
@@ -195,7 +226,10 @@ def main() -> int:
                     import pg
 
                     url = pg.cluster(durable=True).create_database("load")
-                rows.append(run(url, backend, mode, n, args.iterations, args.stops))
+                if mode == "plan":
+                    rows.append(run(url, backend, mode, n, args.plan_iterations, args.plan_jobs))
+                else:
+                    rows.append(run(url, backend, mode, n, args.iterations, args.stops))
                 if not args.json:
                     print(_line(rows[-1]), flush=True)
     meta = {"date": time.strftime("%Y-%m-%d"), "python": platform.python_version(),
@@ -212,7 +246,8 @@ def main() -> int:
 
 
 HEAD = ("backend", "mode", "sessions", "saves", "wall_s", "saves_per_s", "loads_per_s",
-        "save_p50_ms", "save_p95_ms", "load_p50_ms", "conflicts", "mismatches")
+        "save_p50_ms", "save_p95_ms", "load_p50_ms", "conflicts", "mismatches",
+        "plans_per_min", "plan_p50_s")
 
 
 def _line(row: dict[str, Any]) -> str:
