@@ -23,6 +23,7 @@ import datetime as dt
 import io
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -137,9 +138,14 @@ def _blank(value: Any) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
+@lru_cache(maxsize=1)
+def _circle_transformers() -> tuple[Transformer, Transformer]:
+    return (Transformer.from_crs(GEO_CRS, METRIC_CRS, always_xy=True),
+            Transformer.from_crs(METRIC_CRS, GEO_CRS, always_xy=True))
+
+
 def _circle(lat: float, lon: float, radius_m: float) -> BaseGeometry:
-    to_m = Transformer.from_crs(GEO_CRS, METRIC_CRS, always_xy=True)
-    to_geo = Transformer.from_crs(METRIC_CRS, GEO_CRS, always_xy=True)
+    to_m, to_geo = _circle_transformers()
     x, y = to_m.transform(lon, lat)
     ring = Point(x, y).buffer(radius_m, 32)
     return shapely.transform(ring, lambda c: np.column_stack(to_geo.transform(c[:, 0],
