@@ -43,22 +43,27 @@ class EdgeIndex:
         self.metric_crs = str(G.graph.get("metric_crs", METRIC_CRS))
         to_m = Transformer.from_crs(GEO_CRS, self.metric_crs, always_xy=True)
         self.keys: list[EdgeKey] = []
-        geoms = []
+        geoms: list[LineString] = []
         seen: set[tuple[Hashable, Hashable]] = set()
         for u, v, k, data in G.edges(keys=True, data=True):
             if u == v or (v, u) in seen:
                 continue  # a two-way road is indexed once; the reverse edge is found by lookup
             seen.add((u, v))
             geom = data.get("geometry")
-            if geom is not None:
-                line = shapely.transform(geom, lambda c: np.column_stack(
-                    to_m.transform(c[:, 0], c[:, 1])))
-            else:
+            if geom is None:
                 a, b = G.nodes[u], G.nodes[v]
-                line = LineString([(a["x_m"], a["y_m"]), (b["x_m"], b["y_m"])])
+                geom = LineString([(a["x"], a["y"]), (b["x"], b["y"])])
             self.keys.append((u, v, k))
-            geoms.append(line)
-        self.lines = np.array(geoms, dtype=object)
+            geoms.append(geom)
+        # reproject every vertex in one call
+        coords, which = shapely.get_coordinates(np.array(geoms, dtype=object),
+                                                return_index=True)
+        if len(coords):
+            xm, ym = to_m.transform(coords[:, 0], coords[:, 1])
+            lines = shapely.linestrings(np.column_stack([xm, ym]), indices=which)
+        else:
+            lines = np.array([], dtype=object)
+        self.lines = np.asarray(lines, dtype=object)
         self.tree = shapely.STRtree(self.lines)
 
 
