@@ -47,6 +47,8 @@ def register(subparsers: Any) -> None:
                       help="population threshold of candidate cells (default 300)")
     site.add_argument("--time-limit", type=float, default=60.0,
                       help="HiGHS time limit in seconds (default 60)")
+    site.add_argument("--export", type=Path, default=None, metavar="FILE",
+                      help="also write the sites, chosen ones flagged (.gpkg, .geojson, .csv)")
     site.add_argument("--export-problem", type=Path, default=None, metavar="FILE.npz",
                       help="write the problem (cost_s, weight, existing, site_id, cutoff_s, "
                       "k) so anyone can re-solve it")
@@ -150,7 +152,7 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 
 def cmd_site(args: argparse.Namespace) -> int:
     """Choose new sites and print the result."""
-    from geo.siting import candidate_sites, site_new_posts
+    from geo.siting import candidate_sites, export_sites, site_new_posts
 
     settings = Settings.from_env()
     if args.new < 0:
@@ -167,6 +169,10 @@ def cmd_site(args: argparse.Namespace) -> int:
            "profile": args.profile, "population": args.population,
            "total_seconds": round(time.perf_counter() - started, 2)}
     text = plan.summary()
+    if args.export is not None:
+        written = export_sites(plan, args.export)
+        doc["export"] = str(written)
+        text += f"\nsites written: {written}"
     if args.export_problem is not None:
         path = plan.problem.to_npz(args.export_problem)
         doc["problem_file"] = str(path)

@@ -1281,6 +1281,54 @@ def site_new_posts(
     return SitingPlan(result=result, sites=sites, problem=problem, network_kind=net.kind)
 
 
+def export_sites(plan: SitingPlan, path: str | Path) -> Path:
+    """Write a siting plan's sites as GeoPackage, GeoJSON or CSV (chosen by the suffix).
+
+    Every row carries ``model``, ``minutes``, ``network_kind`` and whether the site is
+    ``existing``, ``chosen`` (exact) or ``greedy_chosen``; CSV adds ``lon``/``lat`` and is
+    UTF-8 with BOM for Excel.
+
+    Parameters
+    ----------
+    plan
+        The plan (:func:`site_new_posts`).
+    path
+        Target file (``.gpkg``, ``.geojson`` or ``.csv``).
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    InputError
+        For another suffix.
+    """
+    target = Path(path)
+    out = plan.sites.copy()
+    out["source"] = out["source"].astype(str)
+    out["model"] = plan.result.model
+    out["minutes"] = plan.result.cutoff_s / 60.0
+    out["network_kind"] = plan.network_kind
+    suffix = target.suffix.lower()
+    if suffix == ".gpkg":
+        if target.exists():
+            target.unlink()
+        out.to_file(target, layer="sites", driver="GPKG")
+    elif suffix in (".geojson", ".json"):
+        out.to_file(target, driver="GeoJSON")
+    elif suffix == ".csv":
+        table = pd.DataFrame(out.drop(columns="geometry"))
+        table["lon"] = out.geometry.x.round(6)
+        table["lat"] = out.geometry.y.round(6)
+        table.to_csv(target, index=False, encoding="utf-8-sig")
+    else:
+        raise InputError([Problem("Unsupported export format; use .gpkg, .geojson or .csv.",
+                                  value=suffix or str(path))])
+    return target
+
+
 def evaluate_sites(
     network: AccessNetwork | nx.MultiDiGraph,
     cells: gpd.GeoDataFrame,

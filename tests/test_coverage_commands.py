@@ -48,8 +48,9 @@ def test_site_json_and_problem_export(capsys: pytest.CaptureFixture[str],
                                       tmp_path: Path) -> None:
     """site --json reports an optimal MCLP choice; the exported problem re-solves to it."""
     npz = tmp_path / "problem.npz"
+    sites_csv = tmp_path / "sites.csv"
     code, doc = _run(capsys, "site", "--new", "2", "--minutes", "30", "--model", "mclp",
-                     "--export-problem", str(npz), "--json")
+                     "--export-problem", str(npz), "--export", str(sites_csv), "--json")
     assert code == 0 and doc["status"] == "optimal" and doc["gap"] == 0.0
     assert len(doc["chosen"]) == 2 and all(c.startswith("commune-") for c in doc["chosen"])
     assert doc["objective"] > doc["objective_before"] > 0
@@ -60,6 +61,11 @@ def test_site_json_and_problem_export(capsys: pytest.CaptureFixture[str],
     again = solve_siting(problem, "mclp")
     assert again.objective == pytest.approx(doc["objective"], rel=1e-12)
     assert np.isfinite(problem.cost_s).all()
+    sites = pd.read_csv(sites_csv, encoding="utf-8-sig")
+    assert sorted(sites.loc[sites["chosen"], "site_id"]) == sorted(doc["chosen"])
+    assert sites["existing"].sum() == len(doc["kept"]) and set(sites["network_kind"]) == {
+        "proxy"}
+    assert sites[["lon", "lat"]].notna().all().all()
 
 
 def test_site_pmedian_halls(capsys: pytest.CaptureFixture[str]) -> None:
