@@ -28,6 +28,9 @@ def register(subparsers: Any) -> None:
                      help="how many worst-served communes and places to list (default 10)")
     cov.add_argument("--export", type=Path, default=None, metavar="FILE",
                      help="also write the report (.gpkg, .geojson or .csv)")
+    cov.add_argument("--areas", type=Path, default=None, metavar="FILE",
+                     help="also write service areas of the offices at 15/30/45/60 min "
+                     "(.gpkg or .geojson)")
     cov.set_defaults(func=cmd_coverage)
 
     site = subparsers.add_parser(
@@ -146,6 +149,19 @@ def cmd_coverage(args: argparse.Namespace) -> int:
         path = export_coverage(report, args.export)
         doc["export"] = str(path)
         text += f"\nwritten: {path}"
+    if args.areas is not None:
+        from geo.isochrones import service_areas
+
+        suffix = Path(args.areas).suffix.lower()
+        if suffix not in (".gpkg", ".geojson", ".json"):
+            raise InputError([Problem("service areas are written as .gpkg or .geojson.",
+                                      column="--areas", value=str(args.areas))])
+        areas = service_areas(inp["net"], inp["offices"])
+        if suffix == ".gpkg" and Path(args.areas).exists():
+            Path(args.areas).unlink()
+        areas.to_file(args.areas, driver="GPKG" if suffix == ".gpkg" else "GeoJSON")
+        doc["areas"] = str(args.areas)
+        text += f"\nservice areas written: {args.areas} ({len(areas)} polygons)"
     _print(args, doc, text)
     return 0
 

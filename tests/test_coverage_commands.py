@@ -1,6 +1,7 @@
 import json
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -28,8 +29,10 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]:
 def test_coverage_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """coverage --json prints totals, worst communes with name/people/minutes, network_kind."""
     export = tmp_path / "cov.csv"
+    areas = tmp_path / "areas.geojson"
     code, doc = _run(capsys, "coverage", "--minutes", "30", "--profile", "motorbike",
-                     "--worst", "5", "--export", str(export), "--json")
+                     "--worst", "5", "--export", str(export), "--areas", str(areas),
+                     "--json")
     assert code == 0 and doc["ok"] is True
     assert doc["network_kind"] == "proxy" and "PROXY" in doc["network_note"]
     assert doc["share_covered"] == pytest.approx(
@@ -42,6 +45,9 @@ def test_coverage_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> No
     assert table["population_covered"].sum() == pytest.approx(doc["population_covered"],
                                                               abs=0.5)
     assert doc["kinds"] == ["post_office"]  # the postal kinds present in the registry
+    polygons = gpd.read_file(areas)
+    assert len(polygons) == 4 * doc["offices"]
+    assert sorted(set(polygons["minutes"])) == [15.0, 30.0, 45.0, 60.0]
 
 
 def test_site_json_and_problem_export(capsys: pytest.CaptureFixture[str],
