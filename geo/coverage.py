@@ -12,6 +12,11 @@ Two doors, as everywhere in ``geo``:
   mean and 90th-percentile travel time, the worst-served communes and settlements, and the
   coverage curve. :func:`export_coverage` writes it as GeoPackage, GeoJSON or CSV.
 
+:class:`AccessNetwork` prepares a graph once (travel engine, edge arrays, reverse arcs,
+edge index) for these searches, for :mod:`geo.isochrones` and for :mod:`geo.siting`.
+:func:`census_scaled_cells` rescales the cells to the 2019 census per commune, and
+:func:`named_villages` picks named OSM villages to label the worst-served places.
+
 Every result carries ``network_kind`` (``proxy``, ``osm`` or ``osm+proxy``) and says in its
 summary and exports when the times come from the estimated proxy network.
 """
