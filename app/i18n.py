@@ -411,18 +411,51 @@ def t(key: str, *, lang: str | None = None, **fmt: Any) -> str:
 
 
 def language_toggle() -> None:
-    """Draw the sidebar English toggle (Vietnamese is the default)."""
+    """Draw the sidebar English toggle (Vietnamese is the default).
+
+    The choice lives in the session and in the URL (``?lang=en``), so a reload keeps it.
+    """
 
     def _sync() -> None:
-        st.session_state[LANG_KEY] = "en" if st.session_state.get("lang_toggle") else "vi"
+        lang = "en" if st.session_state.get("lang_toggle") else "vi"
+        st.session_state[LANG_KEY] = lang
+        if lang == DEFAULT_LANG:
+            st.query_params.pop("lang", None)
+        else:
+            st.query_params["lang"] = lang
 
-    st.session_state.setdefault(LANG_KEY, DEFAULT_LANG)
+    if LANG_KEY not in st.session_state:
+        wanted = st.query_params.get("lang", DEFAULT_LANG)
+        st.session_state[LANG_KEY] = wanted if wanted in LANGUAGES else DEFAULT_LANG
     st.sidebar.toggle(
         t("app.english"),
         value=st.session_state[LANG_KEY] == "en",
         key="lang_toggle",
         on_change=_sync,
     )
+
+
+def lkey(key: str) -> str:
+    """Return a widget key that changes with the language.
+
+    A widget whose options are shown through a translated ``format_func`` must be drawn
+    afresh when the language changes (the browser keeps the old labels otherwise and loses
+    the selection). Vietnamese keeps the plain key; pair it with :func:`kept` and
+    :func:`keep` so the choice survives the switch.
+    """
+    lang = current_lang()
+    return key if lang == DEFAULT_LANG else f"{key}__{lang}"
+
+
+def kept(key: str, default: Any) -> Any:
+    """Return the last value :func:`keep` stored for ``key`` (``default`` before any)."""
+    return st.session_state.get(f"_keep_{key}", default)
+
+
+def keep(key: str, value: Any) -> Any:
+    """Remember a widget's value across language switches; return it unchanged."""
+    st.session_state[f"_keep_{key}"] = value
+    return value
 
 
 def fmt_date(day: dt.date) -> str:

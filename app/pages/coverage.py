@@ -12,7 +12,7 @@ from app import coverage_state as cs
 from app import maps
 from app import network as appnet
 from app import state as ss
-from app.i18n import fmt_number, fmt_pct, kind_label, t
+from app.i18n import fmt_number, fmt_pct, keep, kept, kind_label, lkey, t
 from data.errors import InputError, PostplanError
 
 settings = ss.get_settings()
@@ -30,19 +30,26 @@ present_kinds = [
 c1, c2, c3, c4 = st.columns([2, 1, 3, 2])
 minutes = c1.slider(t("coverage.cutoff"), 5, 180, 30, step=5, key="cov_cutoff")
 profile = c2.selectbox(t("coverage.profile"), appnet.PROFILES, key="cov_profile")
-kinds = c3.multiselect(
-    t("coverage.kinds"),
-    present_kinds,
-    default=present_kinds,
-    format_func=kind_label,
-    key="cov_kinds",
+kinds = keep(
+    "cov_kinds",
+    c3.multiselect(
+        t("coverage.kinds"),
+        present_kinds,
+        default=[k for k in kept("cov_kinds", present_kinds) if k in present_kinds],
+        format_func=kind_label,
+        key=lkey("cov_kinds"),
+    ),
 )
-units = c4.radio(
-    t("data.units"),
-    ["old", "new"],
-    horizontal=True,
-    key="cov_units",
-    format_func=lambda v: t("data.units_old") if v == "old" else t("data.units_new"),
+units = keep(
+    "cov_units",
+    c4.radio(
+        t("data.units"),
+        ["old", "new"],
+        index=["old", "new"].index(kept("cov_units", "old")),
+        horizontal=True,
+        key=lkey("cov_units"),
+        format_func=lambda v: t("data.units_old") if v == "old" else t("data.units_new"),
+    ),
 )
 if not kinds:
     st.warning(t("coverage.no_kinds"))
@@ -224,11 +231,15 @@ else:
 
 s1, s2, s3 = st.columns([1, 1, 2])
 k = s1.number_input(t("coverage.n_new"), 1, 20, 3, key="cov_k")
-model = s2.selectbox(
-    t("coverage.model"),
-    ["mclp", "pmedian"],
-    key="cov_model",
-    format_func=lambda v: t(f"coverage.model_{v}"),
+model = keep(
+    "cov_model",
+    s2.selectbox(
+        t("coverage.model"),
+        ["mclp", "pmedian"],
+        index=["mclp", "pmedian"].index(kept("cov_model", "mclp")),
+        key=lkey("cov_model"),
+        format_func=lambda v: t(f"coverage.model_{v}"),
+    ),
 )
 use_all = s3.checkbox(t("coverage.use_all_communes"), value=True, key="cov_use_all")
 if st.button(t("coverage.run_siting"), key="cov_run", type="primary"):

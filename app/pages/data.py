@@ -7,7 +7,7 @@ import streamlit as st
 
 from app import maps
 from app import state as ss
-from app.i18n import fmt_number, kind_label, source_label, t
+from app.i18n import fmt_number, keep, kept, kind_label, lkey, source_label, t
 from app.network import network_status_panel
 from data.errors import InputError, PostplanError
 from data.offices import offices_to_bytes
@@ -36,12 +36,16 @@ c4.metric(t("data.metric_offices"), f"{len(offices)}")
 # ---- map ------------------------------------------------------------------------------
 left, right = st.columns([3, 2])
 with left:
-    units = st.radio(
-        t("data.units"),
-        ["old", "new"],
-        format_func=lambda v: t("data.units_old") if v == "old" else t("data.units_new"),
-        horizontal=True,
-        key="data_units",
+    units = keep(
+        "data_units",
+        st.radio(
+            t("data.units"),
+            ["old", "new"],
+            index=["old", "new"].index(kept("data_units", "old")),
+            format_func=lambda v: t("data.units_old") if v == "old" else t("data.units_new"),
+            horizontal=True,
+            key=lkey("data_units"),
+        ),
     )
     show_offices = st.checkbox(t("data.show_offices"), value=True, key="data_show_offices")
     centre, zoom = maps.layer_view(province)

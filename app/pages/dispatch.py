@@ -11,7 +11,7 @@ from app import maps
 from app import network as appnet
 from app import plan_view as pv
 from app import state as ss
-from app.i18n import current_lang, fmt_clock, fmt_date, fmt_number, t
+from app.i18n import current_lang, fmt_clock, fmt_date, fmt_number, keep, kept, lkey, t
 from data.errors import InputError, PostplanError
 from routing.model import Job
 from routing.result import Plan
@@ -46,13 +46,17 @@ with st.container(border=True):
 
 # ---- jobs: simulate or import ------------------------------------------------------------
 st.subheader(t("dispatch.jobs_title"))
-source = st.radio(
-    t("dispatch.jobs_source"),
-    ["simulate", "upload"],
-    horizontal=True,
-    key="dsp_jobs_source",
-    format_func=lambda v: (
-        t("dispatch.jobs_simulate") if v == "simulate" else t("dispatch.jobs_upload")
+source = keep(
+    "dsp_jobs_source",
+    st.radio(
+        t("dispatch.jobs_source"),
+        ["simulate", "upload"],
+        index=["simulate", "upload"].index(kept("dsp_jobs_source", "simulate")),
+        horizontal=True,
+        key=lkey("dsp_jobs_source"),
+        format_func=lambda v: (
+            t("dispatch.jobs_simulate") if v == "simulate" else t("dispatch.jobs_upload")
+        ),
     ),
 )
 if source == "simulate":
@@ -302,7 +306,9 @@ with st.expander(t("dispatch.replan_title"), expanded=False):
             with st.spinner(t("dispatch.planning")):
                 G = appnet.current_routing_network(plan_profile, plan_day)
                 engine = appnet.current_engine(plan_profile, plan_day, G)
-                new_plan, kept = dl.replan(problem, plan, at_s, G, engine, settings, locked=locked)
+                new_plan, n_done = dl.replan(
+                    problem, plan, at_s, G, engine, settings, locked=locked
+                )
         except (InputError, PostplanError) as exc:
             st.error(str(exc))
         else:
@@ -311,7 +317,7 @@ with st.expander(t("dispatch.replan_title"), expanded=False):
             st.session_state["dsp_replanned"] = True
             st.session_state[ss.PLAN_EDIT_REPORT] = None
             st.session_state["dsp_replan_msg"] = t(
-                "dispatch.replan_done", time=fmt_clock(at_s), kept=kept
+                "dispatch.replan_done", time=fmt_clock(at_s), kept=n_done
             )
             st.rerun()
     if st.session_state.get("dsp_replan_msg"):
