@@ -23,9 +23,11 @@ def register(subparsers: Any) -> None:
     source = build.add_mutually_exclusive_group(required=True)
     source.add_argument("--osm", type=Path, metavar="FILE",
                         help=".osm.pbf, .osm or .osm.bz2 covering Kon Tum; settlements it "
-                        "does not reach are joined by proxy links")
+                        "does not reach are joined by proxy links. Replaces the proxy as "
+                        "the network every later command and the app use")
     source.add_argument("--proxy", action="store_true",
-                        help="build the estimated proxy network from the data bundle")
+                        help="build the estimated proxy network from the data bundle (and "
+                        "use it again by default)")
     build.add_argument("--profile", default=DEFAULT_PROFILE, choices=sorted(PROFILES),
                        help=f"vehicle profile (default {DEFAULT_PROFILE})")
     build.add_argument("--rebuild", action="store_true", help="ignore the cache")
@@ -60,7 +62,7 @@ def _describe(summary: dict[str, Any], method: str | None) -> list[str]:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the network, cache it, print its summary."""
-    from geo.network import cached_network, network_summary
+    from geo.network import cached_network, network_summary, set_network_source
 
     settings = Settings.from_env()
     osm_file = args.osm
@@ -68,8 +70,11 @@ def cmd_build(args: argparse.Namespace) -> int:
         raise InputError([Problem("the OSM file does not exist", column="--osm",
                                   value=str(osm_file))])
     t0 = time.perf_counter()
-    G = cached_network(settings, profile=args.profile, osm_file=osm_file, rebuild=args.rebuild)
+    G = cached_network(settings, profile=args.profile, osm_file=osm_file, proxy=args.proxy,
+                       rebuild=args.rebuild)
     seconds = time.perf_counter() - t0
+    # the network just built becomes the default for the app and the other commands
+    set_network_source(settings, osm_file)
     summary = network_summary(G)
     doc = {"ok": True, **summary, "seconds": round(seconds, 2),
            "cache_key": G.graph.get("cache_key"), "method": G.graph.get("method")}

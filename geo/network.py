@@ -306,13 +306,39 @@ def network_cache_key(settings: Settings, *, profile: str | Profile,
     return h.hexdigest()[:24]
 
 
+def network_source(settings: Settings) -> Path | None:
+    """Return the OSM file chosen with ``postplan network build --osm`` (None: the proxy).
+
+    A chosen file that no longer exists counts as no choice.
+    """
+    path = Path(settings.cache_dir) / "networks" / "source.json"
+    if not path.exists():
+        return None
+    try:
+        osm = json.loads(path.read_text(encoding="utf-8")).get("osm_file")
+    except (OSError, ValueError):
+        return None
+    return Path(osm) if osm and Path(osm).exists() else None
+
+
+def set_network_source(settings: Settings, osm_file: str | Path | None) -> None:
+    """Record which network later calls use by default: an OSM file, or None for the proxy."""
+    folder = Path(settings.cache_dir) / "networks"
+    folder.mkdir(parents=True, exist_ok=True)
+    value = str(Path(osm_file).resolve()) if osm_file is not None else None
+    (folder / "source.json").write_text(json.dumps({"osm_file": value}), encoding="utf-8")
+
+
 def cached_network(settings: Settings, *, profile: str | Profile = DEFAULT_PROFILE,
-                   osm_file: str | Path | None = None, rebuild: bool = False) -> nx.MultiDiGraph:
+                   osm_file: str | Path | None = None, proxy: bool = False,
+                   rebuild: bool = False) -> nx.MultiDiGraph:
     """Return the network for ``profile``, read from ``settings.cache_dir`` or built and cached.
 
-    Without ``osm_file`` this is the proxy network; with it, the OSM network clipped to
-    the province with settlements it misses joined by proxy links (``kind="osm+proxy"``
-    when any were needed).
+    Without ``osm_file`` this is the network chosen last with ``postplan network build``
+    (:func:`network_source`): the OSM file given with ``--osm`` — it replaces the proxy —
+    or else the proxy network. With an OSM file the network is clipped to the province and
+    settlements it misses are joined by proxy links (``kind="osm+proxy"`` when any were
+    needed).
 
     Parameters
     ----------
@@ -322,9 +348,13 @@ def cached_network(settings: Settings, *, profile: str | Profile = DEFAULT_PROFI
         Profile name or object.
     osm_file
         An ``.osm.pbf``, ``.osm`` or ``.osm.bz2`` file covering Kon Tum.
+    proxy
+        Use the proxy network even when an OSM file was chosen.
     rebuild
         Ignore an existing cache entry.
     """
+    if osm_file is None and not proxy:
+        osm_file = network_source(settings)
     key = network_cache_key(settings, profile=profile, osm_file=osm_file)
     name = get_profile(profile).name
     kind = "osm" if osm_file else "proxy"
@@ -403,7 +433,9 @@ __all__ = [
     "load_osm",
     "load_speed_table",
     "network_cache_key",
+    "network_source",
     "network_summary",
     "node_points",
     "save_network",
+    "set_network_source",
 ]

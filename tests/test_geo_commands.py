@@ -47,3 +47,23 @@ def test_network_build_osm_file(env, capsys) -> None:
     assert code == 1 and doc["error"] == "NetworkError" and "inside the polygon" in doc["message"]
     assert main(["network", "build", "--osm", str(env / "missing.pbf"), "--json"]) == 2
     assert "does not exist" in json.loads(capsys.readouterr().out)["problems"][0]
+
+
+def test_osm_build_replaces_the_proxy_until_proxy_is_chosen(env, capsys, settings) -> None:
+    """After 'build --osm FILE' the default network is that file's; '--proxy' switches back."""
+    from dataclasses import replace
+
+    from test_osm import XML
+
+    from geo.network import cached_network
+
+    path = env / "kontum-tiny.osm"
+    path.write_text(XML, encoding="utf-8")
+    assert main(["network", "build", "--osm", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["kind"] == "osm+proxy"
+    s = replace(settings, cache_dir=env / "cache")
+    assert cached_network(s).graph["kind"] == "osm+proxy"
+    assert cached_network(s, proxy=True).graph["kind"] == "proxy"
+    assert main(["network", "build", "--proxy", "--json"]) == 0
+    capsys.readouterr()
+    assert cached_network(s).graph["kind"] == "proxy"
