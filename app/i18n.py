@@ -447,6 +447,16 @@ def lkey(key: str) -> str:
     return key if lang == DEFAULT_LANG else f"{key}__{lang}"
 
 
+def option_labels(keys: dict[Any, str]) -> Any:
+    """Return a ``format_func`` showing each option by its translation key.
+
+    The language is fixed when the widget is drawn, so the labels match its key
+    (:func:`lkey`) even when the function is called outside the script run (AppTest).
+    """
+    lang = current_lang()
+    return lambda value: t(keys[value], lang=lang) if value in keys else str(value)
+
+
 def kept(key: str, default: Any) -> Any:
     """Return the last value :func:`keep` stored for ``key`` (``default`` before any)."""
     return st.session_state.get(f"_keep_{key}", default)

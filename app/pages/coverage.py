@@ -12,7 +12,7 @@ from app import coverage_state as cs
 from app import maps
 from app import network as appnet
 from app import state as ss
-from app.i18n import fmt_number, fmt_pct, keep, kept, kind_label, lkey, t
+from app.i18n import fmt_number, fmt_pct, keep, kept, lkey, option_labels, t
 from data.errors import InputError, PostplanError
 
 settings = ss.get_settings()
@@ -36,7 +36,7 @@ kinds = keep(
         t("coverage.kinds"),
         present_kinds,
         default=[k for k in kept("cov_kinds", present_kinds) if k in present_kinds],
-        format_func=kind_label,
+        format_func=option_labels({k: f"kind.{k}" for k in present_kinds}),
         key=lkey("cov_kinds"),
     ),
 )
@@ -48,7 +48,7 @@ units = keep(
         index=["old", "new"].index(kept("cov_units", "old")),
         horizontal=True,
         key=lkey("cov_units"),
-        format_func=lambda v: t("data.units_old") if v == "old" else t("data.units_new"),
+        format_func=option_labels({"old": "data.units_old", "new": "data.units_new"}),
     ),
 )
 if not kinds:
@@ -238,7 +238,7 @@ model = keep(
         ["mclp", "pmedian"],
         index=["mclp", "pmedian"].index(kept("cov_model", "mclp")),
         key=lkey("cov_model"),
-        format_func=lambda v: t(f"coverage.model_{v}"),
+        format_func=option_labels({m: f"coverage.model_{m}" for m in ("mclp", "pmedian")}),
     ),
 )
 use_all = s3.checkbox(t("coverage.use_all_communes"), value=True, key="cov_use_all")

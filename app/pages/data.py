@@ -7,7 +7,7 @@ import streamlit as st
 
 from app import maps
 from app import state as ss
-from app.i18n import fmt_number, keep, kept, kind_label, lkey, source_label, t
+from app.i18n import fmt_number, keep, kept, kind_label, lkey, option_labels, source_label, t
 from app.network import network_status_panel
 from data.errors import InputError, PostplanError
 from data.offices import offices_to_bytes
@@ -42,7 +42,7 @@ with left:
             t("data.units"),
             ["old", "new"],
             index=["old", "new"].index(kept("data_units", "old")),
-            format_func=lambda v: t("data.units_old") if v == "old" else t("data.units_new"),
+            format_func=option_labels({"old": "data.units_old", "new": "data.units_new"}),
             horizontal=True,
             key=lkey("data_units"),
         ),

@@ -11,7 +11,17 @@ from app import maps
 from app import network as appnet
 from app import plan_view as pv
 from app import state as ss
-from app.i18n import current_lang, fmt_clock, fmt_date, fmt_number, keep, kept, lkey, t
+from app.i18n import (
+    current_lang,
+    fmt_clock,
+    fmt_date,
+    fmt_number,
+    keep,
+    kept,
+    lkey,
+    option_labels,
+    t,
+)
 from data.errors import InputError, PostplanError
 from routing.model import Job
 from routing.result import Plan
@@ -54,8 +64,8 @@ source = keep(
         index=["simulate", "upload"].index(kept("dsp_jobs_source", "simulate")),
         horizontal=True,
         key=lkey("dsp_jobs_source"),
-        format_func=lambda v: (
-            t("dispatch.jobs_simulate") if v == "simulate" else t("dispatch.jobs_upload")
+        format_func=option_labels(
+            {"simulate": "dispatch.jobs_simulate", "upload": "dispatch.jobs_upload"}
         ),
     ),
 )
