@@ -118,7 +118,8 @@ METHOD = (
     "Proxy network (estimated): national highways QL14, QL14C, QL24, QL40 with their real "
     "geometry (source=national_road) and straight links (source=proxy) joining settlements "
     "- commune points, OSM points of interest incl. village halls, WorldPop 1 km cells with "
-    "people - and highway nodes by a Gabriel graph; a junction is added where "
+    "people - and highway nodes by a Gabriel graph, plus the diagonals between neighbouring "
+    "grid cells; a junction is added where "
     "a link crosses a highway; link length = straight length x circuity factor; links use "
     "the 'proxy_link' speed class; national highways are assumed paved. No real minor-road "
     "geometry exists in the data bundle."
@@ -224,10 +225,12 @@ def build_proxy_network(
        included), and WorldPop 1 km cells with at least ``min_cell_population`` people;
        points closer than ``merge_m`` become one node.
     3. **Links** – the Gabriel graph over settlements and highway nodes (planar,
-       connected, about two links per node; unlike the sparser relative-neighbourhood
-       graph it keeps the diagonals of the regular WorldPop grid, so detours through the
-       graph stay near 1.1 and the circuity factor alone models winding roads); links
-       between two nodes of the same highway are dropped (the highway joins them).
+       connected, about two links per node, fewer detours than the sparser
+       relative-neighbourhood graph), plus the diagonals between neighbouring WorldPop
+       cells (on a regular grid the Gabriel graph keeps only the lattice, and trips at 45°
+       would detour by √2), so detours through the graph stay near 1.1 and the circuity
+       factor models winding roads; links between two nodes of the same highway are
+       dropped (the highway joins them).
     4. **Junctions** – where a link crosses a highway, both are split at a new junction.
     5. **Length and speed** – a link's ``length_m`` is its straight length × ``circuity``;
        links have ``highway="proxy_link"`` and ``source="proxy"``; both directions exist.
@@ -302,6 +305,20 @@ def build_proxy_network(
     same = np.zeros(len(rng_e), dtype=bool)
     same[both_hw] = hw_comp[rng_e[both_hw, 0]] == hw_comp[rng_e[both_hw, 1]]
     links = rng_e[~same]
+    # WorldPop cells sit on a regular grid, where the Gabriel graph keeps only the lattice
+    # (trips at 45° would detour by √2); add the diagonals between neighbouring cells
+    is_cell = np.zeros(n, dtype=bool)
+    is_cell[n_hw:] = (sett_kept["kind"] == "grid_cell").to_numpy()
+    cells = np.flatnonzero(is_cell)
+    if len(cells) > 1:
+        cell_tree = cKDTree(xy[cells])
+        spacing = float(np.median(cell_tree.query(xy[cells], k=2)[0][:, 1]))
+        pairs_arr = cell_tree.query_pairs(1.5 * spacing, output_type="ndarray")
+        diag = np.sort(cells[pairs_arr], axis=1)
+        known = {(int(a), int(b)) for a, b in links}
+        extra = [(int(a), int(b)) for a, b in diag if (int(a), int(b)) not in known]
+        if extra:
+            links = np.vstack([links, np.array(extra, dtype=np.int64)])
 
     # 4. junctions where links cross highway edges
     hw_lines = [e[2] for e in hw_edges]

@@ -78,3 +78,12 @@ def test_circuity_below_one_is_rejected(settings) -> None:
     """A circuity factor under 1 is an input error."""
     with pytest.raises(InputError, match="circuity"):
         build_proxy_network(settings, circuity=0.9)
+
+
+def test_grid_cells_have_diagonal_links(proxy_network) -> None:
+    """Inside populated areas a WorldPop cell links to its 8 neighbours (no √2 detours)."""
+    G = proxy_network
+    cells = [n for n, k in G.nodes(data="kind") if k == "grid_cell"]
+    cell_set = set(cells)
+    most = max(len({v for v in G.successors(n) if v in cell_set}) for n in cells)
+    assert most == 8
