@@ -912,6 +912,19 @@ def _solve_pmedian(problem: SitingProblem, k: int, penalty_s: float, time_limit_
     else:
         bound = np.full(problem.n_demand, np.inf)
     sub = cost[:, free]
+    constant = 0.0
+    if problem.existing.any():
+        # Only times below the nearest kept office matter: cost_i = b_i + min(0, min_j r_ij)
+        # with r_ij = c_ij - b_i. Demand with identical r rows (exactly equal floats) is
+        # merged, weights summed; the b_i part is a constant.
+        keep = w > 0
+        rel = np.where(sub[keep] < bound[keep, None], sub[keep] - bound[keep, None], 0.0)
+        constant = float((w[keep] * bound[keep]).sum())
+        rel_u, inv = np.unique(rel, axis=0, return_inverse=True)
+        w = np.asarray(np.bincount(inv.reshape(-1), weights=w[keep], minlength=len(rel_u)),
+                       dtype=np.float64)
+        sub = rel_u
+        bound = np.zeros(len(rel_u))
     # Radius formulation (Elloumi 2010): for demand i with distinct candidate times
     # D1 < D2 < ... < DH (only those below the nearest existing site, which caps DH),
     # cost_i = D1 + sum_h (D{h+1} - Dh) z_ih, z_i1 >= 1 - sum_{c_ij = D1} x_j,
@@ -968,7 +981,7 @@ def _solve_pmedian(problem: SitingProblem, k: int, penalty_s: float, time_limit_
         integer=np.concatenate([np.ones(n_x, bool), np.zeros(n_z, bool)]),
         A=A, row_lower=row_lower, row_upper=row_upper,
         maximise=False, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
-        offset=float((w * np.minimum(sub.min(axis=1), bound)).sum()),
+        offset=constant + float((w * np.minimum(sub.min(axis=1), bound)).sum()),
         start=_start_positions(free, start or []))
     if x is None:
         return None, status, gap
