@@ -151,3 +151,21 @@ def mark_user_edits(before: pd.DataFrame, after: pd.DataFrame, *, id_column: str
             if moved and "location_note" in out.columns:
                 out.loc[i, "location_note"] = "edited in the app"
     return out
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _store(url: str) -> Any:
+    from data.store import Store
+
+    return Store(url)
+
+
+def plan_store() -> Any:
+    """Return the plan store (``data.store.Store``) named by the environment's settings.
+
+    Read from the environment on each call (not the cached settings), so the store follows
+    ``POSTPLAN_DB_URL`` / ``POSTPLAN_USER_DIR``; one ``Store`` per URL is shared.
+    """
+    settings = Settings.from_env()
+    settings.user_dir.mkdir(parents=True, exist_ok=True)
+    return _store(settings.database_url)

@@ -33,9 +33,11 @@ class RecordingManager(MediaFileManager):
         RecordingManager.instances.append(self)
 
 
-def make_app(monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    """The app under AppTest, without tiles, with downloads readable."""
+def make_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppTest:
+    """The app under AppTest: no tiles, downloads readable, a plan store in ``tmp_path``."""
     monkeypatch.setenv("POSTPLAN_TILES", "none")
+    monkeypatch.setenv("POSTPLAN_USER_DIR", str(tmp_path / "user"))
+    monkeypatch.delenv("POSTPLAN_DB_URL", raising=False)
     monkeypatch.setattr("streamlit.testing.v1.app_test.MemoryMediaFileStorage", RecordingStorage)
     monkeypatch.setattr("streamlit.testing.v1.app_test.MediaFileManager", RecordingManager)
     RecordingStorage.instances.clear()

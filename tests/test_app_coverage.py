@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from apptest_utils import make_app, no_exception, open_page
 from streamlit.testing.v1 import AppTest
 
 
 @pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    return make_app(monkeypatch)
+def app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppTest:
+    return make_app(monkeypatch, tmp_path)
 
 
 def _metrics(at: AppTest) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -11,8 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 
 @pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    return make_app(monkeypatch)
+def app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppTest:
+    return make_app(monkeypatch, tmp_path)
 
 
 BAD_OFFICES = (

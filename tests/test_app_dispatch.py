@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import gpxpy
 import pandas as pd
 import pytest
-from apptest_utils import download, make_app, no_exception, open_page
+from apptest_utils import APP, download, make_app, no_exception, open_page
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 
 @pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    return make_app(monkeypatch)
+def app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppTest:
+    return make_app(monkeypatch, tmp_path)
 
 
 def _planned(app: AppTest, n_jobs: int = 8) -> AppTest:
@@ -185,3 +186,22 @@ def test_jobs_download_round_trips_through_upload(app: AppTest) -> None:
     assert [(j.job_id, j.kind, j.source) for j in back] == [
         (j.job_id, j.kind, j.source) for j in original
     ]
+
+
+def test_saved_plan_reopens_with_its_routes(app: AppTest) -> None:
+    """A saved plan lists in the store and opens again with the same routes and names."""
+    at = _planned(app, n_jobs=6)
+    plan = at.session_state["plan"]
+    at.text_input(key="dsp_save_name").set_value("Kế hoạch thử")
+    at.text_input(key="dsp_save_author").set_value("Điều phối viên").run()
+    at.button(key="dsp_save").click().run()
+    no_exception(at)
+    assert any("phiên bản 1" in s.value for s in at.success)
+    # a fresh session opens it from the store
+    fresh = open_page(AppTest.from_file(APP, default_timeout=240), "dispatch")
+    fresh.button(key="dsp_saved_open").click().run()
+    no_exception(fresh)
+    opened = fresh.session_state["plan"]
+    assert opened.to_dict() == plan.to_dict()
+    tabs = [tab.label for tab in fresh.tabs]
+    assert any(label.startswith("Bưu tá") for label in tabs)

@@ -22,7 +22,7 @@ from app.i18n import (
     option_labels,
     t,
 )
-from data.errors import InputError, PostplanError
+from data.errors import ConflictError, InputError, PostplanError
 from routing.model import Job
 from routing.result import Plan
 
@@ -53,6 +53,42 @@ with st.container(border=True):
     budget = c5.number_input(t("dispatch.budget"), 1, 120, 10, key="dsp_budget")
     if day.weekday() >= 5:
         st.warning(t("dispatch.weekend", day=fmt_date(day)))
+
+# ---- saved plans: open one ----------------------------------------------------------------
+with st.expander(t("dispatch.saved_title"), expanded=False):
+    try:
+        saved = ss.plan_store().list_objects("plan", limit=50)
+    except PostplanError as exc:
+        st.error(str(exc))
+        saved = []
+    if saved:
+        o1, o2 = st.columns([3, 1])
+        chosen_id = o1.selectbox(
+            t("dispatch.saved_pick"),
+            [o.id for o in saved],
+            format_func=lambda i: next(
+                f"{o.name} (v{o.version}, {o.updated_by}, {o.updated_at:%d/%m/%Y %H:%M})"
+                for o in saved
+                if o.id == i
+            ),
+            key="dsp_saved_pick",
+        )
+        if o2.button(t("dispatch.saved_open"), key="dsp_saved_open"):
+            stored = ss.plan_store().get(int(chosen_id))
+            content = stored.data()
+            opened = Plan.from_dict(content)
+            st.session_state["dsp_saved_names"] = dict(content.get("courier_names") or {})
+            for k in ("dsp_problem", "dsp_matrices", ss.PLAN_EDIT_REPORT, "dsp_replan_msg"):
+                st.session_state.pop(k, None)
+            st.session_state[ss.PLAN] = opened
+            st.session_state[ss.PLAN_ORIGINAL] = opened
+            st.session_state["dsp_saved_ref"] = (stored.id, stored.version, stored.name)
+            st.session_state["dsp_replanned"] = True  # no problem/matrices: edits need a plan
+            if opened.plan_date:
+                st.session_state["dsp_context"] = (profile, dt.date.fromisoformat(opened.plan_date))
+            st.rerun()
+    else:
+        st.caption(t("dispatch.saved_none"))
 
 # ---- jobs: simulate or import ------------------------------------------------------------
 st.subheader(t("dispatch.jobs_title"))
@@ -119,7 +155,7 @@ if errors:
     st.error(t("common.problems", n=len(errors)) + "\n\n" + "\n".join(f"- {e}" for e in errors))
 
 jobs: list[Job] = st.session_state.get(ss.JOBS) or []
-if not jobs:
+if not jobs and st.session_state.get(ss.PLAN) is None:
     st.info(t("dispatch.no_jobs"))
     st.stop()
 
@@ -128,7 +164,7 @@ simulated = jobs_source == "simulated" or any(j.source == "simulated" for j in j
 if simulated:
     st.warning(t("dispatch.banner_simulated"))
 with st.expander(t("dispatch.jobs_loaded", n=len(jobs), source=dl.source_text(jobs_source))):
-    table = dl.jobs_table(jobs)
+    table = dl.jobs_table(jobs) if jobs else dl.jobs_table([])
     st.dataframe(table, hide_index=True, width="stretch", key="dsp_jobs_table")
     st.download_button(
         t("common.download_csv"),
@@ -140,14 +176,16 @@ with st.expander(t("dispatch.jobs_loaded", n=len(jobs), source=dl.source_text(jo
     )
 
 # ---- plan -------------------------------------------------------------------------------
-if st.button(t("dispatch.plan_btn"), type="primary", key="dsp_plan", disabled=not start_ids):
+if st.button(
+    t("dispatch.plan_btn"), type="primary", key="dsp_plan", disabled=not start_ids or not jobs
+):
     with st.status(t("dispatch.planning"), expanded=True) as status:
         try:
             st.write(t("dispatch.step_network"))
             G = appnet.current_routing_network(profile, day)
             engine = appnet.current_engine(profile, day, G)
             st.write(t("dispatch.step_matrix"))
-            problem = dl.build_problem(
+            new_problem = dl.build_problem(
                 offices,
                 jobs,
                 start_ids,
@@ -159,25 +197,26 @@ if st.button(t("dispatch.plan_btn"), type="primary", key="dsp_plan", disabled=no
                 provenance="simulated" if simulated else "user",
                 lang=current_lang(),
             )
-            mats = appnet.problem_matrices(
-                appnet.places_key(problem),
+            new_mats = appnet.problem_matrices(
+                appnet.places_key(new_problem),
                 (*ss.network_cache_key(), profile, day.isoformat()),
-                _problem=problem,
+                _problem=new_problem,
                 _G=G,
                 _engine=engine,
             )
             st.write(t("dispatch.step_solve", seconds=int(budget)))
-            solved = dl.solve(problem, mats, G, engine)
+            solved = dl.solve(new_problem, new_mats, G, engine)
         except (InputError, PostplanError) as exc:
             status.update(label=t("dispatch.plan_failed", error=exc), state="error")
             st.error(str(exc))
         else:
             st.session_state[ss.PLAN] = solved
             st.session_state[ss.PLAN_ORIGINAL] = solved
-            st.session_state["dsp_problem"] = problem
-            st.session_state["dsp_matrices"] = mats
+            st.session_state["dsp_problem"] = new_problem
+            st.session_state["dsp_matrices"] = new_mats
             st.session_state["dsp_context"] = (profile, day)
             st.session_state["dsp_replanned"] = False
+            st.session_state.pop("dsp_saved_ref", None)
             st.session_state.pop("dsp_map_show", None)  # show every courier of the new plan
             st.session_state[ss.PLAN_EDIT_REPORT] = None
             st.session_state.pop("dsp_replan_msg", None)
@@ -191,10 +230,16 @@ current: Plan | None = st.session_state.get(ss.PLAN)
 if current is None:
     st.stop()
 plan: Plan = current
-problem = st.session_state["dsp_problem"]
-mats = st.session_state["dsp_matrices"]
+problem = st.session_state.get("dsp_problem")
+mats = st.session_state.get("dsp_matrices")
 plan_profile, plan_day = st.session_state.get("dsp_context", (profile, day))
-names = {c.courier_id: c.name or c.courier_id for c in problem.couriers.values()}
+if problem is not None:
+    names = {c.courier_id: c.name or c.courier_id for c in problem.couriers.values()}
+else:  # a plan opened from the store carries its couriers' names beside it
+    names = dict(st.session_state.get("dsp_saved_names") or {})
+saved_ref = st.session_state.get("dsp_saved_ref")
+if saved_ref is not None:
+    st.info(t("dispatch.saved_opened", name=saved_ref[2], version=saved_ref[1]))
 
 # ---- banners and summary ------------------------------------------------------------------
 if appnet.is_proxy(plan.network_kind):
@@ -264,7 +309,7 @@ if plan.routes:
 # ---- manual edit ------------------------------------------------------------------------
 with st.expander(t("dispatch.edit_title"), expanded=False):
     choices = pv.stop_choices(plan, names)
-    if st.session_state.get("dsp_replanned"):
+    if st.session_state.get("dsp_replanned") or problem is None or mats is None:
         st.caption(t("dispatch.edit_after_replan"))
     elif choices:
         e1, e2, e3 = st.columns([3, 2, 1])
@@ -310,7 +355,10 @@ with st.expander(t("dispatch.replan_title"), expanded=False):
         key="dsp_replan_locked",
     )
     st.caption(t("dispatch.replan_hint"))
-    if r3.button(t("dispatch.replan_btn"), key="dsp_replan"):
+    if (
+        r3.button(t("dispatch.replan_btn"), key="dsp_replan", disabled=problem is None)
+        and problem is not None
+    ):
         at_s = now.hour * 3600 + now.minute * 60
         try:
             with st.spinner(t("dispatch.planning")):
@@ -351,3 +399,31 @@ f2.download_button(
     type="primary",
 )
 st.caption(t("dispatch.sheets_hint"))
+
+# ---- save the plan ---------------------------------------------------------------------------
+st.subheader(t("dispatch.save_title"))
+v1, v2, v3 = st.columns([3, 2, 1])
+default_name = saved_ref[2] if saved_ref else t("dispatch.save_default", day=fmt_date(plan_day))
+plan_name = v1.text_input(t("dispatch.save_name"), value=default_name, key="dsp_save_name")
+author = v2.text_input(t("dispatch.save_author"), value="", key="dsp_save_author")
+if v3.button(t("dispatch.save_btn"), key="dsp_save", disabled=not author.strip()):
+    store = ss.plan_store()
+    existing = store.find("plan", plan_name.strip())
+    expected = None
+    if existing is not None:
+        # a new version of the plan that was opened; anything else would overwrite blindly
+        expected = saved_ref[1] if saved_ref and saved_ref[0] == existing.id else existing.version
+    try:
+        stored = store.save_plan(
+            {**plan.to_dict(), "courier_names": names},
+            name=plan_name.strip(),
+            author=author.strip(),
+            expected_version=expected,
+        )
+    except ConflictError as exc:
+        st.error(t("dispatch.save_conflict", error=exc))
+    except (InputError, PostplanError) as exc:
+        st.error(str(exc))
+    else:
+        st.session_state["dsp_saved_ref"] = (stored.id, stored.version, stored.name)
+        st.success(t("dispatch.save_done", name=stored.name, version=stored.version))
