@@ -327,7 +327,8 @@ def content_hash(value: Any) -> str:
     value
         A parsed JSON value (dict, list, str, number, bool or None).
     """
-    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+    # surrogatepass: JSON text may escape unpaired surrogates ("\\ud800"); hash them too.
+    return hashlib.sha256(canonical_json(value).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def to_json_text(content: Any) -> tuple[str, Any]:
@@ -362,6 +363,14 @@ def to_json_text(content: Any) -> tuple[str, Any]:
             ) from exc
     if isinstance(content, str):
         try:
+            content.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InputError(
+                f"content has an unpaired surrogate character at position {exc.start}, which "
+                f"no database can store as text; write it as a JSON escape or remove it.",
+                summary="Nothing was saved",
+            ) from exc
+        try:
             parsed = json.loads(content)
         except json.JSONDecodeError as exc:
             raise InputError(
@@ -373,6 +382,10 @@ def to_json_text(content: Any) -> tuple[str, Any]:
         return content, parsed
     try:
         text_ = json.dumps(content, ensure_ascii=False, allow_nan=False)
+        try:
+            text_.encode("utf-8")
+        except UnicodeEncodeError:  # unpaired surrogates: keep them as JSON escapes
+            text_ = json.dumps(content, ensure_ascii=True, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise InputError(
             f"content cannot be stored as JSON: {exc}; convert it to plain dicts, lists, "

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,8 @@ import geopandas as gpd
 import pandas as pd
 import pg
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from shapely.geometry import Point
 from sqlalchemy import event, inspect
 
@@ -462,3 +465,38 @@ def test_one_store_shared_by_threads(store: Store) -> None:
         t.join()
     assert errors == []
     assert sorted(len(store.history(o.id)) for o in store.list_objects()) == [10] * 8
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**20), 10**20)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                max_size=4),
+    max_leaves=25)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=JSON_VALUES, as_text=st.booleans(), indent=st.sampled_from([None, 1]))
+def test_any_json_document_reloads_identical(store: Store, value: object, as_text: bool,
+                                             indent: int | None) -> None:
+    """Any JSON value (unicode, control characters, big numbers) reloads exactly as saved."""
+    content = json.dumps(value, indent=indent, ensure_ascii=False) if as_text else {"v": value}
+    name = f"doc {uuid.uuid4().hex}"
+    saved = store.save("coverage_scenario", name, content, author="h")
+    loaded = store.get(saved.id)
+    assert loaded.content == saved.content
+    assert loaded.data() == (value if as_text else {"v": value})
+    if as_text:
+        assert loaded.content == content
+
+
+def test_unpaired_surrogates_are_escaped_or_rejected(store: Store) -> None:
+    """A lone surrogate in a dict is kept as a JSON escape; raw in text it is an InputError."""
+    saved = store.save("plan", "s", {"a": "\ud800"}, author="a")
+    assert store.get(saved.id).data() == {"a": "\ud800"}
+    assert "\\ud800" in saved.content
+    escaped = store.save("plan", "t", '{"a": "\\ud800"}', author="a")
+    assert escaped.data() == {"a": "\ud800"}
+    with pytest.raises(InputError, match="unpaired surrogate"):
+        store.save("plan", "u", '{"a": "\ud800"}', author="a")
