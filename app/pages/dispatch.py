@@ -246,7 +246,7 @@ if appnet.is_proxy(plan.network_kind):
     st.warning(t("dispatch.banner_proxy"))
 if plan.provenance == "simulated" and not simulated:
     st.warning(t("dispatch.banner_simulated"))
-st.success(pv.summary_line(plan) + f" — {fmt_date(day)}")
+st.success(pv.summary_line(plan) + f" — {fmt_date(plan_day)}")
 report = st.session_state.get(ss.PLAN_EDIT_REPORT)
 if report is not None:
     if report:
