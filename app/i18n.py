@@ -96,6 +96,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.district": ("Huyện (cũ)", "District (old)"),
     "data.sources_title": ("Nguồn dữ liệu và phần ước tính", "Data sources and what is estimated"),
     "data.sources_table": ("Danh mục dữ liệu", "Data catalogue"),
+    "data.quality_title": ("Chất lượng dữ liệu dân số", "Population data quality"),
+    "data.quality_hint": (
+        "Lưới WorldPop 2020 (ước tính) so với điều tra dân số 2019 theo từng xã.",
+        "The WorldPop 2020 grid (an estimate) next to the 2019 census, commune by commune.",
+    ),
+    "data.quality_census": ("Điều tra 2019", "Census 2019"),
+    "data.quality_grid": ("Lưới WorldPop", "WorldPop grid"),
+    "data.quality_ratio": ("Tỷ lệ lưới/điều tra", "Grid / census"),
+    "data.quality_warning": ("Cảnh báo", "Warning"),
     "data.estimated_title": ("Phần ước tính", "What is estimated"),
     "data.estimated_offices": (
         "{n_est} trên {n} bưu cục/điểm có vị trí ước tính (đặt tại điểm trung tâm xã); "
@@ -371,6 +380,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "coverage.people_covered": ("Số dân được phục vụ", "People covered"),
     "coverage.mean_time": ("Thời gian trung bình", "Mean travel time"),
     "coverage.min": ("phút", "min"),
+    "coverage.site_id": ("Mã điểm", "Site id"),
+    "coverage.lat": ("Vĩ độ", "Latitude"),
+    "coverage.lon": ("Kinh độ", "Longitude"),
     "coverage.of_total": ("trên tổng {total} người (WorldPop)", "of {total} people (WorldPop)"),
     "coverage.points": ("điểm %", "pp"),
     "coverage.unreachable": ("Dân không tới được", "People who cannot reach"),

@@ -40,6 +40,10 @@ def test_data_page_shows_real_bundle_figures(app: AppTest) -> None:
     assert int(m["Bưu cục / điểm"]) > 100
     # the panel on what is estimated names the estimated offices
     assert any("ước tính" in md.value for md in at.markdown)
+    # and the population data-quality table puts the census beside the WorldPop grid
+    quality = next(d.value for d in at.dataframe if "Điều tra 2019" in d.value.columns)
+    assert len(quality) == 102
+    assert int(quality["Điều tra 2019"].sum()) == 540_438
 
 
 def test_english_toggle_translates_labels(app: AppTest) -> None:

@@ -224,7 +224,20 @@ if c.button(t("coverage.clear"), key="cov_clear"):
     st.rerun()
 candidates = cs.candidate_frame()
 if len(candidates):
-    st.dataframe(candidates, hide_index=True, width="stretch", key="cov_candidates")
+    st.dataframe(
+        candidates.rename(
+            columns={
+                "site_id": t("coverage.site_id"),
+                "name": t("dispatch.name"),
+                "lat": t("coverage.lat"),
+                "lon": t("coverage.lon"),
+                "source": t("data.source"),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        key="cov_candidates",
+    )
     st.caption(t("coverage.candidate_source"))
 else:
     st.caption(t("coverage.no_candidates"))

@@ -104,6 +104,26 @@ with right:
     by["source"] = by["source"].map(source_label)
     by.columns = [t("data.kind"), t("data.source"), t("data.count")]
     st.dataframe(by, hide_index=True, width="stretch")
+    with st.expander(t("data.quality_title")):
+        from data.layers import data_quality_table
+
+        quality = data_quality_table(settings)
+        st.caption(t("data.quality_hint"))
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("data.commune"): quality["name"],
+                    t("data.district"): quality["district"],
+                    t("data.quality_census"): quality["population_census"],
+                    t("data.quality_grid"): quality["population_grid"].round(0).astype(int),
+                    t("data.quality_ratio"): quality["grid_to_census"].round(2),
+                    t("data.quality_warning"): quality["warning"],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            key="data_quality",
+        )
     catalogue = ss.optional_module("data.catalogue")
     if catalogue is not None:
         with st.expander(t("data.sources_table")):
