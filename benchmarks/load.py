@@ -34,6 +34,7 @@ import json
 import multiprocessing as mp
 import os
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
@@ -232,6 +233,7 @@ def main() -> int:
                     rows.append(run(url, backend, mode, n, args.iterations, args.stops))
                 if not args.json:
                     print(_line(rows[-1]), flush=True)
+    shutil.rmtree(tmp, ignore_errors=True)
     meta = {"date": time.strftime("%Y-%m-%d"), "python": platform.python_version(),
             "cpus": mp.cpu_count(), "iterations": args.iterations, "stops": args.stops,
             # the machine is shared: 1-minute load average before and after the runs
