@@ -170,7 +170,9 @@ class _Builder:
             self.vehicle_types.append(members)
 
         for job in self.jobs:
-            prize = round(p.prize_of(job) * ds)
+            # a required job's prize is a constant of the objective: leave it out so that
+            # it does not inflate the penalty cap (see _params)
+            prize = 0 if job.required else round(p.prize_of(job) * ds)
             if job.is_pair:
                 assert job.pickup is not None and job.delivery is not None
                 tws = []
