@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import io
 from types import ModuleType
 from typing import Any
 
@@ -21,6 +20,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from data import tables
 from data.settings import Settings
 
 # Session-state keys (one place, so pages and tests agree).
@@ -97,17 +97,12 @@ def frame_hash(df: pd.DataFrame | None) -> str:
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
     """CSV with a UTF-8 byte-order mark, so Excel opens Vietnamese text correctly."""
-    plain = pd.DataFrame(df).drop(columns="geometry", errors="ignore")
-    return plain.to_csv(index=False).encode("utf-8-sig")
+    return tables.csv_bytes(df)
 
 
 def to_xlsx_bytes(df: pd.DataFrame, *, sheet: str = "data") -> bytes:
-    """One-sheet XLSX of a table (geometry dropped)."""
-    plain = pd.DataFrame(df).drop(columns="geometry", errors="ignore")
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        plain.to_excel(writer, index=False, sheet_name=sheet[:31])
-    return buffer.getvalue()
+    """One-sheet XLSX of a table (geometry dropped, formula-like text kept as text)."""
+    return tables.xlsx_bytes({sheet: df})
 
 
 def network_cache_key() -> tuple[str, str, str]:

@@ -36,6 +36,7 @@ import shapely
 from data.errors import InputError, Problem
 from data.names import normalise_name
 from data.settings import GEO_CRS, Settings
+from data.tables import csv_bytes, looks_like_formula, xlsx_bytes
 
 OFFICE_KINDS: tuple[str, ...] = ("post_office", "commune_post", "one_stop_shop")
 OFFICE_SOURCES: tuple[str, ...] = ("osm", "user", "estimated")
@@ -524,6 +525,10 @@ def offices_from_frame(
             seen[oid] = row
         if not rec["name"]:
             bad(row, "name", "", "name is empty; fix: give the office a name")
+        for col in ("office_id", "name", "location_note"):
+            if looks_like_formula(rec[col]):
+                bad(row, col, rec[col], "text starts like a spreadsheet formula (= + - @); "
+                    "fix: type the plain text, without the leading sign")
         kind = KIND_ALIASES.get(normalise_name(rec["kind"])) if rec["kind"] else None
         if kind is None:
             bad(row, "kind", rec["kind"], f"unknown kind; fix: use one of "
@@ -652,12 +657,9 @@ def offices_to_bytes(offices: pd.DataFrame, fmt: str) -> bytes:
     """Serialise offices as ``"csv"`` (UTF-8 with BOM, opens cleanly in Excel) or ``"xlsx"``."""
     table = _export_frame(offices)
     if fmt == "csv":
-        return table.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+        return csv_bytes(table)
     if fmt == "xlsx":
-        buf = io.BytesIO()
-        with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-            table.to_excel(writer, index=False, sheet_name="offices")
-        return buf.getvalue()
+        return xlsx_bytes({"offices": table})
     raise InputError(f"unknown export format {fmt!r}; fix: use 'csv' or 'xlsx'")
 
 

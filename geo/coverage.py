@@ -42,6 +42,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from data.errors import InputError, Problem
 from data.settings import GEO_CRS, METRIC_CRS
+from data.tables import csv_bytes
 from geo.matrix import TravelEngine
 from geo.snap import EdgeIndex, snap_points
 
@@ -1100,8 +1101,7 @@ def export_coverage(report: CoverageReport, path: str | Path) -> Path:
     elif suffix in (".geojson", ".json"):
         communes.to_file(target, driver="GeoJSON")
     elif suffix == ".csv":
-        table = pd.DataFrame(communes.drop(columns="geometry"))
-        table.to_csv(target, index=False, encoding="utf-8-sig")
+        target.write_bytes(csv_bytes(communes))
     else:
         raise InputError([Problem("Unsupported export format; use .gpkg, .geojson or .csv.",
                                   value=suffix or str(path))])

@@ -51,6 +51,7 @@ import scipy.sparse as sp
 
 from data.errors import InputError, Problem
 from data.settings import GEO_CRS, Settings
+from data.tables import csv_bytes
 from geo.coverage import (
     DEMAND_MAX_SNAP_M,
     AccessNetwork,
@@ -1335,7 +1336,7 @@ def export_sites(plan: SitingPlan, path: str | Path) -> Path:
         table = pd.DataFrame(out.drop(columns="geometry"))
         table["lon"] = out.geometry.x.round(6)
         table["lat"] = out.geometry.y.round(6)
-        table.to_csv(target, index=False, encoding="utf-8-sig")
+        target.write_bytes(csv_bytes(table))
     else:
         raise InputError([Problem("Unsupported export format; use .gpkg, .geojson or .csv.",
                                   value=suffix or str(path))])

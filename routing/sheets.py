@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from data.errors import InputError, Problem
+from data.tables import defuse_formulas, safe_csv_cell
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -510,17 +511,8 @@ def to_csv(sheets: RouteSheets) -> bytes:
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(column_headers())
     for rec in records(sheets):
-        writer.writerow([_csv_cell(rec[k]) for k in keys])
+        writer.writerow([safe_csv_cell(rec[k]) for k in keys])
     return buf.getvalue().encode("utf-8-sig")
-
-
-def _csv_cell(value: Any) -> Any:
-    """Return a CSV cell: empty for None, text defused against formula injection."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def to_xlsx(sheets: RouteSheets) -> bytes:
@@ -594,11 +586,7 @@ def to_xlsx(sheets: RouteSheets) -> bytes:
         for i, key in enumerate(keys, start=1):
             sheet.column_dimensions[get_column_letter(i)].width = widths.get(key, 12)
     # nothing here is a formula: text such as "=HYPERLINK(...)" from a jobs file stays text
-    for sheet in wb.worksheets:
-        for row in sheet.iter_rows():
-            for cell in row:
-                if cell.data_type == "f":
-                    cell.data_type = "s"
+    defuse_formulas(wb)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -137,10 +137,6 @@ def test_xlsx_formula_cells_are_not_taken_as_values() -> None:
     assert {(p.row, p.column) for p in err.value.problems} == {(2, "lat"), (4, "name")}
 
 
-@pytest.mark.xfail(strict=False, raises=AssertionError,
-                   reason="data.offices accepts '=HYPERLINK(...)' as a CSV name and "
-                          "offices_to_bytes(…, 'xlsx') writes it as a live formula "
-                          "(reported to the lead)")
 def test_formula_text_is_never_exported_as_a_live_formula() -> None:
     """A name that looks like a formula is rejected, or exported to XLSX as plain text."""
     rows = [list(r) for r in REAL_ROWS[:2]]
