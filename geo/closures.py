@@ -111,8 +111,8 @@ def parse_edge_ids(text: str) -> tuple[EdgeRef, ...]:
 
 
 def _parse_date(value: Any) -> dt.date | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None  # None, NaN and NaT (a blank cell) all mean "no date"
     if isinstance(value, pd.Timestamp):
         return None if pd.isna(value) else value.date()
     if isinstance(value, dt.datetime):
@@ -176,6 +176,7 @@ def closures_from_frame(frame: pd.DataFrame, *, source_name: str = "closures"
         raise InputError([Problem(f"column {c!r} is missing", column=c, source=source_name)
                           for c in missing], summary=f"{source_name} was rejected")
     out: list[Closure] = []
+    first_row: dict[str, int] = {}
     for i, rec in enumerate(frame.to_dict("records")):
         row = i + 2
         here: list[Problem] = []
@@ -235,10 +236,17 @@ def closures_from_frame(frame: pd.DataFrame, *, source_name: str = "closures"
         if not edges and area is None and not here:
             bad("say where: give 'edges' (u>v;…), a 'wkt' polygon, or lat, lon and radius_m",
                 "edges", None)
+        cid = (str(rec["closure_id"]).strip() if not _blank(rec.get("closure_id"))
+               else f"C{i + 1}")
+        if cid in first_row:
+            bad(f"closure_id is already used on row {first_row[cid]}; fix: give every "
+                "closure its own id (several roads of one event go in one row's 'edges')",
+                "closure_id", cid)
+        else:
+            first_row[cid] = row
         if here:
             problems.extend(here)
             continue
-        cid = str(rec.get("closure_id")) if not _blank(rec.get("closure_id")) else f"C{i + 1}"
         src = "user" if _blank(rec.get("source")) else str(rec["source"])
         assert start is not None
         out.append(Closure(cid, start, end, reason, edges, area, src))

@@ -2,6 +2,7 @@ import datetime as dt
 
 import geopandas as gpd
 import networkx as nx
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,6 +13,7 @@ from geo.closures import (
     Closure,
     apply_closures,
     closed_edges,
+    closures_from_frame,
     closures_to_frame,
     parse_edge_ids,
     read_closures,
@@ -45,6 +47,24 @@ def test_edge_closure_only_on_its_dates() -> None:
     one_way = Closure("C2", DAY, None, "one lane", ((2, 3, 0),))
     H2 = apply_closures(_line(), [one_way], dt.date(2030, 1, 1))
     assert not H2.has_edge(2, 3) and H2.has_edge(3, 2)
+
+
+def test_blank_end_date_in_a_frame_means_open_ended() -> None:
+    """A NaT end date (a blank date cell in a table) reads as 'until further notice'."""
+    frame = pd.DataFrame({"closure_id": ["C1"], "valid_from": [pd.Timestamp("2026-10-10")],
+                          "valid_to": [pd.NaT], "reason": ["landslide"], "edges": ["2>3"]})
+    (c,) = closures_from_frame(frame)
+    assert (c.valid_from, c.valid_to) == (dt.date(2026, 10, 10), None)
+    assert not apply_closures(_line(), [c], dt.date(2031, 1, 1)).has_edge(2, 3)
+
+
+def test_repeated_closure_id_is_reported_at_the_repeat() -> None:
+    """Two rows with one closure_id are rejected, naming the first row and the fix."""
+    frame = pd.DataFrame({"closure_id": ["C1", "C1"], "valid_from": ["2026-10-10"] * 2,
+                          "reason": ["landslide"] * 2, "edges": ["2>3", "1>2"]})
+    with pytest.raises(InputError, match="already used on row 2") as err:
+        closures_from_frame(frame)
+    assert [(p.row, p.column) for p in err.value.problems] == [(3, "closure_id")]
 
 
 def test_area_closure_and_map_layer() -> None:
