@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -66,6 +67,7 @@ def name_tokens(text: str) -> list[str]:
     return [SYLLABLE_VARIANTS.get(tok, tok) for tok in _TOKEN.findall(ascii_text)]
 
 
+@lru_cache(maxsize=16384)
 def normalise_name(text: str) -> str:
     """Return a key that is equal for every spelling of the same place name.
 
@@ -83,6 +85,7 @@ def normalise_name(text: str) -> str:
     return "".join(name_tokens(text))
 
 
+@lru_cache(maxsize=16384)
 def name_key(text: str) -> str:
     """Like :func:`normalise_name` but without a leading unit type (Xã, Phường, Huyện …)."""
     tokens = name_tokens(text)
@@ -141,6 +144,15 @@ def find_communes(query: str, communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def find_commune(query: str, settings: Settings) -> pd.Series:
+    """Find one pre-2025 commune by old name, new 2025 name or GSO code (cached per query).
+
+    See :func:`_find_commune` for the rules; job files repeat names, so answers are cached.
+    """
+    return _find_commune(str(query), settings).copy()
+
+
+@lru_cache(maxsize=4096)
+def _find_commune(query: str, settings: Settings) -> pd.Series:
     """Find one pre-2025 commune by old name, new 2025 name or GSO code.
 
     Parameters
