@@ -5,7 +5,7 @@ couriers it is asked for and the day's jobs; computes the travel-time and length
 over ``problem.places()`` on the road network with the routing layer's own
 ``network_matrices`` (the same the adapter door ``plan_day`` uses); and calls the core door
 :func:`routing.solve.solve_matrix` with a ``leg_path`` so routes follow the roads. The
-matrices are kept so manual edits (:mod:`app.edit`) re-time routes on the very same figures.
+matrices are kept so manual edits (:mod:`routing.edit`) re-time routes on the very same figures.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
-from app.edit import StopRef, Violation, move_stop
 from data.settings import Settings
+from routing.edit import StopRef, Violation, move_stop
 from routing.model import Courier, Job, Office, PlanningProblem, PlanSettings
 from routing.result import Plan
 
@@ -198,7 +198,7 @@ def move(
     G: nx.MultiDiGraph,
     engine: Any,
 ) -> tuple[Plan, list[Violation]]:
-    """Move a stop (see :func:`app.edit.move_stop`) and redraw the changed routes on roads."""
+    """Move a stop (see :func:`routing.edit.move_stop`) and redraw the changed routes on roads."""
     from routing.solve import network_leg_path
 
     edited, violations = move_stop(

@@ -255,8 +255,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dispatch.courier": ("Bưu tá", "Courier"),
     "dispatch.seq": ("TT", "#"),
     "dispatch.type": ("Loại", "Type"),
-    "dispatch.pickup": ("Nhận hồ sơ", "Pickup"),
-    "dispatch.delivery": ("Trả kết quả", "Delivery"),
     "dispatch.depot": ("Bưu cục", "Office"),
     "dispatch.name": ("Tên", "Name"),
     "dispatch.arrival": ("Đến lúc", "Arrival"),

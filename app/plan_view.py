@@ -11,10 +11,11 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from app.edit import Violation
 from app.i18n import STRINGS, current_lang, fmt_clock, fmt_number, t
 from app.maps import COURIER_COLOURS, RouteLayer
+from routing.edit import Violation
 from routing.result import CourierRoute, Plan
+from routing.sheets import action_label
 
 
 def courier_colour(index: int) -> str:
@@ -34,12 +35,15 @@ def job_kind_label(kind: str) -> str:
 
 
 def stop_type(kind: str, job_kind: str | None) -> str:
-    """Vietnamese/English word for a stop: pickup of dossiers, delivery of results, office."""
+    """Word for a stop in the current language, as on the route sheets.
+
+    Depends on the job: at a one-stop shop a courier hands in a dossier or collects a
+    result; at a citizen's home it is the reverse (``routing.sheets.action_label``).
+    """
     if kind in ("start", "end"):
         return t("dispatch.depot")
-    if kind == "pickup" or (kind == "visit" and job_kind == "pickup"):
-        return t("dispatch.pickup")
-    return t("dispatch.delivery")
+    vi, en = action_label(kind, job_kind)
+    return vi if current_lang() == "vi" else en
 
 
 def route_layers(plan: Plan, names: dict[str, str] | None = None) -> list[RouteLayer]:

@@ -1,11 +1,11 @@
-"""Manual plan edits (app.edit): moving stops re-times routes and reports every violation."""
+"""Manual plan edits (routing.edit): moving stops re-times routes and reports every violation."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from app.edit import move_stop, plan_refs, retime_plan
+from routing.edit import move_stop, plan_refs, retime_plan
 from routing.model import Courier, Job, Office, PlanningProblem, PlanSettings
 from routing.result import Plan
 
@@ -123,3 +123,16 @@ def test_edit_of_a_solved_plan_keeps_every_job() -> None:
     edited, _ = move_stop(p, plan, first, "C1", 1, t, d)
     after = sorted({j for seq in plan_refs(p, edited).values() for j, _ in seq})
     assert after == served
+
+
+@pytest.mark.parametrize(("kind", "job_kind", "label"), [
+    ("pickup", "dossier_pickup", "Nhận hồ sơ"),
+    ("delivery", "dossier_pickup", "Nộp hồ sơ (một cửa)"),
+    ("pickup", "result_delivery", "Nhận kết quả (một cửa)"),
+    ("delivery", "result_delivery", "Trả kết quả"),
+])
+def test_stop_words_follow_the_job(kind: str, job_kind: str, label: str) -> None:
+    """At a one-stop shop a dossier is handed in or a result collected, never mixed up."""
+    from app.plan_view import stop_type
+
+    assert stop_type(kind, job_kind) == label
