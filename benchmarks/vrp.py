@@ -277,6 +277,10 @@ def run_kontum(seconds: float, seed: int, n_jobs: int = 200, couriers: int = 25
             "unassigned_feasible": len(feasible_unassigned),
             "unassigned_codes": sorted({u.code for u in plan.unassigned}),
             "couriers_used": len(plan.routes), "length_km": plan.total_length_m / 1000,
+            "feasible": plan.feasible,
+            "office_stops_in_closure": sum(
+                1 for r in plan.routes for s in r.job_stops if s.office_id is not None
+                and s.start_s + s.service_s > 11 * 3600 + 1800 and s.start_s < 13 * 3600 + 1800),
             "network_kind": plan.network_kind, "wall_s": wall, **timings}
 
 
