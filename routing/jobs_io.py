@@ -58,6 +58,14 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+def _finite(text: str) -> float:
+    """Parse a finite number; ``inf``, ``nan`` and overflowing text raise ValueError."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text!r} is not a finite number")
+    return value
+
+
 def read_jobs_table(data: bytes | str | Path, *, filename: str | None = None) -> pd.DataFrame:
     """Read a jobs file (.csv UTF-8 or .xlsx) into a table of text cells.
 
@@ -145,7 +153,7 @@ def jobs_from_table(df: pd.DataFrame, *, settings: Settings, office_ids: Iterabl
         if cell["lat"] or cell["lon"]:
             approximate = cell["approximate"].lower() in ("true", "1", "yes", "x")
             try:
-                lat, lon = float(cell["lat"]), float(cell["lon"])
+                lat, lon = _finite(cell["lat"]), _finite(cell["lon"])
                 x0, y0, x1, y1 = KONTUM_BBOX
                 if not (x0 <= lon <= x1 and y0 <= lat <= y1):
                     bad("lat", f"position {lat}, {lon} is outside Kon Tum; check that lat "
@@ -187,7 +195,7 @@ def jobs_from_table(df: pd.DataFrame, *, settings: Settings, office_ids: Iterabl
         service_s = None
         if cell["service_min"]:
             try:
-                service_s = round(float(cell["service_min"]) * 60)
+                service_s = round(_finite(cell["service_min"]) * 60)
                 if service_s < 0:
                     raise ValueError
             except ValueError:
@@ -195,7 +203,7 @@ def jobs_from_table(df: pd.DataFrame, *, settings: Settings, office_ids: Iterabl
         amount = 1
         if cell["amount"]:
             try:
-                amount = int(float(cell["amount"]))
+                amount = int(_finite(cell["amount"]))
                 if amount < 1:
                     raise ValueError
             except ValueError:
@@ -203,7 +211,7 @@ def jobs_from_table(df: pd.DataFrame, *, settings: Settings, office_ids: Iterabl
         priority = 1
         if cell["priority"]:
             try:
-                priority = int(float(cell["priority"]))
+                priority = int(_finite(cell["priority"]))
                 if priority not in (1, 2, 3):
                     raise ValueError
             except ValueError:

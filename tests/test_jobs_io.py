@@ -78,3 +78,14 @@ def test_xlsx_round_trip(settings):
     assert again[0].delivery.windows == jobs[0].delivery.windows
     assert again[1].pickup.lon == pytest.approx(jobs[1].pickup.lon)
     assert again[1].pickup.approximate and not again[0].delivery.approximate
+
+
+def test_infinite_numbers_are_row_problems(settings):
+    """'inf', 'nan' and overflowing numbers are reported per cell, not raised as crashes."""
+    bad = ("job_id,kind,lat,lon,amount,priority,service_min\n"
+           "A,delivery,14.36,108.0,inf,1e400,nan\n"
+           "B,delivery,nan,108.0,,,\n")
+    with pytest.raises(InputError) as err:
+        read_jobs(bad.encode(), settings=settings, office_ids=OFFICES, filename="inf.csv")
+    where = {(p.row, p.column) for p in err.value.problems}
+    assert where == {(2, "amount"), (2, "priority"), (2, "service_min"), (3, "lat")}
