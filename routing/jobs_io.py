@@ -86,9 +86,12 @@ def read_jobs_table(data: bytes | str | Path, *, filename: str | None = None) ->
     name = filename or "jobs"
     try:
         if name.lower().endswith((".xlsx", ".xlsm")):
-            df = pd.read_excel(io.BytesIO(raw), dtype=str)
+            df = pd.read_excel(io.BytesIO(raw), dtype=str, keep_default_na=False,
+                               na_values=[""])
         else:
-            df = pd.read_csv(io.BytesIO(raw), dtype=str, encoding="utf-8-sig")
+            # keep text such as "nan" or "NA" as written, so it is reported, not blanked
+            df = pd.read_csv(io.BytesIO(raw), dtype=str, encoding="utf-8-sig",
+                             keep_default_na=False, na_values=[""])
     except Exception as exc:
         raise InputError(f"{name}: cannot be read as a table ({exc}); save it as UTF-8 CSV "
                          "or .xlsx", summary=f"{name} was rejected") from None
