@@ -25,7 +25,7 @@ def courier_colour(index: int) -> str:
 
 def courier_label(route: CourierRoute, names: dict[str, str] | None = None) -> str:
     """Display name of a route's courier."""
-    return (names or {}).get(route.courier_id) or route.courier_id
+    return (names or {}).get(route.courier_id) or route.courier_name or route.courier_id
 
 
 def job_kind_label(kind: str) -> str:

@@ -293,6 +293,7 @@ def retime_route(
         stops=tuple(stops),
         geometry=(),
         locked=previous.locked if previous is not None else False,
+        courier_name=courier.name,
     )
     return route, violations
 

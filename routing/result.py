@@ -138,6 +138,8 @@ class CourierRoute:
         empty tuple when no graph was given.
     locked
         True when the dispatcher locked the route in a re-plan (kept as it was).
+    courier_name
+        The courier's display name (e.g. "Bưu tá 1"), or "" when none was given.
     """
 
     courier_id: str
@@ -147,6 +149,7 @@ class CourierRoute:
     stops: tuple[PlannedStop, ...]
     geometry: tuple[tuple[tuple[float, float], ...], ...] = ()
     locked: bool = False
+    courier_name: str = ""
 
     @property
     def length_m(self) -> float:
@@ -415,6 +418,7 @@ class Plan:
                 courier_id=r["courier_id"], office_id=r["office_id"],
                 end_office_id=r["end_office_id"], profile=r["profile"], stops=tuple(stops),
                 geometry=geometry, locked=bool(r.get("locked", False)),
+                courier_name=str(r.get("courier_name", "")),
             ))
         names = {f.name for f in fields(cls)}
         kwargs = {k: v for k, v in data.items() if k in names}

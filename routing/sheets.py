@@ -1079,7 +1079,8 @@ def build_sheets(
         start_label = route.stops[0].label if route.stops else ""
         sheets.append(CourierSheet(
             courier_id=route.courier_id,
-            courier_name=nfc(names.get(route.courier_id) or route.courier_id),
+            courier_name=nfc(names.get(route.courier_id) or route.courier_name
+                             or route.courier_id),
             vehicle=VEHICLE_LABELS.get(route.profile, nfc(route.profile)),
             office_name=nfc(offices.get(route.office_id, start_label)),
             start_s=float(route.start_s), end_s=float(route.end_s),

@@ -644,7 +644,7 @@ def _routes(builder: _Builder, sol: Any, data: Any, leg_path: LegPath | None
         routes.append(CourierRoute(
             courier_id=courier.courier_id, office_id=courier.office_id,
             end_office_id=courier.end_office_id or courier.office_id, profile=courier.profile,
-            stops=tuple(stops), geometry=tuple(geometry),
+            stops=tuple(stops), geometry=tuple(geometry), courier_name=courier.name,
         ))
     order = {c.courier_id: i for i, c in enumerate(builder.couriers)}
     routes.sort(key=lambda r: order[r.courier_id])

@@ -30,7 +30,8 @@ def _plan() -> Plan:
         _stop(4, "end", 29000, leg=4000.0),
     )
     route = CourierRoute("C1", "PO", "PO", "motorbike", stops,
-                         geometry=(((108.0, 14.3), (108.1, 14.3)),) * 4)
+                         geometry=(((108.0, 14.3), (108.1, 14.3)),) * 4,
+                         courier_name="Bưu tá Hà")
     return Plan(plan_date="2026-11-25", routes=(route,),
                 unassigned=(UnassignedJob("X1", "delivery", "no_room", "Không …", "No …"),),
                 network_kind="proxy", provenance="simulated", seed=3, seconds=2.0,
@@ -62,6 +63,7 @@ def test_json_round_trip_is_exact():
     again = Plan.from_json(text)
     assert again == plan
     assert again.routes[0].stops[1].window == (25200, 41400)
+    assert again.routes[0].courier_name == "Bưu tá Hà"
 
 
 def test_summary_names_counts_and_provenance():

@@ -398,3 +398,12 @@ def test_a_plan_without_routes_still_renders_every_format(plan: Plan) -> None:
     assert json.loads(to_geojson(empty))["features"] == []
     assert gpxpy.parse(to_gpx(empty).decode("utf-8")).routes == []
     assert load_workbook(io.BytesIO(to_xlsx(empty))).sheetnames == ["Tổng hợp"]
+
+
+def test_courier_names_travel_with_the_plan(plan: Plan) -> None:
+    """Without a names table the sheets print the names the plan was solved with."""
+    assert {r.courier_id: r.courier_name for r in plan.routes} == {
+        cid: COURIER_NAMES[cid] for cid in (r.courier_id for r in plan.routes)}
+    sheets = build_sheets(plan)
+    assert [c.courier_name for c in sheets.couriers] == [
+        COURIER_NAMES[r.courier_id] for r in plan.routes]
