@@ -226,24 +226,25 @@ def load_network(path: str | Path) -> nx.MultiDiGraph:
     G.graph.update(json.loads((path / "graph.json").read_text(encoding="utf-8")))
     nodes = pd.read_parquet(path / "nodes.parquet")
     for rec in nodes.to_dict("records"):
-        node = _from_cell(rec.pop("node"))
-        attrs = {str(k): _from_cell(v) for k, v in rec.items()}
+        node = plain_value(rec.pop("node"))
+        attrs = {str(k): plain_value(v) for k, v in rec.items()}
         G.add_node(node, **{k: v for k, v in attrs.items() if v is not None})
     edges = gpd.read_parquet(path / "edges.parquet")
     ecols = [c for c in edges.columns if c not in ("u", "v", "key", "geometry")]
     geoms = edges.geometry.to_numpy()
     records = edges[["u", "v", "key", *ecols]].to_dict("records")
     for rec, geom in zip(records, geoms, strict=True):
-        attrs = {str(c): _from_cell(rec[c]) for c in ecols}
+        attrs = {str(c): plain_value(rec[c]) for c in ecols}
         attrs = {k: v for k, v in attrs.items() if v is not None}
         if geom is not None:
             attrs["geometry"] = geom
-        G.add_edge(_from_cell(rec["u"]), _from_cell(rec["v"]), key=_from_cell(rec["key"]),
+        G.add_edge(plain_value(rec["u"]), plain_value(rec["v"]), key=plain_value(rec["key"]),
                    **attrs)
     return G
 
 
-def _from_cell(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """Return a table cell as a plain Python value: None for missing, numpy scalars unwrapped."""
     if value is None:
         return None
     if isinstance(value, float) and math.isnan(value):

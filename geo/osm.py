@@ -34,7 +34,7 @@ from shapely.geometry import LineString
 
 from data.errors import InputError, NetworkError, Problem
 from data.settings import GEO_CRS, METRIC_CRS, Settings
-from geo.network import finish_network
+from geo.network import finish_network, plain_value
 from geo.profiles import DEFAULT_PROFILE, Profile, get_profile
 
 #: pyrosm network type read for each profile.
@@ -80,9 +80,9 @@ def _graph_from_edges(nodes: pd.DataFrame, edges: pd.DataFrame, *, walking: bool
                                                          cols["tags"].iloc[i])
         attrs = {
             "length_m": float(length), "highway": hw,
-            "surface": _none(cols["surface"].iloc[i]),
-            "maxspeed": _none(cols["maxspeed"].iloc[i]),
-            "name": _none(cols["name"].iloc[i]), "osmid": _none(cols["id"].iloc[i]),
+            "surface": plain_value(cols["surface"].iloc[i]),
+            "maxspeed": plain_value(cols["maxspeed"].iloc[i]),
+            "name": plain_value(cols["name"].iloc[i]), "osmid": plain_value(cols["id"].iloc[i]),
             "oneway": direction != 0, "source": "osm",
         }
         attrs = {k: val for k, val in attrs.items() if val is not None}
@@ -95,16 +95,6 @@ def _graph_from_edges(nodes: pd.DataFrame, edges: pd.DataFrame, *, walking: bool
                 back["geometry"] = line.reverse()
             G.add_edge(v, u, **back)
     return G
-
-
-def _none(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def _read_pbf(path: Path, polygon: Any, network_type: str) -> tuple[pd.DataFrame, pd.DataFrame]:
