@@ -311,6 +311,52 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Không lưu: người khác vừa lưu kế hoạch này. {error}",
         "Not saved: someone else saved this plan meanwhile. {error}",
     ),
+    "dispatch.save_taken": (
+        "Không lưu: tên «{name}» đã thuộc về một kế hoạch khác (#{id}, phiên bản {version}, "
+        "do {author} lưu lúc {when}). Hãy chọn tên khác, hoặc mở kế hoạch đó trước rồi lưu "
+        "thành phiên bản mới.",
+        "Not saved: the name '{name}' belongs to another plan (#{id}, version {version}, "
+        "saved by {author} at {when}). Choose another name, or open that plan first and save "
+        "a new version of it.",
+    ),
+    "dispatch.history_title": ("Lịch sử phiên bản", "Version history"),
+    "dispatch.restore_version": ("Phiên bản cần khôi phục", "Version to restore"),
+    "dispatch.restore_author": ("Người khôi phục", "Restored by"),
+    "dispatch.restore_btn": ("Khôi phục", "Restore"),
+    "dispatch.restore_done": (
+        "Đã khôi phục phiên bản {old} thành phiên bản mới {version}.",
+        "Restored version {old} as the new version {version}.",
+    ),
+    "dispatch.compare_a": ("So sánh phiên bản", "Compare version"),
+    "dispatch.compare_b": ("với phiên bản", "with version"),
+    "dispatch.compare_btn": ("So sánh", "Compare"),
+    "dispatch.compare_identical": (
+        "Hai phiên bản {a} và {b} giống hệt nhau.",
+        "Versions {a} and {b} are identical.",
+    ),
+    "dispatch.compare_count": (
+        "{n}{more} chỗ khác nhau giữa v{a} và v{b}.",
+        "{n}{more} differences between v{a} and v{b}.",
+    ),
+    "dispatch.compare_not_plan": (
+        "Không đọc được tổng số của phiên bản {version} như một kế hoạch: {error}",
+        "Could not read the totals of version {version} as a plan: {error}",
+    ),
+    "store.version": ("Phiên bản", "Version"),
+    "store.author": ("Người lưu", "Saved by"),
+    "store.time": ("Thời gian (giờ VN)", "Time (Vietnam)"),
+    "store.message": ("Ghi chú", "Message"),
+    "store.restored_from": ("khôi phục từ v{version}", "restored from v{version}"),
+    "store.path": ("Đường dẫn JSON", "JSON path"),
+    "store.change": ("Thay đổi", "Change"),
+    "store.added": ("thêm", "added"),
+    "store.removed": ("bỏ", "removed"),
+    "store.changed": ("sửa", "changed"),
+    "store.total": ("Tổng", "Total"),
+    "store.jobs_assigned": ("Việc được giao", "Jobs assigned"),
+    "store.km": ("Quãng đường (km)", "Distance (km)"),
+    "store.couriers_used": ("Bưu tá có tuyến", "Couriers used"),
+    "store.unassigned": ("Việc chưa giao", "Jobs unassigned"),
     "dispatch.sheets_title": ("Phiếu tuyến cho bưu tá", "Route sheets for couriers"),
     "dispatch.sheets_format": ("Định dạng", "Format"),
     "dispatch.sheets_download": ("Tải phiếu {fmt}", "Download {fmt} sheet"),
@@ -403,6 +449,44 @@ STRINGS: dict[str, tuple[str, str]] = {
     "coverage.siting_note": (
         "Mô hình {model}, trạng thái {status}, {seconds} giây; thuật toán tham lam chọn: {greedy}.",
         "Model {model}, status {status}, {seconds} s; the greedy baseline picks: {greedy}.",
+    ),
+    "coverage.scenario_title": ("Kịch bản đã lưu", "Saved scenarios"),
+    "coverage.scenario_name": ("Tên kịch bản", "Scenario name"),
+    "coverage.scenario_default": ("Kịch bản {minutes} phút", "Scenario {minutes} min"),
+    "coverage.scenario_author": ("Người lưu", "Saved by"),
+    "coverage.scenario_save": ("Lưu kịch bản", "Save the scenario"),
+    "coverage.scenario_saved": (
+        "Đã lưu kịch bản «{name}», phiên bản {version}.",
+        "Saved the scenario '{name}', version {version}.",
+    ),
+    "coverage.scenario_taken": (
+        "Không lưu: tên «{name}» đã thuộc về một kịch bản khác (#{id}, phiên bản {version}, "
+        "do {author} lưu lúc {when}). Hãy chọn tên khác, hoặc mở kịch bản đó trước rồi lưu "
+        "thành phiên bản mới.",
+        "Not saved: the name '{name}' belongs to another scenario (#{id}, version {version}, "
+        "saved by {author} at {when}). Choose another name, or open that scenario first and "
+        "save a new version of it.",
+    ),
+    "coverage.scenario_conflict": (
+        "Không lưu: người khác vừa lưu kịch bản này. {error}",
+        "Not saved: someone else saved this scenario meanwhile. {error}",
+    ),
+    "coverage.scenario_pick": ("Kịch bản", "Scenario"),
+    "coverage.scenario_open": ("Mở kịch bản", "Open the scenario"),
+    "coverage.scenario_none": ("Chưa có kịch bản nào được lưu.", "No scenario has been saved yet."),
+    "coverage.scenario_opened": (
+        "Đang dùng kịch bản đã lưu «{name}» (phiên bản {version}).",
+        "Using the saved scenario '{name}' (version {version}).",
+    ),
+    "coverage.scenario_bad": (
+        "Không mở được kịch bản: {error}",
+        "Could not open the scenario: {error}",
+    ),
+    "coverage.scenario_siting": (
+        "Kết quả chọn điểm đã lưu ({model}): chọn {chosen}; dân được phục vụ {before} → "
+        "{after}. Bấm «Chọn điểm» để tính lại trên dữ liệu hiện tại.",
+        "Saved siting result ({model}): chose {chosen}; population served {before} → {after}. "
+        "Press 'Run siting' to compute it again on the current data.",
     ),
     "coverage.candidate_source": (
         "Điểm đề xuất do người dùng thêm (nguồn «user»).",

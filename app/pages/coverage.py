@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import folium
 import pandas as pd
@@ -12,8 +13,9 @@ from app import coverage_state as cs
 from app import maps
 from app import network as appnet
 from app import state as ss
-from app.i18n import fmt_number, fmt_pct, keep, kept, lkey, option_labels, t
-from data.errors import InputError, PostplanError
+from app import store_view as sv
+from app.i18n import LANGUAGES, fmt_number, fmt_pct, keep, kept, lkey, option_labels, t
+from data.errors import ConflictError, InputError, PostplanError
 
 settings = ss.get_settings()
 key = ss.data_key(settings)
@@ -26,6 +28,34 @@ present_kinds = [
     for k in ("post_office", "commune_post", "one_stop_shop")
     if k in set(offices["kind"].astype(str))
 ]
+
+
+def _apply_scenario(doc: dict[str, Any], present: list[str]) -> None:
+    """Put a saved scenario's settings and candidates into the session, before the widgets."""
+    st.session_state["cov_cutoff"] = min(180, max(5, 5 * round(int(doc["cutoff_min"]) / 5)))
+    if doc["profile"] in appnet.PROFILES:
+        st.session_state["cov_profile"] = doc["profile"]
+    chosen_kinds = [k for k in doc["office_kinds"] if k in present] or present
+    for lang in LANGUAGES:  # the multiselect's key depends on the language (lkey)
+        st.session_state.pop("cov_kinds" if lang == "vi" else f"cov_kinds__{lang}", None)
+    st.session_state[lkey("cov_kinds")] = keep("cov_kinds", chosen_kinds)
+    if doc["model"] in ("mclp", "pmedian"):
+        for lang in LANGUAGES:
+            st.session_state.pop("cov_model" if lang == "vi" else f"cov_model__{lang}", None)
+        st.session_state[lkey("cov_model")] = keep("cov_model", doc["model"])
+    st.session_state["cov_k"] = min(20, max(1, int(doc["k"])))
+    cands = doc["candidates"]
+    if len(cands):
+        st.session_state[ss.CANDIDATES] = cands
+    else:
+        st.session_state.pop(ss.CANDIDATES, None)
+    st.session_state.pop(ss.SITING, None)  # a saved answer is shown as saved, not as live
+    st.session_state["cov_scenario_siting"] = doc.get("siting")
+
+
+pending = st.session_state.pop("cov_scenario_pending", None)
+if pending is not None:
+    _apply_scenario(pending, present_kinds)
 
 c1, c2, c3, c4 = st.columns([2, 1, 3, 2])
 minutes = c1.slider(t("coverage.cutoff"), 5, 180, 30, step=5, key="cov_cutoff")
@@ -221,6 +251,7 @@ if b.button(t("coverage.add_commune"), key="cov_add_commune", disabled=pick is N
 if c.button(t("coverage.clear"), key="cov_clear"):
     st.session_state.pop(ss.CANDIDATES, None)
     st.session_state.pop(ss.SITING, None)
+    st.session_state.pop("cov_scenario_siting", None)
     st.rerun()
 candidates = cs.candidate_frame()
 if len(candidates):
@@ -322,3 +353,109 @@ if siting is not None:
             greedy=", ".join(res.greedy_chosen),
         )
     )
+else:
+    saved_siting = st.session_state.get("cov_scenario_siting")
+    if saved_siting:
+        total = float(saved_siting.get("population_total") or 0.0)
+
+        def _share(covered: float | None) -> str:
+            return fmt_pct(float(covered or 0.0) / total) if total else "—"
+
+        st.info(
+            t(
+                "coverage.scenario_siting",
+                model=saved_siting.get("model", ""),
+                chosen=", ".join(
+                    f"{c['site_id']} {c['name']}" for c in saved_siting.get("chosen_sites") or []
+                )
+                or ", ".join(saved_siting.get("chosen") or [])
+                or "—",
+                before=_share(saved_siting.get("population_covered_before")),
+                after=_share(saved_siting.get("population_covered_after")),
+            )
+        )
+
+# ---- saved scenarios: save the current one, open one ---------------------------------------
+with st.expander(t("coverage.scenario_title"), expanded=False):
+    scenario_ref = st.session_state.get("cov_scenario_ref")
+    if scenario_ref is not None:
+        st.caption(t("coverage.scenario_opened", name=scenario_ref[2], version=scenario_ref[1]))
+    n1, n2, n3 = st.columns([3, 2, 1])
+    scenario_name = n1.text_input(
+        t("coverage.scenario_name"),
+        value=scenario_ref[2] if scenario_ref else t("coverage.scenario_default", minutes=minutes),
+        key="cov_scn_name",
+    )
+    scenario_author = n2.text_input(t("coverage.scenario_author"), value="", key="cov_scn_author")
+    if n3.button(
+        t("coverage.scenario_save"),
+        key="cov_scn_save",
+        disabled=not scenario_author.strip() or not scenario_name.strip(),
+    ):
+        store = ss.plan_store()
+        existing = store.find("coverage_scenario", scenario_name.strip())
+        if existing is not None and (scenario_ref is None or scenario_ref[0] != existing.id):
+            # the name belongs to another scenario: never add a version on top of it blindly
+            st.error(sv.name_taken(existing, kind_key="coverage.scenario_taken"))
+        else:
+            live = st.session_state.get(ss.SITING)
+            doc = sv.scenario_document(
+                cutoff_min=int(minutes),
+                profile=str(profile),
+                office_kinds=list(kinds),
+                model=str(model),
+                k=int(k),
+                candidates=cs.candidate_frame(),
+                siting=live.to_dict()
+                if live is not None
+                else st.session_state.get("cov_scenario_siting"),
+                network_kind=str(rep.network_kind),
+            )
+            try:
+                stored = store.save(
+                    "coverage_scenario",
+                    scenario_name.strip(),
+                    doc,
+                    author=scenario_author.strip(),
+                    expected_version=(
+                        scenario_ref[1] if existing is not None and scenario_ref else None
+                    ),
+                    meta={
+                        "cutoff_min": int(minutes),
+                        "profile": str(profile),
+                        "candidates": len(doc["candidates"]),
+                        "chosen": (doc["siting"] or {}).get("chosen", []),
+                    },
+                )
+            except ConflictError as exc:
+                st.error(t("coverage.scenario_conflict", error=exc))
+            except (InputError, PostplanError) as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["cov_scenario_ref"] = (stored.id, stored.version, stored.name)
+                st.success(t("coverage.scenario_saved", name=stored.name, version=stored.version))
+    try:
+        scenarios = ss.plan_store().list_objects("coverage_scenario", limit=50)
+    except PostplanError as exc:
+        st.error(str(exc))
+        scenarios = []
+    if scenarios:
+        p1, p2 = st.columns([3, 1])
+        scenario_id = p1.selectbox(
+            t("coverage.scenario_pick"),
+            [o.id for o in scenarios],
+            format_func=lambda i: next(sv.object_label(o) for o in scenarios if o.id == i),
+            key="cov_scn_pick",
+        )
+        if p2.button(t("coverage.scenario_open"), key="cov_scn_open"):
+            try:
+                opened = ss.plan_store().get(int(scenario_id))
+                scenario = sv.scenario_from_document(opened.data())
+            except (ValueError, PostplanError) as exc:
+                st.error(t("coverage.scenario_bad", error=exc))
+            else:
+                st.session_state["cov_scenario_pending"] = scenario
+                st.session_state["cov_scenario_ref"] = (opened.id, opened.version, opened.name)
+                st.rerun()
+    else:
+        st.caption(t("coverage.scenario_none"))

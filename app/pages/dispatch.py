@@ -11,6 +11,7 @@ from app import maps
 from app import network as appnet
 from app import plan_view as pv
 from app import state as ss
+from app import store_view as sv
 from app.i18n import (
     current_lang,
     fmt_clock,
@@ -54,7 +55,111 @@ with st.container(border=True):
     if day.weekday() >= 5:
         st.warning(t("dispatch.weekend", day=fmt_date(day)))
 
-# ---- saved plans: open one ----------------------------------------------------------------
+# ---- saved plans: open one, history, restore, compare -------------------------------------
+
+
+def _show_history(object_id: int) -> None:
+    """Show the chosen plan's versions, a restore form and a comparison of two versions."""
+    store = ss.plan_store()
+    try:
+        versions = store.history(object_id)
+    except PostplanError as exc:
+        st.error(str(exc))
+        return
+    if not versions:
+        return
+    st.markdown(f"**{t('dispatch.history_title')}**")
+    st.dataframe(
+        sv.history_table(versions), hide_index=True, width="stretch", key="dsp_saved_history"
+    )
+    numbers = [v.version for v in versions]
+    latest = numbers[-1]
+    done = st.session_state.pop("dsp_restore_msg", None)
+    if done:
+        st.success(done)
+    h1, h2, h3 = st.columns([1, 2, 1])
+    old = h1.selectbox(
+        t("dispatch.restore_version"),
+        numbers,
+        format_func=lambda v: f"v{v}",
+        key="dsp_restore_version",
+    )
+    who = h2.text_input(t("dispatch.restore_author"), value="", key="dsp_restore_author")
+    if h3.button(t("dispatch.restore_btn"), key="dsp_restore", disabled=not who.strip()):
+        try:
+            restored = store.restore(
+                object_id, int(old), author=who.strip(), expected_version=latest
+            )
+        except ConflictError as exc:
+            st.error(t("dispatch.save_conflict", error=exc))
+        except (InputError, PostplanError) as exc:
+            st.error(str(exc))
+        else:
+            st.session_state["dsp_restore_msg"] = t(
+                "dispatch.restore_done", old=int(old), version=restored.version
+            )
+            st.rerun()
+    if len(numbers) < 2:
+        return
+    c1, c2, c3 = st.columns([1, 1, 1])
+    va = c1.selectbox(
+        t("dispatch.compare_a"),
+        numbers,
+        index=len(numbers) - 2,
+        format_func=lambda v: f"v{v}",
+        key="dsp_compare_a",
+    )
+    vb = c2.selectbox(
+        t("dispatch.compare_b"),
+        numbers,
+        index=len(numbers) - 1,
+        format_func=lambda v: f"v{v}",
+        key="dsp_compare_b",
+    )
+    if c3.button(t("dispatch.compare_btn"), key="dsp_compare"):
+        st.session_state["dsp_compare_of"] = (object_id, int(va), int(vb))
+    if st.session_state.get("dsp_compare_of") != (object_id, int(va), int(vb)):
+        return
+    try:
+        a = store.get(object_id, version=int(va))
+        b = store.get(object_id, version=int(vb))
+        comparison = store.compare(a, b)
+    except PostplanError as exc:
+        st.error(str(exc))
+        return
+    if comparison.identical:
+        st.info(t("dispatch.compare_identical", a=f"v{va}", b=f"v{vb}"))
+    else:
+        st.caption(
+            t(
+                "dispatch.compare_count",
+                n=len(comparison.changes),
+                more="+" if comparison.truncated else "",
+                a=va,
+                b=vb,
+            )
+        )
+        st.dataframe(
+            sv.changes_table(comparison),
+            hide_index=True,
+            width="stretch",
+            key="dsp_compare_paths",
+        )
+    totals = []
+    for stored in (a, b):
+        try:
+            totals.append(sv.plan_totals(stored.data()))
+        except (KeyError, TypeError, ValueError) as exc:
+            st.caption(t("dispatch.compare_not_plan", version=stored.version, error=exc))
+            return
+    st.dataframe(
+        sv.totals_table([int(va), int(vb)], totals),
+        hide_index=True,
+        width="stretch",
+        key="dsp_compare_totals",
+    )
+
+
 with st.expander(t("dispatch.saved_title"), expanded=False):
     try:
         saved = ss.plan_store().list_objects("plan", limit=50)
@@ -66,11 +171,7 @@ with st.expander(t("dispatch.saved_title"), expanded=False):
         chosen_id = o1.selectbox(
             t("dispatch.saved_pick"),
             [o.id for o in saved],
-            format_func=lambda i: next(
-                f"{o.name} (v{o.version}, {o.updated_by}, {o.updated_at:%d/%m/%Y %H:%M})"
-                for o in saved
-                if o.id == i
-            ),
+            format_func=lambda i: next(sv.object_label(o) for o in saved if o.id == i),
             key="dsp_saved_pick",
         )
         if o2.button(t("dispatch.saved_open"), key="dsp_saved_open"):
@@ -87,6 +188,7 @@ with st.expander(t("dispatch.saved_title"), expanded=False):
             if opened.plan_date:
                 st.session_state["dsp_context"] = (profile, dt.date.fromisoformat(opened.plan_date))
             st.rerun()
+        _show_history(int(chosen_id))
     else:
         st.caption(t("dispatch.saved_none"))
 
@@ -409,21 +511,24 @@ author = v2.text_input(t("dispatch.save_author"), value="", key="dsp_save_author
 if v3.button(t("dispatch.save_btn"), key="dsp_save", disabled=not author.strip()):
     store = ss.plan_store()
     existing = store.find("plan", plan_name.strip())
-    expected = None
-    if existing is not None:
-        # a new version of the plan that was opened; anything else would overwrite blindly
-        expected = saved_ref[1] if saved_ref and saved_ref[0] == existing.id else existing.version
-    try:
-        stored = store.save_plan(
-            {**plan.to_dict(), "courier_names": names},
-            name=plan_name.strip(),
-            author=author.strip(),
-            expected_version=expected,
-        )
-    except ConflictError as exc:
-        st.error(t("dispatch.save_conflict", error=exc))
-    except (InputError, PostplanError) as exc:
-        st.error(str(exc))
+    opened_id = saved_ref[0] if saved_ref else None
+    if existing is not None and existing.id != opened_id:
+        # the name belongs to another plan: never add a version on top of it blindly
+        st.error(sv.name_taken(existing, kind_key="dispatch.save_taken"))
     else:
-        st.session_state["dsp_saved_ref"] = (stored.id, stored.version, stored.name)
-        st.success(t("dispatch.save_done", name=stored.name, version=stored.version))
+        # a new plan, or a new version of the plan that was opened (from the version opened)
+        expected = saved_ref[1] if existing is not None and saved_ref else None
+        try:
+            stored = store.save_plan(
+                {**plan.to_dict(), "courier_names": names},
+                name=plan_name.strip(),
+                author=author.strip(),
+                expected_version=expected,
+            )
+        except ConflictError as exc:
+            st.error(t("dispatch.save_conflict", error=exc))
+        except (InputError, PostplanError) as exc:
+            st.error(str(exc))
+        else:
+            st.session_state["dsp_saved_ref"] = (stored.id, stored.version, stored.name)
+            st.success(t("dispatch.save_done", name=stored.name, version=stored.version))
