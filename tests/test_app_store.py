@@ -167,3 +167,34 @@ def test_coverage_scenario_saves_and_reopens_with_its_cutoff(
     assert list(cands["site_id"]) == ["new-1"]
     assert list(cands["source"]) == ["user"]
     assert (float(cands["lat"][0]), float(cands["lon"][0])) == (14.95, 107.75)
+
+
+def test_saving_after_someone_else_saved_the_opened_plan_is_a_conflict(
+    app: AppTest, store: Store
+) -> None:
+    """Saving the opened v1 after another session saved v2 says so and writes nothing."""
+    first = store.save_plan(_plan(1), name="Thứ Hai", author="Hoa")
+    at = open_page(app, "dispatch")
+    at.button(key="dsp_saved_open").click().run()
+    store.save_plan(_plan(2), name="Thứ Hai", author="Hoa", expected_version=1)
+    at.text_input(key="dsp_save_author").set_value("Minh").run()
+    at.button(key="dsp_save").click().run()
+    no_exception(at)
+    errors = " ".join(e.value for e in at.error)
+    assert "người khác vừa lưu kế hoạch này" in errors and "Hoa" in errors
+    assert [(v.version, v.author) for v in store.history(first.id)] == [(1, "Hoa"), (2, "Hoa")]
+
+
+def test_scenario_name_taken_by_another_scenario_is_refused(app: AppTest, store: Store) -> None:
+    """A scenario name already used by another scenario is refused; that one keeps v1."""
+    other = store.save("coverage_scenario", "Kịch bản A", {"format": "x"}, author="Hoa")
+    at = open_page(app, "coverage")
+    at.text_input(key="cov_scn_name").set_value("Kịch bản A")
+    at.text_input(key="cov_scn_author").set_value("Hà").run()
+    at.button(key="cov_scn_save").click().run()
+    no_exception(at)
+    assert any("đã thuộc về một kịch bản khác" in e.value for e in at.error)
+    assert [v.version for v in store.history(other.id)] == [1]
+    at.button(key="cov_scn_open").click().run()  # not an app scenario: reported, not raised
+    no_exception(at)
+    assert any("Không mở được kịch bản" in e.value for e in at.error)
