@@ -215,12 +215,17 @@ def render_sheet(
     communes: pd.DataFrame | None,
     courier_names: dict[str, str],
     office_names: dict[str, str],
+    jobs: Sequence[Job] = (),
 ) -> tuple[bytes, str, str]:
-    """Route sheets of every courier in one format: (bytes, file name, MIME type)."""
+    """Route sheets of every courier in one format: (bytes, file name, MIME type).
+
+    ``jobs`` (the plan's jobs) give each stop the commune its address named.
+    """
     from routing.sheets import build_sheets, render, sheet_filename
 
     sheets = build_sheets(
-        plan, communes=communes, courier_names=courier_names, office_names=office_names
+        plan, details=jobs_table(jobs) if jobs else None, communes=communes,
+        courier_names=courier_names, office_names=office_names,
     )
     return (
         render(sheets, fmt),
@@ -241,14 +246,17 @@ def sheet_callable(
     communes: pd.DataFrame | None,
     courier_names: dict[str, str],
     office_names: dict[str, str],
+    jobs: Sequence[Job] = (),
 ) -> Callable[[], bytes]:
     """Return a no-argument function rendering the sheets (for a deferred download)."""
     names = dict(courier_names)
     offices = dict(office_names)
+    plan_jobs = tuple(jobs)
 
     def make() -> bytes:
         return render_sheet(
-            plan, fmt, communes=communes, courier_names=names, office_names=offices
+            plan, fmt, communes=communes, courier_names=names, office_names=offices,
+            jobs=plan_jobs,
         )[0]
 
     return make

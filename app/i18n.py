@@ -61,6 +61,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "source.osm": ("OSM (khảo sát)", "OSM (mapped)"),
     "source.user": ("người dùng", "user"),
     "source.estimated": ("ước tính", "estimated"),
+    "source.geocoded": ("mã hóa địa lý", "geocoded"),
     "source.proxy": ("mạng thay thế (ước tính)", "proxy network (estimated)"),
     "source.simulated": ("mô phỏng", "simulated"),
     "source.national_road": ("quốc lộ", "national road"),
@@ -105,6 +106,20 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.quality_grid": ("Lưới WorldPop", "WorldPop grid"),
     "data.quality_ratio": ("Tỷ lệ lưới/điều tra", "Grid / census"),
     "data.quality_warning": ("Cảnh báo", "Warning"),
+    "data.points_warning": (
+        "{n} trên {total} điểm xã trong gói dữ liệu bị sai và đã được thay bằng một điểm ước "
+        "tính bên trong xã (vẽ rỗng, viền đứt trên bản đồ): {outside} điểm nằm ngoài ranh giới "
+        "xã của mình; {shared} xã ({names}) dùng chung một điểm vì mã hóa địa lý thất bại. "
+        "Văn phòng ước tính, việc nhập theo tên xã, điểm đề xuất và báo cáo đều dùng điểm đã "
+        "thay; cách chọn từng điểm ghi ở bảng chất lượng dữ liệu.",
+        "{n} of {total} commune points in the bundle were wrong and are replaced by an "
+        "estimated point inside the commune (hollow, dashed on the map): {outside} lay outside "
+        "their own commune; {shared} communes ({names}) shared one point because the geocoder "
+        "failed. Estimated offices, jobs placed by commune name, candidate sites and reports "
+        "all use the replacement; how each was chosen is in the data-quality table.",
+    ),
+    "data.show_points": ("Điểm xã (rỗng: ước tính)", "Commune points (hollow: estimated)"),
+    "data.quality_point": ("Điểm xã", "Commune point"),
     "data.estimated_title": ("Phần ước tính", "What is estimated"),
     "data.estimated_offices": (
         "{n_est} trên {n} bưu cục/điểm có vị trí ước tính (đặt tại điểm trung tâm xã); "

@@ -22,7 +22,7 @@ import streamlit as st
 from folium import plugins
 from streamlit_folium import st_folium
 
-from app.i18n import kind_label, source_label
+from app.i18n import current_lang, kind_label, source_label
 
 #: Centre of the former Kon Tum province (lat, lon) and a zoom that shows all of it.
 KONTUM_CENTER = (14.65, 107.95)
@@ -231,6 +231,40 @@ def add_offices(m: folium.Map, offices: gpd.GeoDataFrame, *, name: str) -> foliu
             weight=2,
             fill=True,
             fill_color="#ffffff" if estimated else colour,
+            fill_opacity=0.9,
+            tooltip=tip,
+        ).add_to(group)
+    group.add_to(m)
+    return group
+
+
+def add_commune_points(
+    m: folium.Map, points: gpd.GeoDataFrame, *, name: str, lang: str | None = None
+) -> folium.FeatureGroup:
+    """Draw commune points (``data.commune_points``): geocoded filled, estimated hollow.
+
+    An estimated point (``source="estimated"``: the geocoded one was outside its commune or
+    shared) is drawn like an estimated office — white fill — with a dashed outline; its
+    tooltip says what was wrong and how the point was chosen, in ``lang`` (default: the
+    page's language).
+    """
+    group = folium.FeatureGroup(name=name)
+    note_col = "note_vi" if (lang or current_lang()) == "vi" else "note_en"
+    for row in points.itertuples(index=False):
+        source = str(getattr(row, "source", ""))
+        estimated = source == "estimated"
+        tip = f"<b>{html.escape(str(row.name))}</b><br>{html.escape(source_label(source))}"
+        note = getattr(row, note_col, None)
+        if estimated and note:
+            tip += f"<br><i>{html.escape(str(note))}</i>"
+        folium.CircleMarker(
+            location=[float(row.point_lat), float(row.point_lon)],
+            radius=4,
+            color="#222222",
+            weight=2 if estimated else 1,
+            dash_array="3 3" if estimated else None,
+            fill=True,
+            fill_color="#ffffff" if estimated else "#222222",
             fill_opacity=0.9,
             tooltip=tip,
         ).add_to(group)

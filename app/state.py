@@ -68,6 +68,14 @@ def load_layer(name: str, data_dir: str) -> gpd.GeoDataFrame:
 
 
 @st.cache_data(show_spinner=False)
+def commune_points(data_dir: str) -> gpd.GeoDataFrame:
+    """Return the commune points of ``data.commune_points`` (the one rule for every page)."""
+    from data.commune_points import load_commune_points
+
+    return load_commune_points(get_settings())
+
+
+@st.cache_data(show_spinner=False)
 def default_offices(data_dir: str) -> gpd.GeoDataFrame:
     """Return the bundled default office registry."""
     from data.offices import default_offices as _default

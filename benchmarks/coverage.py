@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from data import layers
+from data.commune_points import load_commune_points
 from data.offices import default_offices
 from data.settings import Settings
 from geo.coverage import AccessNetwork, access_surface
@@ -74,7 +75,7 @@ def main() -> int:
     out["network"]["prepare_s"] = round(time.perf_counter() - t0, 3)
 
     cells = layers.load_population_grid(settings)
-    points = layers.load_commune_points(settings)
+    points = load_commune_points(settings)
     offices = default_offices(settings)
     existing = offices[offices["kind"] == "post_office"]
     times = []

@@ -55,7 +55,7 @@ PLAN_SECONDS = 1.0
 
 def build_plan(stops: int, seed: int, note: str) -> Any:
     """A synthetic plan: couriers of 15 stops each over the Kon Tum commune points."""
-    from data.layers import load_commune_points
+    from data.commune_points import load_commune_points
     from data.settings import Settings
     from routing.result import CourierRoute, Plan, PlannedStop
 

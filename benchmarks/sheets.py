@@ -22,6 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from data.commune_points import load_commune_points
 from data.layers import load_communes
 from data.settings import Settings
 from routing import sheets_pdf
@@ -30,8 +31,8 @@ from routing.sheets import FORMATS, build_sheets, render
 from routing.solve import solve_matrix
 
 
-def make_plan(n_jobs: int, n_couriers: int, communes: Any) -> Any:
-    pts_src = communes.head(22)
+def make_plan(n_jobs: int, n_couriers: int, points: Any) -> Any:
+    pts_src = points.head(22)
     p = PlanningProblem(PlanSettings(seconds=2.0, seed=1, plan_date="2026-11-25"),
                         provenance="simulated")
     p.add_office(Office("PO1", "Bưu điện Quang Trung", 107.996789, 14.359547))
@@ -74,9 +75,10 @@ def main() -> int:
     ap.add_argument("--sizes", default="20,200", help="jobs per plan, comma-separated")
     args = ap.parse_args()
     communes = load_communes(Settings.from_env())
+    points = load_commune_points(Settings.from_env())
     results = []
     for n in (int(x) for x in args.sizes.split(",")):
-        plan = make_plan(n, max(1, n // 40), communes)
+        plan = make_plan(n, max(1, n // 40), points)
         build_s, sheets = timed(lambda plan=plan: build_sheets(plan, communes=communes), 3)
         row: dict[str, Any] = {"jobs": n, "couriers": len(sheets.couriers),
                                "stops": sum(c.n_stops for c in sheets.couriers),

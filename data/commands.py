@@ -59,12 +59,15 @@ def check_report(settings: Settings, *, offices_file: Path | None = None) -> dic
 
     Keys: ``ok``, ``data_dir``, ``catalogue`` (one dict per entry with ``status``),
     ``communes``, ``new_communes``, ``census_population``, ``grid_cells``,
-    ``grid_population``, ``offices`` (by kind), ``offices_by_source``, ``offices_file``,
-    ``warnings`` and ``errors``. Counts that cannot be computed are None and the reason is
-    in ``errors``.
+    ``grid_population``, ``commune_points`` (:func:`data.commune_points.point_summary`:
+    how many geocoded points were kept and which were replaced, how and why), ``offices``
+    (by kind), ``offices_by_source``, ``offices_file``, ``warnings`` and ``errors``.
+    Counts that cannot be computed are None and the reason is in ``errors``.
     """
     from data import layers
+    from data.commune_points import load_commune_points, point_summary
     from data.offices import default_offices, office_counts, read_offices
+    from data.quality import data_quality_warnings
 
     statuses = verify_all(settings)
     errors = [s.message for s in statuses if not s.ok]
@@ -77,6 +80,7 @@ def check_report(settings: Settings, *, offices_file: Path | None = None) -> dic
         "census_population": None,
         "grid_cells": None,
         "grid_population": None,
+        "commune_points": None,
         "offices": None,
         "offices_by_source": None,
         "offices_file": str(offices_file) if offices_file else "default",
@@ -96,7 +100,8 @@ def check_report(settings: Settings, *, offices_file: Path | None = None) -> dic
         grid = layers.load_population_grid(settings)
         report["grid_cells"] = len(grid)
         report["grid_population"] = round(float(grid["population"].sum()), 1)
-        report["warnings"] = layers.data_quality_warnings(settings)
+        report["commune_points"] = point_summary(load_commune_points(settings))
+        report["warnings"] = data_quality_warnings(settings)
     except DataIntegrityError as exc:
         if str(exc) not in errors:
             errors.append(f"population grid: {exc}")
@@ -144,6 +149,16 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _points_text(summary: dict[str, Any] | None) -> str:
+    if summary is None:
+        return "n/a"
+    methods = ", ".join(f"{m} {n}" for m, n in summary["by_method"].items()
+                        if n and m != "geocoded")
+    return (f"{summary['geocoded']} geocoded, {summary['estimated']} estimated inside their "
+            f"commune ({methods or 'none'}); replaced: {summary['outside']} outside their "
+            f"commune, {summary['shared']} sharing one point")
+
+
 def _check_text(report: dict[str, Any]) -> str:
     lines = [f"Kon Tum data bundle: {report['data_dir']}", "", "Catalogue:"]
     width = max(len(e["file"]) for e in report["catalogue"])
@@ -156,6 +171,7 @@ def _check_text(report: dict[str, Any]) -> str:
         f"Census population (2019):   {_fmt(report['census_population'])}",
         f"WorldPop grid cells (1 km): {_fmt(report['grid_cells'])}",
         f"WorldPop population (2020): {_fmt(report['grid_population'])}",
+        f"Commune points:             {_points_text(report['commune_points'])}",
         f"Offices by kind ({report['offices_file']}): {_fmt(report['offices'])}",
         f"Offices by source:          {_fmt(report['offices_by_source'])}",
     ]
@@ -195,13 +211,14 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 def cmd_find(args: argparse.Namespace) -> int:
     """Run ``postplan data find``."""
-    from data import layers
+    from data.commune_points import load_commune_points
     from data.names import find_communes
 
     settings = Settings.from_env()
-    hits = find_communes(args.query, layers.load_communes(settings))
+    hits = find_communes(args.query, load_commune_points(settings))
     cols = ["commune_code", "name", "district", "population", "new_commune_code",
-            "new_commune_name", "point_lat", "point_lon", "matched_on"]
+            "new_commune_name", "point_lat", "point_lon", "point_source", "matched_on"]
+    hits = hits.rename(columns={"source": "point_source"})
     rows = hits[cols].to_dict("records")
     if args.json:
         print(json.dumps({"ok": bool(rows), "query": args.query, "matches": rows},

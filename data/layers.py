@@ -5,7 +5,10 @@ it builds (row counts, joins, totals) and raises :class:`~data.errors.DataIntegr
 when the bundle does not hold what it should. Results are cached per data folder and every
 call returns a fresh copy, so callers may modify what they get.
 
-All layers are in EPSG:4326 (:data:`data.settings.GEO_CRS`).
+All layers are in EPSG:4326 (:data:`data.settings.GEO_CRS`). The communes carry the bundle's
+geocoded points as published (``geocoded_lon``, ``geocoded_lat``); the rule deciding where a
+commune *is* lives in :mod:`data.commune_points`, and the data-quality report in
+:mod:`data.quality`.
 """
 
 from __future__ import annotations
@@ -26,14 +29,11 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from data.catalogue import dataset_path
 from data.errors import DataIntegrityError
-from data.names import find_commune, name_key, normalise_name, split_joined_name
+from data.names import name_key, split_joined_name
 from data.settings import GEO_CRS, Settings
 
 __all__ = [
-    "data_quality_table",
-    "data_quality_warnings",
-    "find_commune",
-    "load_commune_points",
+    "commune_mapping",
     "load_communes",
     "load_districts",
     "load_national_roads",
@@ -41,7 +41,6 @@ __all__ = [
     "load_pois",
     "load_population_grid",
     "load_province",
-    "normalise_name",
 ]
 
 #: Number of pre-2025 communes (xã, phường, thị trấn) in the bundle.
@@ -76,9 +75,9 @@ COMMUNE_COLUMNS = [
     "population_rural",
     "new_commune_code",
     "new_commune_name",
-    "point_lon",
-    "point_lat",
-    "point_in_commune",
+    "geocoded_lon",
+    "geocoded_lat",
+    "geocoded_in_commune",
     "geometry",
 ]
 
@@ -103,7 +102,7 @@ def _as_multipolygon(geom: shapely.Geometry) -> MultiPolygon:
 
 
 @lru_cache(maxsize=8)
-def _commune_points(data_dir: str) -> pd.DataFrame:
+def _geocoded_points(data_dir: str) -> pd.DataFrame:
     path = dataset_path("commune_points", _settings_for(data_dir))
     df = pd.read_csv(path, dtype={"wardCode": str}, encoding="utf-8")
     needed = {"district", "ward", "wardCode", "wardLat", "wardLon", "wardBounds"}
@@ -210,7 +209,7 @@ def _communes(data_dir: str) -> gpd.GeoDataFrame:
         raise DataIntegrityError(f"{path.name}: expected EPSG:4326, found {gadm.crs}")
     if len(gadm) != N_COMMUNES:
         raise DataIntegrityError(f"{path.name}: expected {N_COMMUNES} rows, found {len(gadm)}")
-    points = _commune_points(data_dir).copy()
+    points = _geocoded_points(data_dir).copy()
 
     gadm["_d"] = gadm["NAME_2"].map(name_key)
     gadm["_c"] = gadm["NAME_3"].map(name_key)
@@ -255,14 +254,14 @@ def _communes(data_dir: str) -> gpd.GeoDataFrame:
             "population_rural": joined["rural"].fillna(0).astype("int64"),
             "new_commune_code": joined["new_commune_code"].astype(str),
             "new_commune_name": joined["new_commune_name"],
-            "point_lon": joined["wardLon"].astype(float),
-            "point_lat": joined["wardLat"].astype(float),
+            "geocoded_lon": joined["wardLon"].astype(float),
+            "geocoded_lat": joined["wardLat"].astype(float),
         },
         geometry=[_as_multipolygon(g) for g in joined.geometry],
         crs=GEO_CRS,
     )
-    out["point_in_commune"] = shapely.contains_xy(
-        out.geometry.values, out["point_lon"].to_numpy(), out["point_lat"].to_numpy()
+    out["geocoded_in_commune"] = shapely.contains_xy(
+        out.geometry.values, out["geocoded_lon"].to_numpy(), out["geocoded_lat"].to_numpy()
     )
     out = out[COMMUNE_COLUMNS].sort_values("commune_code").reset_index(drop=True)
     total = int(out["population"].sum())
@@ -290,9 +289,12 @@ def load_communes(settings: Settings) -> gpd.GeoDataFrame:
         e.g. "Phường Quang Trung"), ``name_gadm`` (GADM spelling), ``commune_type``
         (Xã / Phường / Thị trấn), ``district``, ``population`` (2019 census total),
         ``population_urban``, ``population_rural``, ``new_commune_code``,
-        ``new_commune_name`` (July 2025 unit), ``point_lon``, ``point_lat`` (geocoded commune
-        point), ``point_in_commune`` (whether that point lies inside the polygon), and a
-        MultiPolygon geometry in EPSG:4326. Sorted by ``commune_code``.
+        ``new_commune_name`` (July 2025 unit), ``geocoded_lon``, ``geocoded_lat`` (the
+        bundle's geocoded commune point, as published), ``geocoded_in_commune`` (whether that
+        point lies inside the polygon), and a MultiPolygon geometry in EPSG:4326. Sorted by
+        ``commune_code``. Where a commune *is* (for offices, jobs, candidate sites, reports)
+        is decided by :func:`data.commune_points.load_commune_points`, not by these raw
+        columns.
 
     Raises
     ------
@@ -301,34 +303,6 @@ def load_communes(settings: Settings) -> gpd.GeoDataFrame:
         one to one, or the census total is not 540,438.
     """
     return _communes(_key(settings)).copy()
-
-
-def load_commune_points(settings: Settings) -> gpd.GeoDataFrame:
-    """One geocoded point per pre-2025 commune (``source="geocoded"``).
-
-    These are the commune centres of ``vietnamadminunits``, not surveyed office positions.
-    Columns as :func:`load_communes` minus the polygon columns, plus ``source`` and
-    ``point_in_commune``; Point geometry.
-    """
-    communes = _communes(_key(settings))
-    cols = [
-        "commune_code",
-        "name",
-        "name_gadm",
-        "commune_type",
-        "district",
-        "population",
-        "new_commune_code",
-        "new_commune_name",
-        "point_in_commune",
-    ]
-    out = gpd.GeoDataFrame(
-        communes[cols].copy(),
-        geometry=gpd.points_from_xy(communes["point_lon"], communes["point_lat"]),
-        crs=GEO_CRS,
-    )
-    out["source"] = "geocoded"
-    return out
 
 
 def load_new_communes(settings: Settings) -> gpd.GeoDataFrame:
@@ -596,74 +570,6 @@ def load_national_roads(settings: Settings) -> gpd.GeoDataFrame:
     (measured in ``settings.metric_crs``), ``source`` and LineString geometry.
     """
     return _roads(_key(settings)).copy()
-
-
-# --------------------------------------------------------------------------- data quality
-
-
-def data_quality_table(settings: Settings) -> pd.DataFrame:
-    """Per-commune comparison of the WorldPop grid with the 2019 census.
-
-    Returns
-    -------
-    DataFrame
-        One row per pre-2025 commune: ``commune_code``, ``name``, ``district``,
-        ``new_commune_name``, ``population_census`` (2019), ``population_grid`` (sum of
-        WorldPop 2020 cells whose centre lies in the commune), ``grid_cells``,
-        ``grid_to_census`` (ratio), ``point_in_commune``, and ``warning`` (empty when fine).
-    """
-    communes = load_communes(settings)
-    grid = load_population_grid(settings)
-    sums = grid.groupby("commune_code").agg(
-        population_grid=("population", "sum"), grid_cells=("cell_id", "size")
-    )
-    table = communes[
-        ["commune_code", "name", "district", "new_commune_name", "population",
-         "point_in_commune"]
-    ].rename(columns={"population": "population_census"})
-    table = table.merge(sums, left_on="commune_code", right_index=True, how="left")
-    table["population_grid"] = table["population_grid"].fillna(0.0)
-    table["grid_cells"] = table["grid_cells"].fillna(0).astype("int64")
-    table["grid_to_census"] = table["population_grid"] / table["population_census"]
-    warnings = []
-    for r in table.itertuples():
-        parts = []
-        if r.grid_cells == 0:
-            parts.append("no populated WorldPop cell centre inside the commune")
-        elif not 0.5 <= r.grid_to_census <= 2.0:
-            parts.append(
-                f"WorldPop 2020 gives {r.population_grid:,.0f} people, "
-                f"{r.grid_to_census:.2f}x the 2019 census ({r.population_census:,})"
-            )
-        if not r.point_in_commune:
-            parts.append("geocoded commune point lies outside the commune polygon")
-        warnings.append("; ".join(parts))
-    table["warning"] = warnings
-    cols = ["commune_code", "name", "district", "new_commune_name", "population_census",
-            "population_grid", "grid_cells", "grid_to_census", "point_in_commune", "warning"]
-    return table[cols].reset_index(drop=True)
-
-
-def data_quality_warnings(settings: Settings) -> list[str]:
-    """Human-readable data-quality warnings for ``postplan data check``."""
-    table = data_quality_table(settings)
-    out = [f"{r['name']} ({r['district']}, {r['commune_code']}): {r['warning']}"
-           for r in table.to_dict("records") if r["warning"]]
-    points = load_communes(settings)
-    dup = points[points.duplicated(["point_lon", "point_lat"], keep=False)]
-    if len(dup):
-        out.append(
-            "communes sharing one geocoded point (estimated positions there are unreliable): "
-            + ", ".join(f"{n} ({d})" for n, d in zip(dup["name"], dup["district"], strict=True))
-        )
-    grid_total = float(table["population_grid"].sum())
-    census_total = int(table["population_census"].sum())
-    out.append(
-        f"WorldPop 2020 (UN-adjusted) totals {grid_total:,.0f} people against the 2019 census "
-        f"{census_total:,} ({grid_total / census_total - 1:+.1%}); the grid is a modelled "
-        "estimate, use the census for commune totals"
-    )
-    return out
 
 
 def split_gadm_name(name: str) -> str:

@@ -3,8 +3,9 @@
 Kon Tum names are written many ways: GADM joins the syllables (``ĐắkChoong``), the official
 2025 lists write ``Đăk`` and ``Ngọk`` where others write ``Đắk`` and ``Ngọc``, and users type
 without accents (``Kon Plong``). :func:`normalise_name` maps all of them to one key;
-:func:`find_commune` looks a commune up by its old (pre-2025) or new (2025) name or by its
-GSO code.
+:func:`find_communes` and :func:`pick_commune` look a commune up in a table of communes by its
+old (pre-2025) or new (2025) name or by its GSO code. This module reads no data: the
+settings-level look-up :func:`data.commune_points.find_commune` passes it the table.
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ from data.errors import InputError
 
 if TYPE_CHECKING:
     import geopandas as gpd
-
-    from data.settings import Settings
 
 #: Syllables spelled two ways in official and common usage (after removing diacritics).
 SYLLABLE_VARIANTS: dict[str, str] = {
@@ -143,31 +142,24 @@ def find_communes(query: str, communes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return pd.concat(parts)
 
 
-def find_commune(query: str, settings: Settings) -> pd.Series:
-    """Find one pre-2025 commune by old name, new 2025 name or GSO code (cached per query).
-
-    See :func:`_find_commune` for the rules; job files repeat names, so answers are cached.
-    """
-    return _find_commune(str(query), settings).copy()
-
-
-@lru_cache(maxsize=4096)
-def _find_commune(query: str, settings: Settings) -> pd.Series:
-    """Find one pre-2025 commune by old name, new 2025 name or GSO code.
+def pick_commune(query: str, communes: pd.DataFrame) -> pd.Series:
+    """Pick the one pre-2025 commune ``query`` names, from a table of communes.
 
     Parameters
     ----------
     query
         See :func:`find_communes`.
-    settings
-        Settings giving the data folder.
+    communes
+        A table with the columns of :func:`data.layers.load_communes` (``commune_code``,
+        ``name``, ``name_gadm``, ``district``, ``new_commune_code``, ``new_commune_name``),
+        e.g. :func:`data.commune_points.load_commune_points`.
 
     Returns
     -------
     Series
-        The row of :func:`data.layers.load_communes`. When the query names a 2025 unit that
-        merged several old communes, the row of the old commune whose GSO code the new unit
-        kept (its seat) is returned; use :func:`find_communes` for all of them.
+        The matching row. When the query names a 2025 unit that merged several old
+        communes, the row of the old commune whose GSO code the new unit kept (its seat) is
+        returned; use :func:`find_communes` for all of them.
 
     Raises
     ------
@@ -175,9 +167,6 @@ def _find_commune(query: str, settings: Settings) -> pd.Series:
         When nothing matches, or when several old communes share the name (the message
         lists them and how to narrow the query).
     """
-    from data.layers import load_communes
-
-    communes = load_communes(settings)
     hits = find_communes(query, communes)
     if hits.empty:
         raise InputError(

@@ -89,8 +89,6 @@ DISTRICT_SEATS: dict[str, str] = {
     "Huyện Tu Mơ Rông": "23425",
     "Huyện Ia H'Drai": "23538",
 }
-#: A geocoded commune point farther than this outside its polygon is not used for offices.
-POINT_TOLERANCE_M = 1000.0
 #: Tolerance around the province boundary when checking imported coordinates (degrees, ~1 km).
 PROVINCE_TOLERANCE_DEG = 0.01
 
@@ -216,41 +214,16 @@ def _frame(records: list[dict[str, Any]]) -> gpd.GeoDataFrame:
 
 
 def _office_points(settings: Settings) -> pd.DataFrame:
-    """Per commune: where an estimated office goes, and the note saying why."""
-    from data.layers import load_communes, load_population_grid
+    """Per commune: where an estimated office goes (the commune point) and why."""
+    from data.commune_points import load_commune_points
 
-    communes = load_communes(settings)
-    grid = load_population_grid(settings)
-    metric = communes.to_crs(settings.metric_crs)
-    pts = gpd.GeoSeries(
-        gpd.points_from_xy(communes["point_lon"], communes["point_lat"]), crs=GEO_CRS
-    ).to_crs(settings.metric_crs)
-    dist = pts.distance(metric.geometry, align=False).to_numpy()
-    densest = grid.sort_values("population", ascending=False).drop_duplicates("commune_code")
-    densest = densest.set_index("commune_code")
-    rows = []
-    for i, c in enumerate(communes.itertuples()):
-        if dist[i] <= POINT_TOLERANCE_M:
-            note = (
-                f"commune point of {c.name} from vietnamadminunits (geocoded commune centre, "
-                "not a surveyed building)"
-            )
-            lon, lat = c.point_lon, c.point_lat
-        elif c.commune_code in densest.index:
-            cell = densest.loc[c.commune_code]
-            lon, lat = cell.geometry.x, cell.geometry.y
-            note = (
-                f"centre of the most populated WorldPop 1 km cell of {c.name} "
-                f"({cell['population']:.0f} people); the geocoded commune point lies "
-                f"{dist[i] / 1000:.1f} km outside the commune"
-            )
-        else:
-            rp = c.geometry.representative_point()
-            lon, lat = rp.x, rp.y
-            note = f"a point inside the polygon of {c.name} (no usable commune point)"
-        rows.append({"commune_code": c.commune_code, "name": c.name, "district": c.district,
-                     "lon": float(lon), "lat": float(lat), "note": note})
-    return pd.DataFrame(rows).set_index("commune_code")
+    points = load_commune_points(settings)
+    return pd.DataFrame({
+        "commune_code": points["commune_code"], "name": points["name"],
+        "district": points["district"], "lon": points["point_lon"], "lat": points["point_lat"],
+        "note": "commune point of " + points["name"] + " ("
+        + points["note_en"].str.removeprefix("Estimated: ") + ")",
+    }).set_index("commune_code")
 
 
 def _lower_type(name: str) -> str:
@@ -363,9 +336,10 @@ def default_offices(settings: Settings) -> gpd.GeoDataFrame:
     office per former district seat where OSM has none, placed at the seat commune's point;
     one one-stop shop per pre-2025 commune at its commune point; and the provincial public
     administration service centre. Everything not mapped in OSM is ``source="estimated"``
-    and its ``location_note`` says which rule placed it. A geocoded commune point more than
-    :data:`POINT_TOLERANCE_M` outside its commune is replaced by the centre of the
-    commune's most populated WorldPop cell.
+    and its ``location_note`` says which rule placed it. Commune points come from
+    :func:`data.commune_points.load_commune_points` (a geocoded point outside its commune
+    or shared with another is replaced there by one inside the commune, and the note says
+    how).
 
     Returns
     -------

@@ -710,7 +710,7 @@ def access_surface(
         (:func:`data.layers.load_population_grid`).
     points
         Commune points with ``commune_code`` and ``name``
-        (:func:`data.layers.load_commune_points`), optional.
+        (:func:`data.commune_points.load_commune_points`), optional.
     kinds
         Office kinds to include (default all).
     max_snap_m

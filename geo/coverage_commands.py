@@ -79,6 +79,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 def _inputs(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
     """Network, offices of the chosen kinds, and the population layers."""
     from data import layers
+    from data.commune_points import load_commune_points
     from data.offices import default_offices, read_offices
     from geo.coverage import AccessNetwork, census_scaled_cells, select_offices
     from geo.network import cached_network
@@ -114,7 +115,7 @@ def _inputs(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
         "offices": chosen,
         "kinds": kinds,
         "cells": cells,
-        "points": layers.load_commune_points(settings),
+        "points": load_commune_points(settings),
         "communes": communes,
         "new_communes": layers.load_new_communes(settings),
     }

@@ -147,9 +147,10 @@ class _UnionFind:
 def _settlements(settings: Any, *, min_cell_population: float) -> pd.DataFrame:
     """Settlement points (metric x, y) with kind, name and the source of each point."""
     from data import layers
+    from data.commune_points import load_commune_points
 
     parts = []
-    communes = layers.load_commune_points(settings).to_crs(settings.metric_crs)
+    communes = load_commune_points(settings).to_crs(settings.metric_crs)
     parts.append(pd.DataFrame({
         "x": communes.geometry.x, "y": communes.geometry.y, "kind": "commune_point",
         "name": communes["name"].astype(str), "ref": communes["commune_code"].astype(str),

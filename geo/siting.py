@@ -1011,7 +1011,8 @@ def candidate_sites(
     settings
         Where the data lives.
     source
-        ``communes`` (the 102 geocoded commune points), ``halls`` (OSM
+        ``communes`` (the 102 commune points of :mod:`data.commune_points`: geocoded,
+        or estimated inside the commune where the geocoded one was wrong), ``halls`` (OSM
         ``amenity=community_centre`` village halls) or ``cells`` (WorldPop 1 km cells
         with at least ``cell_min_people`` people, at the cell centre).
     cell_min_people
@@ -1020,7 +1021,8 @@ def candidate_sites(
     Returns
     -------
     GeoDataFrame
-        ``site_id``, ``name``, ``source`` (``geocoded``, ``osm``, ``worldpop``),
+        ``site_id``, ``name``, ``source`` (``geocoded``, ``estimated``, ``osm``,
+        ``worldpop``),
         ``commune_code`` where known; Point geometry (EPSG:4326).
 
     Raises
@@ -1031,7 +1033,9 @@ def candidate_sites(
     from data import layers
 
     if source == "communes":
-        pts = layers.load_commune_points(settings)
+        from data.commune_points import load_commune_points
+
+        pts = load_commune_points(settings)
         out = pd.DataFrame({"site_id": "commune-" + pts["commune_code"].astype(str),
                             "name": pts["name"], "source": pts["source"],
                             "commune_code": pts["commune_code"].astype(str)})

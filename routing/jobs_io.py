@@ -10,8 +10,10 @@ One row per job. Columns (Vietnamese headers are not used; the template has thes
 ``lat``, ``lon``
     The citizen's address in WGS84 — or leave them empty and give ``commune``.
 ``commune``
-    A pre-2025 commune name (accents optional) or GSO code: the job is placed at the
-    commune point and marked approximate.
+    A pre-2025 commune name (accents optional), a 2025 name or a GSO code. Without lat/lon
+    the job is placed at the commune point (:func:`data.commune_points.find_commune`, the
+    one rule for commune points) and marked approximate. With lat/lon it only records which
+    commune the address names. Either way the route sheets print this commune.
 ``office_id``
     The one-stop shop (``dossier_pickup``, ``result_delivery``) or the post office the
     dossiers are taken from (``counter_transfer``).
@@ -124,7 +126,7 @@ def jobs_from_table(df: pd.DataFrame, *, settings: Settings, office_ids: Iterabl
     InputError
         Listing every problem in every row (row numbers as a spreadsheet shows them).
     """
-    from data.names import find_commune
+    from data.commune_points import find_commune
 
     offices = set(office_ids)
     problems: list[Problem] = []
@@ -153,6 +155,14 @@ def jobs_from_table(df: pd.DataFrame, *, settings: Settings, office_ids: Iterabl
         lon = lat = None
         approximate = False
         label = cell["label"]
+        commune_code = None
+        named = None
+        if cell["commune"]:
+            try:
+                named = find_commune(cell["commune"], settings)
+                commune_code = str(named["commune_code"])
+            except InputError as exc:
+                bad("commune", str(exc.problems[0].message if exc.problems else exc))
         if cell["lat"] or cell["lon"]:
             approximate = cell["approximate"].lower() in ("true", "1", "yes", "x")
             try:
@@ -164,14 +174,10 @@ def jobs_from_table(df: pd.DataFrame, *, settings: Settings, office_ids: Iterabl
                     lat = lon = None
             except ValueError:
                 bad("lat", "lat/lon must be decimal degrees, e.g. 14.35 and 108.00")
-        elif cell["commune"]:
-            try:
-                c = find_commune(cell["commune"], settings)
-                lon, lat = float(c["point_lon"]), float(c["point_lat"])
-                approximate = True
-                label = label or str(c["name"])
-            except InputError as exc:
-                bad("commune", str(exc.problems[0].message if exc.problems else exc))
+        elif named is not None:
+            lon, lat = float(named["point_lon"]), float(named["point_lat"])
+            approximate = True
+            label = label or str(named["name"])
         needs_address = kind in ("dossier_pickup", "result_delivery", "delivery", "pickup")
         if needs_address and lon is None and not any(
                 p.row == row and p.column in ("lat", "commune") for p in problems):
@@ -230,7 +236,7 @@ def jobs_from_table(df: pd.DataFrame, *, settings: Settings, office_ids: Iterabl
         common: dict[str, Any] = {"amount": amount, "priority": priority, "due_date": due,
                                   "source": cell["source"] or "user"}
         addr = Visit(lon=lon, lat=lat, windows=windows, service_s=service_s, label=label,
-                     approximate=approximate)
+                     approximate=approximate, commune_code=commune_code)
         if kind == "dossier_pickup":
             jobs.append(Job(jid, kind, addr, Visit(office_id=office), **common))
         elif kind == "result_delivery":
@@ -262,7 +268,11 @@ def read_jobs(data: bytes | str | Path, *, settings: Settings, office_ids: Itera
 
 
 def jobs_to_table(jobs: Iterable[Job]) -> pd.DataFrame:
-    """Write jobs back as a table with :data:`JOB_COLUMNS` (the import's inverse)."""
+    """Write jobs back as a table with :data:`JOB_COLUMNS` (the import's inverse).
+
+    ``commune`` holds the GSO code of the commune the address named (empty when none), so
+    route sheets built with this table as ``details`` print that commune.
+    """
     from routing.model import format_windows
 
     rows = []
@@ -272,7 +282,8 @@ def jobs_to_table(jobs: Iterable[Job]) -> pd.DataFrame:
         rows.append({
             "job_id": j.job_id, "kind": j.kind,
             "lat": addr.lat if addr else None, "lon": addr.lon if addr else None,
-            "commune": "", "office_id": offices[0] if offices else "",
+            "commune": (addr.commune_code or "") if addr else "",
+            "office_id": offices[0] if offices else "",
             "to_office_id": offices[1] if len(offices) > 1 else "",
             "windows": format_windows(addr.windows) if addr and addr.windows else "",
             "service_min": (addr.service_s / 60 if addr and addr.service_s is not None else None),

@@ -293,6 +293,9 @@ class Visit:
         True when the position is a commune point, not the real address.
     instance_id
         The stop's id in a literature instance.
+    commune_code
+        The pre-2025 commune (GSO code) the address names, when it names one; route sheets
+        print this commune rather than the one the position falls in.
     """
 
     office_id: str | None = None
@@ -303,6 +306,7 @@ class Visit:
     label: str = ""
     approximate: bool = False
     instance_id: str | None = None
+    commune_code: str | None = None
 
     @property
     def at_office(self) -> bool:

@@ -828,7 +828,9 @@ class JobDetails:
     address
         Street address.
     commune_code
-        Pre-2025 GSO commune code, looked up in the commune table for both names.
+        The pre-2025 commune the job's address named: a GSO code (or, from a jobs file's
+        ``commune`` column, a name), looked up in the commune table for both names. It
+        wins over the commune the position falls in.
     commune_new, commune_old
         Commune names, when already known.
     dossier_code
@@ -902,6 +904,9 @@ def job_details(jobs: pd.DataFrame) -> dict[str, JobDetails]:
                                             row=row_no, column=col, value=str(v)))
             else:
                 values[col] = nfc(v).strip()
+        named = rec.get("commune")  # the import's column: the commune the address named
+        if not values.get("commune_code") and isinstance(named, str) and named.strip():
+            values["commune_code"] = nfc(named).strip()
         out[nfc(rec["job_id"])] = JobDetails(**values)
     if problems:
         raise InputError(problems, summary="The jobs table cannot fill the route sheets")
@@ -926,6 +931,18 @@ def commune_lookup(communes: pd.DataFrame) -> dict[str, tuple[str, str]]:
     ):
         out[code] = (nfc(new), nfc(old))
     return out
+
+
+def _named_commune(text: str, communes: pd.DataFrame,
+                   by_code: Mapping[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """``{text: (new, old)}`` for a commune a jobs table names in words; {} if unknown."""
+    from data.names import pick_commune
+
+    try:
+        code = str(pick_commune(text, communes)["commune_code"])
+    except (InputError, KeyError):
+        return {}
+    return {text: by_code[code]} if code in by_code else {}
 
 
 def _communes_at(
@@ -1003,6 +1020,9 @@ def build_sheets(
     else:
         info = job_details(details)
     by_code = commune_lookup(communes) if communes is not None else {}
+    for det in info.values():  # a commune named in words (jobs file): its code's names
+        if det.commune_code and det.commune_code not in by_code and communes is not None:
+            by_code.update(_named_commune(det.commune_code, communes, by_code))
     names = dict(courier_names or {})
     offices = dict(office_names or {})
 
@@ -1040,8 +1060,9 @@ def build_sheets(
             else:
                 name = d.name or s.label
                 address = d.address if d.address else ("" if name == s.label else s.label)
-            new, old = d.commune_new, d.commune_old
-            if not (new or old) and d.commune_code in by_code:
+            # the commune the job's address named; an office stop is at the office
+            new, old = ("", "") if at_office else (d.commune_new, d.commune_old)
+            if not (new or old or at_office) and d.commune_code in by_code:
                 new, old = by_code[d.commune_code]
             if not (new or old):
                 found = spatial.get((lon, lat))

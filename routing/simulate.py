@@ -10,8 +10,8 @@ How a day is drawn (seeded, reproducible)
 - Where: a commune is drawn with probability proportional to its 2019 census population;
   the address is a WorldPop 1 km cell of that commune with at least
   :data:`MIN_CELL_POPULATION` people, drawn by its population, plus a uniform offset
-  inside the cell. Communes without populated cells use the commune point
-  (marked approximate).
+  inside the cell; the job records that commune (``Visit.commune_code``). Communes without
+  populated cells use the commune point of :mod:`data.commune_points` (marked approximate).
 - The one-stop shop is the commune's own (pre-2025) shop; the provincial centre takes a
   share of dossiers from the city.
 - Windows: most citizens are home all day (no window), some only in the morning or the
@@ -69,6 +69,7 @@ def simulate_jobs(settings: Settings, *, n_jobs: int = 200, plan_date: str | Non
     -------
     list of Job
     """
+    from data.commune_points import load_commune_points
     from data.layers import load_communes, load_population_grid
     from data.offices import default_offices
 
@@ -77,6 +78,7 @@ def simulate_jobs(settings: Settings, *, n_jobs: int = 200, plan_date: str | Non
     rng = np.random.default_rng(seed)
     day = date.fromisoformat(plan_date) if plan_date else date.today()
     communes = load_communes(settings)
+    points = load_commune_points(settings).set_index("commune_code")
     grid = load_population_grid(settings)
     offs = offices if offices is not None else default_offices(settings)
     shops = offs[offs["kind"] == "one_stop_shop"]
@@ -124,7 +126,8 @@ def simulate_jobs(settings: Settings, *, n_jobs: int = 200, plan_date: str | Non
                 np.radians(lat))
             approximate = False
         else:
-            lon, lat = float(commune["point_lon"]), float(commune["point_lat"])
+            point = points.loc[code]
+            lon, lat = float(point["point_lon"]), float(point["point_lat"])
             approximate = True
         windows = WINDOW_SHARES[int(rng.choice(len(WINDOW_SHARES), p=win_p))][0] or ()
         shop = shop_of.get(code) or province_shop
@@ -135,7 +138,8 @@ def simulate_jobs(settings: Settings, *, n_jobs: int = 200, plan_date: str | Non
             shop = province_shop
         what = "Nhận hồ sơ" if kind == "dossier_pickup" else "Trả kết quả"
         addr = Visit(lon=lon, lat=lat, windows=windows,
-                     label=f"{what} — {commune['name']} (mô phỏng)", approximate=approximate)
+                     label=f"{what} — {commune['name']} (mô phỏng)", approximate=approximate,
+                     commune_code=code)
         if kind == "dossier_pickup":
             jobs.append(Job(f"S{k + 1:04d}", kind, addr, Visit(office_id=shop), **common))
         else:

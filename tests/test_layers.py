@@ -40,14 +40,14 @@ def test_gadm_aliases_are_confirmed_by_geometry(settings: Settings, code: str,
     c = layers.load_communes(settings).set_index("commune_code")
     row = c.loc[code]
     assert row["name_gadm"] == gadm_name
-    assert bool(row["point_in_commune"])
-    assert shapely.contains_xy(row.geometry, row["point_lon"], row["point_lat"])
+    assert bool(row["geocoded_in_commune"])
+    assert shapely.contains_xy(row.geometry, row["geocoded_lon"], row["geocoded_lat"])
 
 
 def test_points_outside_their_polygon_are_flagged(settings: Settings) -> None:
     """Exactly the ten geocoded points that fall outside their GADM polygon are flagged."""
     c = layers.load_communes(settings)
-    outside = sorted(c.loc[~c["point_in_commune"], "commune_code"])
+    outside = sorted(c.loc[~c["geocoded_in_commune"], "commune_code"])
     assert outside == ["23401", "23504", "23510", "23515", "23535", "23536", "23537", "23538",
                        "23551", "23554"]
 
@@ -59,13 +59,14 @@ def test_loaders_return_copies(settings: Settings) -> None:
     assert int(layers.load_communes(settings)["population"].sum()) == 540_438
 
 
-def test_commune_points_are_points_labelled_geocoded(settings: Settings) -> None:
-    """Commune points carry the same codes, Point geometry and source='geocoded'."""
-    p = layers.load_commune_points(settings)
-    assert len(p) == 102 and set(p.geom_type) == {"Point"}
-    assert set(p["source"]) == {"geocoded"}
-    row = p.set_index("commune_code").loc["23281"]
-    assert (round(row.geometry.x, 6), round(row.geometry.y, 6)) == (107.996789, 14.359547)
+def test_communes_keep_the_published_geocoded_points(settings: Settings) -> None:
+    """load_communes carries the bundle's geocoded point unchanged, three of them shared."""
+    c = layers.load_communes(settings).set_index("commune_code")
+    assert tuple(c.loc["23281", ["geocoded_lon", "geocoded_lat"]]) == (107.996789, 14.359547)
+    shared = c[c.duplicated(["geocoded_lon", "geocoded_lat"], keep=False)]
+    assert sorted(shared.index) == ["23535", "23537", "23538"]
+    assert set(zip(shared["geocoded_lat"], shared["geocoded_lon"], strict=True)) == {
+        (14.517883, 107.858387)}
 
 
 def test_population_grid_inside_province(settings: Settings) -> None:
@@ -109,17 +110,6 @@ def test_pois_and_roads(settings: Settings) -> None:
     r = layers.load_national_roads(settings)
     assert sorted(r["ref"]) == ["QL14", "QL14", "QL14C", "QL24", "QL40"]
     assert r["length_m"].sum() / 1000 == pytest.approx(337, abs=1)
-
-
-def test_data_quality_table_compares_grid_with_census(settings: Settings) -> None:
-    """Per-commune grid sums add up to the grid total; flagged communes carry a warning."""
-    t = layers.data_quality_table(settings)
-    assert len(t) == 102
-    assert t["population_grid"].sum() == pytest.approx(630_382.8, abs=0.5)
-    assert int(t["grid_cells"].sum()) == 11_607
-    row = t.set_index("commune_code").loc["23551"]
-    assert "5.37x" in row["warning"] and "outside" in row["warning"]
-    assert t.set_index("commune_code").loc["23281", "warning"] == ""
 
 
 def test_loader_refuses_altered_bundle(settings: Settings, tmp_path: Path) -> None:

@@ -1,8 +1,11 @@
+import ast
+from pathlib import Path
+
 import pytest
 
-from data import layers
+from data import layers, names
 from data.errors import InputError
-from data.names import find_commune, find_communes, name_key, normalise_name, split_joined_name
+from data.names import find_communes, name_key, normalise_name, pick_commune, split_joined_name
 from data.settings import Settings
 
 
@@ -92,9 +95,9 @@ def test_new_communes_layer(settings: Settings) -> None:
         ("Đắk Long, Đắk Glei", "23368"),
     ],
 )
-def test_find_commune(settings: Settings, query: str, code: str) -> None:
-    """find_commune matches old names, new names, GADM spellings and codes."""
-    assert find_commune(query, settings)["commune_code"] == code
+def test_pick_commune(settings: Settings, query: str, code: str) -> None:
+    """pick_commune matches old names, new names, GADM spellings and codes."""
+    assert pick_commune(query, layers.load_communes(settings))["commune_code"] == code
 
 
 def test_find_communes_lists_all_old_units_of_a_new_name(settings: Settings) -> None:
@@ -104,9 +107,18 @@ def test_find_communes_lists_all_old_units_of_a_new_name(settings: Settings) -> 
     assert hits.set_index("commune_code").loc["23410", "matched_on"] == "name"
 
 
-def test_find_commune_ambiguous_and_unknown(settings: Settings) -> None:
+def test_pick_commune_ambiguous_and_unknown(settings: Settings) -> None:
     """A name shared by several old communes, or an unknown name, is an InputError with a fix."""
+    communes = layers.load_communes(settings)
     with pytest.raises(InputError, match=r"matches 3 communes.*add the district"):
-        find_commune("Đắk Long", settings)
+        pick_commune("Đắk Long", communes)
     with pytest.raises(InputError, match="no commune matches 'Atlantis'"):
-        find_commune("Atlantis", settings)
+        pick_commune("Atlantis", communes)
+
+
+def test_names_module_reads_no_data() -> None:
+    """data.names imports no data loader, so data.layers → data.names is not a circle."""
+    tree = ast.parse(Path(names.__file__).read_text(encoding="utf-8"))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not {m for m in imported if m and m.startswith("data.")} - {"data.errors"}

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from robustness import FAST, NASTY_CELLS, check_problems, csv_bytes, outcome
 
+from data.commune_points import load_commune_points
 from data.errors import InputError
-from data.layers import load_communes
 from data.settings import Settings
 from data.store import Store, table_from_stored
 from geo.closures import Closure, closures_to_frame, read_closures
@@ -22,7 +22,7 @@ HEADER = ["closure_id", "valid_from", "valid_to", "reason", "source", "edges", "
 
 def example_rows() -> list[list[str]]:
     """Eight example closures (test data, not real events) at real commune points."""
-    communes = load_communes(SETTINGS).head(8)
+    communes = load_commune_points(SETTINGS).head(8)
     rows = []
     for i, c in enumerate(communes.itertuples()):
         cells = {"closure_id": f"CL{i + 1}", "valid_from": "2026-11-20",

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from robustness import FAST, NASTY_CELLS, check_problems, csv_bytes, outcome, xlsx_bytes
 
+from data.commune_points import load_commune_points
 from data.errors import InputError
-from data.layers import load_communes
 from data.offices import default_offices
 from data.settings import Settings
 from data.store import Store
@@ -23,7 +23,7 @@ OFFICES = default_offices(SETTINGS)
 OFFICE_IDS = OFFICES["office_id"].tolist()
 SHOPS = OFFICES.loc[OFFICES["kind"] == "one_stop_shop", "office_id"].tolist()
 POST = OFFICES.loc[OFFICES["kind"] == "post_office", "office_id"].tolist()
-COMMUNES = load_communes(SETTINGS)
+COMMUNES = load_commune_points(SETTINGS)
 HEADER = list(JOB_COLUMNS)
 
 

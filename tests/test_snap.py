@@ -86,7 +86,7 @@ def test_snap_rejects_points_without_crs() -> None:
 
 def test_commune_points_snap_onto_proxy_network(proxy_network, settings) -> None:
     """All 102 commune points lie within 2 km of the proxy network and get finite times."""
-    from data.layers import load_commune_points
+    from data.commune_points import load_commune_points
 
     pts = load_commune_points(settings)
     snap = snap_points(proxy_network, pts)

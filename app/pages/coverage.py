@@ -176,6 +176,7 @@ with left:
                 "name": chosen_sites["name"].astype(str),
                 "lat": chosen_sites.geometry.y,
                 "lon": chosen_sites.geometry.x,
+                "source": chosen_sites.get("source", ""),
             }
         )
         extra = extra[~extra["site_id"].isin(candidates["site_id"])]
@@ -188,7 +189,8 @@ with left:
                 icon_size=(18, 18),
                 icon_anchor=(9, 9),
                 html=(
-                    '<div style="width:16px;height:16px;border:3px solid #6c3483;'
+                    '<div style="width:16px;height:16px;border:3px '
+                    f"{'dashed' if row.get('source') == 'estimated' else 'solid'} #6c3483;"
                     f"background:{'#f1c40f' if row['site_id'] in picked else '#ffffff'};"
                     'transform:rotate(45deg)"></div>'
                 ),
@@ -245,8 +247,9 @@ pick = b.selectbox(
     ),
 )
 if b.button(t("coverage.add_commune"), key="cov_add_commune", disabled=pick is None):
-    row = names.set_index("commune_code").loc[pick]
-    cs.add_candidate(str(row["name"]), float(row["point_lat"]), float(row["point_lon"]))
+    row = ss.commune_points(key).set_index("commune_code").loc[pick]  # data.commune_points
+    cs.add_candidate(str(row["name"]), float(row["point_lat"]), float(row["point_lon"]),
+                     source=str(row["source"]))
     st.rerun()
 if c.button(t("coverage.clear"), key="cov_clear"):
     st.session_state.pop(ss.CANDIDATES, None)
@@ -289,13 +292,14 @@ use_all = s3.checkbox(t("coverage.use_all_communes"), value=True, key="cov_use_a
 if st.button(t("coverage.run_siting"), key="cov_run", type="primary"):
     cand = candidates
     if not len(cand) and use_all:
+        points = ss.commune_points(key)
         cand = pd.DataFrame(
             {
-                "site_id": "commune-" + communes["commune_code"].astype(str),
-                "name": communes["name"],
-                "lat": communes["point_lat"],
-                "lon": communes["point_lon"],
-                "source": "geocoded",
+                "site_id": "commune-" + points["commune_code"].astype(str),
+                "name": points["name"],
+                "lat": points["point_lat"],
+                "lon": points["point_lon"],
+                "source": points["source"],
             }
         )
     if not len(cand):

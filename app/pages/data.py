@@ -33,6 +33,15 @@ c2.metric(t("data.metric_new_communes"), f"{communes['new_commune_code'].nunique
 c3.metric(t("data.metric_population"), fmt_number(int(communes["population"].sum())))
 c4.metric(t("data.metric_offices"), f"{len(offices)}")
 
+# ---- commune points the bundle got wrong (data.commune_points replaced them) ---------------
+points = ss.commune_points(key)
+replaced = points[points["source"] == "estimated"]
+if len(replaced):
+    shared = replaced[replaced["geocoded_shared_with"] != ""]
+    st.warning(t("data.points_warning", n=len(replaced), total=len(points),
+                 outside=int((~replaced["geocoded_in_commune"]).sum()), shared=len(shared),
+                 names=", ".join(shared["name"])))
+
 # ---- map ------------------------------------------------------------------------------
 left, right = st.columns([3, 2])
 with left:
@@ -48,6 +57,7 @@ with left:
         ),
     )
     show_offices = st.checkbox(t("data.show_offices"), value=True, key="data_show_offices")
+    show_points = st.checkbox(t("data.show_points"), value=True, key="data_show_points")
     centre, zoom = maps.layer_view(province)
     m = maps.base_map(center=centre, zoom=zoom)
     maps.add_outline(m, province, name="province")
@@ -75,6 +85,8 @@ with left:
     )
     if show_offices:
         maps.add_offices(m, offices, name="offices")
+    if show_points:
+        maps.add_commune_points(m, points, name="commune_points")
     maps.show_map(m, key="data_map", height=520)
     st.markdown(
         maps.legend_html(cmap, caption=t("data.population"), fmt=lambda v: fmt_number(v)),
@@ -105,7 +117,7 @@ with right:
     by.columns = [t("data.kind"), t("data.source"), t("data.count")]
     st.dataframe(by, hide_index=True, width="stretch")
     with st.expander(t("data.quality_title")):
-        from data.layers import data_quality_table
+        from data.quality import data_quality_table
 
         quality = data_quality_table(settings)
         st.caption(t("data.quality_hint"))
@@ -117,6 +129,7 @@ with right:
                     t("data.quality_census"): quality["population_census"],
                     t("data.quality_grid"): quality["population_grid"].round(0).astype(int),
                     t("data.quality_ratio"): quality["grid_to_census"].round(2),
+                    t("data.quality_point"): quality["point_source"].map(source_label),
                     t("data.quality_warning"): quality["warning"],
                 }
             ),

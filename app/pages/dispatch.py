@@ -493,7 +493,8 @@ communes_layer = ss.load_layer("communes", key)
 f2.download_button(
     t("dispatch.sheets_download", fmt=fmt.upper()),
     # generated when clicked (a 200-stop PDF takes seconds): the page never waits for it
-    data=dl.sheet_callable(plan, fmt, communes_layer, names, office_name),
+    data=dl.sheet_callable(plan, fmt, communes_layer, names, office_name,
+                           jobs=tuple(problem.jobs.values()) if problem is not None else ()),
     file_name=dl.sheet_name(plan, fmt),
     mime=dl.SHEET_MIME[fmt],
     key="dsp_sheet_download",
