@@ -60,19 +60,15 @@ def data_key(settings: Settings) -> str:
 
 @st.cache_data(show_spinner=False)
 def load_layer(name: str, data_dir: str) -> gpd.GeoDataFrame:
-    """Load one of ``data.layers``' layers (``communes``, ``province``, ``districts`` …)."""
-    from data import layers
+    """Load one of ``data.layers``' layers (``communes``, ``province``, ``districts`` …).
 
-    loader = getattr(layers, f"load_{name}")
+    ``commune_points`` comes from :mod:`data.commune_points`, the one rule for them.
+    """
+    from data import commune_points, layers
+
+    module = commune_points if name == "commune_points" else layers
+    loader = getattr(module, f"load_{name}")
     return loader(get_settings())
-
-
-@st.cache_data(show_spinner=False)
-def commune_points(data_dir: str) -> gpd.GeoDataFrame:
-    """Return the commune points of ``data.commune_points`` (the one rule for every page)."""
-    from data.commune_points import load_commune_points
-
-    return load_commune_points(get_settings())
 
 
 @st.cache_data(show_spinner=False)

@@ -65,7 +65,8 @@ def data_quality_table(settings: Settings) -> pd.DataFrame:
                 f"{ratio:.2f}x the 2019 census ({int(r['population_census']):,})"
             )
         if r["point_source"] == "estimated":
-            parts.append("commune point " + str(r["_note"]).removeprefix("Estimated: "))
+            parts.append("commune point replaced: "
+                         + str(r["_note"]).removeprefix("Estimated: "))
         warnings.append("; ".join(parts))
     table["warning"] = warnings
     return table[list(QUALITY_COLUMNS)].reset_index(drop=True)

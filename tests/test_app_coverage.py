@@ -67,3 +67,22 @@ def test_clicked_point_becomes_a_candidate_and_siting_reports_before_after(
     assert siting.result.after.population_covered >= siting.result.before.population_covered
     labels = [m.label for m in at.metric]
     assert any(label.startswith("Dân được phục vụ ≤") for label in labels)
+
+
+def test_commune_from_the_list_is_placed_inside_it(app: AppTest) -> None:
+    """"Thêm xã này" on Ia Dom adds the commune's estimated point, inside Ia Dom."""
+    import shapely
+
+    from data.layers import load_communes
+    from data.settings import Settings
+
+    at = open_page(app, "coverage")
+    at.selectbox(key="cov_pick").set_value("23537").run()
+    at.button(key="cov_add_commune").click().run()
+    no_exception(at)
+    shown = next(d.value for d in at.dataframe if "Vĩ độ" in d.value.columns)
+    (row,) = shown.to_dict("records")
+    assert (row["Tên"], row["Nguồn"]) == ("Xã Ia Dom", "estimated")
+    poly = load_communes(Settings.from_env()).set_index("commune_code").loc["23537"].geometry
+    assert shapely.contains_xy(poly, row["Kinh độ"], row["Vĩ độ"])
+    assert (row["Vĩ độ"], row["Kinh độ"]) != (14.517883, 107.858387)

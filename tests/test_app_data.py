@@ -46,6 +46,22 @@ def test_data_page_shows_real_bundle_figures(app: AppTest) -> None:
     assert int(quality["Điều tra 2019"].sum()) == 540_438
 
 
+def test_data_page_warns_about_replaced_commune_points(app: AppTest) -> None:
+    """The page says 10 commune points were wrong and replaced; the table names each one."""
+    at = open_page(app, "data")
+    no_exception(at)
+    warning = next(w.value for w in at.warning if "điểm xã" in w.value)
+    assert warning.startswith("10 trên 102 điểm xã trong gói dữ liệu bị sai")
+    assert "3 xã (Xã Ia Đal, Xã Ia Dom, Xã Ia Tơi) dùng chung một điểm" in warning
+    quality = next(d.value for d in at.dataframe if "Điểm xã" in d.value.columns)
+    assert quality["Điểm xã"].value_counts().to_dict() == {"mã hóa địa lý": 92, "ước tính": 10}
+    ia_dom = quality[quality["Xã"] == "Xã Ia Dom"].iloc[0]
+    assert "34.6 km outside" in ia_dom["Cảnh báo"]
+    at.toggle(key="lang_toggle").set_value(True).run()
+    assert any(w.value.startswith("10 of 102 commune points in the bundle were wrong")
+               for w in at.warning)
+
+
 def test_english_toggle_translates_labels(app: AppTest) -> None:
     """Switching the sidebar toggle turns the labels into English and formats 540,438."""
     at = open_page(app, "data")

@@ -39,6 +39,14 @@ def test_data_check_json_on_real_bundle(capsys: pytest.CaptureFixture[str]) -> N
     assert {e["status"] for e in report["catalogue"]} == {"ok"}
     assert any("Ya Tăng" in w and "5.37x" in w for w in report["warnings"])
     assert report["errors"] == []
+    points = report["commune_points"]
+    assert (points["geocoded"], points["estimated"], points["outside"], points["shared"]) == (
+        92, 10, 10, 3)
+    assert {r["commune_code"]: r["method"] for r in points["replaced"]}["23537"] == (
+        "worldpop_top_cell")
+    assert report["warnings"][0].startswith("10 of 102 geocoded commune points were replaced")
+    ia_dom = next(w for w in report["warnings"] if w.startswith("Xã Ia Dom (Huyện Ia H'Drai"))
+    assert "commune point replaced: the geocoded point lies 34.6 km outside" in ia_dom
 
 
 def test_data_check_text(capsys: pytest.CaptureFixture[str]) -> None:
@@ -47,6 +55,9 @@ def test_data_check_text(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "Census population (2019):   540,438" in out
     assert "OK      worldpop_vnm_2020_1km.tif" in out
+    assert ("Commune points:             92 geocoded, 10 estimated inside their commune "
+            "(worldpop_centre 5, worldpop_top_cell 5); replaced: 10 outside their commune, "
+            "3 sharing one point") in out
     assert out.rstrip().endswith("OK")
 
 
@@ -101,6 +112,10 @@ def test_data_find(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     assert sorted(m["commune_code"] for m in res["matches"]) == ["23488", "23494", "23497"]
     assert {m["new_commune_name"] for m in res["matches"]} == {"Xã Kon Braih"}
+    code, res = _run(capsys, "data", "find", "ia dom", "--json")
+    (ia_dom,) = res["matches"]
+    assert ia_dom["point_source"] == "estimated"
+    assert (ia_dom["point_lat"], ia_dom["point_lon"]) != (14.517883, 107.858387)
 
 
 def test_data_offices_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -89,3 +89,41 @@ def test_infinite_numbers_are_row_problems(settings):
         read_jobs(bad.encode(), settings=settings, office_ids=OFFICES, filename="inf.csv")
     where = {(p.row, p.column) for p in err.value.problems}
     assert where == {(2, "amount"), (2, "priority"), (2, "service_min"), (3, "lat")}
+
+
+def test_jobs_imported_by_commune_name_land_inside_the_commune(settings):
+    """Ia Dom, Ia Đal and Ia Tơi (one shared geocoded point) each land inside their commune."""
+    import shapely
+
+    from data.layers import load_communes
+
+    text = ("job_id,kind,commune,office_id\n"
+            "A,result_delivery,Ia Dom,oss-23281\nB,result_delivery,ia dal,oss-23281\n"
+            "C,result_delivery,Xã Ia Tơi,oss-23281\n")
+    jobs = read_jobs(text.encode(), settings=settings, office_ids=OFFICES, filename="j.csv")
+    polys = load_communes(settings).set_index("commune_code").geometry
+    for job, code in zip(jobs, ("23537", "23535", "23538"), strict=True):
+        v = job.delivery
+        assert v.commune_code == code and v.approximate
+        assert shapely.contains_xy(polys[code], v.lon, v.lat)
+    assert len({(j.delivery.lon, j.delivery.lat) for j in jobs}) == 3
+
+
+def test_named_commune_is_carried_beside_a_position(settings):
+    """With lat/lon and a commune, the position is kept and the named commune recorded."""
+    text = ("job_id,kind,lat,lon,commune,office_id\n"
+            "A,result_delivery,14.6637,107.8330,Đắk Tô,oss-23281\n"
+            "B,result_delivery,14.66,107.83,Atlantis,oss-23281\n")
+    with pytest.raises(InputError) as err:
+        read_jobs(text.encode(), settings=settings, office_ids=OFFICES, filename="j.csv")
+    assert [(p.row, p.column) for p in err.value.problems] == [(3, "commune")]
+    assert "no commune matches 'Atlantis'" in str(err.value.problems[0])
+    good = text.rsplit("B,", 1)[0]
+    (job,) = read_jobs(good.encode(), settings=settings, office_ids=OFFICES, filename="j.csv")
+    v = job.delivery
+    assert (v.lat, v.lon, v.commune_code, v.approximate) == (14.6637, 107.833, "23401", False)
+    table = jobs_to_table([job])
+    assert table.loc[0, "commune"] == "23401"  # the named commune, as a code
+    (again,) = read_jobs(table.to_csv(index=False).encode(), settings=settings,
+                         office_ids=OFFICES, filename="again.csv")
+    assert again.delivery == v

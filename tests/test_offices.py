@@ -2,11 +2,14 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+import shapely
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
+from data.commune_points import load_commune_points
 from data.errors import InputError
+from data.layers import load_communes
 from data.offices import (
     DEFAULT_OPENING_HOURS,
     OFFICE_COLUMNS,
@@ -85,6 +88,23 @@ def test_default_offices_placement_rules(settings: Settings) -> None:
     assert "most populated WorldPop" in ia_toi["location_note"]
     assert (ia_toi["lat"], ia_toi["lon"]) != (14.517883, 107.858387)
     assert o.loc["oss-province", "kind"] == "one_stop_shop"
+
+
+def test_default_offices_sit_on_the_commune_point_rule(settings: Settings) -> None:
+    """Every estimated office is at its commune's point (data.commune_points), inside it."""
+    o = default_offices(settings)
+    points = load_commune_points(settings).set_index("commune_code")
+    shops = o[o["office_id"].str.fullmatch(r"oss-\d{5}")].set_index("commune_code")
+    assert len(shops) == 102
+    assert (shops["lat"] == points.loc[shops.index, "point_lat"]).all()
+    assert (shops["lon"] == points.loc[shops.index, "point_lon"]).all()
+    polys = load_communes(settings).set_index("commune_code").loc[o["commune_code"]]
+    assert shapely.contains_xy(polys.geometry.values, o["lon"].to_numpy(),
+                               o["lat"].to_numpy()).all()
+    seat = o.set_index("office_id").loc["po-23401"]  # Thị trấn Đăk Tô: geocoded 0.6 km out
+    assert (seat["lat"], seat["lon"]) == tuple(points.loc["23401", ["point_lat", "point_lon"]])
+    assert "0.6 km outside" in seat["location_note"]
+    assert "population-weighted centre" in seat["location_note"]
 
 
 def test_csv_and_xlsx_round_trip(settings: Settings, tmp_path: Path) -> None:

@@ -407,3 +407,39 @@ def test_courier_names_travel_with_the_plan(plan: Plan) -> None:
     sheets = build_sheets(plan)
     assert [c.courier_name for c in sheets.couriers] == [
         COURIER_NAMES[r.courier_id] for r in plan.routes]
+
+
+def test_sheet_prints_the_commune_the_job_named(communes: gpd.GeoDataFrame) -> None:
+    """A job imported as "Đắk Tô" prints Thị trấn Đăk Tô, even where its point is in Tân Cảnh."""
+    from routing.jobs_io import jobs_to_table, read_jobs, read_jobs_table
+
+    # D1 by name only (placed at the commune point); D2 at the published geocoded point of
+    # Thị trấn Đăk Tô, which lies in Xã Tân Cảnh, with the address naming Đắk Tô
+    text = ("job_id,kind,lat,lon,commune,office_id\n"
+            "D1,result_delivery,,,Đắk Tô,OSS\n"
+            "D2,result_delivery,14.661348,107.816923,Đắk Tô,OSS\n"
+            "D3,result_delivery,14.661348,107.816923,,OSS\n").encode()
+    jobs = read_jobs(text, settings=Settings(), office_ids=["OSS"], filename="jobs.csv")
+    p = PlanningProblem(PlanSettings(seconds=0.3, seed=1, plan_date="2026-11-25"))
+    p.add_office(Office("OSS", "Trung tâm Phục vụ hành chính công", *DUY_TAN, "one_stop_shop"))
+    p.add_courier(Courier("C1", "OSS", capacity=5))
+    p.add_jobs(jobs)
+    places = p.places()
+    length = np.array([[1.3 * _haversine_m((a.lon, a.lat), (b.lon, b.lat)) for b in places]
+                       for a in places])
+    plan = solve_matrix(p, length / (30 / 3.6), length, network_kind="proxy")
+    assert not plan.unassigned
+
+    def rows(details: pd.DataFrame | None) -> dict[tuple[str, str], tuple[str, str]]:
+        sheets = build_sheets(plan, details=details, communes=communes)
+        return {(r.job_id, r.kind): (r.commune_old, r.commune_new)
+                for c in sheets.couriers for r in c.rows if r.job_id}
+
+    named = ("Thị trấn Đăk Tô", "Xã Đăk Tô")
+    by_code = rows(jobs_to_table(jobs))  # what the app passes
+    assert by_code["D1", "delivery"] == by_code["D2", "delivery"] == named
+    assert by_code["D3", "delivery"] == ("Xã Tân Cảnh", "Xã Đăk Tô")  # no name: by polygon
+    assert by_code["D1", "pickup"] == ("Phường Duy Tân", "Phường Đăk Cấm")  # at the office
+    by_name = rows(read_jobs_table(text, filename="jobs.csv"))  # `postplan sheets --jobs`
+    assert by_name["D2", "delivery"] == named
+    assert rows(None)["D2", "delivery"] == ("Xã Tân Cảnh", "Xã Đăk Tô")  # without the jobs

@@ -64,6 +64,7 @@ def test_addresses_in_populated_cells_and_shops_of_their_commune(settings, offic
             shop = (j.delivery if j.kind == "dossier_pickup" else j.pickup).office_id
             if shop != "oss-province":
                 assert names[shop_commune[shop]] in addr.label
+                assert addr.commune_code == shop_commune[shop]  # the commune it was drawn in
 
 
 def test_volume_follows_population(settings, offices):

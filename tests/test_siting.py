@@ -261,6 +261,7 @@ def test_cross_check_with_spopt() -> None:
 # --------------------------------------------------------------------------- adapter, Kon Tum
 
 import networkx as nx  # noqa: E402
+import shapely  # noqa: E402
 
 from data import layers  # noqa: E402
 from data.offices import default_offices  # noqa: E402
@@ -283,7 +284,7 @@ def test_candidate_sources(settings: Settings) -> None:
     """Commune points, OSM village halls and populous cells become candidates with ids."""
     communes = candidate_sites(settings, "communes")
     assert len(communes) == 102 and communes["site_id"].is_unique
-    assert set(communes["source"]) == {"geocoded"}
+    assert communes["source"].value_counts().to_dict() == {"geocoded": 92, "estimated": 10}
     halls = candidate_sites(settings, "halls")
     assert len(halls) == 21 and set(halls["source"]) == {"osm"}
     grid = layers.load_population_grid(settings)
@@ -291,6 +292,17 @@ def test_candidate_sources(settings: Settings) -> None:
     assert len(cells) == int((grid["population"] >= 500).sum())
     with pytest.raises(InputError, match="communes, halls, cells"):
         candidate_sites(settings, "schools")
+
+
+def test_commune_candidates_lie_inside_their_communes(settings: Settings) -> None:
+    """Every commune candidate is inside its own commune; Ia Dom's is no longer 35 km out."""
+    cand = candidate_sites(settings, "communes")
+    polys = layers.load_communes(settings).set_index("commune_code").loc[cand["commune_code"]]
+    assert shapely.contains_xy(polys.geometry.values, cand.geometry.x.to_numpy(),
+                               cand.geometry.y.to_numpy()).all()
+    ia_dom = cand.set_index("site_id").loc["commune-23537"]
+    assert ia_dom["source"] == "estimated"
+    assert (round(ia_dom.geometry.y, 6), round(ia_dom.geometry.x, 6)) != (14.517883, 107.858387)
 
 
 def test_siting_on_kontum(kontum_net: AccessNetwork, settings: Settings) -> None:

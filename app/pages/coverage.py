@@ -247,7 +247,7 @@ pick = b.selectbox(
     ),
 )
 if b.button(t("coverage.add_commune"), key="cov_add_commune", disabled=pick is None):
-    row = ss.commune_points(key).set_index("commune_code").loc[pick]  # data.commune_points
+    row = ss.load_layer("commune_points", key).set_index("commune_code").loc[pick]
     cs.add_candidate(str(row["name"]), float(row["point_lat"]), float(row["point_lon"]),
                      source=str(row["source"]))
     st.rerun()
@@ -292,7 +292,7 @@ use_all = s3.checkbox(t("coverage.use_all_communes"), value=True, key="cov_use_a
 if st.button(t("coverage.run_siting"), key="cov_run", type="primary"):
     cand = candidates
     if not len(cand) and use_all:
-        points = ss.commune_points(key)
+        points = ss.load_layer("commune_points", key)
         cand = pd.DataFrame(
             {
                 "site_id": "commune-" + points["commune_code"].astype(str),

@@ -34,7 +34,7 @@ c3.metric(t("data.metric_population"), fmt_number(int(communes["population"].sum
 c4.metric(t("data.metric_offices"), f"{len(offices)}")
 
 # ---- commune points the bundle got wrong (data.commune_points replaced them) ---------------
-points = ss.commune_points(key)
+points = ss.load_layer("commune_points", key)
 replaced = points[points["source"] == "estimated"]
 if len(replaced):
     shared = replaced[replaced["geocoded_shared_with"] != ""]
