@@ -205,3 +205,27 @@ def test_saved_plan_reopens_with_its_routes(app: AppTest) -> None:
     assert opened.to_dict() == plan.to_dict()
     tabs = [tab.label for tab in fresh.tabs]
     assert any(label.startswith("Bưu tá") for label in tabs)
+
+
+def test_route_sheet_prints_the_commune_a_job_named(app: AppTest) -> None:
+    """A job imported as "Đắk Tô" prints Thị trấn Đăk Tô as its old commune on the sheet."""
+    jobs = ("job_id,kind,lat,lon,commune,office_id\n"
+            "DT1,result_delivery,,,Đắk Tô,oss-23401\n"
+            "DT2,result_delivery,14.661348,107.816923,Đắk Tô,oss-23401\n").encode()
+    at = open_page(app, "dispatch")
+    at.radio(key="dsp_jobs_source").set_value("upload").run()
+    at.get("file_uploader")[0].upload("jobs.csv", jobs, "text/csv").run()
+    no_exception(at)
+    at.number_input(key="dsp_couriers").set_value(1)
+    at.number_input(key="dsp_budget").set_value(1)
+    at.button(key="dsp_plan").click().run()
+    no_exception(at)
+    assert not at.session_state["plan"].unassigned
+    at.selectbox(key="dsp_sheet_fmt").set_value("csv").run()
+    _, csv = download(at, "dsp_sheet_download")
+    table = pd.read_csv(io.BytesIO(csv), encoding="utf-8-sig", dtype=str)
+    homes = table[table["Loại / Type"] == "Trả kết quả / Deliver result"]
+    assert sorted(homes["Mã việc / Job id"]) == ["DT1", "DT2"]
+    # DT2's position lies in Xã Tân Cảnh, but its address named Đắk Tô
+    assert set(homes["Xã/phường cũ / Commune (old)"]) == {"Thị trấn Đăk Tô"}
+    assert set(homes["Xã/phường mới / Commune (2025)"]) == {"Xã Đăk Tô"}
