@@ -37,7 +37,7 @@ from data.settings import GEO_CRS, Settings
 from geo.profiles import DEFAULT_PROFILE, Profile, apply_profile, get_profile, load_speed_table
 
 #: Bump when a builder changes what it produces, so old cache entries are not reused.
-BUILD_VERSION = "6"
+BUILD_VERSION = "6-commune-points"
 #: Edge ``source`` values.
 EDGE_SOURCES = ("osm", "national_road", "proxy")
 

@@ -127,6 +127,7 @@ import pandas as pd  # noqa: E402
 import pyogrio  # noqa: E402
 
 from data import layers  # noqa: E402
+from data.commune_points import load_commune_points  # noqa: E402
 from data.errors import InputError  # noqa: E402
 from data.offices import default_offices  # noqa: E402
 from data.settings import Settings  # noqa: E402
@@ -148,7 +149,7 @@ def kontum_net(proxy_network: nx.MultiDiGraph) -> AccessNetwork:
 def surface(kontum_net: AccessNetwork, settings: Settings) -> AccessSurface:
     return access_surface(kontum_net, default_offices(settings),
                           layers.load_population_grid(settings),
-                          points=layers.load_commune_points(settings), kinds=["post_office"])
+                          points=load_commune_points(settings), kinds=["post_office"])
 
 
 def test_access_surface_equals_matrix_minimum(kontum_net: AccessNetwork, settings: Settings,
