@@ -504,8 +504,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Press 'Run siting' to compute it again on the current data.",
     ),
     "coverage.candidate_source": (
-        "Điểm đề xuất do người dùng thêm (nguồn «user»).",
-        "Candidates added by the user (source 'user').",
+        "Nguồn: «user» = điểm bấm trên bản đồ; «geocoded» = điểm xã đã mã hóa địa lý; "
+        "«estimated» = điểm xã ước tính bên trong xã (điểm gốc sai), vẽ viền đứt.",
+        "Source: 'user' = a point clicked on the map; 'geocoded' = the commune's geocoded "
+        "point; 'estimated' = an estimated point inside the commune (the geocoded one was "
+        "wrong), drawn with a dashed outline.",
     ),
 }
 
