@@ -136,7 +136,7 @@ def places_key(problem: Any) -> str:
 def network_summary(G: nx.MultiDiGraph) -> dict[str, Any]:
     """``geo.network.network_summary`` when available, else the graph's own attributes."""
     try:
-        from geo.network import network_summary as summary
+        from geo.graph import network_summary as summary
 
         return dict(summary(G))
     except ImportError:

@@ -57,7 +57,7 @@ def _reset_peak() -> bool:
 def road_like_graph(n: int, seed: int = 0):  # type: ignore[no-untyped-def]
     import networkx as nx
 
-    from geo.proxy import relative_neighbourhood_edges
+    from geo.links import relative_neighbourhood_edges
 
     rng = np.random.default_rng(seed)
     side = np.sqrt(n) * 300.0  # ~300 m between neighbouring nodes

@@ -62,7 +62,8 @@ def _describe(summary: dict[str, Any], method: str | None) -> list[str]:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Build the network, cache it, print its summary."""
-    from geo.network import cached_network, network_summary, set_network_source
+    from geo.graph import network_summary
+    from geo.network import cached_network, set_network_source
 
     settings = Settings.from_env()
     osm_file = args.osm
@@ -85,7 +86,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_info(args: argparse.Namespace) -> int:
     """Describe the most recently built network."""
-    from geo.network import latest_network, network_summary
+    from geo.graph import network_summary
+    from geo.network import latest_network
 
     settings = Settings.from_env()
     G = latest_network(settings)

@@ -32,10 +32,13 @@ from pyproj import Transformer
 from scipy.spatial import cKDTree
 from shapely.geometry import LineString
 
+from data import layers
 from data.errors import InputError, NetworkError, Problem
 from data.settings import GEO_CRS, METRIC_CRS, Settings
-from geo.network import finish_network, plain_value
-from geo.profiles import DEFAULT_PROFILE, Profile, get_profile
+from geo.graph import finish_network, plain_value
+from geo.links import DEFAULT_CIRCUITY, proxy_link_attributes, relative_neighbourhood_edges
+from geo.profiles import DEFAULT_PROFILE, Profile, apply_profile, get_profile
+from geo.settlements import settlements
 
 #: pyrosm network type read for each profile.
 PYROSM_NETWORK = {"motorbike": "all", "moped": "all", "car": "driving", "walk": "walking"}
@@ -262,7 +265,7 @@ def fill_gaps(G: nx.MultiDiGraph, points: gpd.GeoDataFrame, *,
         A point nearer than this to a network node counts as reached.
     circuity
         Road length ÷ straight length on the links (default
-        :data:`geo.proxy.DEFAULT_CIRCUITY`).
+        :data:`geo.links.DEFAULT_CIRCUITY`).
     profile
         Profile for the new links' speeds (default: the network's).
 
@@ -272,9 +275,6 @@ def fill_gaps(G: nx.MultiDiGraph, points: gpd.GeoDataFrame, *,
         A new graph; ``kind`` becomes ``osm+proxy`` when links were added, and
         ``G.graph["gap_filled_points"]`` counts the joined points.
     """
-    from geo.profiles import apply_profile
-    from geo.proxy import DEFAULT_CIRCUITY, relative_neighbourhood_edges
-
     if points.crs is None:
         raise InputError([Problem("the settlement points have no CRS", column="geometry")])
     circ = DEFAULT_CIRCUITY if circuity is None else circuity
@@ -305,9 +305,7 @@ def fill_gaps(G: nx.MultiDiGraph, points: gpd.GeoDataFrame, *,
         pa, pb = H.nodes[a], H.nodes[b]
         straight = float(math.hypot(pa["x_m"] - pb["x_m"], pa["y_m"] - pb["y_m"]))
         line = LineString([(pa["x"], pa["y"]), (pb["x"], pb["y"])])
-        attrs = {"length_m": straight * circ, "straight_m": straight, "circuity": circ,
-                 "highway": "proxy_link", "surface": "unknown", "oneway": False,
-                 "source": "proxy"}
+        attrs = proxy_link_attributes(straight, circuity=circ)
         raw.add_edge(a, b, geometry=line, **attrs)
         raw.add_edge(b, a, geometry=line.reverse(), **attrs)
 
@@ -344,13 +342,10 @@ def osm_network_for_province(settings: Settings, osm_file: str | Path, *,
     max_gap_m
         Settlements further than this from an OSM road are joined by proxy links.
     """
-    from data import layers
-    from geo.proxy import DEFAULT_MIN_CELL_POPULATION, _settlements
-
     province = layers.load_province(settings)
     G = load_osm(osm_file, polygon=province, profile=profile,
                  metric_crs=settings.metric_crs, terrain="mountain")
-    sett = _settlements(settings, min_cell_population=DEFAULT_MIN_CELL_POPULATION)
+    sett = settlements(settings)
     pts = gpd.GeoDataFrame(sett[["kind", "name"]],
                            geometry=gpd.points_from_xy(sett["x"], sett["y"]),
                            crs=settings.metric_crs)

@@ -11,101 +11,18 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Transformer
-from scipy.spatial import Delaunay, cKDTree
+from scipy.spatial import cKDTree
 from shapely import STRtree, line_merge
 from shapely.geometry import LineString, MultiLineString, Point
 from shapely.ops import substring, unary_union
 
 from data.errors import InputError, Problem
 from data.settings import GEO_CRS
-from geo.network import finish_network
+from geo.graph import finish_network
+from geo.links import DEFAULT_CIRCUITY, gabriel_edges, proxy_link_attributes
 from geo.profiles import Profile
+from geo.settlements import DEFAULT_MIN_CELL_POPULATION, settlements
 
-
-def delaunay_edges(points: np.ndarray) -> np.ndarray:
-    """Undirected edges ``(i, j)``, ``i < j``, of the Delaunay triangulation of ``points``.
-
-    Parameters
-    ----------
-    points
-        ``(n, 2)`` metric coordinates, n ≥ 3 and not all on one line.
-    """
-    pts = np.asarray(points, dtype=float)
-    if len(pts) < 2:
-        return np.empty((0, 2), dtype=np.int64)
-    if len(pts) < 4:
-        i, j = np.triu_indices(len(pts), k=1)
-        return np.column_stack([i, j]).astype(np.int64)
-    tri = Delaunay(pts)
-    s = tri.simplices
-    e = np.vstack([s[:, [0, 1]], s[:, [1, 2]], s[:, [0, 2]]])
-    e.sort(axis=1)
-    return np.unique(e, axis=0).astype(np.int64)
-
-
-def relative_neighbourhood_edges(points: np.ndarray) -> np.ndarray:
-    """Edges of the relative neighbourhood graph (RNG) of ``points``.
-
-    ``i`` and ``j`` are joined when no third point is closer to both of them than they are
-    to each other (Toussaint 1980). The RNG is connected, planar, and has about 1.3 edges
-    per point — the sparsity and look of a rural road network between settlements.
-
-    Parameters
-    ----------
-    points
-        ``(n, 2)`` metric coordinates.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(m, 2)`` int array, ``i < j``.
-    """
-    pts = np.asarray(points, dtype=float)
-    e = delaunay_edges(pts)
-    if len(e) == 0:
-        return e
-    d = np.linalg.norm(pts[e[:, 0]] - pts[e[:, 1]], axis=1)
-    tol = 1.0 - 1e-9
-    tree = cKDTree(pts)
-    keep = np.ones(len(e), dtype=bool)
-    near = tree.query_ball_point(pts[e[:, 0]], d * tol)
-    for k, cand in enumerate(near):
-        if len(cand) <= 1:
-            continue
-        c = np.asarray(cand)
-        u, v = e[k]
-        c = c[(c != u) & (c != v)]
-        if len(c) and (np.linalg.norm(pts[c] - pts[v], axis=1) < d[k] * tol).any():
-            keep[k] = False
-    return e[keep]
-
-
-def gabriel_edges(points: np.ndarray) -> np.ndarray:
-    """Edges of the Gabriel graph: no point inside the circle on ``i``–``j`` as diameter.
-
-    Parameters
-    ----------
-    points
-        ``(n, 2)`` metric coordinates.
-    """
-    pts = np.asarray(points, dtype=float)
-    e = delaunay_edges(pts)
-    if len(e) == 0:
-        return e
-    mid = (pts[e[:, 0]] + pts[e[:, 1]]) / 2.0
-    r = np.linalg.norm(pts[e[:, 0]] - pts[e[:, 1]], axis=1) / 2.0
-    dist, _ = cKDTree(pts).query(mid, k=1)
-    return e[dist >= r * (1.0 - 1e-9)]
-
-
-# --------------------------------------------------------------------------- the builder
-#: Default circuity factor: road length ÷ straight-line length on a proxy link. Studies of
-#: real road networks find 1.2–1.4 on average (Ballou, Rahardja & Sakai 2002, "Selected
-#: country circuity factors for road travel distance estimation", Transportation Research
-#: Part A 36(9)); hill and mountain roads wind more, so the upper end is used. An estimate.
-DEFAULT_CIRCUITY = 1.4
-#: WorldPop 1 km cells with at least this many people count as a settlement (a hamlet).
-DEFAULT_MIN_CELL_POPULATION = 50.0
 #: Settlement points closer than this are merged into one node.
 DEFAULT_MERGE_M = 150.0
 #: Highway geometry is cut into edges of at most this length (nodes where links can attach).
@@ -142,36 +59,6 @@ class _UnionFind:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
             self.parent[max(ra, rb)] = min(ra, rb)
-
-
-def _settlements(settings: Any, *, min_cell_population: float) -> pd.DataFrame:
-    """Settlement points (metric x, y) with kind, name and the source of each point."""
-    from data import layers
-    from data.commune_points import load_commune_points
-
-    parts = []
-    communes = load_commune_points(settings).to_crs(settings.metric_crs)
-    parts.append(pd.DataFrame({
-        "x": communes.geometry.x, "y": communes.geometry.y, "kind": "commune_point",
-        "name": communes["name"].astype(str), "ref": communes["commune_code"].astype(str),
-        "point_source": communes.get("source", "geocoded"), "population": np.nan,
-    }))
-    pois = layers.load_pois(settings).to_crs(settings.metric_crs)
-    category = pois["category"] if "category" in pois else pd.Series("other", index=pois.index)
-    parts.append(pd.DataFrame({
-        "x": pois.geometry.x, "y": pois.geometry.y,
-        "kind": np.where(category == "village_hall", "village_hall", "poi"),
-        "name": pois["name"].fillna("").astype(str), "ref": pois["osm_id"].astype(str),
-        "point_source": "osm", "population": np.nan,
-    }))
-    grid = layers.load_population_grid(settings)
-    grid = grid[grid["population"] >= min_cell_population].to_crs(settings.metric_crs)
-    parts.append(pd.DataFrame({
-        "x": grid.geometry.x, "y": grid.geometry.y, "kind": "grid_cell", "name": "",
-        "ref": grid["cell_id"].astype(str), "point_source": "worldpop",
-        "population": grid["population"].astype(float),
-    }))
-    return pd.concat(parts, ignore_index=True)
 
 
 def _highway_pieces(settings: Any, *, step_m: float) -> list[tuple[LineString, str, str]]:
@@ -284,7 +171,7 @@ def build_proxy_network(
     hw_comp = np.array([comp.find(i) for i in range(n_hw)])
 
     # 2. settlements, merged within merge_m (and onto highway nodes within merge_m)
-    sett = _settlements(settings, min_cell_population=min_cell_population)
+    sett = settlements(settings, min_cell_population=min_cell_population)
     sxy = sett[["x", "y"]].to_numpy()
     near_hw = cKDTree(hw_xy).query(sxy, k=1)[0] if n_hw else np.full(len(sxy), np.inf)
     suf = _UnionFind(len(sxy))
@@ -387,9 +274,7 @@ def build_proxy_network(
             if u == v or straight <= 0:
                 continue
             part = LineString([all_xy[u], all_xy[v]])
-            add_both(u, v, part, {"length_m": straight * circuity, "straight_m": straight,
-                                  "circuity": circuity, "highway": "proxy_link",
-                                  "surface": "unknown", "oneway": False, "source": "proxy"})
+            add_both(u, v, part, proxy_link_attributes(straight, circuity=circuity))
 
     H = finish_network(G, kind="proxy", profile=profile, metric_crs=metric, terrain="mountain")
     H.graph.update(

@@ -11,7 +11,7 @@ from geo.coverage import (
     nearest_destination,
     weighted_quantile,
 )
-from geo.network import add_metric_coordinates
+from geo.graph import add_metric_coordinates
 
 
 def _line() -> nx.MultiDiGraph:
@@ -62,7 +62,7 @@ def test_multi_source_counts_office_legs_exactly() -> None:
 
 def test_multi_source_matches_matrix_brute_force() -> None:
     """On a random one-way-rich network the multi-source times equal the matrix minimum."""
-    from geo.proxy import relative_neighbourhood_edges
+    from geo.links import relative_neighbourhood_edges
 
     rng = np.random.default_rng(7)
     pts = rng.random((120, 2)) * 4000.0

@@ -5,7 +5,8 @@ import pytest
 
 from cli import main
 from data.settings import Settings
-from geo.network import network_cache_key, save_network
+from geo.graph import save_network
+from geo.network import network_cache_key
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ def _toy() -> nx.MultiDiGraph:
 
 
 def _road_like(n: int, seed: int) -> nx.MultiDiGraph:
-    from geo.proxy import relative_neighbourhood_edges
+    from geo.links import relative_neighbourhood_edges
 
     rng = np.random.default_rng(seed)
     pts = rng.random((n, 2)) * 3000.0

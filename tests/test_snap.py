@@ -6,8 +6,8 @@ from pyproj import Transformer
 from shapely.geometry import Point
 
 from data.errors import InputError
+from geo.graph import add_metric_coordinates
 from geo.matrix import TravelEngine, point_matrix
-from geo.network import add_metric_coordinates
 from geo.snap import snap_points
 
 TO_GEO = Transformer.from_crs(9216, 4326, always_xy=True)
