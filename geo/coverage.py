@@ -35,15 +35,13 @@ import networkx as nx
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import scipy.sparse as sp
 import shapely
 from pyproj import Transformer
-from scipy.sparse.csgraph import dijkstra
 
 from data.errors import InputError, Problem
 from data.settings import GEO_CRS, METRIC_CRS
 from data.tables import csv_bytes
-from geo.matrix import TravelEngine
+from geo.matrix import SnappedPoints, TravelEngine, attach
 from geo.snap import EdgeIndex, snap_points
 
 FloatArray = npt.NDArray[np.float64]
@@ -168,9 +166,6 @@ class AccessNetwork:
         A :class:`geo.matrix.TravelEngine` on it.
     edges
         Its edges as arrays with metric geometry.
-    forward, reverse
-        Arc matrices in engine node order, weights in whole milliseconds (the engine's
-        weights, so times agree with ``engine.matrix`` to the millisecond).
     edge_index
         The :class:`geo.snap.EdgeIndex` used to snap points.
     kind
@@ -182,8 +177,6 @@ class AccessNetwork:
     graph: nx.MultiDiGraph = field(repr=False)
     engine: TravelEngine = field(repr=False)
     edges: EdgeTable = field(repr=False)
-    forward: sp.csr_matrix = field(repr=False)
-    reverse: sp.csr_matrix = field(repr=False)
     edge_index: EdgeIndex = field(repr=False)
     kind: str
     profile: str
@@ -203,66 +196,13 @@ class AccessNetwork:
             Where the engine may cache its node order (``Settings.cache_dir``).
         """
         eng = engine if engine is not None else TravelEngine(G, cache_dir=cache_dir)
-        edges = EdgeTable.from_graph(G, nodes=eng.nodes)
-        n = len(eng.nodes)
-        keep = edges.u != edges.v
-        u, v = edges.u[keep], edges.v[keep]
-        ms = np.maximum(1, np.rint(edges.travel_time_s[keep] * 1000.0))
-        order = np.lexsort((ms, v, u))
-        u, v, ms = u[order], v[order], ms[order]
-        first = np.ones(len(u), dtype=bool)
-        first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
-        u, v, ms = u[first], v[first], ms[first]
-        forward = sp.csr_matrix((ms, (u, v)), shape=(n, n))
-        reverse = sp.csr_matrix((ms, (v, u)), shape=(n, n))
-        return cls(graph=G, engine=eng, edges=edges, forward=forward, reverse=reverse,
+        return cls(graph=G, engine=eng, edges=EdgeTable.from_graph(G, nodes=eng.nodes),
                    edge_index=EdgeIndex(G), kind=str(G.graph.get("kind", "unknown")),
                    profile=str(G.graph.get("profile", "unknown")))
 
     def arc_time_s(self, u: npt.NDArray[np.int64], v: npt.NDArray[np.int64]) -> FloatArray:
-        """Time of the fastest arc ``u→v`` per pair (``inf`` where there is none)."""
-        if len(u) == 0:
-            return np.zeros(0)
-        ms = np.asarray(self.forward[u, v]).reshape(-1).astype(float)
-        return np.where(ms > 0, ms / 1000.0, np.inf)
-
-
-@dataclass(frozen=True, eq=False)
-class SnappedPoints:
-    """Points attached to the network: where each joins it and at what cost.
-
-    Every point lies on one edge ``u→v`` at ``fraction`` of its length and reaches it by an
-    off-network leg of ``access_time_s``. A trip that starts at the point enters the
-    network at either end of that edge (``origin_nodes``/``origin_s``); a trip that ends
-    there leaves it at either end (``destination_nodes``/``destination_s``); one-way edges
-    leave one end at ``inf``.
-
-    Parameters
-    ----------
-    origin_nodes, origin_s
-        ``(n, 2)`` engine node positions and seconds from the point to each.
-    destination_nodes, destination_s
-        ``(n, 2)`` node positions and seconds from each to the point.
-    access_time_s, access_length_m
-        Off-network leg per point.
-    too_far
-        Points farther from the network than the snapping limit: they are not snapped
-        (every time from or to them is ``inf``) and are flagged wherever reported.
-    """
-
-    origin_nodes: npt.NDArray[np.int64]
-    origin_s: FloatArray
-    destination_nodes: npt.NDArray[np.int64]
-    destination_s: FloatArray
-    access_time_s: FloatArray
-    access_length_m: FloatArray
-    too_far: npt.NDArray[np.bool_]
-
-    def entries(self, i: int) -> tuple[list[int], list[float]]:
-        """Nodes and seconds by which trips from the network arrive at point ``i``."""
-        nodes = [int(x) for x in self.destination_nodes[i]]
-        secs = [float(x) for x in self.destination_s[i]]
-        return nodes, secs
+        """Time of the arc ``u→v`` the engine routes on, per pair (``inf`` where none)."""
+        return self.engine.arcs(u, v)[0]
 
 
 def snap_to_network(
@@ -272,7 +212,10 @@ def snap_to_network(
     max_snap_m: float | None = None,
     what: str = "point",
 ) -> SnappedPoints:
-    """Snap points to the network's edges (with :func:`geo.snap.snap_points`).
+    """Snap points to the network's edges and attach them to its engine.
+
+    :func:`geo.snap.snap_points` finds the edges, :func:`geo.matrix.attach` the seconds to
+    their ends.
 
     Parameters
     ----------
@@ -301,49 +244,10 @@ def snap_to_network(
                                 column="geometry", value=str(points.geom_type.iloc[bad])))
     if problems:
         raise InputError(problems, summary=f"The {what} layer cannot be snapped")
-    n = len(points)
-    if n == 0:
-        z2 = np.zeros((0, 2))
-        return SnappedPoints(z2.astype(np.int64), z2, z2.astype(np.int64), z2, np.zeros(0),
-                             np.zeros(0), np.zeros(0, bool))
-    u, v, fraction, access_s, access_m, too_far = _snap_arrays(net, points, max_snap_m)
-    t_uv = net.arc_time_s(u, v)
-    t_vu = net.arc_time_s(v, u)
-    t_uv = np.where(np.isfinite(t_uv), t_uv, t_vu)  # a snapped edge always has u→v
-    origin_nodes = np.column_stack([v, u])
-    origin_s = np.column_stack([access_s + _part(1 - fraction, t_uv),
-                                access_s + _part(fraction, t_vu)])
-    destination_nodes = np.column_stack([u, v])
-    destination_s = np.column_stack([_part(fraction, t_uv) + access_s,
-                                     _part(1 - fraction, t_vu) + access_s])
-    return SnappedPoints(origin_nodes.astype(np.int64), origin_s,
-                         destination_nodes.astype(np.int64), destination_s,
-                         access_s, access_m, too_far)
-
-
-def _part(share: FloatArray, time_s: FloatArray) -> FloatArray:
-    """``share × time_s`` with 0 × inf = 0 (a point at a node of a one-way edge)."""
-    with np.errstate(invalid="ignore"):
-        return np.where(share == 0, 0.0, share * time_s)
-
-
-def _snap_arrays(net: AccessNetwork, points: gpd.GeoDataFrame, max_snap_m: float | None
-                 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], FloatArray,
-                            FloatArray, FloatArray, npt.NDArray[np.bool_]]:
-    """Snap with :func:`geo.snap.snap_points`; too-far points get edge 0 and are flagged."""
     kwargs: dict[str, Any] = {"index": net.edge_index}
     if max_snap_m is not None:
         kwargs["max_distance_m"] = float(max_snap_m)
-    res = snap_points(net.graph, points, **kwargs)
-    too_far = np.asarray(res.too_far, dtype=bool)
-    first = next((e for e in res.edge if e is not None), None)
-    filler = (first[0], first[1]) if first is not None else (net.engine.nodes[0],) * 2
-    u = net.engine.node_index([e[0] if e is not None else filler[0] for e in res.edge])
-    v = net.engine.node_index([e[1] if e is not None else filler[1] for e in res.edge])
-    fraction = np.clip(np.nan_to_num(np.asarray(res.fraction, dtype=float)), 0.0, 1.0)
-    access_s = np.where(too_far, np.inf, np.asarray(res.access_time_s, dtype=float))
-    access_m = np.asarray(res.distance_m, dtype=float)
-    return u, v, fraction, access_s, access_m, too_far
+    return attach(net.engine, snap_points(net.graph, points, **kwargs))
 
 
 def check_snapped(snapped: SnappedPoints, frame: gpd.GeoDataFrame, *, id_column: str,
@@ -374,9 +278,10 @@ def nearest_destination(
 ) -> tuple[FloatArray, npt.NDArray[np.int64]]:
     """Time from every node to its nearest destination, in one multi-source search.
 
-    The search runs on the reversed network from one virtual source per destination
-    entry, whose arc carries that entry's seconds, so the off-network leg and the part
-    of the edge at the destination end are counted exactly.
+    The search (:meth:`geo.engine.TravelEngine.nearest_positions`) runs on the reversed
+    network from one virtual source per destination entry, whose arc carries that
+    entry's seconds, so the off-network leg and the part of the edge at the destination
+    end are counted exactly.
 
     Parameters
     ----------
@@ -392,27 +297,11 @@ def nearest_destination(
     time_s, destination
         Per engine node: seconds to the nearest destination and its row (-1 if none).
     """
-    n = net.reverse.shape[0]
     nodes = destinations.destination_nodes.reshape(-1)
     secs = destinations.destination_s.reshape(-1)
     owner = np.repeat(np.arange(len(destinations.destination_nodes)), 2)
-    ok = np.isfinite(secs)
-    nodes, secs, owner = nodes[ok], secs[ok], owner[ok]
-    k = len(nodes)
-    if k == 0:
-        return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
-    rev = net.reverse.tocoo()
-    rows = np.concatenate([rev.row, n + np.arange(k)])
-    cols = np.concatenate([rev.col, nodes])
-    vals = np.concatenate([rev.data, secs * 1000.0])
-    aug = sp.csr_matrix((vals, (rows, cols)), shape=(n + k, n + k))
-    limit = np.inf if limit_s is None else float(limit_s) * 1000.0
-    dist, _, src = dijkstra(aug, indices=n + np.arange(k), min_only=True, limit=limit,
-                            return_predecessors=True)
-    time_s = dist[:n] / 1000.0
-    dest = np.where(src[:n] >= n, owner[np.clip(src[:n] - n, 0, k - 1)], -1)
-    dest[~np.isfinite(time_s)] = -1
-    return time_s, dest.astype(np.int64)
+    return net.engine.nearest_positions(nodes, secs, owner=owner, direction="to",
+                                        limit_s=limit_s)
 
 
 def _times_of(points: SnappedPoints, node_time_s: FloatArray,

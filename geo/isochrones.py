@@ -22,10 +22,8 @@ import networkx as nx
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import scipy.sparse as sp
 import shapely
 import shapely.ops
-from scipy.sparse.csgraph import dijkstra
 
 from data.errors import InputError, Problem
 from data.settings import GEO_CRS
@@ -188,13 +186,13 @@ def service_areas(
     snapped = snap_to_network(net, offices, max_snap_m=max_snap_m, what="office")
     check_snapped(snapped, offices, id_column="office_id", what="office")
     metric = offices.to_crs(edges.metric_crs)
-    graph = net.reverse if direction == "to" else net.forward
-    limit_ms = max(cutoffs) * 60_000.0
+    limit_s = max(cutoffs) * 60.0
     rows = []
     for i, office in enumerate(offices.itertuples()):
         ends = snapped.destination_nodes[i] if direction == "to" else snapped.origin_nodes[i]
         secs = snapped.destination_s[i] if direction == "to" else snapped.origin_s[i]
-        t = _times_from(graph, ends, secs, limit_ms)
+        t, _ = net.engine.nearest_positions(ends, secs, direction=direction,
+                                            limit_s=limit_s)
         pt = np.array([[metric.geometry.iloc[i].x, metric.geometry.iloc[i].y]])
         # ascending cutoffs: each area grows the previous one by what became reachable
         area: shapely.Geometry | None = None
@@ -220,20 +218,3 @@ def service_areas(
     out = gpd.GeoDataFrame(frame, geometry="geometry", crs=edges.metric_crs)
     out = out.sort_values(["office_id", "minutes"], ascending=[True, False], kind="stable")
     return out.reset_index(drop=True).to_crs(GEO_CRS)
-
-
-def _times_from(graph: sp.csr_matrix, ends: npt.NDArray[np.int64], secs: FloatArray,
-                limit_ms: float) -> FloatArray:
-    """Node seconds to (reversed graph) or from one point joining the network at ``ends``."""
-    n = graph.shape[0]
-    ok = np.isfinite(secs)
-    if not ok.any():
-        return np.full(n, np.inf)
-    coo = graph.tocoo()
-    k = int(ok.sum())
-    rows = np.concatenate([coo.row, np.full(k, n)])
-    cols = np.concatenate([coo.col, ends[ok]])
-    vals = np.concatenate([coo.data, secs[ok] * 1000.0])
-    aug = sp.csr_matrix((vals, (rows, cols)), shape=(n + 1, n + 1))
-    dist = dijkstra(aug, indices=n, limit=limit_ms)
-    return np.asarray(dist[:n], dtype=float) / 1000.0

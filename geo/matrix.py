@@ -1,459 +1,192 @@
-"""Exact many-to-many travel times and lengths on the road network.
+"""Door-to-door travel times between points that lie off the network's nodes.
 
-:class:`TravelEngine` is built once per graph and weight. Edge weights are rounded to whole
-milliseconds (at least 1 ms) and every answer is exact on those rounded weights: the fast
-path, RoutingKit's customizable contraction hierarchies (``routingkit-cch``), gives the same
-numbers cell for cell as the reference path, ``scipy.sparse.csgraph.dijkstra`` on the same
-integer weights (both are kept; ``backend="scipy"`` forces the reference).
+A point (an address, an office, a populated cell) joins the road where the perpendicular
+from it meets its nearest edge (:func:`geo.snap.snap_points`). :func:`attach` turns that
+into :class:`SnappedPoints` — the two ends of the edge through which a trip leaves or
+reaches the point, with the seconds and metres to each, off-network leg included, on the
+travel engine's own arcs — the one form every door-to-door computation uses:
 
-- ``matrix(origins, destinations)`` → travel time (s) and the length (m) of that fastest
-  route; asymmetric (one-way streets), ``np.inf`` when unreachable.
-- ``nearest(sources)`` → for every node, the time from (or to) its nearest source, and
-  which source it is — one multi-source search, not one per source.
-- ``path(u, v)`` → the node list of a fastest route.
+- :func:`ends_matrix` (core) combines two sets of snapped points with the engine's
+  node-to-node matrix: the best of the 2 × 2 edge ends for every pair;
+- :func:`point_matrix` (adapter) snaps two sets of points and adds what only pairs of
+  points need: two points on the same road may go straight along it, and a point to
+  itself is 0;
+- multi-source searches from snapped points go through
+  :meth:`geo.engine.TravelEngine.nearest_positions`.
 
-Lengths need shortest-path trees, so ``matrix(..., lengths=True)`` runs the scipy
-reference in both backends (the length is that of one fastest route; where routes tie for
-the fastest, which one is taken is deterministic but arbitrary); ``lengths=False`` and
-:meth:`TravelEngine.times_ms` use the compiled backend alone.
-The CCH node order depends only on the road layout and can be cached on disk
-(``cache_dir``), so new weights (another profile, a closure) only need a re-customisation.
+:class:`~geo.engine.TravelEngine`, :class:`~geo.engine.EngineInfo` and
+:func:`~geo.engine.cached_engine` are importable from here too.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-from collections.abc import Hashable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import networkx as nx
 import numpy as np
-import scipy.sparse as sp
+import numpy.typing as npt
 import shapely
-from scipy.sparse.csgraph import dijkstra
 
-from data.errors import InputError, NetworkError, Problem
+from data.errors import InputError
+from geo.engine import EngineInfo, TravelEngine, cached_engine
+from geo.snap import DEFAULT_MAX_DISTANCE_M, EdgeIndex, SnapResult, snap_points
 
-_rk: Any
-try:  # the compiled fast path; the scipy reference works without it
-    import routingkit_cch as _rk
-except ImportError:  # pragma: no cover - routingkit-cch is a declared dependency
-    _rk = None
-
-Backend = Literal["auto", "cch", "scipy"]
-
-#: RoutingKit's infinity: weights must stay below it.
-_RK_INF = 2**31 - 1
-#: Bytes of one scipy distance block (chunks of origins are sized to stay under it).
-_BLOCK_BYTES = 64 * 2**20
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 
-@dataclass(frozen=True)
-class EngineInfo:
-    """What a :class:`TravelEngine` was built from and how long it took.
+@dataclass(frozen=True, eq=False)
+class SnappedPoints:
+    """Points attached to the network: where each joins it and at what cost.
+
+    Every point lies on one edge ``u→v`` at ``fraction`` of its length and reaches it by an
+    off-network leg of ``access_time_s``. A trip that starts at the point enters the
+    network at either end of that edge (``origin_nodes``/``origin_s``); a trip that ends
+    there leaves it at either end (``destination_nodes``/``destination_s``); one-way edges
+    leave one end at ``inf`` (unless the point lies exactly on that end).
 
     Parameters
     ----------
-    backend
-        ``cch`` or ``scipy``.
-    nodes, arcs
-        Graph size (arcs after merging parallel edges and dropping self-loops).
-    weight
-        Edge attribute used as weight (seconds).
-    preprocess_s
-        Seconds spent on the CCH node order (0 when read from the cache).
-    customise_s
-        Seconds spent loading the weights.
-    order_cached
-        Whether the node order came from ``cache_dir``.
+    origin_nodes, origin_s
+        ``(n, 2)`` engine node positions and seconds from the point to each.
+    destination_nodes, destination_s
+        ``(n, 2)`` node positions and seconds from each to the point.
+    access_time_s, access_length_m
+        Off-network leg per point (``access_length_m`` is the distance to the road, also
+        for points too far from it).
+    too_far
+        Points farther from the network than the snapping limit: they are not snapped
+        (every time from or to them is ``inf``) and are flagged wherever reported.
+    origin_m, destination_m
+        ``(n, 2)`` metres matching ``origin_s`` and ``destination_s`` (None when built
+        by hand without lengths).
     """
 
-    backend: str
-    nodes: int
-    arcs: int
-    weight: str
-    preprocess_s: float
-    customise_s: float
-    order_cached: bool
+    origin_nodes: IntArray
+    origin_s: FloatArray
+    destination_nodes: IntArray
+    destination_s: FloatArray
+    access_time_s: FloatArray
+    access_length_m: FloatArray
+    too_far: npt.NDArray[np.bool_]
+    origin_m: FloatArray | None = field(default=None, repr=False)
+    destination_m: FloatArray | None = field(default=None, repr=False)
 
-    def summary(self) -> str:
-        """One line describing the engine."""
-        cached = " (order from cache)" if self.order_cached else ""
-        return (f"{self.backend} engine on {self.nodes} nodes / {self.arcs} arcs, weight "
-                f"{self.weight} in ms; preprocessing {self.preprocess_s:.2f} s{cached}, "
-                f"customisation {self.customise_s:.2f} s")
+    def entries(self, i: int) -> tuple[list[int], list[float]]:
+        """Nodes and seconds by which trips from the network arrive at point ``i``."""
+        nodes = [int(x) for x in self.destination_nodes[i]]
+        secs = [float(x) for x in self.destination_s[i]]
+        return nodes, secs
 
 
-class TravelEngine:
-    """Exact shortest travel times and lengths on one graph.
+def _part(share: FloatArray, value: FloatArray) -> FloatArray:
+    """``share × value`` with 0 × inf = 0 (a point at a node of a one-way edge)."""
+    with np.errstate(invalid="ignore"):
+        return np.where(share == 0, 0.0, share * value)
+
+
+def attach(engine: TravelEngine, snap: SnapResult) -> SnappedPoints:
+    """Return the edge ends through which trips leave and reach each snapped point.
+
+    A point at ``fraction`` ``f`` of edge ``u→v`` leaves towards ``v`` in ``(1 - f)`` of the
+    arc ``u→v`` and towards ``u`` in ``f`` of the arc ``v→u`` (``inf`` when the road is
+    one-way); it is reached from ``u`` in ``f`` of ``u→v`` and from ``v`` in ``(1 - f)`` of
+    ``v→u``. Times and lengths are those of the engine's arcs, so door-to-door times agree
+    with :meth:`TravelEngine.matrix` to the millisecond.
 
     Parameters
     ----------
-    G
-        A network in the project's graph form (edges carry ``weight`` in seconds and
-        ``length_m``). Parallel edges collapse to the fastest; self-loops are ignored.
-    weight
-        Edge attribute with the travel time in seconds.
-    backend
-        ``auto`` (CCH when routingkit-cch is installed), ``cch`` or ``scipy``.
-    cache_dir
-        Folder for the CCH node order, keyed by a hash of the graph's layout.
-    threads
-        Threads for CCH matrix queries (the library releases the GIL); default: CPU count,
-        at most 4.
+    engine
+        The travel engine of the graph the points were snapped to.
+    snap
+        :func:`geo.snap.snap_points` on that graph.
+
+    Returns
+    -------
+    SnappedPoints
+        Points too far from the road get ``inf`` everywhere.
     """
-
-    def __init__(self, G: nx.MultiDiGraph, *, weight: str = "travel_time_s",
-                 backend: Backend = "auto", cache_dir: str | Path | None = None,
-                 threads: int | None = None) -> None:
-        import time
-
-        if backend not in ("auto", "cch", "scipy"):
-            raise InputError([Problem("backend must be 'auto', 'cch' or 'scipy'",
-                                      column="backend", value=str(backend))])
-        if backend == "cch" and _rk is None:
-            raise NetworkError("backend 'cch' needs the package routingkit-cch")
-        self.weight = weight
-        self.nodes: list[Hashable] = list(G.nodes)
-        self._index = {n: i for i, n in enumerate(self.nodes)}
-        n = len(self.nodes)
-        tail, head, w_ms, length = _collapsed_arcs(G, self._index, weight)
-        self._tail, self._head, self._w_ms, self._length = tail, head, w_ms, length
-        # sorted arc keys for (u, v) -> arc lookups when walking predecessor trees
-        self._arc_key = tail.astype(np.int64) * n + head
-        self._arc_order = np.argsort(self._arc_key, kind="stable")
-        self._arc_key_sorted = self._arc_key[self._arc_order]
-        self._csr = sp.csr_matrix((w_ms.astype(np.float64), (tail, head)), shape=(n, n))
-        self._csr_t = self._csr.T.tocsr()
-        self.threads = max(1, threads or min(4, os.cpu_count() or 1))
-
-        self._cch: Any = None
-        self._metric: Any = None
-        preprocess_s = customise_s = 0.0
-        cached = False
-        use_cch = backend == "cch" or (backend == "auto" and _rk is not None)
-        if use_cch and n > 0 and len(tail) > 0:
-            t0 = time.perf_counter()
-            order, cached = self._node_order(G, cache_dir)
-            self._cch = _rk.CCH(order, tail.tolist(), head.tolist(), False)
-            preprocess_s = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            self._metric = _rk.CCHMetric(self._cch, w_ms.tolist())
-            customise_s = time.perf_counter() - t0
-        self.info = EngineInfo(
-            backend="cch" if self._metric is not None else "scipy",
-            nodes=n, arcs=len(tail), weight=weight, preprocess_s=preprocess_s,
-            customise_s=customise_s, order_cached=cached,
-        )
-
-    # -- helpers -----------------------------------------------------------------------
-    @property
-    def backend(self) -> str:
-        """``cch`` or ``scipy``."""
-        return self.info.backend
-
-    @property
-    def weights_ms(self) -> np.ndarray:
-        """The integer millisecond weight of every arc (after collapsing parallel edges)."""
-        return self._w_ms.copy()
-
-    def node_index(self, nodes: Sequence[Hashable] | np.ndarray) -> np.ndarray:
-        """Positions of graph nodes in :attr:`nodes`.
-
-        Raises
-        ------
-        InputError
-            Listing every node that is not in the graph.
-        """
-        out = np.empty(len(nodes), dtype=np.int64)
-        problems = []
-        for i, node in enumerate(nodes):
-            key = node.item() if isinstance(node, np.generic) else node
-            j = self._index.get(key)
-            if j is None:
-                problems.append(Problem("node is not in the network; snap the point first "
-                                        "(geo.snap.snap_points)", row=i + 1, value=str(node)))
-                j = -1
-            out[i] = j
-        if problems:
-            raise InputError(problems, summary="unknown nodes")
-        return out
-
-    def _node_order(self, G: nx.MultiDiGraph, cache_dir: str | Path | None) -> tuple[list[int],
-                                                                                     bool]:
-        n = len(self.nodes)
-        digest = hashlib.sha256()
-        digest.update(np.int64(n).tobytes())
-        digest.update(self._tail.astype(np.int64).tobytes())
-        digest.update(self._head.astype(np.int64).tobytes())
-        path = None
-        if cache_dir is not None:
-            path = Path(cache_dir) / f"cch-order-{digest.hexdigest()[:20]}.npy"
-            if path.exists():
-                order = np.load(path)
-                if len(order) == n:
-                    return order.tolist(), True
-        lat = [float(G.nodes[v].get("y", 0.0)) for v in self.nodes]
-        lon = [float(G.nodes[v].get("x", 0.0)) for v in self.nodes]
-        order = _rk.compute_order_inertial(n, self._tail.tolist(), self._head.tolist(), lat, lon)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp.npy")
-            np.save(tmp, np.asarray(order, dtype=np.int64))
-            tmp.replace(path)
-        return list(order), False
-
-    # -- matrices ----------------------------------------------------------------------
-    def times_ms(self, origins: Sequence[Hashable] | np.ndarray,
-                 destinations: Sequence[Hashable] | np.ndarray) -> np.ndarray:
-        """Travel times in integer milliseconds (``-1`` where unreachable).
-
-        Parameters
-        ----------
-        origins, destinations
-            Graph nodes.
-
-        Returns
-        -------
-        numpy.ndarray
-            int64 array of shape ``(len(origins), len(destinations))``.
-        """
-        o = self.node_index(origins)
-        d = self.node_index(destinations)
-        if len(o) == 0 or len(d) == 0:
-            return np.zeros((len(o), len(d)), dtype=np.int64)
-        if self._metric is not None:
-            return self._cch_times(o, d)
-        return self._scipy_rows(o, d, lengths=False)[0]
-
-    def matrix(self, origins: Sequence[Hashable] | np.ndarray,
-               destinations: Sequence[Hashable] | np.ndarray, *,
-               lengths: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        """Travel time and route length between every origin and destination.
-
-        Parameters
-        ----------
-        origins, destinations
-            Graph nodes.
-        lengths
-            Also compute the length of each fastest route. Lengths need shortest-path
-            trees, so they always come from the scipy reference (one search per origin, or
-            per destination on the reversed graph when there are fewer destinations); with
-            ``lengths=False`` the compiled backend answers alone and the length array is
-            all NaN.
-
-        Returns
-        -------
-        time_s, length_m
-            float arrays of shape ``(len(origins), len(destinations))``; ``np.inf`` where
-            unreachable.
-        """
-        o = self.node_index(origins)
-        d = self.node_index(destinations)
-        shape = (len(o), len(d))
-        if len(o) == 0 or len(d) == 0:
-            return np.zeros(shape), np.zeros(shape)
-        if lengths:
-            if len(d) < len(o):
-                ms_t, length_t = self._scipy_rows(d, o, lengths=True, reverse=True)
-                ms, length = ms_t.T, length_t.T
-            else:
-                ms, length = self._scipy_rows(o, d, lengths=True)
-        else:
-            ms = self._cch_times(o, d) if self._metric is not None else \
-                self._scipy_rows(o, d, lengths=False)[0]
-            length = np.full(shape, np.nan)
-        time_s = np.where(ms < 0, np.inf, ms / 1000.0)
-        if lengths:
-            length = np.where(ms < 0, np.inf, length)
-        return time_s, np.ascontiguousarray(length)
-
-    def _cch_times(self, o: np.ndarray, d: np.ndarray) -> np.ndarray:
-        targets = d.tolist()
-        out = np.empty((len(o), len(d)), dtype=np.int64)
-
-        def work(rows: np.ndarray) -> None:
-            query = _rk.CCHOneToMany(self._metric, targets)
-            for r in rows:
-                vals = np.array(query.distances_from(int(o[r])), dtype=np.float64)
-                out[r] = np.where(np.isnan(vals), -1, vals).astype(np.int64)
-            del query
-
-        parts = [p for p in np.array_split(np.arange(len(o)), self.threads) if len(p)]
-        if len(parts) == 1:
-            work(parts[0])
-        else:
-            with ThreadPoolExecutor(len(parts)) as pool:
-                list(pool.map(work, parts))
-        return out
-
-    def _scipy_rows(self, o: np.ndarray, d: np.ndarray, *, lengths: bool,
-                    reverse: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """Search from ``o`` (on the reversed graph when ``reverse``) read at ``d``."""
-        n = len(self.nodes)
-        graph = self._csr_t if reverse else self._csr
-        ms = np.empty((len(o), len(d)), dtype=np.int64)
-        length = np.full((len(o), len(d)), np.nan)
-        chunk = max(1, _BLOCK_BYTES // max(1, 8 * n))
-        for start in range(0, len(o), chunk):
-            rows = o[start:start + chunk]
-            if lengths:
-                dist, pred = dijkstra(graph, indices=rows, return_predecessors=True)
-            else:
-                dist = dijkstra(graph, indices=rows)
-            block = dist[:, d]
-            ms[start:start + len(rows)] = np.where(np.isinf(block), -1, block).astype(np.int64)
-            if lengths:
-                length[start:start + len(rows)] = self._tree_lengths(pred, d, reverse=reverse)
-        return ms, length
-
-    def _arc_of(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        n = len(self.nodes)
-        pos = np.searchsorted(self._arc_key_sorted, u.astype(np.int64) * n + v)
-        return self._arc_order[pos]
-
-    def _tree_lengths(self, pred: np.ndarray, d: np.ndarray, *, reverse: bool) -> np.ndarray:
-        """Sum arc lengths back along shortest-path trees (one row of ``pred`` per root)."""
-        rows = np.repeat(np.arange(pred.shape[0]), len(d))
-        cur = np.tile(d, pred.shape[0])
-        acc = np.zeros(len(cur))
-        active = pred[rows, cur] >= 0
-        while active.any():
-            r, c = rows[active], cur[active]
-            p = pred[r, c]
-            arcs = self._arc_of(c, p) if reverse else self._arc_of(p, c)
-            acc[active] += self._length[arcs]
-            cur[active] = p
-            active[active] = pred[r, p] >= 0
-        return acc.reshape(pred.shape[0], len(d))
-
-    # -- nearest source --------------------------------------------------------------
-    def nearest(self, sources: Sequence[Hashable] | np.ndarray, *,
-                direction: Literal["from", "to"] = "from",
-                limit_s: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Time between every node and its nearest source, in one multi-source search.
-
-        Parameters
-        ----------
-        sources
-            Graph nodes (e.g. the nodes of the post offices).
-        direction
-            ``from``: time from the nearest source to each node (a courier leaving an
-            office); ``to``: time from each node to its nearest source (a citizen going to
-            an office).
-        limit_s
-            Stop searching beyond this many seconds (those nodes get ``np.inf``).
-
-        Returns
-        -------
-        time_s, source_index
-            Arrays aligned with :attr:`nodes`: seconds (``np.inf`` unreachable) and the
-            position in ``sources`` of the nearest source (``-1`` unreachable).
-        """
-        s = self.node_index(sources)
-        n = len(self.nodes)
-        if len(s) == 0:
-            return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
-        graph = self._csr if direction == "from" else self._csr_t
-        limit = np.inf if limit_s is None else float(limit_s) * 1000.0
-        dist, _, nearest_node = dijkstra(graph, indices=s, min_only=True, limit=limit,
-                                         return_predecessors=True)
-        # map the winning source node back to its first position in `sources`
-        first: dict[int, int] = {}
-        for pos, node in enumerate(s.tolist()):
-            first.setdefault(node, pos)
-        lut = np.full(n, -1, dtype=np.int64)
-        for node, pos in first.items():
-            lut[node] = pos
-        src = np.where(nearest_node >= 0, lut[np.maximum(nearest_node, 0)], -1)
-        time_s = np.where(np.isinf(dist), np.inf, dist / 1000.0)
-        return time_s, src.astype(np.int64)
-
-    # -- paths -------------------------------------------------------------------------
-    def path(self, u: Hashable, v: Hashable) -> list[Hashable]:
-        """Nodes of a fastest route from ``u`` to ``v`` (empty when unreachable)."""
-        s, t = self.node_index([u, v]).tolist()
-        if s == t:
-            return [self.nodes[s]]
-        if self._metric is not None:
-            query = _rk.CCHQuery(self._metric)
-            res = query.run(s, t)
-            nodes = list(res.node_path)
-            del res, query
-            return [self.nodes[i] for i in nodes]
-        _, pred = dijkstra(self._csr, indices=s, return_predecessors=True)
-        if pred[t] < 0:
-            return []
-        out = [t]
-        while out[-1] != s:
-            out.append(int(pred[out[-1]]))
-        return [self.nodes[i] for i in reversed(out)]
-
-    def path_length_m(self, path: Sequence[Hashable]) -> float:
-        """Length of a node path along the arcs this engine uses (fastest parallel edge)."""
-        if len(path) < 2:
-            return 0.0
-        idx = self.node_index(path)
-        return float(self._length[self._arc_of(idx[:-1], idx[1:])].sum())
+    n = len(snap.edge)
+    if n == 0:
+        z2 = np.zeros((0, 2))
+        return SnappedPoints(z2.astype(np.int64), z2, z2.astype(np.int64), z2, np.zeros(0),
+                             np.zeros(0), np.zeros(0, bool), z2, z2)
+    too_far = np.asarray(snap.too_far, dtype=bool)
+    first = next((e for e in snap.edge if e is not None), None)
+    filler = (first[0], first[1]) if first is not None else (engine.nodes[0],) * 2
+    u = engine.node_index([e[0] if e is not None else filler[0] for e in snap.edge])
+    v = engine.node_index([e[1] if e is not None else filler[1] for e in snap.edge])
+    f = np.clip(np.nan_to_num(np.asarray(snap.fraction, dtype=float)), 0.0, 1.0)
+    access_s = np.where(too_far, np.inf, np.asarray(snap.access_time_s, dtype=float))
+    access_m = np.where(too_far, np.inf, np.asarray(snap.access_length_m, dtype=float))
+    t_uv, l_uv = engine.arcs(u, v)
+    t_vu, l_vu = engine.arcs(v, u)
+    return SnappedPoints(
+        origin_nodes=np.column_stack([v, u]).astype(np.int64),
+        origin_s=np.column_stack([access_s + _part(1 - f, t_uv), access_s + _part(f, t_vu)]),
+        destination_nodes=np.column_stack([u, v]).astype(np.int64),
+        destination_s=np.column_stack([_part(f, t_uv) + access_s,
+                                       _part(1 - f, t_vu) + access_s]),
+        access_time_s=access_s,
+        access_length_m=np.asarray(snap.distance_m, dtype=float),
+        too_far=too_far,
+        origin_m=np.column_stack([access_m + _part(1 - f, l_uv), access_m + _part(f, l_vu)]),
+        destination_m=np.column_stack([_part(f, l_uv) + access_m,
+                                       _part(1 - f, l_vu) + access_m]),
+    )
 
 
-def _collapsed_arcs(G: nx.MultiDiGraph, index: dict[Hashable, int],
-                    weight: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Arcs (tail, head, weight_ms, length_m), one per (u, v): the fastest, then shortest."""
-    tails, heads, secs, lengths = [], [], [], []
-    problems: list[Problem] = []
-    for u, v, data in G.edges(data=True):
-        if u == v:
-            continue
-        w = data.get(weight)
-        try:
-            w = float(w)
-        except (TypeError, ValueError):
-            w = float("nan")
-        if not np.isfinite(w) or w < 0:
-            if len(problems) < 20:
-                problems.append(Problem(f"edge {u}→{v} has no usable {weight}; apply a profile "
-                                        "first (geo.profiles.apply_profile)", column=weight,
-                                        value=str(data.get(weight))))
-            continue
-        tails.append(index[u])
-        heads.append(index[v])
-        secs.append(w)
-        lengths.append(float(data.get("length_m", np.nan)))
-    if problems:
-        raise InputError(problems, summary="the network cannot be routed")
-    tail = np.asarray(tails, dtype=np.int64)
-    head = np.asarray(heads, dtype=np.int64)
-    w_ms = np.maximum(1, np.rint(np.asarray(secs, dtype=np.float64) * 1000.0)).astype(np.int64)
-    length = np.asarray(lengths, dtype=np.float64)
-    if len(w_ms) and w_ms.max() >= _RK_INF:
-        raise NetworkError(f"an edge takes {w_ms.max() / 3.6e6:.0f} h; weights must stay "
-                           "under 596 h")
-    order = np.lexsort((length, w_ms, head, tail))
-    tail, head, w_ms, length = tail[order], head[order], w_ms[order], length[order]
-    keep = np.ones(len(tail), dtype=bool)
-    keep[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
-    return tail[keep], head[keep], w_ms[keep], length[keep]
+def ends_matrix(engine: TravelEngine, a: SnappedPoints, b: SnappedPoints, *,
+                lengths: bool = False) -> tuple[FloatArray, FloatArray | None]:
+    """Door-to-door seconds (and metres) from every point of ``a`` to every point of ``b``.
 
+    The best of the four ways through the ends of the two points' edges, with one
+    many-to-many query of the engine between the distinct end nodes.
 
+    Parameters
+    ----------
+    engine
+        The travel engine both sets were attached to.
+    a, b
+        Origins and destinations (:func:`attach`).
+    lengths
+        Also give the length of each fastest way (needs ``origin_m`` / ``destination_m``).
 
-
-def cached_engine(G: nx.MultiDiGraph, settings: Any, *, weight: str = "travel_time_s",
-                  backend: Backend = "auto") -> TravelEngine:
-    """Build a :class:`TravelEngine` whose CCH node order is cached in ``settings.cache_dir``.
-
-    The order depends only on the road layout, so it is shared by every profile, speed
-    table and closure set on the same network (only the fast customisation is redone).
+    Returns
+    -------
+    time_s, length_m
+        ``(len(a), len(b))`` arrays, ``inf`` where unreachable; ``length_m`` is None unless
+        ``lengths``.
     """
-    return TravelEngine(G, weight=weight, backend=backend,
-                        cache_dir=Path(settings.cache_dir) / "cch")
+    na, nb = len(a.origin_nodes), len(b.destination_nodes)
+    if na == 0 or nb == 0:
+        return np.zeros((na, nb)), (np.zeros((na, nb)) if lengths else None)
+    o_nodes, o_inv = np.unique(a.origin_nodes, return_inverse=True)
+    d_nodes, d_inv = np.unique(b.destination_nodes, return_inverse=True)
+    o_inv = o_inv.reshape(a.origin_nodes.shape)
+    d_inv = d_inv.reshape(b.destination_nodes.shape)
+    T, L = engine.matrix([engine.nodes[i] for i in o_nodes],
+                         [engine.nodes[i] for i in d_nodes], lengths=lengths)
+    time = np.full((na, nb), np.inf)
+    length = np.full((na, nb), np.inf) if lengths else None
+    for i in range(2):
+        for j in range(2):
+            block = np.ix_(o_inv[:, i], d_inv[:, j])
+            t = a.origin_s[:, i, None] + T[block] + b.destination_s[None, :, j]
+            if length is None:
+                np.minimum(time, t, out=time)
+                continue
+            if a.origin_m is None or b.destination_m is None:
+                raise InputError("lengths need snapped points with origin_m and "
+                                 "destination_m; build them with geo.matrix.attach")
+            ln = a.origin_m[:, i, None] + L[block] + b.destination_m[None, :, j]
+            better = t < time
+            time = np.where(better, t, time)
+            length = np.where(better, ln, length)
+    return time, length
 
 
-# --------------------------------------------------------------------------- points
 @dataclass(frozen=True)
 class MatrixResult:
     """Door-to-door travel times and lengths between two sets of points.
@@ -520,8 +253,6 @@ def point_matrix(G: nx.MultiDiGraph, points_a: Any, points_b: Any = None, *,
     -------
     MatrixResult
     """
-    from geo.snap import DEFAULT_MAX_DISTANCE_M, EdgeIndex, exits_and_entries, snap_points
-
     limit = DEFAULT_MAX_DISTANCE_M if max_distance_m is None else max_distance_m
     b_pts = points_a if points_b is None else points_b
     index = EdgeIndex(G)
@@ -534,61 +265,11 @@ def point_matrix(G: nx.MultiDiGraph, points_a: Any, points_b: Any = None, *,
             problems += snap_b.too_far_problems(what="destination")
         raise InputError(problems, summary="points too far from the road network")
     eng = engine or TravelEngine(G)
-    exits, _ = exits_and_entries(G, snap_a, weight=eng.weight)
-    _, entries = exits_and_entries(G, snap_b, weight=eng.weight)
-    o_nodes = list(dict.fromkeys(n for ex in exits for n, _, _ in ex))
-    d_nodes = list(dict.fromkeys(n for en in entries for n, _, _ in en))
-    T, L = eng.matrix(o_nodes, d_nodes)
-    o_pos = {n: i for i, n in enumerate(o_nodes)}
-    d_pos = {n: i for i, n in enumerate(d_nodes)}
-    na, nb = len(exits), len(entries)
-
-    def pack(items: list[list[tuple[Hashable, float, float]]],
-             pos: dict[Hashable, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        idx = np.zeros((len(items), 2), dtype=np.int64)
-        t = np.full((len(items), 2), np.inf)
-        ln = np.full((len(items), 2), np.inf)
-        for i, row in enumerate(items):
-            for j, (node, ts, lm) in enumerate(row[:2]):
-                idx[i, j], t[i, j], ln[i, j] = pos[node], ts, lm
-        return idx, t, ln
-
-    ex_i, ex_t, ex_l = pack(exits, o_pos)
-    en_i, en_t, en_l = pack(entries, d_pos)
-    time = np.full((na, nb), np.inf)
-    length = np.full((na, nb), np.inf)
-    if len(o_nodes) and len(d_nodes):
-        for i in range(2):
-            for j in range(2):
-                t = ex_t[:, i, None] + T[np.ix_(ex_i[:, i], en_i[:, j])] + en_t[None, :, j]
-                ln = ex_l[:, i, None] + L[np.ix_(ex_i[:, i], en_i[:, j])] + en_l[None, :, j]
-                better = t < time
-                time = np.where(better, t, time)
-                length = np.where(better, ln, length)
-    # two points on the same road may go straight along it
-    by_edge_b: dict[Any, list[int]] = {}
-    for j, e in enumerate(snap_b.edge):
-        if e is not None:
-            by_edge_b.setdefault(e, []).append(j)
-    for i, e in enumerate(snap_a.edge):
-        if e is None or e not in by_edge_b:
-            continue
-        u, v, _ = e
-        fwd = G.get_edge_data(u, v) or {}
-        back = G.get_edge_data(v, u) or {}
-        fa = snap_a.fraction[i]
-        for j in by_edge_b[e]:
-            fb = snap_b.fraction[j]
-            options = fwd.values() if fb >= fa else back.values()
-            for d in options:
-                t = abs(fb - fa) * float(d[eng.weight])
-                if t < time[i, j]:
-                    time[i, j] = t
-                    length[i, j] = abs(fb - fa) * float(d["length_m"])
-    time = time + snap_a.access_time_s[:, None] + snap_b.access_time_s[None, :]
-    length = length + snap_a.access_length_m[:, None] + snap_b.access_length_m[None, :]
-    time = np.where(np.isnan(time), np.inf, time)
-    length = np.where(np.isnan(length), np.inf, length)
+    ends_a = attach(eng, snap_a)
+    ends_b = ends_a if points_b is None else attach(eng, snap_b)
+    time, length = ends_matrix(eng, ends_a, ends_b, lengths=True)
+    assert length is not None
+    _same_road(eng, snap_a, snap_b, ends_a, ends_b, time, length)
     ga = points_a.geometry if hasattr(points_a, "geometry") else points_a
     gb = b_pts.geometry if hasattr(b_pts, "geometry") else b_pts
     ca = shapely.get_coordinates(ga.to_crs(index.metric_crs).to_numpy())
@@ -602,4 +283,39 @@ def point_matrix(G: nx.MultiDiGraph, points_a: Any, points_b: Any = None, *,
                         profile=str(G.graph.get("profile", "unknown")))
 
 
-__all__ = ["EngineInfo", "MatrixResult", "TravelEngine", "cached_engine", "point_matrix"]
+def _same_road(engine: TravelEngine, snap_a: SnapResult, snap_b: SnapResult,
+               ends_a: SnappedPoints, ends_b: SnappedPoints, time: FloatArray,
+               length: FloatArray) -> None:
+    """Let two points on the same edge go straight along it when that is faster (in place)."""
+    by_edge_b: dict[Any, list[int]] = {}
+    for j, e in enumerate(snap_b.edge):
+        if e is not None:
+            by_edge_b.setdefault(e, []).append(j)
+    for i, e in enumerate(snap_a.edge):
+        if e is None or e not in by_edge_b:
+            continue
+        # the edge's arcs: origin end 0 is v (u→v), destination end 0 is u
+        u, v = ends_a.destination_nodes[i]
+        (t_uv, t_vu), (l_uv, l_vu) = engine.arcs(np.array([u, v]), np.array([v, u]))
+        fa = snap_a.fraction[i]
+        for j in by_edge_b[e]:
+            fb = snap_b.fraction[j]
+            share = abs(fb - fa)
+            t_arc, l_arc = (t_uv, l_uv) if fb >= fa else (t_vu, l_vu)
+            t = share * t_arc + ends_a.access_time_s[i] + ends_b.access_time_s[j]
+            if t < time[i, j]:
+                time[i, j] = t
+                length[i, j] = (share * l_arc + snap_a.access_length_m[i]
+                                + snap_b.access_length_m[j])
+
+
+__all__ = [
+    "EngineInfo",
+    "MatrixResult",
+    "SnappedPoints",
+    "TravelEngine",
+    "attach",
+    "cached_engine",
+    "ends_matrix",
+    "point_matrix",
+]

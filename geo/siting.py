@@ -60,6 +60,7 @@ from geo.coverage import (
     nearest_destination,
     snap_to_network,
 )
+from geo.matrix import ends_matrix
 
 Model = Literal["mclp", "pmedian", "lscp"]
 #: The location models this module solves.
@@ -1184,22 +1185,7 @@ def cost_matrix(
     o = snap_to_network(network, origins, max_snap_m=origin_snap_m, what="origin")
     d = snap_to_network(network, destinations, max_snap_m=destination_snap_m,
                         what="destination")
-    if len(o.origin_nodes) == 0 or len(d.destination_nodes) == 0:
-        return np.zeros((len(o.origin_nodes), len(d.destination_nodes)))
-    o_nodes, o_inv = np.unique(o.origin_nodes, return_inverse=True)
-    d_nodes, d_inv = np.unique(d.destination_nodes, return_inverse=True)
-    o_inv = o_inv.reshape(o.origin_nodes.shape)
-    d_inv = d_inv.reshape(d.destination_nodes.shape)
-    engine_nodes = network.engine.nodes
-    m, _ = network.engine.matrix([engine_nodes[i] for i in o_nodes],
-                                 [engine_nodes[i] for i in d_nodes], lengths=False)
-    best = np.full((len(o.origin_nodes), len(d.destination_nodes)), np.inf)
-    for a in range(2):
-        for b in range(2):
-            part = (o.origin_s[:, a][:, None] + m[np.ix_(o_inv[:, a], d_inv[:, b])]
-                    + d.destination_s[:, b][None, :])
-            np.minimum(best, part, out=best)
-    return best
+    return ends_matrix(network.engine, o, d)[0]
 
 
 @dataclass(frozen=True, eq=False)

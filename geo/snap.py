@@ -236,52 +236,9 @@ def snap_points(G: nx.MultiDiGraph, points: gpd.GeoDataFrame | gpd.GeoSeries, *,
     )
 
 
-def _best_edge(G: nx.MultiDiGraph, u: Hashable, v: Hashable,
-               weight: str) -> tuple[float, float] | None:
-    """(time, length) of the fastest edge u → v, or None when there is none."""
-    data = G.get_edge_data(u, v)
-    if not data:
-        return None
-    best = min(data.values(), key=lambda d: (float(d.get(weight, np.inf)),
-                                             float(d.get("length_m", np.inf))))
-    return float(best.get(weight, np.inf)), float(best.get("length_m", np.nan))
-
-
-def exits_and_entries(G: nx.MultiDiGraph, snap: SnapResult, *, weight: str = "travel_time_s"
-                      ) -> tuple[list[list[tuple[Hashable, float, float]]],
-                                 list[list[tuple[Hashable, float, float]]]]:
-    """Per point, the nodes it can drive to (exits) and be reached from (entries).
-
-    Each item is ``(node, time_s, length_m)`` along the snapped edge, one-way rules kept:
-    a point on ``u → v`` at fraction ``f`` exits to ``v`` in ``(1 - f)`` of the edge time
-    and to ``u`` in ``f`` of the reverse edge's time when the road is two-way.
-    """
-    exits: list[list[tuple[Hashable, float, float]]] = []
-    entries: list[list[tuple[Hashable, float, float]]] = []
-    for e, f in zip(snap.edge, snap.fraction, strict=True):
-        if e is None:
-            exits.append([])
-            entries.append([])
-            continue
-        u, v, _ = e
-        fwd = _best_edge(G, u, v, weight)
-        back = _best_edge(G, v, u, weight)
-        ex, en = [], []
-        if fwd is not None:
-            ex.append((v, (1 - f) * fwd[0], (1 - f) * fwd[1]))
-            en.append((u, f * fwd[0], f * fwd[1]))
-        if back is not None:
-            ex.append((u, f * back[0], f * back[1]))
-            en.append((v, (1 - f) * back[0], (1 - f) * back[1]))
-        exits.append(ex)
-        entries.append(en)
-    return exits, entries
-
-
 __all__ = [
     "DEFAULT_MAX_DISTANCE_M",
     "EdgeIndex",
     "SnapResult",
-    "exits_and_entries",
     "snap_points",
 ]
