@@ -27,7 +27,7 @@ import shapely.ops
 
 from data.errors import InputError, Problem
 from data.settings import GEO_CRS
-from geo.coverage import (
+from geo.coverage.access import (
     AccessNetwork,
     EdgeTable,
     FloatArray,

@@ -52,12 +52,12 @@ import scipy.sparse as sp
 from data.errors import InputError, Problem
 from data.settings import GEO_CRS, Settings
 from data.tables import csv_bytes
-from geo.coverage import (
+from geo.coverage.access import (
     DEMAND_MAX_SNAP_M,
     AccessNetwork,
-    _times_of,
     check_snapped,
     nearest_destination,
+    point_times,
     snap_to_network,
 )
 from geo.matrix import ends_matrix
@@ -1374,7 +1374,7 @@ def evaluate_sites(
     check_snapped(dest, sites, id_column=id_col, what="site")
     node_t, owner = nearest_destination(net, dest)
     snapped = snap_to_network(net, cells, max_snap_m=demand_snap_m, what="cell")
-    t, nearest = _times_of(snapped, node_t, owner)
+    t, nearest = point_times(snapped, node_t, owner)
     w = cells["population"].to_numpy(dtype=float)
     reach = np.isfinite(t)
     total = float(w.sum())

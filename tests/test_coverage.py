@@ -7,10 +7,10 @@ import pytest
 from geo.coverage import (
     AccessNetwork,
     SnappedPoints,
-    _times_of,
     nearest_destination,
     weighted_quantile,
 )
+from geo.coverage import point_times as _times_of
 from geo.graph import add_metric_coordinates
 
 
@@ -271,7 +271,8 @@ def test_census_scaled_cells(settings: Settings) -> None:
 
 def test_worst_places_are_labelled_with_nearby_villages(settings: Settings) -> None:
     """A cell next to an OSM 'Thôn …' point carries that village's name."""
-    from geo.coverage import _nearest_names, named_villages
+    from geo.coverage import named_villages
+    from geo.coverage.report import _nearest_names
 
     villages = named_villages(layers.load_pois(settings))
     assert len(villages) >= 15 and villages["name"].str.startswith(("Thôn", "Làng")).all()
