@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from data.commune_points import load_commune_points
 from data.layers import load_communes
 from data.settings import Settings
-from routing import sheets_pdf
 from routing.model import Courier, Job, Office, PlanningProblem, PlanSettings
 from routing.sheets import FORMATS, build_sheets, render
+from routing.sheets import pdf as sheets_pdf
 from routing.solve import solve_matrix
 
 

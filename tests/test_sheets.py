@@ -25,7 +25,6 @@ from pypdf import PdfReader
 from data.errors import InputError, PostplanError
 from data.layers import load_communes
 from data.settings import Settings
-from routing import sheets_pdf
 from routing.model import Courier, Job, Office, PlanningProblem, PlanSettings, hm
 from routing.result import Plan
 from routing.sheets import (
@@ -44,6 +43,7 @@ from routing.sheets import (
     to_xlsx,
     write_sheets,
 )
+from routing.sheets import pdf as sheets_pdf
 from routing.solve import solve_matrix
 
 # Commune points of the bundled layer (lon, lat) and their old / 2025 commune names.
