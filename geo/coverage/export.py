@@ -6,11 +6,12 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 
-from data.errors import InputError, Problem
 from data.settings import GEO_CRS
 from data.tables import csv_bytes
 from geo.coverage.report import CoverageReport
+from geo.export import export_format, write_gpkg
 
 
 def export_coverage(report: CoverageReport, path: str | Path) -> Path:
@@ -39,31 +40,23 @@ def export_coverage(report: CoverageReport, path: str | Path) -> Path:
         For an unsupported suffix.
     """
     target = Path(path)
-    suffix = target.suffix.lower()
+    fmt = export_format(target)
     communes = _export_frame(report.communes, report)
-    if suffix == ".gpkg":
-        if target.exists():
-            target.unlink()
-        communes.to_file(target, layer="communes", driver="GPKG")
+    if fmt == "gpkg":
+        layers: dict[str, pd.DataFrame] = {"communes": communes}
         newc = _export_frame(report.new_communes, report)
         if newc.geometry.notna().any():
-            newc.to_file(target, layer="new_communes", driver="GPKG")
-        cells = _export_frame(report.cells, report)
-        cells.to_file(target, layer="cells", driver="GPKG")
-        _export_frame(report.worst_places, report).to_file(target, layer="worst_places",
-                                                           driver="GPKG")
-        import pyogrio
-
+            layers["new_communes"] = newc
+        layers["cells"] = _export_frame(report.cells, report)
+        layers["worst_places"] = _export_frame(report.worst_places, report)
         curve = report.curve.copy()
         curve["network_kind"] = report.network_kind
-        pyogrio.write_dataframe(curve, target, layer="curve", driver="GPKG")
-    elif suffix in (".geojson", ".json"):
+        layers["curve"] = curve
+        write_gpkg(target, layers)
+    elif fmt == "geojson":
         communes.to_file(target, driver="GeoJSON")
-    elif suffix == ".csv":
-        target.write_bytes(csv_bytes(communes))
     else:
-        raise InputError([Problem("Unsupported export format; use .gpkg, .geojson or .csv.",
-                                  value=suffix or str(path))])
+        target.write_bytes(csv_bytes(communes))
     return target
 
 

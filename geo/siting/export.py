@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from data.errors import InputError, Problem
 from data.tables import csv_bytes
+from geo.export import export_format, write_gpkg
 from geo.siting.adapters import SitingPlan
 
 
@@ -41,21 +41,16 @@ def export_sites(plan: SitingPlan, path: str | Path) -> Path:
     out["model"] = plan.result.model
     out["minutes"] = plan.result.cutoff_s / 60.0
     out["network_kind"] = plan.network_kind
-    suffix = target.suffix.lower()
-    if suffix == ".gpkg":
-        if target.exists():
-            target.unlink()
-        out.to_file(target, layer="sites", driver="GPKG")
-    elif suffix in (".geojson", ".json"):
+    fmt = export_format(target)
+    if fmt == "gpkg":
+        write_gpkg(target, {"sites": out})
+    elif fmt == "geojson":
         out.to_file(target, driver="GeoJSON")
-    elif suffix == ".csv":
+    else:
         table = pd.DataFrame(out.drop(columns="geometry"))
         table["lon"] = out.geometry.x.round(6)
         table["lat"] = out.geometry.y.round(6)
         target.write_bytes(csv_bytes(table))
-    else:
-        raise InputError([Problem("Unsupported export format; use .gpkg, .geojson or .csv.",
-                                  value=suffix or str(path))])
     return target
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from geo.siting.problem import BoolArray, FloatArray
+from geo.siting.problem import BoolArray, FloatArray, IntArray, SitingProblem
 
 
 def group_rows(cov: BoolArray, weight: FloatArray) -> tuple[BoolArray, FloatArray]:
@@ -22,6 +22,30 @@ def group_rows(cov: BoolArray, weight: FloatArray) -> tuple[BoolArray, FloatArra
     sums = np.bincount(inverse.reshape(-1), weights=weight, minlength=len(uniq))
     rows = np.unpackbits(uniq, axis=1, count=cov.shape[1]).astype(bool)
     return rows, np.asarray(sums, dtype=np.float64)
+
+
+def covering_groups(problem: SitingProblem) -> tuple[BoolArray, FloatArray, IntArray, float]:
+    """Return the coverage sets a new site can still change, merged (MCLP and LSCP).
+
+    Demand already covered by an existing site and demand no free candidate covers drop
+    out; demand points with the same set of covering candidates become one group
+    (:func:`group_rows`), and candidates covering no group are left out.
+
+    Returns
+    -------
+    groups, weight, columns, covered_weight
+        ``groups[g, c]``: candidate ``columns[c]`` (a problem column) covers group ``g``;
+        people per group; people already covered by the existing sites.
+    """
+    free = np.flatnonzero(~problem.existing)
+    cov_all = problem.cost_s <= problem.cutoff_s
+    covered = cov_all[:, problem.existing].any(axis=1)
+    cov = cov_all[:, free]
+    rows = ~covered & cov.any(axis=1) & (problem.weight > 0)
+    groups, weight = group_rows(cov[rows], problem.weight[rows])
+    used = groups.any(axis=0)
+    columns = free[used].astype(np.int64)
+    return groups[:, used], weight, columns, float(problem.weight[covered].sum())
 
 
 def _new_highs(time_limit_s: float, mip_rel_gap: float, *, presolve: bool = True) -> Any:
@@ -108,4 +132,4 @@ def start_positions(cols: npt.NDArray[np.int64], start: list[int]) -> npt.NDArra
     return np.asarray([where[c] for c in start if c in where], dtype=np.int64)
 
 
-__all__ = ["group_rows", "run_milp", "start_positions"]
+__all__ = ["covering_groups", "group_rows", "run_milp", "start_positions"]

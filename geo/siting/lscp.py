@@ -6,7 +6,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from geo.siting.highs import group_rows, run_milp, start_positions
+from geo.siting.highs import covering_groups, run_milp, start_positions
 from geo.siting.problem import SitingProblem
 
 
@@ -14,17 +14,9 @@ def solve_lscp(problem: SitingProblem, time_limit_s: float,
                 mip_rel_gap: float, start: list[int] | None = None
                 ) -> tuple[list[int] | None, str, float]:
     """Solve the LSCP MILP; return new site columns (None: no solution), status, gap."""
-    free = np.flatnonzero(~problem.existing)
-    cov_all = problem.cost_s <= problem.cutoff_s
-    covered = cov_all[:, problem.existing].any(axis=1)
-    cov = cov_all[:, free]
-    rows = ~covered & cov.any(axis=1) & (problem.weight > 0)
-    if not rows.any():
+    groups, _, cols, _ = covering_groups(problem)
+    if len(groups) == 0:
         return [], "trivial", 0.0
-    groups, _ = group_rows(cov[rows], problem.weight[rows])
-    used = groups.any(axis=0)
-    cols = free[used]
-    groups = groups[:, used]
     n_x, n_g = len(cols), len(groups)
     A = sp.csc_matrix(groups.astype(np.float64))
     x, status, gap = run_milp(

@@ -10,7 +10,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from geo.siting.highs import group_rows, run_milp, start_positions
+from geo.siting.highs import covering_groups, run_milp, start_positions
 from geo.siting.problem import SitingProblem
 
 
@@ -18,17 +18,9 @@ def solve_mclp(problem: SitingProblem, k: int, time_limit_s: float,
                 mip_rel_gap: float, start: list[int] | None = None
                 ) -> tuple[list[int] | None, str, float]:
     """Solve the MCLP MILP; return new site columns (None: no solution), status, gap."""
-    free = np.flatnonzero(~problem.existing)
-    cov_all = problem.cost_s <= problem.cutoff_s
-    covered = cov_all[:, problem.existing].any(axis=1)
-    cov = cov_all[:, free]
-    rows = ~covered & cov.any(axis=1) & (problem.weight > 0)
-    if k == 0 or not rows.any():
+    groups, w, cols, covered_weight = covering_groups(problem)
+    if k == 0 or len(w) == 0:
         return [], "trivial", 0.0
-    groups, w = group_rows(cov[rows], problem.weight[rows])
-    used = groups.any(axis=0)
-    cols = free[used]
-    groups = groups[:, used]
     n_x, n_y = len(cols), len(w)
     # rows 0..n_y-1: y_g - sum_{j covers g} x_j <= 0 ; last row: sum x_j <= k
     cover = sp.csr_matrix(groups.astype(np.float64))
@@ -44,7 +36,7 @@ def solve_mclp(problem: SitingProblem, k: int, time_limit_s: float,
         row_lower=np.full(n_y + 1, -highspy.kHighsInf),
         row_upper=np.concatenate([np.zeros(n_y), [float(k)]]),
         maximise=True, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
-        offset=float(problem.weight[covered].sum()),
+        offset=covered_weight,
         # the model is already reduced (merged rows, dropped columns); HiGHS' presolve took
         # seconds on Kon Tum MCLPs of under 1,000 rows for no gain
         presolve=False, start=start_positions(cols, start or []))
