@@ -36,7 +36,14 @@ def test_nobody_can_reach_any_site(model: str) -> None:
     problem = SitingProblem(np.full((4, 3), np.inf), np.array([10.0, 20.0, 0.0, 5.0]),
                             np.zeros(3, bool), np.array(["s1", "s2", "s3"]), 1800.0, 2)
     result = solve_siting(problem, model, time_limit_s=10)
-    assert result.summary()
+    lines = result.summary().splitlines()
+    assert lines[0] == f"Siting ({model}, 30 min, 4 demand points, 3 candidates, 0 kept open)"
+    assert lines[1] == "  chosen (0): -"
+    assert "  covered within 30 min: 0.0% -> 0.0%" in lines
+    assert {"mclp": "  people within 30 min: 0 before -> 0 after (+0)",
+            "pmedian": "  mean travel time: unreachable before -> unreachable after "
+                       "(no site open)",
+            "lscp": "  people no candidate covers within 30 min: 35"}[model] in lines
     assert result.after.population_covered == 0
     assert result.after.population_unreached == 35.0
     assert score_sites(problem, list(result.chosen)).population_covered == 0
@@ -49,7 +56,13 @@ def test_duplicate_sites_at_one_place(model: str) -> None:
     problem = SitingProblem(np.hstack([col, col, col]), np.array([5.0, 7.0, 9.0]),
                             np.zeros(3, bool), np.array(["a", "b", "c"]), 1800.0, 1)
     result = solve_siting(problem, model, time_limit_s=10)
-    assert result.summary()
+    lines = result.summary().splitlines()
+    assert lines[1] == "  chosen (1): a"
+    assert "  covered within 30 min: 0.0% -> 66.7%" in lines
+    assert {"mclp": "  people within 30 min: 0 before -> 14 after (+14)",
+            "pmedian": "  mean travel time: unreachable before -> 29.0 min after "
+                       "(weighted 36,600 person-s)",
+            "lscp": "  new sites needed: 1; greedy needs 1"}[model] in lines
 
 
 @st.composite
@@ -78,5 +91,12 @@ def test_random_degenerate_problems_solve_or_report(case: tuple[SitingProblem, s
     except InputError as exc:
         check_problems(exc)
         return
-    assert result.summary()
-    assert result.to_dict()
+    head = (f"Siting ({model}, 30 min, {problem.n_demand} demand points, "
+            f"{problem.n_candidates} candidates, {int(problem.existing.sum())} kept open)")
+    summary = result.summary()
+    assert summary.splitlines()[0] == head
+    assert f"  chosen ({len(result.chosen)}): {', '.join(result.chosen) or '-'}" in summary
+    assert f"  status {result.status}, gap " in summary
+    data = result.to_dict()
+    assert (data["model"], data["chosen"], data["status"]) == (model, list(result.chosen),
+                                                               result.status)

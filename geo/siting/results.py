@@ -124,9 +124,10 @@ class SitingResult:
             lines.append(f"  greedy: {self.greedy_objective:,.0f} "
                          f"({', '.join(self.greedy_chosen) or '-'})")
         elif self.model == "pmedian":
-            lines.append(f"  mean travel time: {self.before.mean_time_s / 60:.1f} min before "
-                         f"-> {self.after.mean_time_s / 60:.1f} min after "
-                         f"(weighted {self.objective:,.0f} person-s)")
+            weighted = (f"weighted {self.objective:,.0f} person-s"
+                        if math.isfinite(self.objective) else "no site open")
+            lines.append(f"  mean travel time: {_minutes(self.before.mean_time_s)} before "
+                         f"-> {_minutes(self.after.mean_time_s)} after ({weighted})")
             lines.append(f"  greedy: {self.greedy_objective:,.0f} person-s "
                          f"({', '.join(self.greedy_chosen) or '-'})")
         else:
@@ -140,6 +141,11 @@ class SitingResult:
                      f"(greedy {self.greedy_seconds:.3f} s)")
         lines += [f"  note: {m}" for m in self.messages]
         return "\n".join(lines)
+
+
+def _minutes(seconds: float) -> str:
+    """Minutes with one decimal, or ``unreachable`` when nobody can reach an open site."""
+    return f"{seconds / 60:.1f} min" if math.isfinite(seconds) else "unreachable"
 
 
 def _json_float(x: float) -> float | None:

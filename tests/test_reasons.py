@@ -1,0 +1,151 @@
+"""Tests of routing.reasons: the exact code and Vietnamese / English text of each reason."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from routing.model import Courier, Job, Office, PlanningProblem, PlanSettings, hm
+from routing.reasons import (
+    REASON_CODES,
+    insertion_reason,
+    prescreen,
+    reason,
+    steps_of,
+)
+
+SPEED = 10.0  # m/s: a place 1 km away is 100 s away
+
+
+def problem(*jobs: Job, capacity: int = 2, **settings: object) -> PlanningProblem:
+    """One post office at the origin, one courier (07:00–17:00), the given jobs."""
+    p = PlanningProblem(PlanSettings(seconds=1, **settings))  # type: ignore[arg-type]
+    p.add_office(Office("PO", "Bưu điện", 0.0, 0.0))
+    p.add_courier(Courier("C1", "PO", name="Nguyễn Văn A", capacity=capacity))
+    for job in jobs:
+        p.add_job(job)
+    return p
+
+
+def matrices(p: PlanningProblem) -> tuple[np.ndarray, np.ndarray]:
+    """Straight-line metres between the places and seconds at SPEED."""
+    xy = np.array([[q.lon, q.lat] for q in p.places()], dtype=float)
+    d = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(axis=2))
+    return d / SPEED, d
+
+
+def screen(p: PlanningProblem, job_id: str, time_s: np.ndarray | None = None):  # type: ignore[no-untyped-def]
+    """Prescreen one job of ``p`` on its straight-line matrix (or ``time_s``)."""
+    t = matrices(p)[0] if time_s is None else time_s
+    return prescreen(p, p.jobs[job_id], t, p.place_index())
+
+
+def test_codes_are_listed_in_the_order_they_are_checked() -> None:
+    """The six codes, pre-solve checks first."""
+    assert REASON_CODES == ("unreachable", "over_capacity", "shift_too_short",
+                            "window_infeasible", "no_room", "left_out_for_cost")
+
+
+def test_unknown_code_is_refused_naming_the_codes() -> None:
+    """A code outside REASON_CODES is a ValueError that lists the valid ones."""
+    job = Job.plain_delivery("J", 100.0, 0.0)
+    with pytest.raises(ValueError, match="unknown reason code 'late'.*no_room"):
+        reason(job, "late")
+
+
+def test_unreachable_names_the_place() -> None:
+    """A stop no courier can reach or leave is 'unreachable', naming the stop's label."""
+    p = problem(Job.plain_delivery("ISLAND", -700.0, 0.0, label="Thôn 5"))
+    t, _ = matrices(p)
+    i = p.place_index()["job:ISLAND:delivery"]
+    t[i, :] = t[:, i] = np.inf
+    t[i, i] = 0.0
+    got = screen(p, "ISLAND", t)
+    assert (got.job_id, got.job_kind, got.code) == ("ISLAND", "delivery", "unreachable")
+    assert got.text_vi == ("Không có đường tới điểm Thôn 5 trên mạng lưới đường "
+                           "(hoặc không quay về được).")
+    assert got.text_en == "No courier can reach Thôn 5 on the road network (or get back from it)."
+
+
+def test_over_capacity_names_amount_and_capacity() -> None:
+    """Three packages for a courier carrying two: 'over_capacity' with both figures."""
+    got = screen(problem(Job.plain_delivery("HEAVY", 600.0, 0.0, amount=3)), "HEAVY")
+    assert got.code == "over_capacity"
+    assert got.text_vi == "Cần chở 3 kiện, vượt quá sức chở lớn nhất của bưu tá (2 kiện)."
+    assert got.text_en == "Carries 3 packages, more than the largest vehicle holds (2)."
+
+
+def test_a_job_as_heavy_as_the_vehicle_fits() -> None:
+    """Boundary: an amount equal to the capacity is servable."""
+    assert screen(problem(Job.plain_delivery("FULL", 600.0, 0.0, amount=2)), "FULL") is None
+
+
+def test_shift_too_short_names_need_and_shift() -> None:
+    """200 km each way (5 h 33 min) plus 10 min of service exceeds a 10-hour shift."""
+    got = screen(problem(Job.plain_delivery("FAR", 200_000.0, 0.0)), "FAR")
+    assert got.code == "shift_too_short"
+    assert got.text_vi == ("Cần ít nhất 11h16 (đi và phục vụ), dài hơn ca làm việc dài nhất "
+                           "(10h00).")
+    assert got.text_en == ("Needs at least 11h16 of driving and service, longer than any "
+                           "shift (10h00).")
+
+
+def test_a_round_trip_exactly_as_long_as_the_shift_fits() -> None:
+    """Boundary: 177 km each way + 600 s service = 36,000 s = the shift; 10 m more is too long."""
+    assert screen(problem(Job.plain_delivery("EDGE", 177_000.0, 0.0)), "EDGE") is None
+    beyond = screen(problem(Job.plain_delivery("EDGE", 177_010.0, 0.0)), "EDGE")
+    assert beyond.code == "shift_too_short"
+
+
+def test_window_infeasible_names_the_windows() -> None:
+    """A stop one hour out with a 07:00–07:30 window cannot be met: 'window_infeasible'."""
+    job = Job.plain_delivery("EARLY", 36_000.0, 0.0, windows=[(hm("07:00"), hm("07:30"))])
+    got = screen(problem(job), "EARLY")
+    assert got.code == "window_infeasible"
+    assert got.text_vi == ("Không thể đến trong khung giờ 7h00-7h30 kể cả khi bưu tá chỉ làm "
+                           "việc này.")
+    assert got.text_en == ("Its windows 7h00-7h30 cannot be met even by a courier doing "
+                           "nothing else.")
+
+
+def test_a_servable_job_has_no_reason() -> None:
+    """A near job without windows passes every pre-solve check."""
+    assert screen(problem(Job.plain_delivery("OK", 500.0, 0.0)), "OK") is None
+
+
+def test_no_room_when_the_route_is_full() -> None:
+    """Capacity 1, one delivery already planned: the second gets 'no_room'."""
+    p = problem(Job.plain_delivery("A", 500.0, 0.0), Job.plain_delivery("B", 0.0, 500.0),
+                capacity=1)
+    t, d = matrices(p)
+    index = p.place_index()
+    routes = [(p.couriers["C1"], steps_of(p, p.jobs["A"], index))]
+    got = insertion_reason(p, p.jobs["B"], routes, t, d, index)
+    assert (got.code, got.added_length_m, got.added_time_s) == ("no_room", None, None)
+    assert got.text_vi == "Không bưu tá nào còn đủ thời gian hoặc chỗ chở trong kế hoạch này."
+    assert got.text_en == "No courier has the time or capacity left for it in this plan."
+
+
+def test_left_out_for_cost_names_what_it_would_add() -> None:
+    """The cheapest insertion adds 7.5 km and 23 min to the named courier."""
+    p = problem(Job.plain_delivery("OK", 500.0, 0.0), Job.plain_delivery("COSTLY", 0.0, 4000.0))
+    t, d = matrices(p)
+    index = p.place_index()
+    routes = [(p.couriers["C1"], steps_of(p, p.jobs["OK"], index))]
+    got = insertion_reason(p, p.jobs["COSTLY"], routes, t, d, index)
+    assert got.code == "left_out_for_cost"
+    added = 4000.0 + float(np.hypot(500.0, 4000.0)) - 500.0  # PO→COSTLY→OK→PO vs PO→OK→PO
+    assert got.added_length_m == pytest.approx(added)
+    # 400 s + 600 s + 403.1 s + 600 s + 50 s of work instead of 50 + 600 + 50
+    assert got.added_time_s == pytest.approx(added / SPEED + 600.0)
+    assert got.text_vi == "Bỏ qua vì chi phí: sẽ thêm 7.5 km và 23 phút cho bưu tá Nguyễn Văn A."
+    assert got.text_en == "Left out for cost: it would add 7.5 km and 23 min to courier Nguyễn Văn A."
+
+
+def test_reason_formats_lengths_in_the_given_unit() -> None:
+    """length_unit turns plane units into km in the text; the raw figures are kept."""
+    job = Job.plain_delivery("J", 1.0, 0.0)
+    got = reason(job, "left_out_for_cost", added_length_m=12.34, added_time_s=89.0,
+                 length_unit=10.0, courier="C7")
+    assert got.text_en == "Left out for cost: it would add 1.2 km and 1 min to courier C7."
+    assert (got.added_length_m, got.added_time_s) == (12.34, 89.0)
