@@ -49,7 +49,7 @@ def test_codes_are_listed_in_the_order_they_are_checked() -> None:
 def test_unknown_code_is_refused_naming_the_codes() -> None:
     """A code outside REASON_CODES is a ValueError that lists the valid ones."""
     job = Job.plain_delivery("J", 100.0, 0.0)
-    with pytest.raises(ValueError, match="unknown reason code 'late'.*no_room"):
+    with pytest.raises(ValueError, match=r"unknown reason code 'late'.*no_room"):
         reason(job, "late")
 
 
@@ -139,7 +139,8 @@ def test_left_out_for_cost_names_what_it_would_add() -> None:
     # 400 s + 600 s + 403.1 s + 600 s + 50 s of work instead of 50 + 600 + 50
     assert got.added_time_s == pytest.approx(added / SPEED + 600.0)
     assert got.text_vi == "Bỏ qua vì chi phí: sẽ thêm 7.5 km và 23 phút cho bưu tá Nguyễn Văn A."
-    assert got.text_en == "Left out for cost: it would add 7.5 km and 23 min to courier Nguyễn Văn A."
+    assert got.text_en == ("Left out for cost: it would add 7.5 km and 23 min to courier "
+                           "Nguyễn Văn A.")
 
 
 def test_reason_formats_lengths_in_the_given_unit() -> None:
