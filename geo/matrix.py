@@ -73,12 +73,6 @@ class SnappedPoints:
     origin_m: FloatArray | None = field(default=None, repr=False)
     destination_m: FloatArray | None = field(default=None, repr=False)
 
-    def entries(self, i: int) -> tuple[list[int], list[float]]:
-        """Nodes and seconds by which trips from the network arrive at point ``i``."""
-        nodes = [int(x) for x in self.destination_nodes[i]]
-        secs = [float(x) for x in self.destination_s[i]]
-        return nodes, secs
-
 
 def _part(share: FloatArray, value: FloatArray) -> FloatArray:
     """``share × value`` with 0 × inf = 0 (a point at a node of a one-way edge)."""
