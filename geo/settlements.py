@@ -1,9 +1,9 @@
 """Where people live, as points: the settlements the proxy network and gap filling join.
 
 :func:`settlements` gathers, in the metric CRS, the 102 commune points
-(:mod:`data.commune_points`), the OSM
-points of interest (village halls marked) and the WorldPop 1 km cells with at least
-``min_cell_population`` people, each with its kind, name, reference and source.
+(:mod:`data.commune_points`), the OSM points of interest (village halls marked) and the
+WorldPop 1 km cells with at least ``min_cell_population`` people, each with its kind, name,
+reference and source.
 """
 
 from __future__ import annotations

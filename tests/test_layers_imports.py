@@ -20,13 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS = {"data": 0, "geo": 1, "routing": 2, "app": 3, "streamlit_app": 3, "cli": 4}
 #: Third-party packages only the app layer may import.
 UI_PACKAGES = ("streamlit", "folium", "streamlit_folium")
-#: Import circles known and being opened on another branch. Each entry needs a comment
-#: naming who opens it; remove the entry when that work lands.
-KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset({
-    # data.layers re-exports data.names and data.names loads layers: opened by the
-    # `points` branch (issue 10 §2), which moves commune points into their own module.
-    frozenset({"data.layers", "data.names"}),
-})
+#: Import circles known and being opened on another branch, each with a comment naming who
+#: opens it; empty now (the data.layers ↔ data.names circle was opened by `points`).
+KNOWN_CYCLES: frozenset[frozenset[str]] = frozenset()
 
 
 def module_files(root: Path) -> dict[str, Path]:
