@@ -27,6 +27,8 @@ class Problem:
         The offending value as text, or None.
     source
         File or object name the problem was found in.
+    message_vi
+        The same in Vietnamese, or None (then :meth:`text` gives the English one).
     """
 
     message: str
@@ -34,19 +36,31 @@ class Problem:
     column: str | None = None
     value: str | None = None
     source: str | None = None
+    message_vi: str | None = None
 
-    def __str__(self) -> str:
+    def text(self, lang: str = "en") -> str:
+        """Return the problem in one language (``"vi"`` or ``"en"``), with where it is."""
+        vi = lang == "vi" and self.message_vi is not None
+        words = ("dòng", "cột", "giá trị") if vi else ("row", "column", "value")
         where = []
         if self.source:
             where.append(self.source)
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(f"{words[0]} {self.row}")
         if self.column:
-            where.append(f"column '{self.column}'")
+            where.append(f"{words[1]} '{self.column}'")
         if self.value is not None:
-            where.append(f"value {self.value!r}")
+            where.append(f"{words[2]} {self.value!r}")
         prefix = ", ".join(where)
-        return f"{prefix}: {self.message}" if prefix else self.message
+        message = self.message_vi if vi and self.message_vi else self.message
+        return f"{prefix}: {message}" if prefix else message
+
+    def __str__(self) -> str:
+        text = self.text("en")
+        if not self.message_vi:
+            return text
+        prefix = text[: len(text) - len(self.message)]
+        return f"{prefix}{self.message_vi} / {self.message}"
 
 
 class PostplanError(Exception):

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from functools import lru_cache
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -82,14 +81,6 @@ COMMUNE_COLUMNS = [
 ]
 
 
-def _key(settings: Settings) -> str:
-    return str(Path(settings.data_dir).expanduser().resolve())
-
-
-def _settings_for(data_dir: str) -> Settings:
-    return Settings(data_dir=Path(data_dir))
-
-
 def _as_multipolygon(geom: shapely.Geometry) -> MultiPolygon:
     if isinstance(geom, Polygon):
         return MultiPolygon([geom])
@@ -102,8 +93,8 @@ def _as_multipolygon(geom: shapely.Geometry) -> MultiPolygon:
 
 
 @lru_cache(maxsize=8)
-def _geocoded_points(data_dir: str) -> pd.DataFrame:
-    path = dataset_path("commune_points", _settings_for(data_dir))
+def _geocoded_points(settings: Settings) -> pd.DataFrame:
+    path = dataset_path("commune_points", settings)
     df = pd.read_csv(path, dtype={"wardCode": str}, encoding="utf-8")
     needed = {"district", "ward", "wardCode", "wardLat", "wardLon", "wardBounds"}
     if missing := needed - set(df.columns):
@@ -120,9 +111,8 @@ def _geocoded_points(data_dir: str) -> pd.DataFrame:
 
 
 @lru_cache(maxsize=2)
-def _new_units(data_dir: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _new_units(settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Old→new mapping (per old code) and the 2025 units table, from vietnamadminunits."""
-    settings = _settings_for(data_dir)
     db_path = dataset_path("vietnamadminunits", settings)
     conv_path = db_path.parent / "converter_2025.json"  # verified with the entry
     with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as con:
@@ -193,7 +183,7 @@ def commune_mapping(settings: Settings) -> pd.DataFrame:
         ``new_point_lat``, ``new_area_km2``, ``new_commune_split`` (True when the old
         commune was divided and the package's default new unit is used).
     """
-    mapping, _ = _new_units(_key(settings))
+    mapping, _ = _new_units(settings)
     return mapping.copy()
 
 
@@ -201,15 +191,14 @@ def commune_mapping(settings: Settings) -> pd.DataFrame:
 
 
 @lru_cache(maxsize=8)
-def _communes(data_dir: str) -> gpd.GeoDataFrame:
-    settings = _settings_for(data_dir)
+def _communes(settings: Settings) -> gpd.GeoDataFrame:
     path = dataset_path("communes", settings)
     gadm = gpd.read_file(path)
     if gadm.crs is None or gadm.crs.to_epsg() != 4326:
         raise DataIntegrityError(f"{path.name}: expected EPSG:4326, found {gadm.crs}")
     if len(gadm) != N_COMMUNES:
         raise DataIntegrityError(f"{path.name}: expected {N_COMMUNES} rows, found {len(gadm)}")
-    points = _geocoded_points(data_dir).copy()
+    points = _geocoded_points(settings).copy()
 
     gadm["_d"] = gadm["NAME_2"].map(name_key)
     gadm["_c"] = gadm["NAME_3"].map(name_key)
@@ -229,7 +218,7 @@ def _communes(data_dir: str) -> gpd.GeoDataFrame:
         )
     joined = gpd.GeoDataFrame(joined, geometry="geometry", crs=GEO_CRS)
 
-    mapping, _ = _new_units(data_dir)
+    mapping, _ = _new_units(settings)
     joined = joined.merge(
         mapping[["commune_code", "new_commune_code", "new_commune_name"]],
         left_on="wardCode",
@@ -302,7 +291,7 @@ def load_communes(settings: Settings) -> gpd.GeoDataFrame:
         When a file fails its hash, or the GADM polygons and the commune points do not match
         one to one, or the census total is not 540,438.
     """
-    return _communes(_key(settings)).copy()
+    return _communes(settings).copy()
 
 
 def load_new_communes(settings: Settings) -> gpd.GeoDataFrame:
@@ -317,13 +306,13 @@ def load_new_communes(settings: Settings) -> gpd.GeoDataFrame:
         "; "), ``point_lon``, ``point_lat`` (the package's point for the new unit),
         ``area_km2`` (official area from the package) and the dissolved geometry.
     """
-    return _new_communes(_key(settings)).copy()
+    return _new_communes(settings).copy()
 
 
 @lru_cache(maxsize=8)
-def _new_communes(data_dir: str) -> gpd.GeoDataFrame:
-    communes = _communes(data_dir)
-    _, new = _new_units(data_dir)
+def _new_communes(settings: Settings) -> gpd.GeoDataFrame:
+    communes = _communes(settings)
+    _, new = _new_units(settings)
     grouped = communes.dissolve(
         by="new_commune_code",
         aggfunc={
@@ -369,8 +358,8 @@ def _new_communes(data_dir: str) -> gpd.GeoDataFrame:
 
 
 @lru_cache(maxsize=8)
-def _province(data_dir: str) -> gpd.GeoDataFrame:
-    communes = _communes(data_dir)
+def _province(settings: Settings) -> gpd.GeoDataFrame:
+    communes = _communes(settings)
     geom = _as_multipolygon(shapely.union_all(communes.geometry.values))
     return gpd.GeoDataFrame(
         {
@@ -390,16 +379,16 @@ def load_province(settings: Settings) -> gpd.GeoDataFrame:
     Columns ``name``, ``population`` (2019 census), ``commune_count``, ``source`` and a
     MultiPolygon geometry.
     """
-    return _province(_key(settings)).copy()
+    return _province(settings).copy()
 
 
 @lru_cache(maxsize=8)
-def _districts(data_dir: str) -> gpd.GeoDataFrame:
-    path = dataset_path("districts", _settings_for(data_dir))
+def _districts(settings: Settings) -> gpd.GeoDataFrame:
+    path = dataset_path("districts", settings)
     raw = gpd.read_file(path)
     if len(raw) != 10:
         raise DataIntegrityError(f"{path.name}: expected 10 districts, found {len(raw)}")
-    communes = _communes(data_dir)
+    communes = _communes(settings)
     pop = communes.groupby(communes["district"].map(name_key))["population"].sum()
     counts = communes.groupby(communes["district"].map(name_key)).size()
     keys = raw["name"].map(name_key)
@@ -426,18 +415,17 @@ def load_districts(settings: Settings) -> gpd.GeoDataFrame:
     Columns ``district_code`` (GSO level-2 code), ``name``, ``population`` (2019 census sum
     of its communes), ``commune_count`` and a MultiPolygon geometry.
     """
-    return _districts(_key(settings)).copy()
+    return _districts(settings).copy()
 
 
 # --------------------------------------------------------------------------- population grid
 
 
 @lru_cache(maxsize=4)
-def _grid(data_dir: str) -> gpd.GeoDataFrame:
-    settings = _settings_for(data_dir)
+def _grid(settings: Settings) -> gpd.GeoDataFrame:
     path = dataset_path("worldpop", settings)
-    province = _province(data_dir).geometry.iloc[0]
-    communes = _communes(data_dir)
+    province = _province(settings).geometry.iloc[0]
+    communes = _communes(settings)
     with rasterio.open(path) as src:
         if src.crs is None or src.crs.to_epsg() != 4326:
             raise DataIntegrityError(f"{path.name}: expected EPSG:4326, found {src.crs}")
@@ -506,15 +494,15 @@ def load_population_grid(settings: Settings) -> gpd.GeoDataFrame:
         ``commune_code`` (pre-2025 commune containing the cell centre), ``source``
         (``"worldpop"``) and the cell centre as Point geometry (EPSG:4326).
     """
-    return _grid(_key(settings)).copy()
+    return _grid(settings).copy()
 
 
 # --------------------------------------------------------------------------- OSM, roads
 
 
 @lru_cache(maxsize=8)
-def _pois(data_dir: str) -> gpd.GeoDataFrame:
-    path = dataset_path("pois", _settings_for(data_dir))
+def _pois(settings: Settings) -> gpd.GeoDataFrame:
+    path = dataset_path("pois", settings)
     raw = gpd.read_file(path)
     if raw.crs is None or raw.crs.to_epsg() != 4326:
         raise DataIntegrityError(f"{path.name}: expected EPSG:4326, found {raw.crs}")
@@ -539,12 +527,11 @@ def load_pois(settings: Settings) -> gpd.GeoDataFrame:
     (``"<osm_type>/<osm_id>"``), ``category`` (``post_office``, ``village_hall`` for
     ``amenity=community_centre``, or ``other``) and ``source="osm"``.
     """
-    return _pois(_key(settings)).copy()
+    return _pois(settings).copy()
 
 
 @lru_cache(maxsize=8)
-def _roads(data_dir: str) -> gpd.GeoDataFrame:
-    settings = _settings_for(data_dir)
+def _roads(settings: Settings) -> gpd.GeoDataFrame:
     path = dataset_path("national_roads", settings)
     raw = gpd.read_file(path)
     ref = raw["ten"].str.replace("Quốc lộ", "QL", regex=False).str.replace(" ", "", regex=False)
@@ -569,7 +556,7 @@ def load_national_roads(settings: Settings) -> gpd.GeoDataFrame:
     Columns ``road_id``, ``ref`` (e.g. "QL14"), ``name``, ``road_class``, ``length_m``
     (measured in ``settings.metric_crs``), ``source`` and LineString geometry.
     """
-    return _roads(_key(settings)).copy()
+    return _roads(settings).copy()
 
 
 def split_gadm_name(name: str) -> str:

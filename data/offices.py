@@ -20,23 +20,19 @@ file; :func:`write_offices` exports them.
 
 from __future__ import annotations
 
-import io
-import itertools
-import re
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 
-from data.errors import InputError, Problem
-from data.names import normalise_name
+from data.errors import InputError
+from data.hours import DEFAULT_OPENING_HOURS, parse_hours, parse_opening_hours
 from data.settings import GEO_CRS, Settings
-from data.tables import csv_bytes, looks_like_formula, xlsx_bytes
+from data.table_schema import CheckedTable, Column, TableSchema, frame_table, read_table
+from data.tables import csv_bytes, xlsx_bytes
 
 OFFICE_KINDS: tuple[str, ...] = ("post_office", "commune_post", "one_stop_shop")
 OFFICE_SOURCES: tuple[str, ...] = ("osm", "user", "estimated")
@@ -51,14 +47,11 @@ OFFICE_COLUMNS: tuple[str, ...] = (
     "source",
     "location_note",
 )
-#: Columns an imported file must have; the others get defaults.
-REQUIRED_COLUMNS: tuple[str, ...] = ("office_id", "name", "kind", "lat", "lon")
-#: Mon–Fri 07:00–11:30 and 13:30–17:00, the usual hours of commune offices and post offices.
-DEFAULT_OPENING_HOURS = "Mo-Fr 07:00-11:30,13:30-17:00"
 
-#: Vietnamese and informal names accepted for each kind in imported files.
+#: Vietnamese and informal names accepted for each kind in imported files (matched
+#: without case or accents).
 KIND_ALIASES: dict[str, str] = {
-    normalise_name(alias): kind
+    alias: kind
     for kind, aliases in {
         "post_office": ("post_office", "post office", "bưu cục", "buu cuc", "bc"),
         "commune_post": (
@@ -80,6 +73,39 @@ KIND_ALIASES: dict[str, str] = {
     for alias in aliases
 }
 
+#: The office file, declared once (:mod:`data.table_schema`).
+OFFICES_SCHEMA = TableSchema(
+    "offices", "bưu cục", "office",
+    (
+        Column("office_id", required=True, blank=False, unique=True, formula=False,
+               headers=("ma_buu_cuc", "ma", "id"), vi="mã bưu cục",
+               hint_vi="đặt cho mỗi bưu cục một mã riêng",
+               hint_en="give every office a unique id"),
+        Column("name", required=True, blank=False, formula=False, headers=("ten",), vi="tên",
+               hint_vi="ghi tên bưu cục", hint_en="give the office a name"),
+        Column("kind", "choice", required=True, blank=False, choices=KIND_ALIASES,
+               headers=("loai",), vi="loại",
+               hint_vi="bưu cục, bưu điện văn hóa xã hoặc bộ phận một cửa",
+               hint_en="or bưu cục, bưu điện văn hóa xã, bộ phận một cửa"),
+        # ±180 for both: a swapped pair is recognised by the province check and said so
+        Column("lat", "number", required=True, blank=False, min=-180, max=180,
+               headers=("vi_do", "latitude"), vi="vĩ độ",
+               hint_vi="độ thập phân WGS84, ví dụ 14,3545",
+               hint_en="write decimal degrees (WGS84), e.g. 14.3545"),
+        Column("lon", "number", required=True, blank=False, min=-180, max=180,
+               headers=("kinh_do", "longitude", "lng"), vi="kinh độ",
+               hint_vi="độ thập phân WGS84, ví dụ 108,013",
+               hint_en="write decimal degrees (WGS84), e.g. 108.013"),
+        Column("commune_code", "code", headers=("ma_xa",), vi="mã xã"),
+        Column("opening_hours", headers=("gio_mo_cua",), vi="giờ mở cửa"),
+        Column("source", "choice", default="user",
+               choices={s: s for s in ("osm", "user", "estimated")}, vi="nguồn",
+               hint_vi="để trống cho 'user'", hint_en="or leave it blank for 'user'"),
+        Column("location_note", formula=False, headers=("ghi_chu_vi_tri",),
+               vi="ghi chú vị trí"),
+    ),
+)
+
 #: District seats without a thị trấn, and Kon Tum city: which commune holds the seat.
 #: Kon Tum city: Phường Thắng Lợi, the ward whose GSO code (23293) the 2025 Phường Kon Tum
 #: kept and which contains vietnamadminunits' point for Phường Kon Tum.
@@ -91,103 +117,6 @@ DISTRICT_SEATS: dict[str, str] = {
 }
 #: Tolerance around the province boundary when checking imported coordinates (degrees, ~1 km).
 PROVINCE_TOLERANCE_DEG = 0.01
-
-_DAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
-
-
-# --------------------------------------------------------------------------- opening hours
-
-
-def parse_opening_hours(text: str) -> dict[int, list[tuple[int, int]]]:
-    """Parse an OpenStreetMap-style ``opening_hours`` value.
-
-    Supported: rules separated by ``;``, each ``<days> <times>`` where days are ``Mo`` …
-    ``Su``, ranges (``Mo-Fr``) and lists (``Mo,We``), and times are ``HH:MM-HH:MM`` lists
-    separated by commas, or ``off``; ``24/7`` alone means always open. A later rule replaces
-    the hours of the days it names, as in OSM.
-
-    Parameters
-    ----------
-    text
-        E.g. ``"Mo-Fr 07:00-11:30,13:30-17:00; Sa 07:30-11:00"``.
-
-    Returns
-    -------
-    dict
-        Weekday (0 = Monday … 6 = Sunday) → list of ``(open_s, close_s)`` in seconds after
-        midnight, sorted; closed days are absent.
-
-    Raises
-    ------
-    InputError
-        When the text is empty or uses syntax outside the supported subset; the message
-        names the part and shows the expected form.
-    """
-    raw = str(text).strip()
-    if not raw:
-        raise InputError("opening hours are empty; fix: write e.g. " + repr(DEFAULT_OPENING_HOURS))
-    if raw == "24/7":
-        return {d: [(0, 86400)] for d in range(7)}
-    week: dict[int, list[tuple[int, int]]] = {}
-    for rule in (r.strip() for r in raw.split(";")):
-        if not rule:
-            continue
-        m = re.match(r"^([A-Za-z,\-\s]+?)\s+(.+)$", rule)
-        if not m:
-            raise InputError(
-                f"opening hours rule {rule!r} has no days or no times; fix: write days then "
-                f"times, e.g. {DEFAULT_OPENING_HOURS!r}"
-            )
-        days = _parse_days(m.group(1), rule)
-        spec = m.group(2).replace(" ", "")
-        if spec.lower() == "off":
-            for d in days:
-                week.pop(d, None)
-            continue
-        spans = [_parse_span(part, rule) for part in spec.split(",")]
-        spans.sort()
-        for (_, c1), (o2, _) in itertools.pairwise(spans):
-            if o2 < c1:
-                raise InputError(f"opening hours rule {rule!r} has overlapping times")
-        for d in days:
-            week[d] = list(spans)
-    return dict(sorted(week.items()))
-
-
-def _parse_days(text: str, rule: str) -> list[int]:
-    days: list[int] = []
-    for part in text.replace(" ", "").split(","):
-        bounds = part.lower().split("-")
-        if len(bounds) not in (1, 2) or any(b not in _DAYS for b in bounds):
-            raise InputError(
-                f"opening hours rule {rule!r}: {part!r} is not a day or day range; fix: use "
-                "Mo, Tu, We, Th, Fr, Sa, Su and ranges like Mo-Fr (public-holiday rules such "
-                "as PH are not supported)"
-            )
-        a = _DAYS.index(bounds[0])
-        b = _DAYS.index(bounds[-1])
-        days += list(range(a, b + 1)) if a <= b else [*range(a, 7), *range(0, b + 1)]
-    return days
-
-
-def _parse_span(part: str, rule: str) -> tuple[int, int]:
-    m = _TIME.match(part)
-    if not m:
-        raise InputError(
-            f"opening hours rule {rule!r}: {part!r} is not a time range; fix: write "
-            "HH:MM-HH:MM, e.g. 07:00-11:30"
-        )
-    h1, m1, h2, m2 = (int(x) for x in m.groups())
-    if h1 > 24 or h2 > 24 or m1 > 59 or m2 > 59:
-        raise InputError(f"opening hours rule {rule!r}: {part!r} is not a valid time")
-    open_s, close_s = h1 * 3600 + m1 * 60, h2 * 3600 + m2 * 60
-    if close_s <= open_s or close_s > 86400:
-        raise InputError(
-            f"opening hours rule {rule!r}: {part!r} closes before it opens; fix: use times "
-            "within one day, e.g. 13:30-17:00"
-        )
-    return open_s, close_s
 
 
 # --------------------------------------------------------------------------- default bundle
@@ -234,10 +163,9 @@ def _lower_type(name: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def _default_offices(data_dir: str) -> gpd.GeoDataFrame:
+def _default_offices(settings: Settings) -> gpd.GeoDataFrame:
     from data.layers import load_communes, load_new_communes, load_pois
 
-    settings = Settings(data_dir=Path(data_dir))
     communes = load_communes(settings)
     points = _office_points(settings)
     hours = DEFAULT_OPENING_HOURS
@@ -346,93 +274,76 @@ def default_offices(settings: Settings) -> gpd.GeoDataFrame:
     GeoDataFrame
         Columns :data:`OFFICE_COLUMNS` and Point geometry (EPSG:4326).
     """
-    return _default_offices(str(Path(settings.data_dir).expanduser().resolve())).copy()
+    return _default_offices(settings).copy()
 
 
 # --------------------------------------------------------------------------- import
 
 
 @lru_cache(maxsize=4)
-def _province_shape(data_dir: str) -> shapely.Geometry:
+def _province_shape(settings: Settings) -> shapely.Geometry:
     from data.layers import load_province
 
-    geom = load_province(Settings(data_dir=Path(data_dir))).geometry.iloc[0]
+    geom = load_province(settings).geometry.iloc[0]
     shape = geom.buffer(PROVINCE_TOLERANCE_DEG)
     shapely.prepare(shape)
     return shape
 
 
-def _decode(data: bytes, source: str) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        hint = ""
+def _offices_from(table: CheckedTable, settings: Settings) -> gpd.GeoDataFrame:
+    """Domain checks on a schema-checked office table; raise once with every problem."""
+    from data.layers import load_communes
+
+    if not table.header_ok:
+        table.raise_if_problems()
+    province = _province_shape(settings)
+    communes = load_communes(settings)
+    known_codes = set(communes["commune_code"])
+    records: list[dict[str, Any]] = []
+    for row, rec in table.records():
+        lat, lon = rec["lat"], rec["lon"]
+        if lat is not None and lon is not None and not shapely.contains_xy(province, lon, lat):
+            if shapely.contains_xy(province, lat, lon):
+                hint_vi = "vĩ độ và kinh độ bị đảo; sửa: đổi chỗ hai cột (vĩ độ khoảng 14–15)"
+                hint_en = ("lat and lon look swapped; fix: exchange the two columns "
+                           "(lat is about 14–15, lon about 107–108)")
+            else:
+                hint_vi = "sửa: kiểm tra tọa độ (độ thập phân, WGS84)"
+                hint_en = ("fix: check the coordinates (decimal degrees, WGS84); only "
+                           "offices in the former Kon Tum province are planned")
+            table.bad(row, "lat/lon",
+                      f"vị trí nằm ngoài tỉnh Kon Tum cũ (vĩ độ 13,92–15,42, kinh độ "
+                      f"107,33–108,55); {hint_vi}",
+                      "position lies outside the former Kon Tum province "
+                      f"(lat 13.92–15.42, lon 107.33–108.55); {hint_en}", value=f"{lat}, {lon}")
+        code = rec["commune_code"]
+        if code and code not in known_codes:
+            table.bad(row, "commune_code", "mã xã không có; sửa: dùng mã GSO 5 chữ số của một "
+                      "xã Kon Tum trước 2025 (ví dụ 23281) hoặc để trống",
+                      "unknown commune code; fix: use the 5-digit GSO code of a pre-2025 Kon "
+                      "Tum commune (e.g. 23281) or leave it blank", value=code)
+        hours = rec["opening_hours"] or DEFAULT_OPENING_HOURS
         try:
-            guess = unicodedata.normalize("NFC", data.decode("cp1258"))
-            snippet = guess.splitlines()[line - 1][:60] if guess.splitlines() else ""
-            hint = (
-                f" It reads as Windows-1258 (Vietnamese Windows code page), line {line}: "
-                f"{snippet!r}."
-            )
-        except UnicodeDecodeError:
-            pass
-        raise InputError(
-            [
-                Problem(
-                    f"the file is not UTF-8: byte 0x{data[exc.start]:02x} at position "
-                    f"{exc.start} (line {line}) is invalid.{hint} Fix: in Excel use "
-                    "'Save As' → 'CSV UTF-8 (Comma delimited)', or import the .xlsx instead",
-                    row=line,
-                    source=source,
-                )
-            ],
-            summary=f"{source} was rejected: wrong text encoding; nothing was imported",
-        ) from None
-
-
-def _read_table(data: bytes, source: str, suffix: str) -> pd.DataFrame:
-    if not data.strip():
-        raise InputError(
-            [Problem("the file is empty; fix: export the office list again with a header row "
-                     f"({', '.join(OFFICE_COLUMNS)}) and one row per office", source=source)],
-            summary=f"{source} was rejected: empty file; nothing was imported",
-        )
-    if suffix == ".xlsx":
-        try:
-            return pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl")
-        except Exception as exc:  # openpyxl raises many types for broken files
-            raise InputError(
-                [Problem(f"the file is not a readable .xlsx workbook ({type(exc).__name__}: "
-                         f"{exc}); fix: save it again from Excel as .xlsx, or export CSV UTF-8",
-                         source=source)],
-                summary=f"{source} was rejected; nothing was imported",
-            ) from None
-    text = _decode(data, source)
-    try:
-        first = text.split("\n", 1)[0]
-        # Excel with a Vietnamese (or European) locale writes ';' between columns
-        sep = max((",", ";", "\t"), key=first.count)
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                           skipinitialspace=True, sep=sep)
-    except pd.errors.EmptyDataError:
-        raise InputError(
-            [Problem("the file has no header row; fix: the first line must name the columns "
-                     f"({', '.join(OFFICE_COLUMNS)})", source=source)],
-            summary=f"{source} was rejected: empty file; nothing was imported",
-        ) from None
-    except pd.errors.ParserError as exc:
-        raise InputError(
-            [Problem(f"the file is not valid CSV ({exc}); fix: use commas between columns "
-                     "and quote values that contain commas", source=source)],
-            summary=f"{source} was rejected; nothing was imported",
-        ) from None
-
-
-def _text(value: object) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    return str(value).strip()
+            parse_hours(hours)
+        except InputError as exc:
+            p = exc.problems[0]
+            table.bad(row, "opening_hours", p.message_vi or p.message, p.message, value=hours)
+        records.append({
+            "office_id": rec["office_id"] or "", "name": rec["name"] or "", "kind": rec["kind"],
+            "lat": lat, "lon": lon, "commune_code": code or None,
+            "opening_hours": hours, "source": rec["source"],
+            "location_note": rec["location_note"] or f"imported from {table.source}",
+        })
+    table.raise_if_problems()
+    out = _frame(records)
+    blank = out["commune_code"].isna()
+    if blank.any():
+        hit = gpd.sjoin(out.loc[blank, ["geometry"]], communes[["commune_code", "geometry"]],
+                        how="left", predicate="within")
+        hit = hit[~hit.index.duplicated(keep="first")]
+        out.loc[blank, "commune_code"] = hit["commune_code"]
+    out.attrs["warnings"] = [str(w) for w in table.warnings]
+    return out
 
 
 def offices_from_frame(
@@ -443,8 +354,8 @@ def offices_from_frame(
     Parameters
     ----------
     df
-        One row per office, all cells as text; column names are matched case-insensitively.
-        Required: ``office_id``, ``name``, ``kind``, ``lat``, ``lon``. Optional:
+        One row per office (:data:`OFFICES_SCHEMA`; headers matched without case or
+        accents). Required: ``office_id``, ``name``, ``kind``, ``lat``, ``lon``. Optional:
         ``commune_code`` (found from the position when blank), ``opening_hours`` (default
         :data:`DEFAULT_OPENING_HOURS`), ``source`` (default ``user``), ``location_note``.
     settings
@@ -457,113 +368,7 @@ def offices_from_frame(
     InputError
         With every problem found (row as a spreadsheet shows it, column, value, fix).
     """
-    from data.layers import load_communes
-
-    problems: list[Problem] = []
-    summary = f"{source_name} was rejected; nothing was imported"
-    df = df.rename(columns=lambda c: str(c).strip().lower().replace(" ", "_"))
-    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
-    if missing:
-        problems.append(Problem(
-            f"required column(s) {', '.join(missing)} missing; found columns "
-            f"{', '.join(map(str, df.columns)) or '(none)'}; fix: add a header row with "
-            f"{', '.join(REQUIRED_COLUMNS)} (optional: commune_code, opening_hours, source, "
-            "location_note)", row=1, source=source_name))
-        raise InputError(problems, summary=summary)
-    if len(df) == 0:
-        raise InputError([Problem("the file has a header but no office rows; fix: add one row "
-                                  "per office below the header", source=source_name)],
-                         summary=f"{source_name} was rejected: no offices; nothing was imported")
-
-    data_dir = str(Path(settings.data_dir).expanduser().resolve())
-    province = _province_shape(data_dir)
-    communes = load_communes(settings)
-    known_codes = set(communes["commune_code"])
-    records: list[dict[str, Any]] = []
-    seen: dict[str, int] = {}
-
-    def bad(row: int, column: str, value: str, message: str) -> None:
-        problems.append(Problem(message, row=row, column=column, value=value,
-                                source=source_name))
-
-    for i, raw in enumerate(df.to_dict("records")):
-        row = i + 2  # header is row 1
-        rec = {c: _text(raw.get(c)) for c in OFFICE_COLUMNS}
-        oid = rec["office_id"]
-        if not oid:
-            bad(row, "office_id", oid, "office_id is empty; fix: give every office a unique id")
-        elif oid in seen:
-            bad(row, "office_id", oid, f"duplicate office_id (also on row {seen[oid]}); fix: "
-                "make every office_id unique")
-        else:
-            seen[oid] = row
-        if not rec["name"]:
-            bad(row, "name", "", "name is empty; fix: give the office a name")
-        for col in ("office_id", "name", "location_note"):
-            if looks_like_formula(rec[col]):
-                bad(row, col, rec[col], "text starts like a spreadsheet formula (= + - @); "
-                    "fix: type the plain text, without the leading sign")
-        kind = KIND_ALIASES.get(normalise_name(rec["kind"])) if rec["kind"] else None
-        if kind is None:
-            bad(row, "kind", rec["kind"], f"unknown kind; fix: use one of "
-                f"{', '.join(OFFICE_KINDS)} (or bưu cục, bưu điện văn hóa xã, bộ phận một cửa)")
-        coords: dict[str, float] = {}
-        for col in ("lat", "lon"):
-            txt = rec[col].replace(",", ".") if rec[col].count(",") == 1 else rec[col]
-            try:
-                val = float(txt)
-            except ValueError:
-                bad(row, col, rec[col], f"{col} is not a number; fix: write decimal degrees "
-                    "(WGS84) with a dot, e.g. 14.3545 / 108.013")
-                continue
-            if not np.isfinite(val):
-                bad(row, col, rec[col], f"{col} is not a finite number")
-                continue
-            coords[col] = val
-        if len(coords) == 2:
-            lat, lon = coords["lat"], coords["lon"]
-            if not shapely.contains_xy(province, lon, lat):
-                if shapely.contains_xy(province, lat, lon):
-                    hint = ("lat and lon look swapped; fix: exchange the two columns "
-                            "(lat is about 14–15, lon about 107–108)")
-                else:
-                    hint = ("fix: check the coordinates (decimal degrees, WGS84); only "
-                            "offices in the former Kon Tum province are planned")
-                bad(row, "lat/lon", f"{lat}, {lon}",
-                    "position lies outside the former Kon Tum province "
-                    f"(lat 13.92–15.42, lon 107.33–108.55); {hint}")
-        code = rec["commune_code"]
-        if code.endswith(".0") and code[:-2].isdigit():
-            code = code[:-2]
-        if code and code not in known_codes:
-            bad(row, "commune_code", code, "unknown commune code; fix: use the 5-digit GSO "
-                "code of a pre-2025 Kon Tum commune (e.g. 23281) or leave it blank")
-        hours = rec["opening_hours"] or DEFAULT_OPENING_HOURS
-        try:
-            parse_opening_hours(hours)
-        except InputError as exc:
-            bad(row, "opening_hours", hours, str(exc.problems[0].message))
-        src = (rec["source"] or "user").lower()
-        if src not in OFFICE_SOURCES:
-            bad(row, "source", rec["source"], f"unknown source; fix: use one of "
-                f"{', '.join(OFFICE_SOURCES)}, or leave it blank for 'user'")
-        records.append({
-            "office_id": oid, "name": rec["name"], "kind": kind,
-            "lat": coords.get("lat"), "lon": coords.get("lon"), "commune_code": code or None,
-            "opening_hours": hours, "source": src,
-            "location_note": rec["location_note"] or f"imported from {source_name}",
-        })
-    if problems:
-        raise InputError(problems, summary=f"{source_name} was rejected: {len(problems)} "
-                         "problem(s); nothing was imported")
-    out = _frame(records)
-    blank = out["commune_code"].isna()
-    if blank.any():
-        hit = gpd.sjoin(out.loc[blank, ["geometry"]], communes[["commune_code", "geometry"]],
-                        how="left", predicate="within")
-        hit = hit[~hit.index.duplicated(keep="first")]
-        out.loc[blank, "commune_code"] = hit["commune_code"]
-    return out
+    return _offices_from(frame_table(df, OFFICES_SCHEMA, source=source_name), settings)
 
 
 def read_offices(
@@ -572,7 +377,10 @@ def read_offices(
     settings: Settings,
     filename: str | None = None,
 ) -> gpd.GeoDataFrame:
-    """Read and validate an office file (.csv in UTF-8, or .xlsx).
+    """Read and validate an office file (CSV in any common encoding, or XLSX).
+
+    The file goes through the one reader (:mod:`data.table_reader`) and the declared
+    :data:`OFFICES_SCHEMA`; warnings (unused columns) are in ``result.attrs["warnings"]``.
 
     Parameters
     ----------
@@ -591,29 +399,14 @@ def read_offices(
     Raises
     ------
     InputError
-        With every problem of the file (empty file, wrong encoding, missing columns, unknown
-        kinds, duplicate ids, positions outside the province …). Nothing of a rejected file
-        is returned.
+        With every problem of the file (empty file, legacy encoding, missing or duplicate
+        columns, unknown kinds, duplicate ids, positions outside the province …). Nothing
+        of a rejected file is returned.
     """
-    if isinstance(path_or_bytes, bytes):
-        data = path_or_bytes
-        name = filename or "offices.csv"
-    else:
-        path = Path(path_or_bytes)
-        name = filename or path.name
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError([Problem(f"cannot read the file ({exc.strerror}); fix: check "
-                                      "the path", source=str(path))],
-                             summary=f"{name} was rejected") from None
-    suffix = Path(name).suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise InputError([Problem(f"unsupported file type {suffix or '(none)'!r}; fix: "
-                                  "use .csv (UTF-8) or .xlsx", source=name)],
-                         summary=f"{name} was rejected")
-    df = _read_table(data, name, suffix)
-    return offices_from_frame(df, settings=settings, source_name=name)
+    name = filename or ("offices.csv" if isinstance(path_or_bytes, bytes)
+                        else Path(path_or_bytes).name)
+    table = read_table(path_or_bytes, OFFICES_SCHEMA, filename=name)
+    return _offices_from(table, settings)
 
 
 # --------------------------------------------------------------------------- export
@@ -651,3 +444,20 @@ def office_counts(offices: pd.DataFrame) -> dict[str, dict[str, int]]:
     by_kind = {k: int((offices["kind"] == k).sum()) for k in OFFICE_KINDS}
     by_source = {s: int((offices["source"] == s).sum()) for s in OFFICE_SOURCES}
     return {"by_kind": by_kind, "by_source": by_source}
+
+
+__all__ = [
+    "DEFAULT_OPENING_HOURS",
+    "KIND_ALIASES",
+    "OFFICES_SCHEMA",
+    "OFFICE_COLUMNS",
+    "OFFICE_KINDS",
+    "OFFICE_SOURCES",
+    "default_offices",
+    "office_counts",
+    "offices_from_frame",
+    "offices_to_bytes",
+    "parse_opening_hours",
+    "read_offices",
+    "write_offices",
+]

@@ -49,7 +49,7 @@ def test_parse_opening_hours_rules_override_and_off() -> None:
         ("", "empty"),
         ("Mo-Fr", "no days or no times"),
         ("Xx 07:00-11:00", "is not a day"),
-        ("PH off", "PH are not supported"),
+        ("SH off", "SH, dates and week numbers are not supported"),
         ("Mo 7h-11h", "is not a time range"),
         ("Mo 17:00-07:00", "closes before it opens"),
         ("Mo 07:00-12:00,11:00-13:00", "overlapping"),
@@ -162,7 +162,7 @@ def test_duplicate_ids(settings: Settings) -> None:
     assert len(err.problems) == 1
     p = err.problems[0]
     assert (p.row, p.column, p.value) == (3, "office_id", "bc-kt")
-    assert "also on row 2" in p.message
+    assert "already used on row 2" in p.message
 
 
 def test_unknown_kind(settings: Settings) -> None:
@@ -175,8 +175,8 @@ def test_unknown_kind(settings: Settings) -> None:
 def test_missing_columns(settings: Settings) -> None:
     """A file without lat/lon columns is rejected naming the missing columns and the header."""
     err = _rejected(b"office_id,name,kind\na,b,post_office\n", settings)
-    assert len(err.problems) == 1
-    assert "required column(s) lat, lon missing" in str(err)
+    assert [(p.row, p.column) for p in err.problems] == [(1, "lat"), (1, "lon")]
+    assert "required column lat is missing; found columns office_id, name, kind" in str(err)
 
 
 @pytest.mark.parametrize(
@@ -207,15 +207,21 @@ def _to_cp1258(text: str) -> bytes:
     return out
 
 
-def test_windows_1258_file_is_rejected_with_fix(settings: Settings) -> None:
-    """A CSV exported in Windows-1258 is named as such, with the line and how to re-save."""
+def test_windows_1258_file_is_read_and_named(settings: Settings) -> None:
+    """A CSV exported in Windows-1258 is read as such, and the encoding is named."""
     text = HEADER + "a,Bưu cục Đắk Hà,post_office,14.5113,107.9222,,,,\n"
     data = _to_cp1258(text)
     assert data.decode("cp1258") != text  # really a legacy-encoded file
+    got = read_offices(data, settings=settings, filename="o.csv")
+    assert got["name"].tolist() == ["Bưu cục Đắk Hà"]
+    assert "read as Windows-1258" in got.attrs["warnings"][0]
+
+
+def test_windows_1258_file_with_problems_names_encoding(settings: Settings) -> None:
+    """A rejected Windows-1258 file says which encoding it was read with."""
+    data = _to_cp1258(HEADER + "a,Bưu cục Đắk Hà,bank,14.5113,107.9222,,,,\n")
     err = _rejected(data, settings)
-    text = str(err)
-    assert "not UTF-8" in text and "Windows-1258" in text and "line 2" in text
-    assert "CSV UTF-8" in text and "nothing was imported" in text
+    assert "o.csv (Windows-1258) was rejected" in str(err)
 
 
 def test_all_problems_reported_together(settings: Settings) -> None:
