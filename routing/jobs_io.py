@@ -32,94 +32,92 @@ One row per job. Columns (Vietnamese headers are not used; the template has thes
 
 from __future__ import annotations
 
-import io
-import math
 from collections.abc import Iterable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from data.errors import InputError, Problem
+from data.errors import InputError
 from data.settings import Settings
-from routing.model import JOB_KINDS, Job, Visit, parse_windows
+from data.table_schema import CheckedTable, Column, TableSchema, frame_table, read_table
+from routing.model import Job, Visit, parse_windows
 
-#: Columns of a jobs table, in the template's order.
-JOB_COLUMNS = ("job_id", "kind", "lat", "lon", "commune", "office_id", "to_office_id",
-               "windows", "service_min", "amount", "priority", "due_date", "label", "source",
-               "approximate")
-REQUIRED_COLUMNS = ("job_id", "kind")
 #: Kon Tum's bounding box with a margin (lon_min, lat_min, lon_max, lat_max).
 KONTUM_BBOX = (107.2, 13.8, 108.7, 15.5)
+_KINDS = {
+    "dossier_pickup": ("nhan ho so", "thu gom ho so"),
+    "result_delivery": ("tra ket qua", "phat ket qua"),
+    "counter_transfer": ("chuyen ho so", "chuyen quay"),
+    "delivery": ("phat", "giao"),
+    "pickup": ("nhan", "thu gom"),
+}
+
+#: The jobs file, declared once (:mod:`data.table_schema`).
+JOBS_SCHEMA = TableSchema(
+    "jobs", "việc", "job",
+    (
+        Column("job_id", required=True, blank=False, unique=True, formula=False,
+               headers=("ma_viec", "id"), vi="mã việc", hint_vi="đặt cho mỗi việc một mã riêng",
+               hint_en="give every job a unique id"),
+        Column("kind", "choice", required=True, blank=False,
+               choices={**{k: k for k in _KINDS},
+                        **{a: k for k, words in _KINDS.items() for a in words}},
+               headers=("loai",), vi="loại việc"),
+        Column("lat", "number", min=-180, max=180, headers=("vi_do", "latitude"), vi="vĩ độ",
+               hint_vi="độ thập phân, ví dụ 14,35", hint_en="decimal degrees, e.g. 14.35"),
+        Column("lon", "number", min=-180, max=180, headers=("kinh_do", "longitude", "lng"),
+               vi="kinh độ", hint_vi="độ thập phân, ví dụ 108,00",
+               hint_en="decimal degrees, e.g. 108.00"),
+        Column("commune", headers=("xa",), vi="xã"),
+        Column("office_id", headers=("ma_buu_cuc",), vi="mã bưu cục"),
+        Column("to_office_id", vi="mã bưu cục nhận"),
+        Column("windows", headers=("khung_gio",), vi="khung giờ"),
+        Column("service_min", "number", min=0, max=480, headers=("phut_phuc_vu",),
+               vi="phút phục vụ", hint_vi="số phút ở nhà dân, 0–480",
+               hint_en="minutes at the citizen, 0–480"),
+        Column("amount", "integer", default=1, min=1, max=1000, headers=("so_kien",),
+               vi="số kiện", hint_vi="số kiện nguyên, ít nhất 1",
+               hint_en="a whole number of packages, at least 1"),
+        Column("priority", "integer", default=1, min=1, max=3, headers=("uu_tien",),
+               vi="ưu tiên", hint_vi="1 (thường), 2 (cao) hoặc 3 (khẩn)",
+               hint_en="1 (normal), 2 (high) or 3 (urgent)"),
+        Column("due_date", "date", headers=("ngay_hen", "han"), vi="ngày hẹn"),
+        Column("label", headers=("dia_chi", "nhan"), vi="địa chỉ"),
+        Column("source", default="user", vi="nguồn"),
+        Column("approximate", "bool", default=False, vi="vị trí gần đúng"),
+    ),
+)
+#: Columns of a jobs table, in the template's order.
+JOB_COLUMNS = JOBS_SCHEMA.names
 
 
-def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return str(value).strip()
-
-
-def _finite(text: str) -> float:
-    """Parse a finite number; ``inf``, ``nan`` and overflowing text raise ValueError."""
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"{text!r} is not a finite number")
-    return value
-
-
-def read_jobs_table(data: bytes | str | Path, *, filename: str | None = None) -> pd.DataFrame:
-    """Read a jobs file (.csv UTF-8 or .xlsx) into a table of text cells.
+def read_jobs_table(data: bytes | str | Path, *, filename: str | None = None) -> CheckedTable:
+    """Read a jobs file with the one reader and check it against :data:`JOBS_SCHEMA`.
 
     Raises
     ------
     InputError
-        When the file cannot be read or a required column is missing.
+        For file-level problems (the others are in the result's ``problems``).
     """
-    if isinstance(data, str | Path):
-        path = Path(data)
-        filename = filename or path.name
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read {path}: {exc}") from None
-    else:
-        raw = data
-    name = filename or "jobs"
-    try:
-        if name.lower().endswith((".xlsx", ".xlsm")):
-            df = pd.read_excel(io.BytesIO(raw), dtype=str, keep_default_na=False,
-                               na_values=[""])
-        else:
-            # keep text such as "nan" or "NA" as written, so it is reported, not blanked
-            df = pd.read_csv(io.BytesIO(raw), dtype=str, encoding="utf-8-sig",
-                             keep_default_na=False, na_values=[""])
-    except Exception as exc:
-        raise InputError(f"{name}: cannot be read as a table ({exc}); save it as UTF-8 CSV "
-                         "or .xlsx", summary=f"{name} was rejected") from None
-    df.columns = [str(c).strip().lower() for c in df.columns]
-    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
-    if missing:
-        raise InputError([Problem(f"column {c!r} is missing; add it (see the template "
-                                  f"columns {', '.join(JOB_COLUMNS)})", column=c, source=name)
-                          for c in missing], summary=f"{name} was rejected")
-    return df
+    name = filename or (Path(data).name if isinstance(data, str | Path) else "jobs.csv")
+    return read_table(data, JOBS_SCHEMA, filename=name)
 
 
-def jobs_from_table(df: pd.DataFrame, *, settings: Settings, office_ids: Iterable[str],
-                    source: str = "jobs") -> list[Job]:
+def jobs_from_table(table: CheckedTable | pd.DataFrame, *, settings: Settings,
+                    office_ids: Iterable[str], source: str = "jobs") -> list[Job]:
     """Turn a jobs table into :class:`~routing.model.Job` objects, checking every row.
 
     Parameters
     ----------
-    df
-        Table with :data:`JOB_COLUMNS` (missing optional columns are empty).
+    table
+        A checked table (:func:`read_jobs_table`) or a DataFrame with :data:`JOB_COLUMNS`.
     settings
         Settings (for commune look-ups).
     office_ids
         Known office ids.
     source
-        File name for the problems.
+        Name for the problems when a DataFrame is given.
 
     Raises
     ------
@@ -128,33 +126,17 @@ def jobs_from_table(df: pd.DataFrame, *, settings: Settings, office_ids: Iterabl
     """
     from data.commune_points import find_commune
 
-    offices = set(office_ids)
-    problems: list[Problem] = []
+    if isinstance(table, pd.DataFrame):
+        table = frame_table(table, JOBS_SCHEMA, source=source)
+    if not table.header_ok:
+        table.raise_if_problems()
+    offices = {str(o) for o in office_ids}
     jobs: list[Job] = []
-    seen: dict[str, int] = {}
-    for k, (_, rec) in enumerate(df.iterrows()):
-        row = k + 2  # header is row 1
-        cell = {c: _text(rec.get(c)) for c in JOB_COLUMNS}
-        before = len(problems)
-
-        def bad(column: str, message: str, cell: dict[str, str] = cell, row: int = row) -> None:
-            problems.append(Problem(message, row=row, column=column,
-                                    value=cell.get(column, ""), source=source))
-
-        jid, kind = cell["job_id"], cell["kind"].lower()
-        if not jid:
-            bad("job_id", "job_id is empty; give every job a unique id")
-        elif jid in seen:
-            bad("job_id", f"job_id repeats row {seen[jid]}; ids must be unique")
-        else:
-            seen[jid] = row
-        if kind not in JOB_KINDS or kind == "transfer":
-            bad("kind", "unknown kind; use dossier_pickup, result_delivery, counter_transfer, "
-                        "delivery or pickup")
-        # position
+    for row, cell in table.records():
+        jid, kind = cell["job_id"], cell["kind"]
         lon = lat = None
-        approximate = False
-        label = cell["label"]
+        approximate = bool(cell["approximate"])
+        label = cell["label"] or ""
         commune_code = None
         named = None
         if cell["commune"]:
@@ -162,78 +144,66 @@ def jobs_from_table(df: pd.DataFrame, *, settings: Settings, office_ids: Iterabl
                 named = find_commune(cell["commune"], settings)
                 commune_code = str(named["commune_code"])
             except InputError as exc:
-                bad("commune", str(exc.problems[0].message if exc.problems else exc))
-        if cell["lat"] or cell["lon"]:
-            approximate = cell["approximate"].lower() in ("true", "1", "yes", "x")
-            try:
-                lat, lon = _finite(cell["lat"]), _finite(cell["lon"])
-                x0, y0, x1, y1 = KONTUM_BBOX
-                if not (x0 <= lon <= x1 and y0 <= lat <= y1):
-                    bad("lat", f"position {lat}, {lon} is outside Kon Tum; check that lat "
-                               "and lon are not swapped")
-                    lat = lon = None
-            except ValueError:
-                bad("lat", "lat/lon must be decimal degrees, e.g. 14.35 and 108.00")
+                msg = str(exc.problems[0].message if exc.problems else exc)
+                table.bad(row, "commune", f"không tìm thấy xã: {msg}", msg,
+                          value=cell["commune"])
+        if _given(table, row, "lat") or _given(table, row, "lon"):
+            lat, lon = cell["lat"], cell["lon"]
+            if table.row_ok(row, ("lat", "lon")):
+                if lat is None or lon is None:
+                    table.bad(row, "lat", "cần cả vĩ độ và kinh độ",
+                              "give both lat and lon (decimal degrees, e.g. 14.35 and 108.00)",
+                              value=f"{cell['lat']}, {cell['lon']}")
+                else:
+                    x0, y0, x1, y1 = KONTUM_BBOX
+                    if not (x0 <= lon <= x1 and y0 <= lat <= y1):
+                        table.bad(row, "lat", f"vị trí {lat}, {lon} nằm ngoài Kon Tum; kiểm tra "
+                                  "vĩ độ và kinh độ có bị đảo không",
+                                  f"position {lat}, {lon} is outside Kon Tum; check that lat "
+                                  "and lon are not swapped", value=f"{lat}, {lon}")
+                        lat = lon = None
+            else:
+                lat = lon = None
         elif named is not None:
             lon, lat = float(named["point_lon"]), float(named["point_lat"])
             approximate = True
             label = label or str(named["name"])
         needs_address = kind in ("dossier_pickup", "result_delivery", "delivery", "pickup")
-        if needs_address and lon is None and not any(
-                p.row == row and p.column in ("lat", "commune") for p in problems):
-            bad("lat", "no position: give lat and lon, or a commune name")
-        # offices
-        office, to_office = cell["office_id"], cell["to_office_id"]
+        if needs_address and lon is None and table.row_ok(row, ("lat", "lon", "commune")):
+            table.bad(row, "lat", "không có vị trí: ghi vĩ độ và kinh độ, hoặc tên xã",
+                      "no position: give lat and lon, or a commune name", value="")
+        office, to_office = cell["office_id"] or "", cell["to_office_id"] or ""
         if kind in ("dossier_pickup", "result_delivery", "counter_transfer"):
             if not office:
-                bad("office_id", f"a {kind} needs office_id (the one-stop shop or post office)")
+                table.bad(row, "office_id", f"việc {kind} cần office_id (bộ phận một cửa hoặc "
+                          "bưu cục)", f"a {kind} needs office_id (the one-stop shop or post "
+                          "office)", value="")
             elif office not in offices:
-                bad("office_id", "unknown office; use an office_id from the office registry")
+                table.bad(row, "office_id", "bưu cục không có trong danh mục; sửa: dùng một "
+                          "office_id của danh mục bưu cục", "unknown office; fix: use an "
+                          "office_id from the office registry", value=office)
         if kind == "counter_transfer":
             if not to_office:
-                bad("to_office_id", "a counter_transfer needs to_office_id")
+                table.bad(row, "to_office_id", "việc counter_transfer cần to_office_id",
+                          "a counter_transfer needs to_office_id", value="")
             elif to_office not in offices:
-                bad("to_office_id", "unknown office; use an office_id from the office registry")
-        # numbers
+                table.bad(row, "to_office_id", "bưu cục không có trong danh mục; sửa: dùng "
+                          "một office_id của danh mục bưu cục", "unknown office; fix: use an "
+                          "office_id from the office registry", value=to_office)
         windows: tuple[tuple[int, int], ...] = ()
         if cell["windows"]:
             try:
                 windows = parse_windows(cell["windows"])
             except InputError as exc:
-                bad("windows", f"{exc.problems[0].message}")
-        service_s = None
-        if cell["service_min"]:
-            try:
-                service_s = round(_finite(cell["service_min"]) * 60)
-                if service_s < 0:
-                    raise ValueError
-            except ValueError:
-                bad("service_min", "service_min must be a non-negative number of minutes")
-        amount = 1
-        if cell["amount"]:
-            try:
-                amount = int(_finite(cell["amount"]))
-                if amount < 1:
-                    raise ValueError
-            except ValueError:
-                bad("amount", "amount must be a whole number of packages, at least 1")
-        priority = 1
-        if cell["priority"]:
-            try:
-                priority = int(_finite(cell["priority"]))
-                if priority not in (1, 2, 3):
-                    raise ValueError
-            except ValueError:
-                bad("priority", "priority must be 1 (normal), 2 (high) or 3 (urgent)")
-        due = cell["due_date"] or None
-        if due:
-            try:
-                due = date.fromisoformat(due[:10]).isoformat()
-            except ValueError:
-                bad("due_date", "due_date must be YYYY-MM-DD")
-        if len(problems) > before:
+                p = exc.problems[0]
+                table.bad(row, "windows", p.message_vi or p.message, p.message,
+                          value=cell["windows"])
+        if not table.row_ok(row):
             continue
-        common: dict[str, Any] = {"amount": amount, "priority": priority, "due_date": due,
+        service_s = None if cell["service_min"] is None else round(cell["service_min"] * 60)
+        due = cell["due_date"].isoformat() if cell["due_date"] else None
+        common: dict[str, Any] = {"amount": int(cell["amount"]), "priority":
+                                  int(cell["priority"]), "due_date": due,
                                   "source": cell["source"] or "user"}
         addr = Visit(lon=lon, lat=lat, windows=windows, service_s=service_s, label=label,
                      approximate=approximate, commune_code=commune_code)
@@ -248,9 +218,16 @@ def jobs_from_table(df: pd.DataFrame, *, settings: Settings, office_ids: Iterabl
             jobs.append(Job(jid, kind, None, addr, **common))
         else:
             jobs.append(Job(jid, kind, addr, None, **common))
-    if problems:
-        raise InputError(problems, summary=f"{source}: {len(problems)} problem(s) in the jobs")
+    table.raise_if_problems()
     return jobs
+
+
+def _given(table: CheckedTable, row: int, column: str) -> bool:
+    """Tell whether the file has a non-blank cell at ``row``/``column`` (valid or not)."""
+    if column not in table.present:
+        return False
+    value = table.frame.at[row, column]
+    return value is not None or not table.row_ok(row, (column,))
 
 
 def read_jobs(data: bytes | str | Path, *, settings: Settings, office_ids: Iterable[str],
@@ -262,9 +239,8 @@ def read_jobs(data: bytes | str | Path, *, settings: Settings, office_ids: Itera
     InputError
         With every row-level problem (row, column, value and how to fix it).
     """
-    name = filename or (Path(data).name if isinstance(data, str | Path) else "jobs")
-    df = read_jobs_table(data, filename=name)
-    return jobs_from_table(df, settings=settings, office_ids=office_ids, source=name)
+    table = read_jobs_table(data, filename=filename)
+    return jobs_from_table(table, settings=settings, office_ids=office_ids)
 
 
 def jobs_to_table(jobs: Iterable[Job]) -> pd.DataFrame:

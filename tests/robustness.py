@@ -46,6 +46,23 @@ def csv_bytes(rows: Sequence[Sequence[Any]], *, encoding: str = "utf-8") -> byte
     return buf.getvalue().encode(encoding, errors="replace")
 
 
+def cp1258_bytes(text: str) -> bytes:
+    """Encode as Windows-1258 does: precomposed base letters plus combining tone marks."""
+    import unicodedata
+
+    tones = "\u0300\u0301\u0303\u0309\u0323"
+    out = b""
+    for ch in text:
+        try:
+            out += ch.encode("cp1258")
+        except UnicodeEncodeError:
+            parts = unicodedata.normalize("NFD", ch)
+            marks = "".join(c for c in parts if c in tones)
+            base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones))
+            out += (base + marks).encode("cp1258")
+    return out
+
+
 def xlsx_bytes(rows: Sequence[Sequence[Any]], *, sheets: int = 1) -> bytes:
     """Write rows to the first sheet of an XLSX workbook (cells starting '=' are formulas)."""
     wb = openpyxl.Workbook()
