@@ -18,9 +18,7 @@ CSV columns (header row required; dates as ``yyyy-mm-dd`` or ``dd/mm/yyyy``):
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -39,11 +37,18 @@ from shapely.geometry.base import BaseGeometry
 
 from data.errors import InputError, Problem
 from data.settings import GEO_CRS, METRIC_CRS
+from data.table_schema import CheckedTable, Column, TableSchema, frame_table, read_table
 
 #: Columns of the closure table as written by :func:`closures_to_frame`.
 CLOSURE_COLUMNS = ("closure_id", "valid_from", "valid_to", "reason", "source", "edges", "wkt")
 
 EdgeRef = tuple[Hashable, Hashable, Hashable | None]
+#: Largest circle a closure may draw (m): a landslide or a flooded spillway is a few
+#: hundred metres; 50 km would already cover a whole former district.
+MAX_RADIUS_M = 50_000.0
+#: Largest share of the network's roads one day's closures may close; more ("most of the
+#: network") is refused: a typo in a radius or a polygon, not a landslide.
+MAX_CLOSED_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -110,34 +115,6 @@ def parse_edge_ids(text: str) -> tuple[EdgeRef, ...]:
     return tuple(out)
 
 
-def _parse_date(value: Any) -> dt.date | None:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None  # None, NaN and NaT (a blank cell) all mean "no date"
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.date()
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    if not text or text.lower() in {"nan", "nat", "none"}:
-        return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(text)
-
-
-def _blank(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and np.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
 @lru_cache(maxsize=1)
 def _circle_transformers() -> tuple[Transformer, Transformer]:
     return (Transformer.from_crs(GEO_CRS, METRIC_CRS, always_xy=True),
@@ -152,111 +129,112 @@ def _circle(lat: float, lon: float, radius_m: float) -> BaseGeometry:
                                                                               c[:, 1])))
 
 
+#: The closure file, declared once (:mod:`data.table_schema`).
+CLOSURES_SCHEMA = TableSchema(
+    "closures", "đoạn đường cấm", "closure",
+    (
+        Column("closure_id", unique=True, formula=False, headers=("ma",), vi="mã"),
+        Column("valid_from", "date", required=True, blank=False, headers=("tu_ngay",),
+               vi="từ ngày", hint_vi="ngày đầu tiên đường bị cấm, dd/mm/yyyy",
+               hint_en="the first day of the closure, yyyy-mm-dd or dd/mm/yyyy"),
+        Column("valid_to", "date", headers=("den_ngay",), vi="đến ngày",
+               hint_vi="để trống nếu chưa biết ngày thông đường",
+               hint_en="or leave empty for 'until further notice'"),
+        Column("reason", required=True, blank=False, formula=False, headers=("ly_do",),
+               vi="lý do", hint_vi="vì sao đường bị cấm (ví dụ: sạt lở Km76)",
+               hint_en="say why the road is closed (e.g. 'landslide Km76')"),
+        Column("source", default="user", vi="nguồn"),
+        Column("edges", headers=("canh",), vi="cạnh"),
+        Column("wkt", vi="vùng (WKT)"),
+        Column("lat", "number", min=-90, max=90, headers=("vi_do",), vi="vĩ độ"),
+        Column("lon", "number", min=-180, max=180, headers=("kinh_do",), vi="kinh độ"),
+        Column("radius_m", "number", min=0, min_open=True, max=MAX_RADIUS_M,
+               headers=("ban_kinh_m",), vi="bán kính (m)",
+               hint_vi=f"số mét, lớn hơn 0 và không quá {MAX_RADIUS_M:,.0f}",
+               hint_en=f"metres, above 0 and at most {MAX_RADIUS_M:,.0f} (a landslide or "
+                       "flooded spillway is a few hundred metres)"),
+    ),
+)
+
+
+def _closures_from(table: CheckedTable, geoms: Sequence[Any] | None) -> list[Closure]:
+    if not table.header_ok:
+        table.raise_if_problems()
+    out: list[Closure] = []
+    for i, (row, rec) in enumerate(table.records()):
+        start, end = rec["valid_from"], rec["valid_to"]
+        if start and end and end < start:
+            table.bad(row, "valid_to", f"kết thúc trước khi bắt đầu ({start.isoformat()}); "
+                      "sửa: đổi chỗ hai ngày", f"ends before it starts ({start.isoformat()}); "
+                      "swap the dates", value=end.isoformat())
+        edges: tuple[EdgeRef, ...] = ()
+        if rec["edges"]:
+            try:
+                edges = parse_edge_ids(str(rec["edges"]))
+            except ValueError as exc:
+                table.bad(row, "edges", f"{exc}; cách nhau bằng ';'",
+                          f"{exc}; separate several with ';'", value=rec["edges"])
+        area: BaseGeometry | None = None
+        if geoms is not None and geoms[i] is not None and not geoms[i].is_empty:
+            area = geoms[i]
+        elif rec["wkt"]:
+            try:
+                area = shapely_wkt.loads(str(rec["wkt"]))
+            except Exception:  # shapely raises GEOSException subclasses
+                table.bad(row, "wkt", "không phải WKT hợp lệ; viết ví dụ 'POLYGON ((lon lat, "
+                          "...))' theo EPSG:4326", "not valid WKT; write e.g. 'POLYGON ((lon "
+                          "lat, ...))' in EPSG:4326", value=rec["wkt"])
+        elif "lat" in table.present or "lon" in table.present:
+            lat, lon = rec["lat"], rec["lon"]
+            if lat is not None and lon is not None:
+                radius = 100.0 if rec["radius_m"] is None else float(rec["radius_m"])
+                if table.row_ok(row, ("radius_m",)):
+                    area = _circle(lat, lon, radius)
+            elif (lat is None) != (lon is None) and table.row_ok(row, ("lat", "lon")):
+                table.bad(row, "lat", "cần cả vĩ độ và kinh độ", "give both lat and lon "
+                          "(WGS84 degrees)", value=f"{rec['lat']}, {rec['lon']}")
+        if area is not None and area.geom_type not in ("Polygon", "MultiPolygon"):
+            area = area.buffer(1e-5) if area.geom_type in ("Point", "LineString") else area
+        if not edges and area is None and table.row_ok(row):
+            table.bad(row, "edges", "ghi vị trí: 'edges' (u>v;…), một vùng 'wkt', hoặc lat, "
+                      "lon và radius_m", "say where: give 'edges' (u>v;…), a 'wkt' polygon, "
+                      "or lat, lon and radius_m", value="")
+        if not table.row_ok(row) or start is None:
+            continue
+        cid = rec["closure_id"] or f"C{i + 1}"
+        out.append(Closure(cid, start, end, str(rec["reason"]), edges, area,
+                           str(rec["source"] or "user")))
+    table.raise_if_problems()
+    return out
+
+
 def closures_from_frame(frame: pd.DataFrame, *, source_name: str = "closures"
                         ) -> list[Closure]:
     """Validate a closure table (DataFrame or GeoDataFrame) and return closures.
 
     A GeoDataFrame's polygon geometry is used as the closure area (reprojected to
-    EPSG:4326). Rows are numbered as a spreadsheet shows them (header = row 1).
+    EPSG:4326). Rows are numbered as a spreadsheet shows them (header = row 1). The table
+    is checked against :data:`CLOSURES_SCHEMA`, as a file would be.
 
     Raises
     ------
     InputError
         With every problem found, each naming its row, column and value.
     """
-    problems: list[Problem] = []
     geoms: Sequence[Any] | None = None
     if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns:
         if frame.crs is None:
             raise InputError([Problem("the closure areas have no CRS; set EPSG:4326",
-                                      column="geometry", source=source_name)])
+                                      column="geometry", source=source_name,
+                                      message_vi="vùng cấm đường không có hệ tọa độ; đặt "
+                                                 "EPSG:4326")])
         geoms = list(frame.geometry.to_crs(GEO_CRS))
-    if "valid_from" not in frame.columns or "reason" not in frame.columns:
-        missing = [c for c in ("valid_from", "reason") if c not in frame.columns]
-        raise InputError([Problem(f"column {c!r} is missing", column=c, source=source_name)
-                          for c in missing], summary=f"{source_name} was rejected")
-    out: list[Closure] = []
-    first_row: dict[str, int] = {}
-    for i, rec in enumerate(frame.to_dict("records")):
-        row = i + 2
-        here: list[Problem] = []
-
-        def bad(msg: str, col: str, val: Any, row: int = row, here: list[Problem] = here
-                ) -> None:
-            here.append(Problem(msg, row=row, column=col, value=None if val is None
-                                else str(val), source=source_name))
-
-        try:
-            start = _parse_date(rec.get("valid_from"))
-        except ValueError:
-            start = None
-            bad("not a date; write yyyy-mm-dd or dd/mm/yyyy", "valid_from", rec["valid_from"])
-        else:
-            if start is None:
-                bad("the first day of the closure is required", "valid_from", None)
-        try:
-            end = _parse_date(rec.get("valid_to"))
-        except ValueError:
-            end = None
-            bad("not a date; write yyyy-mm-dd or dd/mm/yyyy, or leave empty for "
-                "'until further notice'", "valid_to", rec.get("valid_to"))
-        if start and end and end < start:
-            bad(f"ends before it starts ({start.isoformat()}); swap the dates", "valid_to",
-                rec.get("valid_to"))
-        reason = "" if _blank(rec.get("reason")) else str(rec["reason"]).strip()
-        if not reason:
-            bad("say why the road is closed (e.g. 'landslide Km76')", "reason", None)
-        edges: tuple[EdgeRef, ...] = ()
-        if not _blank(rec.get("edges")):
-            try:
-                edges = parse_edge_ids(str(rec["edges"]))
-            except ValueError as exc:
-                bad(f"{exc}; separate several with ';'", "edges", rec["edges"])
-        area: BaseGeometry | None = None
-        if geoms is not None and geoms[i] is not None and not geoms[i].is_empty:
-            area = geoms[i]
-        elif not _blank(rec.get("wkt")):
-            try:
-                area = shapely_wkt.loads(str(rec["wkt"]))
-            except Exception:  # shapely raises GEOSException subclasses
-                bad("not valid WKT; write e.g. 'POLYGON ((lon lat, ...))' in EPSG:4326", "wkt",
-                    rec["wkt"])
-        elif not (_blank(rec.get("lat")) and _blank(rec.get("lon"))):
-            try:
-                lat, lon = float(rec["lat"]), float(rec["lon"])
-                radius = 100.0 if _blank(rec.get("radius_m")) else float(rec["radius_m"])
-                if not (-90 <= lat <= 90 and -180 <= lon <= 180) or radius <= 0:
-                    raise ValueError
-                area = _circle(lat, lon, radius)
-            except (TypeError, ValueError):
-                bad("lat/lon must be WGS84 degrees and radius_m a positive number of metres",
-                    "lat", f"{rec.get('lat')}, {rec.get('lon')}, {rec.get('radius_m')}")
-        if area is not None and area.geom_type not in ("Polygon", "MultiPolygon"):
-            area = area.buffer(1e-5) if area.geom_type in ("Point", "LineString") else area
-        if not edges and area is None and not here:
-            bad("say where: give 'edges' (u>v;…), a 'wkt' polygon, or lat, lon and radius_m",
-                "edges", None)
-        cid = (str(rec["closure_id"]).strip() if not _blank(rec.get("closure_id"))
-               else f"C{i + 1}")
-        if cid in first_row:
-            bad(f"closure_id is already used on row {first_row[cid]}; fix: give every "
-                "closure its own id (several roads of one event go in one row's 'edges')",
-                "closure_id", cid)
-        else:
-            first_row[cid] = row
-        if here:
-            problems.extend(here)
-            continue
-        src = "user" if _blank(rec.get("source")) else str(rec["source"])
-        assert start is not None
-        out.append(Closure(cid, start, end, reason, edges, area, src))
-    if problems:
-        raise InputError(problems, summary=f"{source_name} was rejected")
-    return out
+        frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    return _closures_from(frame_table(frame, CLOSURES_SCHEMA, source=source_name), geoms)
 
 
 def read_closures(path: str | Path | bytes, *, filename: str | None = None) -> list[Closure]:
-    """Read a closure CSV (see the module docstring for its columns).
+    """Read a closure file (CSV or XLSX; see the module docstring for its columns).
 
     Raises
     ------
@@ -264,15 +242,7 @@ def read_closures(path: str | Path | bytes, *, filename: str | None = None) -> l
         With row-level messages for every bad row.
     """
     name = filename or ("closures.csv" if isinstance(path, bytes) else Path(path).name)
-    source: Any = io.BytesIO(path) if isinstance(path, bytes) else path
-    try:
-        frame = pd.read_csv(source, dtype=str, keep_default_na=False, sep=None,
-                            engine="python", encoding="utf-8-sig")
-    except (OSError, csv.Error, pd.errors.ParserError, pd.errors.EmptyDataError,
-            UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {name}: {exc}", summary=f"{name} was rejected") from exc
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    return closures_from_frame(frame, source_name=name)
+    return _closures_from(read_table(path, CLOSURES_SCHEMA, filename=name), None)
 
 
 def closures_to_frame(closures: Iterable[Closure]) -> pd.DataFrame:
@@ -330,6 +300,25 @@ def _closed(G: nx.MultiDiGraph, closures: list[Closure], day: dt.date
         for c in areas:
             for i in tree.query(c.area, predicate="intersects"):
                 closed.setdefault(keys[int(i)], c)
+    total = G.number_of_edges()
+    if total and len(closed) > MAX_CLOSED_SHARE * total:
+        by_closure: dict[str, int] = {}
+        for c in closed.values():
+            by_closure[c.closure_id] = by_closure.get(c.closure_id, 0) + 1
+        worst = sorted(by_closure.items(), key=lambda kv: -kv[1])
+        share = len(closed) / total
+        lines_en = ", ".join(f"{cid}: {n:,}" for cid, n in worst[:5])
+        raise InputError([Problem(
+            f"the closures valid on {day:%d/%m/%Y} would close {len(closed):,} of {total:,} "
+            f"roads ({share:.0%}; by closure {lines_en}); more than "
+            f"{MAX_CLOSED_SHARE:.0%} of the network is not a road closure; fix: check "
+            "radius_m (metres) and the polygons of those closures",
+            column="closure_id", value=worst[0][0],
+            message_vi=f"các đoạn cấm ngày {day:%d/%m/%Y} sẽ cắt {len(closed):,} trong "
+                       f"{total:,} đoạn đường ({share:.0%}; theo từng mục {lines_en}); quá "
+                       f"{MAX_CLOSED_SHARE:.0%} mạng lưới thì không phải là cấm đường; sửa: "
+                       "kiểm tra radius_m (mét) và vùng của các mục đó")],
+            summary="closures refused: they would cut most of the network")
     return closed
 
 
