@@ -21,8 +21,10 @@ from app import state as ss
 from app.i18n import fmt_number, source_label, t
 from data.errors import InputError, PostplanError
 from data.settings import Settings
+from data.vehicles import PROFILE_NAMES
 
-PROFILES = ("motorbike", "car", "walk")
+#: The vehicle profiles offered in the app: the one list, ``data.vehicles.PROFILE_NAMES``.
+PROFILES = PROFILE_NAMES
 
 #: Columns of the app's closures editor (a circle around a point, valid over a date range).
 CLOSURE_COLUMNS = ("lat", "lon", "radius_m", "valid_from", "valid_to", "reason")
@@ -53,8 +55,9 @@ def routing_network(
     """
     G = base_network(data_dir, profile)
     if _speed_table is not None:
-        from geo.profiles import apply_profile, get_profile
+        from geo.profiles import apply_profile, check_speed_table, get_profile
 
+        check_speed_table(_speed_table, G)
         G = apply_profile(G, get_profile(profile, speed_table=_speed_table))
     if _closures is not None and len(_closures):
         G = apply_day_closures(G, _closures, dt.date.fromisoformat(day_iso))
@@ -179,7 +182,13 @@ def _speed_panel() -> None:
     c1, c2, c3 = st.columns(3)
     if c1.button(t("common.apply"), key="speed_apply"):
         try:
+            from data.vehicles import DEFAULT_PROFILE
+            from geo.profiles import check_speed_table
+
             checked = load_speed_table(ss.to_csv_bytes(edited))
+            check_speed_table(
+                checked, base_network(ss.data_key(ss.get_settings()), DEFAULT_PROFILE)
+            )
         except InputError as exc:
             st.error(
                 t("common.problems", n=len(exc.problems))

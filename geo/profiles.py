@@ -26,7 +26,6 @@ survey of the Central Highlands was found — calibrate against real trip times)
 
 from __future__ import annotations
 
-import io
 import math
 import re
 from collections.abc import Mapping
@@ -39,6 +38,8 @@ import networkx as nx
 import pandas as pd
 
 from data.errors import InputError, Problem
+from data.table_schema import CheckedTable, Column, TableSchema, frame_table, read_table
+from data.vehicles import DEFAULT_PROFILE, PROFILE_NAMES
 
 #: The default, editable speed table shipped with the package.
 DEFAULT_SPEED_TABLE = Path(__file__).with_name("speeds.csv")
@@ -60,13 +61,96 @@ _SpeedKey = tuple[str, str]
 _LINK_BASES = frozenset({"motorway", "trunk", "primary", "secondary", "tertiary"})
 
 
-def load_speed_table(path: str | Path | bytes | None = None) -> pd.DataFrame:
-    """Read and check a speed table (CSV).
+#: OSM ``highway`` classes a speed table may name without a warning (``*`` = all others,
+#: ``proxy_link`` = the proxy network's straight links).
+KNOWN_HIGHWAYS = (
+    "motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential",
+    "living_street", "service", "road", "track", "path", "footway", "pedestrian", "steps",
+    "cycleway", "bridleway", "busway", "proxy_link", "*",
+)
+#: A speed table may leave at most this share of the default table's usable road length
+#: unusable for a vehicle on a given network; more is refused (:func:`check_speed_table`).
+MIN_KEPT_SHARE = 0.5
+
+#: The speed table, declared once (:mod:`data.table_schema`).
+SPEEDS_SCHEMA = TableSchema(
+    "speeds", "dòng tốc độ", "speed row",
+    (
+        Column("highway", "choice", required=True, blank=False,
+               choices={h: h for h in KNOWN_HIGHWAYS}, unknown="warn", headers=("loai_duong",),
+               vi="loại đường", hint_vi="một giá trị highway của OSM như 'tertiary', hoặc '*'",
+               hint_en="write an OSM highway value such as 'tertiary', or '*' for all others"),
+        Column("surface", "choice", required=True, blank=False,
+               choices={**{sf: sf for sf in SURFACES}, **dict.fromkeys(PAVED_SURFACES, "paved"),
+                        **dict.fromkeys(("gravel", "dirt", "ground", "compacted", "sand",
+                                         "grass", "mud", "earth", "fine_gravel"), "unpaved"),
+                        "trai nhua": "paved", "be tong": "paved", "dat": "unpaved",
+                        "cap phoi": "unpaved"},
+               headers=("mat_duong",), vi="mặt đường",
+               hint_vi="paved (trải nhựa/bê tông), unpaved (đất, cấp phối) hoặc unknown",
+               hint_en="paved, unpaved or unknown (an unknown surface would match no road)"),
+        *(Column(col, "number", required=True, blank=False, min=0, max=150,
+                 vi=f"tốc độ {col.removesuffix('_kph')} (km/h)",
+                 hint_vi="số km/h từ 0 (cấm đi) đến 150",
+                 hint_en="a number of km/h from 0 (not allowed) to 150")
+          for col in SPEED_COLUMNS),
+        Column("note", vi="ghi chú"),
+    ),
+)
+
+
+def _speed_table_from(table: CheckedTable) -> pd.DataFrame:
+    if not table.header_ok:
+        table.raise_if_problems()
+    rows = []
+    seen: dict[_SpeedKey, int] = {}
+    for row, rec in table.records():
+        hw, sf = rec["highway"], rec["surface"]
+        if hw is not None and sf is not None:
+            key = (str(hw), str(sf))
+            if key in seen:
+                table.bad(row, "highway", f"trùng dòng {seen[key]} ({hw}, {sf}); giữ một dòng",
+                          f"duplicate of row {seen[key]} ({hw}, {sf}); keep one", value=hw)
+            else:
+                seen[key] = row
+        rows.append({"highway": hw, "surface": sf, **{c: rec[c] for c in SPEED_COLUMNS}})
+    if table.raw.rows and table.header_ok:
+        for sf in SURFACES:
+            if ("*", sf) not in seen:
+                table.bad(None, "highway", f"cần một dòng highway '*' với surface '{sf}' (tốc "
+                          "độ của mọi loại đường không liệt kê)", f"a row for highway '*' with "
+                          f"surface '{sf}' is required (the speed of every class not listed)")
+        frame = pd.DataFrame(rows)
+        for col in SPEED_COLUMNS:
+            speeds = pd.to_numeric(frame[col], errors="coerce")
+            if speeds.notna().all() and (speeds == 0).all():
+                vehicle = col.removesuffix("_kph")
+                table.bad(None, col, f"{col} bằng 0 ở mọi dòng: {vehicle} không đi được đường "
+                          "nào (mạng lưới rỗng); sửa: ghi tốc độ lớn hơn 0 cho các đường được "
+                          "phép đi", f"{col} is 0 on every row: {vehicle} could use no road "
+                          "at all (an empty network); fix: give a speed above 0 to the roads "
+                          "it may use", value="0")
+    table.raise_if_problems()
+    out = pd.DataFrame(rows, columns=["highway", "surface", *SPEED_COLUMNS])
+    for col in SPEED_COLUMNS:
+        out[col] = out[col].astype(float)
+    out.attrs["warnings"] = [str(w) for w in table.warnings]
+    return out
+
+
+def load_speed_table(path: str | Path | bytes | pd.DataFrame | None = None, *,
+                     filename: str | None = None) -> pd.DataFrame:
+    """Read and check a speed table (CSV or XLSX, or a table from the app's editor).
 
     Parameters
     ----------
     path
-        A CSV file path or its bytes; ``None`` reads the default table ``geo/speeds.csv``.
+        A file path, its bytes, or a DataFrame; ``None`` reads the default table
+        ``geo/speeds.csv``. Classes and surfaces are matched without case (``Trunk,Paved``
+        is ``trunk,paved``); an unknown road class is kept with a warning
+        (``result.attrs["warnings"]``).
+    filename
+        Name for messages when bytes are given.
 
     Returns
     -------
@@ -76,67 +160,58 @@ def load_speed_table(path: str | Path | bytes | None = None) -> pd.DataFrame:
     Raises
     ------
     InputError
-        With one problem per bad row or value (row numbers as a spreadsheet shows them).
+        With one problem per bad row or value (row numbers as a spreadsheet shows them),
+        and when a vehicle's speed is 0 on every row.
     """
-    name = "speeds.csv" if path is None else (
-        "speed table" if isinstance(path, bytes) else Path(path).name
-    )
-    source: Any = DEFAULT_SPEED_TABLE if path is None else (
-        io.BytesIO(path) if isinstance(path, bytes) else path
-    )
-    try:
-        raw = pd.read_csv(source, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError,
-            UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the speed table: {exc}",
-                         summary=f"{name} was rejected") from exc
-    problems: list[Problem] = []
-    missing = [c for c in ("highway", "surface", *SPEED_COLUMNS) if c not in raw.columns]
-    if missing:
-        raise InputError(
-            [Problem(f"column {c!r} is missing; the header must be highway,surface,"
-                     f"{','.join(SPEED_COLUMNS)}", column=c, source=name) for c in missing],
-            summary=f"{name} was rejected",
-        )
-    rows = []
-    seen: dict[_SpeedKey, int] = {}
-    for i, rec in enumerate(raw.to_dict("records")):
-        row = i + 2
-        hw = str(rec["highway"]).strip()
-        sf = str(rec["surface"]).strip().lower()
-        if not hw:
-            problems.append(Problem("the highway class is empty; write an OSM highway value "
-                                    "such as 'tertiary', or '*' for all others",
-                                    row=row, column="highway", value=hw, source=name))
-        if sf not in SURFACES:
-            problems.append(Problem(f"surface must be one of {', '.join(SURFACES)}",
-                                    row=row, column="surface", value=sf, source=name))
-        speeds = {}
-        for col in SPEED_COLUMNS:
-            text = str(rec[col]).strip().replace(",", ".")
-            try:
-                kph = float(text)
-            except ValueError:
-                kph = math.nan
-            if not math.isfinite(kph) or kph < 0 or kph > 150:
-                problems.append(Problem("speed must be a number of km/h from 0 (not allowed) "
-                                        "to 150", row=row, column=col, value=text,
-                                        source=name))
-            speeds[col] = kph
-        key = (hw, sf)
-        if key in seen:
-            problems.append(Problem(f"duplicate of row {seen[key]} ({hw}, {sf}); keep one",
-                                    row=row, column="highway", value=hw, source=name))
-        seen[key] = row
-        rows.append({"highway": hw, "surface": sf, **speeds})
-    for sf in SURFACES:
-        if ("*", sf) not in seen:
-            problems.append(Problem(f"a row for highway '*' with surface '{sf}' is required "
-                                    "(the speed of every class not listed)", column="highway",
-                                    source=name))
+    if isinstance(path, pd.DataFrame):
+        return _speed_table_from(frame_table(path, SPEEDS_SCHEMA, source=filename or
+                                             "speed table"))
+    source: str | Path | bytes = DEFAULT_SPEED_TABLE if path is None else path
+    name = filename or ("speeds.csv" if path is None else (
+        "speed table.csv" if isinstance(path, bytes) else Path(path).name))
+    return _speed_table_from(read_table(source, SPEEDS_SCHEMA, filename=name))
+
+
+def check_speed_table(table: pd.DataFrame, G: nx.MultiDiGraph) -> None:
+    """Refuse a speed table that would make most of ``G`` unusable for a vehicle.
+
+    For each vehicle, the road length it may use under ``table`` is compared with the
+    length it may use under the default table; keeping less than :data:`MIN_KEPT_SHARE`
+    of it is refused, naming the figure.
+
+    Raises
+    ------
+    InputError
+        Naming the vehicle, the kilometres kept and lost, and the fix.
+    """
+    lengths: dict[_SpeedKey, float] = {}
+    for _, _, data in G.edges(data=True):
+        key = (highway_class(data.get("highway")), surface_class(data.get("surface")))
+        lengths[key] = lengths.get(key, 0.0) + float(data.get("length_m", 0.0))
+    default = load_speed_table()
+    problems = []
+    for col in SPEED_COLUMNS:
+        new, old = _speeds(table, col), _speeds(default, col)
+
+        def usable(speeds: Mapping[_SpeedKey, float]) -> float:
+            return sum(m for (hw, sf), m in lengths.items()
+                       if speeds.get((hw, sf), speeds.get(("*", sf), 0.0)) > 0)
+
+        kept, before = usable(new), usable(old)
+        if before > 0 and kept < MIN_KEPT_SHARE * before:
+            vehicle = col.removesuffix("_kph")
+            problems.append(Problem(
+                f"with this table {vehicle} could use {kept / 1000:,.0f} km of the "
+                f"{before / 1000:,.0f} km of roads it uses with the default table "
+                f"({kept / before:.0%}); most of the network would be cut; fix: give a speed "
+                f"above 0 to the road classes {vehicle} may use", column=col,
+                message_vi=f"với bảng này {vehicle} chỉ đi được {kept / 1000:,.0f} km trong "
+                           f"{before / 1000:,.0f} km đường của bảng mặc định "
+                           f"({kept / before:.0%}); phần lớn mạng lưới bị cắt; sửa: ghi tốc độ "
+                           f"lớn hơn 0 cho các loại đường {vehicle} được đi"))
     if problems:
-        raise InputError(problems, summary=f"{name} was rejected")
-    return pd.DataFrame(rows, columns=["highway", "surface", *SPEED_COLUMNS])
+        raise InputError(problems, summary="speed table refused: it would cut most of the "
+                                           "network")
 
 
 @dataclass(frozen=True)
@@ -260,7 +335,7 @@ def make_profiles(table: pd.DataFrame | None = None) -> dict[str, Profile]:
     """
     table = load_speed_table() if table is None else table
     moto = _speeds(table, "motorbike_kph")
-    return {
+    built = {
         "motorbike": Profile("motorbike", moto, mountain_factor=0.8, access_speed_kph=10.0),
         "moped": Profile("moped", moto, mountain_factor=0.8, max_speed_kph=40.0,
                          access_speed_kph=10.0),
@@ -269,11 +344,14 @@ def make_profiles(table: pd.DataFrame | None = None) -> dict[str, Profile]:
         "walk": Profile("walk", _speeds(table, "walk_kph"), mountain_factor=0.8,
                         respects_oneway=False, access_speed_kph=4.0),
     }
+    if tuple(built) != PROFILE_NAMES:
+        raise RuntimeError("geo.profiles and data.vehicles.PROFILE_NAMES disagree")
+    return built
 
 
-#: The profiles built from the default speed table; ``motorbike`` is the default.
+#: The profiles built from the default speed table; ``motorbike`` is the default. Names
+#: and order are :data:`data.vehicles.PROFILE_NAMES`, the one list every layer uses.
 PROFILES: Mapping[str, Profile] = MappingProxyType(make_profiles())
-DEFAULT_PROFILE = "motorbike"
 
 
 def get_profile(profile: str | Profile, *, speed_table: pd.DataFrame | None = None) -> Profile:
@@ -355,9 +433,12 @@ def apply_profile(G: nx.MultiDiGraph, profile: str | Profile) -> nx.MultiDiGraph
 __all__ = [
     "DEFAULT_PROFILE",
     "DEFAULT_SPEED_TABLE",
+    "KNOWN_HIGHWAYS",
     "PROFILES",
+    "SPEEDS_SCHEMA",
     "Profile",
     "apply_profile",
+    "check_speed_table",
     "get_profile",
     "highway_class",
     "load_speed_table",

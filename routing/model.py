@@ -37,6 +37,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 
 from data.errors import InputError, Problem
+from data.vehicles import PROFILE_NAMES
 
 #: Job kinds (see the module docstring).
 JOB_KINDS = (
@@ -44,8 +45,8 @@ JOB_KINDS = (
 )
 #: Kinds that are a pickup–delivery pair served by one courier, pickup first.
 PAIRED_KINDS = ("dossier_pickup", "result_delivery", "counter_transfer", "transfer")
-#: Vehicle profiles a courier may use (same names as ``geo.profiles.PROFILES``).
-COURIER_PROFILES = ("motorbike", "car", "walk")
+#: Vehicle profiles a courier may use: the one list, ``data.vehicles.PROFILE_NAMES``.
+COURIER_PROFILES = PROFILE_NAMES
 
 Window = tuple[int, int]
 
