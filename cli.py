@@ -19,6 +19,7 @@ from data.errors import InputError, PostplanError
 #: Modules that provide ``register(subparsers) -> None``.
 COMMAND_MODULES = (
     "data.commands",
+    "data.day_commands",
     "data.store_commands",
     "geo.commands",
     "geo.coverage_commands",

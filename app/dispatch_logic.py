@@ -20,67 +20,30 @@ import pandas as pd
 
 from data.settings import Settings
 from routing.edit import StopRef, Violation, move_stop
-from routing.model import Courier, Job, Office, PlanningProblem, PlanSettings
+from routing.model import Job, PlanningProblem, PlanSettings
 from routing.result import Plan
-
-#: Courier display name (the number is 1-based).
-COURIER_NAME = {"vi": "Bưu tá {n}", "en": "Courier {n}"}
+from routing.workday import WorkingDay
 
 
-def office_windows(opening_hours: str, day: dt.date) -> tuple[tuple[int, int], ...]:
-    """Return an office's opening windows on ``day`` (empty tuple when closed that day)."""
-    from data.offices import parse_opening_hours
+def day_status(offices: pd.DataFrame, office_ids: Sequence[str], day: dt.date) -> list[str]:
+    """Say which of ``office_ids`` are closed on ``day`` and why (``data.calendar``).
 
-    try:
-        week = parse_opening_hours(opening_hours)
-    except ValueError:
-        return ()
-    return tuple(week.get(day.weekday(), ()))
-
-
-def model_offices(offices: pd.DataFrame, day: dt.date) -> list[Office]:
-    """Turn the office registry into ``routing.model.Office`` objects for ``day``.
-
-    An office closed that day keeps an empty window list, which the model reads as the
-    default hours; the page warns about planning on a closed day instead.
+    The sentences are the ones the CLI prints ("Bưu cục X đóng cửa ngày 02/09/2026: Quốc
+    khánh"), in the page's language.
     """
-    out = []
-    for row in offices.to_dict("records"):
-        windows = office_windows(str(row.get("opening_hours") or ""), day)
-        out.append(
-            Office(
-                office_id=str(row["office_id"]),
-                name=str(row["name"]),
-                lon=float(row["lon"]),
-                lat=float(row["lat"]),
-                kind=str(row["kind"]),
-                windows=windows,
-            )
-        )
-    return out
+    from app.i18n import current_lang
+    from data.calendar import office_day
 
-
-def make_couriers(
-    office_ids: Sequence[str],
-    n: int,
-    *,
-    profile: str = "motorbike",
-    capacity: int = 40,
-    lang: str = "vi",
-) -> list[Courier]:
-    """Create ``n`` couriers spread round-robin over ``office_ids`` (Bưu tá 1, 2, …)."""
-    if not office_ids:
-        return []
-    name = COURIER_NAME.get(lang, COURIER_NAME["vi"])
+    wanted = {str(o) for o in office_ids}
+    lang = current_lang()
     return [
-        Courier(
-            courier_id=f"C{i + 1:02d}",
-            office_id=str(office_ids[i % len(office_ids)]),
-            profile=profile,
-            capacity=capacity,
-            name=name.format(n=i + 1),
+        od.message(lang)
+        for od in (
+            office_day({str(k): v for k, v in rec.items()}, day)
+            for rec in offices.to_dict("records")
+            if str(rec["office_id"]) in wanted
         )
-        for i in range(int(n))
+        if od.closed
     ]
 
 
@@ -131,7 +94,7 @@ def jobs_template_csv() -> bytes:
     return (",".join(JOB_COLUMNS) + "\r\n").encode("utf-8-sig")
 
 
-def build_problem(
+def build_day(
     offices: pd.DataFrame,
     jobs: Sequence[Job],
     start_office_ids: Sequence[str],
@@ -143,27 +106,33 @@ def build_problem(
     seed: int,
     provenance: str,
     lang: str = "vi",
-) -> PlanningProblem:
-    """Build and validate the day's planning problem (every office; couriers at the starts)."""
-    problem = PlanningProblem(
-        PlanSettings(seconds=float(seconds), seed=int(seed), plan_date=day.isoformat()),
+) -> WorkingDay:
+    """Build the day's problem through ``routing.workday.working_day`` (the CLI's path).
+
+    Couriers are spread over the start offices (``couriers_by_count``); offices closed on
+    ``day`` start nobody and their jobs are left out with the plain reason; when no start
+    office is open an ``InputError`` says which office is closed and why.
+    """
+    from routing.workday import couriers_by_count, working_day
+
+    couriers = couriers_by_count(start_office_ids, n_couriers, profile=profile, lang=lang)
+    return working_day(
+        offices,
+        jobs,
+        couriers,
+        day,
+        plan_settings=PlanSettings(
+            seconds=float(seconds), seed=int(seed), plan_date=day.isoformat()
+        ),
         provenance=provenance,
     )
-    problem.add_offices(model_offices(offices, day))
-    for c in make_couriers(start_office_ids, n_couriers, profile=profile, lang=lang):
-        problem.add_courier(c)
-    problem.add_jobs(jobs)
-    problem.validate()
-    return problem
 
 
-def compute_matrices(
-    problem: PlanningProblem, G: nx.MultiDiGraph, engine: Any, settings: Settings
-) -> Any:
+def compute_matrices(problem: PlanningProblem, G: nx.MultiDiGraph, engine: Any) -> Any:
     """Door-to-door matrices over ``problem.places()`` (``routing.solve.network_matrices``)."""
     from routing.solve import network_matrices
 
-    return network_matrices(problem, G, metric_crs=settings.metric_crs, engine=engine)
+    return network_matrices(problem, G, engine=engine)
 
 
 def solve(problem: PlanningProblem, mats: Any, G: nx.MultiDiGraph, engine: Any) -> Plan:
@@ -294,7 +263,6 @@ def replan(
     at_s: int,
     G: nx.MultiDiGraph,
     engine: Any,
-    settings: Settings,
     *,
     locked: Sequence[str] = (),
 ) -> tuple[Plan, int]:
@@ -310,14 +278,12 @@ def replan(
     built: dict[int, Any] = {}
 
     def matrix_fn(p: PlanningProblem) -> tuple[Any, Any]:
-        nm = network_matrices(p, G, metric_crs=settings.metric_crs, engine=engine)
+        nm = network_matrices(p, G, engine=engine)
         built[id(p)] = nm
         return nm.time_s, nm.length_m
 
     def leg_fn(p: PlanningProblem) -> Callable[[int, int], Any]:
-        nm = built.get(id(p)) or network_matrices(
-            p, G, metric_crs=settings.metric_crs, engine=engine
-        )
+        nm = built.get(id(p)) or network_matrices(p, G, engine=engine)
         return network_leg_path(p, G, nm.nodes, engine)
 
     new_plan = replan_day(

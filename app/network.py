@@ -125,7 +125,7 @@ def problem_matrices(
     """
     from app.dispatch_logic import compute_matrices
 
-    return compute_matrices(_problem, _G, _engine, ss.get_settings())
+    return compute_matrices(_problem, _G, _engine)
 
 
 def places_key(problem: Any) -> str:

@@ -163,6 +163,21 @@ def _parse_span(part: str, rule: str) -> Window:
     return open_s, close_s
 
 
+def parse_shift(text: str) -> Window:
+    """Parse a courier's shift ``"07:00-17:00"`` into ``(start_s, end_s)``.
+
+    Raises
+    ------
+    InputError
+        When it is not one ``HH:MM-HH:MM`` range that ends after it starts.
+    """
+    part = str(text).strip().replace(" ", "")
+    if "," in part or ";" in part:
+        raise _error(f"ca làm việc {part!r} phải là một khoảng giờ, ví dụ 07:00-17:00",
+                     f"shift {part!r} must be one time range, e.g. 07:00-17:00")
+    return _parse_span(part, part)
+
+
 def format_windows(windows: tuple[Window, ...] | list[Window]) -> str:
     """Format windows as ``"07:00-11:30,13:30-17:00"``."""
     def f(s: int) -> str:
@@ -185,4 +200,5 @@ __all__ = [
     "is_open_at",
     "parse_hours",
     "parse_opening_hours",
+    "parse_shift",
 ]

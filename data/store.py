@@ -66,6 +66,7 @@ KINDS = (
     "coverage_scenario",
     "closure_set",
     "speed_table",
+    "roster",
 )
 
 #: Longest accepted ``name`` and ``author``.

@@ -350,7 +350,8 @@ def check_table(raw: RawTable, schema: TableSchema) -> CheckedTable:
         found_cols = ", ".join(h for h in raw.header if h) or "(không có / none)"
         problems.append(problem(
             f"thiếu cột bắt buộc {name}" + (f" ({col.vi})" if col.vi else "")
-            + f"; các cột có: {found_cols}; sửa: thêm dòng tiêu đề gồm {', '.join(schema.required)}",
+            + f"; các cột có: {found_cols}; sửa: thêm dòng tiêu đề gồm "
+            f"{', '.join(schema.required)}",
             f"required column {name} is missing; found columns {found_cols}; fix: add a header "
             f"row with {', '.join(schema.required)} (optional: "
             f"{', '.join(c for c in schema.names if c not in schema.required)})",

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from data.errors import InputError
+from data.vehicles import DEFAULT_PROFILE, PROFILE_NAMES
 
 
 def register(subparsers: Any) -> None:
@@ -31,8 +32,15 @@ def register(subparsers: Any) -> None:
     p.add_argument("--date", required=True, help="plan date YYYY-MM-DD")
     p.add_argument("--seconds", type=float, default=10.0, help="solver time budget")
     p.add_argument("--seed", type=int, default=0, help="solver (and simulator) seed")
-    p.add_argument("--couriers", type=int, default=25, help="number of couriers")
-    p.add_argument("--profile", default="motorbike", help="vehicle profile")
+    p.add_argument("--couriers", type=int, default=25,
+                   help="number of couriers (without --roster)")
+    p.add_argument("--roster", type=Path,
+                   help="courier roster (.csv/.xlsx): the couriers on duty that day plan it")
+    p.add_argument("--offices", type=Path, help="office registry (default: the bundled one)")
+    p.add_argument("--exceptions", type=Path,
+                   help="calendar exceptions (office_id, date, opening_hours, reason)")
+    p.add_argument("--profile", default=DEFAULT_PROFILE, choices=PROFILE_NAMES,
+                   help=f"vehicle profile (default {DEFAULT_PROFILE})")
     p.add_argument("--out", type=Path, required=True, help="where to write plan.json")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=cmd_plan)
@@ -80,9 +88,29 @@ def cmd_plan(args: argparse.Namespace) -> int:
     except ValueError:
         raise InputError(f"--date {args.date!r} is not YYYY-MM-DD") from None
     settings = Settings.from_env()
+    offices = None
+    if args.offices is not None:
+        from data.offices import read_offices
+
+        offices = read_offices(args.offices, settings=settings)
+    calendar = None
+    if args.exceptions is not None:
+        from data.calendar import read_exceptions
+        from data.offices import default_offices
+
+        ids = (offices if offices is not None else default_offices(settings))["office_id"]
+        calendar = read_exceptions(args.exceptions, office_ids=ids)
+    roster = None
+    if args.roster is not None:
+        from data.offices import default_offices
+        from data.roster import read_roster
+
+        ids = (offices if offices is not None else default_offices(settings))["office_id"]
+        roster = read_roster(args.roster, office_ids=ids)
     plan = plan_kontum(settings, jobs_file=args.jobs, simulate=args.simulate,
                        plan_date=args.date, seconds=args.seconds, seed=args.seed,
-                       couriers=args.couriers, profile=args.profile)
+                       couriers=args.couriers, profile=args.profile, roster=roster,
+                       offices=offices, calendar=calendar)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(plan.to_json(indent=1), encoding="utf-8")
     if args.json:
@@ -94,8 +122,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
             "couriers_used": len(plan.routes), "length_km": plan.total_length_m / 1000,
             "network_kind": plan.network_kind, "provenance": plan.provenance,
             "seed": plan.seed, "seconds": plan.seconds, "solve_time_s": plan.solve_time_s,
+            "notes": list(plan.notes),
         }, ensure_ascii=False))
     else:
         print(plan.summary())
+        for u in plan.unassigned:
+            if u.code == "office_closed":
+                print(f"  {u.job_id}: {u.text_vi} / {u.text_en}")
         print(f"written to {args.out}", file=sys.stderr)
     return 0

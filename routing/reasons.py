@@ -35,7 +35,7 @@ from routing.result import UnassignedJob
 #: Reason codes, in the order they are checked.
 REASON_CODES = (
     "unreachable", "over_capacity", "shift_too_short", "window_infeasible", "no_room",
-    "left_out_for_cost",
+    "left_out_for_cost", "office_closed",
 )
 
 _TEXTS = {
@@ -62,6 +62,10 @@ _TEXTS = {
     "left_out_for_cost": (
         "Bỏ qua vì chi phí: sẽ thêm {km} km và {minutes} phút cho bưu tá {courier}.",
         "Left out for cost: it would add {km} km and {minutes} min to courier {courier}.",
+    ),
+    "office_closed": (
+        "{closed_vi}; để lại cho ngày làm việc tiếp theo.",
+        "{closed_en}; left for the next working day.",
     ),
 }
 
@@ -93,7 +97,8 @@ def reason(job: Job, code: str, *, added_length_m: float | None = None,
     if code not in _TEXTS:
         raise ValueError(f"unknown reason code {code!r}; use one of {REASON_CODES}")
     fill: dict[str, object] = {"where": "", "amount": job.amount, "capacity": 0, "need": "",
-                               "have": "", "windows": "", "courier": ""}
+                               "have": "", "windows": "", "courier": "", "closed_vi": "",
+                               "closed_en": ""}
     fill.update(values)
     if added_length_m is not None:
         fill["km"] = f"{added_length_m / length_unit:.1f}"

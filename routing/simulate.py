@@ -17,11 +17,15 @@ How a day is drawn (seeded, reproducible)
 - Windows: most citizens are home all day (no window), some only in the morning or the
   afternoon. Priorities 1/2/3 with shares 80/15/5 %; urgent and high jobs are due on the
   plan date, others within three days.
+- Closed days: only offices open on the plan date (``data.calendar``: opening hours,
+  public holidays, exceptions) receive or send dossiers; on a Sunday or a public holiday
+  the simulator produces no jobs.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,10 +33,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from data.errors import InputError
+from data.calendar import WorkCalendar, offices_on
+from data.errors import InputError, Problem
 from data.settings import Settings
+from data.vehicles import DEFAULT_PROFILE
 from routing.model import Courier, Job, PlanSettings, Visit, hm
 from routing.result import Plan
+from routing.workday import couriers_by_count, couriers_from_roster, working_day
 
 #: Kind mix of a simulated day.
 KIND_SHARES = {"result_delivery": 0.62, "dossier_pickup": 0.33, "counter_transfer": 0.05}
@@ -49,7 +56,8 @@ MIN_CELL_POPULATION = 50.0
 
 
 def simulate_jobs(settings: Settings, *, n_jobs: int = 200, plan_date: str | None = None,
-                  seed: int = 0, offices: pd.DataFrame | None = None) -> list[Job]:
+                  seed: int = 0, offices: pd.DataFrame | None = None,
+                  calendar: WorkCalendar | None = None) -> list[Job]:
     """Draw a day's jobs (see the module docstring); every job has ``source="simulated"``.
 
     Parameters
@@ -64,10 +72,13 @@ def simulate_jobs(settings: Settings, *, n_jobs: int = 200, plan_date: str | Non
         Random seed: the same seed gives the same jobs.
     offices
         Office registry (default ``data.offices.default_offices``).
+    calendar
+        Holidays and exceptions (default: Vietnam's public holidays).
 
     Returns
     -------
     list of Job
+        Empty on a day every one-stop shop is closed (Sunday, public holiday).
     """
     from data.commune_points import load_commune_points
     from data.layers import load_communes, load_population_grid
@@ -81,8 +92,12 @@ def simulate_jobs(settings: Settings, *, n_jobs: int = 200, plan_date: str | Non
     points = load_commune_points(settings).set_index("commune_code")
     grid = load_population_grid(settings)
     offs = offices if offices is not None else default_offices(settings)
+    is_open = [not od.closed for od in offices_on(offs, day, calendar)]
+    offs = offs[is_open]
     shops = offs[offs["kind"] == "one_stop_shop"]
     posts = offs[offs["kind"] == "post_office"]
+    if shops.empty:
+        return []
     shop_of = {str(c): str(o) for c, o in zip(shops["commune_code"], shops["office_id"],
                                                strict=False)
                if not str(o).startswith("oss-province")}
@@ -104,6 +119,8 @@ def simulate_jobs(settings: Settings, *, n_jobs: int = 200, plan_date: str | Non
                                   "source": "simulated",
                                   "amount": 1 if rng.random() < 0.9 else 2}
         if kind == "counter_transfer":
+            if posts.empty:
+                continue
             po = posts.iloc[int(rng.integers(len(posts)))]
             shop = shop_of.get(str(po["commune_code"])) or province_shop
             if shop is None:
@@ -155,23 +172,28 @@ def _city_codes(communes: pd.DataFrame) -> set[str]:
     return set(communes.loc[mask, "commune_code"].astype(str))
 
 
-def default_couriers(offices: pd.DataFrame, n: int = 25, *, profile: str = "motorbike",
+def default_couriers(offices: pd.DataFrame, n: int = 25, *, profile: str = DEFAULT_PROFILE,
                      capacity: int = 40) -> list[Courier]:
-    """Spread ``n`` couriers over the post offices (round robin in registry order)."""
+    """Spread ``n`` couriers over the post offices (``routing.workday.couriers_by_count``)."""
     posts = [str(o) for o in offices.loc[offices["kind"] == "post_office", "office_id"]]
     if not posts:
         raise InputError("the office registry has no post_office to start couriers from")
-    return [Courier(f"BT{k + 1:02d}", posts[k % len(posts)], profile=profile,
-                    capacity=capacity, name=f"Bưu tá {k + 1:02d}") for k in range(n)]
+    return couriers_by_count(posts, n, profile=profile, capacity=capacity)
 
 
 def plan_kontum(settings: Settings, *, jobs_file: str | Path | None = None,
                 simulate: int | None = None, plan_date: str, seconds: float = 10.0,
-                seed: int = 0, couriers: int = 25, profile: str = "motorbike",
-                timings: dict[str, float] | None = None) -> Plan:
+                seed: int = 0, couriers: int = 25, profile: str = DEFAULT_PROFILE,
+                timings: dict[str, float] | None = None, roster: pd.DataFrame | None = None,
+                offices: pd.DataFrame | None = None, calendar: WorkCalendar | None = None
+                ) -> Plan:
     """Plan a Kon Tum day end to end: offices, network, jobs (file or simulated), solve.
 
-    Depots are the registry's post offices; ``couriers`` couriers are spread over them.
+    Couriers are the roster's couriers on duty that day (``data.roster.on_duty``), or
+    ``couriers`` couriers spread over the registry's post offices. The day goes through
+    ``routing.workday.working_day``: offices closed that day (Sunday, public holiday,
+    exception) start no courier and their jobs are left out with the plain reason; when no
+    courier can start, an ``InputError`` says which office is closed and why.
 
     Parameters
     ----------
@@ -186,19 +208,27 @@ def plan_kontum(settings: Settings, *, jobs_file: str | Path | None = None,
     seconds, seed
         Solver budget and seed (also the simulator's seed).
     couriers
-        Number of couriers.
+        Number of couriers (without a roster).
     profile
-        Vehicle profile of the network and couriers.
+        Vehicle profile of the network and couriers (``data.vehicles.PROFILE_NAMES``).
     timings
         Filled with ``network_s``, ``matrix_and_solve_s`` when given.
+    roster
+        A roster (``data.roster.read_roster``); its couriers on duty plan the day.
+    offices
+        Office registry (default ``data.offices.default_offices``).
+    calendar
+        Holidays and exceptions (default: Vietnam's public holidays).
     """
     from data.offices import default_offices
+    from data.roster import on_duty
     from geo.matrix import TravelEngine
     from geo.network import cached_network
     from routing.jobs_io import read_jobs
     from routing.solve import plan_day
 
-    offices = default_offices(settings)
+    day = date.fromisoformat(plan_date)
+    offices = default_offices(settings) if offices is None else offices
     if jobs_file is not None:
         jobs = read_jobs(jobs_file, settings=settings, office_ids=offices["office_id"])
         provenance = "user"
@@ -206,18 +236,37 @@ def plan_kontum(settings: Settings, *, jobs_file: str | Path | None = None,
             provenance = "simulated"
     elif simulate is not None:
         jobs = simulate_jobs(settings, n_jobs=simulate, plan_date=plan_date, seed=seed,
-                             offices=offices)
+                             offices=offices, calendar=calendar)
         provenance = "simulated"
     else:
         raise InputError("give a jobs file or a number of jobs to simulate")
+    absent_notes: list[str] = []
+    if roster is not None:
+        duty = on_duty(roster, day, offices=offices, calendar=calendar)
+        if duty.on_duty.empty:
+            raise InputError([Problem(f"{r['name']} ({r['courier_id']}): {r['why_en']}",
+                                      message_vi=f"{r['name']} ({r['courier_id']}): "
+                                                 f"{r['why_vi']}")
+                              for r in duty.absent.to_dict("records")],
+                             summary=f"Không bưu tá nào làm việc ngày {day:%d/%m/%Y}. / "
+                                     f"No courier is on duty on {day:%d/%m/%Y}.")
+        crew = couriers_from_roster(duty.on_duty, profile=profile)
+        absent_notes = duty.summary("vi").splitlines()[1:]
+    else:
+        crew = default_couriers(offices, couriers, profile=profile)
+    wd = working_day(offices, jobs, crew, day, provenance=provenance, calendar=calendar,
+                     plan_settings=PlanSettings(seconds=seconds, seed=seed,
+                                                plan_date=plan_date))
     t0 = time.perf_counter()
     G = cached_network(settings, profile=profile)
     engine = TravelEngine(G)
     t1 = time.perf_counter()
-    ps = PlanSettings(seconds=seconds, seed=seed, plan_date=plan_date)
-    plan = plan_day(jobs, default_couriers(offices, couriers, profile=profile), offices, G,
-                    settings=settings, plan_settings=ps, provenance=provenance,
-                    engine=engine)
+    p = wd.problem
+    plan = wd.complete(plan_day(list(p.jobs.values()), list(p.couriers.values()),
+                                list(p.offices.values()), G, plan_settings=p.settings,
+                                provenance=provenance, engine=engine))
+    if absent_notes:
+        plan = replace(plan, notes=(*plan.notes, *absent_notes))
     t2 = time.perf_counter()
     if timings is not None:
         timings["network_s"] = t1 - t0

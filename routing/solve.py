@@ -758,8 +758,7 @@ class NetworkMatrices:
 
 
 def network_matrices(problem: PlanningProblem, G: Any, *, engine: Any = None,
-                     max_access_m: float | None = None,
-                     metric_crs: str | None = None) -> NetworkMatrices:
+                     max_access_m: float | None = None) -> NetworkMatrices:
     """Snap every place of a problem onto the nearest road edge and build the matrices.
 
     Uses ``geo.matrix.point_matrix``: each place joins the road where the perpendicular
@@ -776,9 +775,8 @@ def network_matrices(problem: PlanningProblem, G: Any, *, engine: Any = None,
     engine
         A ``geo.matrix.TravelEngine`` on ``G`` to reuse.
     max_access_m
-        Snapping limit (default ``geo.snap.DEFAULT_MAX_DISTANCE_M``).
-    metric_crs
-        Accepted for callers of the first version; the graph's own ``metric_crs`` is used.
+        Snapping limit (default ``geo.snap.DEFAULT_MAX_DISTANCE_M``). Distances are
+        measured in the graph's own ``metric_crs``.
     """
     import geopandas as gpd
 
@@ -859,7 +857,7 @@ def network_leg_path(problem: PlanningProblem, G: Any,
 
 
 def plan_day(jobs: Sequence[Job], couriers: Sequence[Courier], offices: Any, G: Any, *,
-             settings: Any, plan_settings: Any = None, provenance: str = "user",
+             plan_settings: Any = None, provenance: str = "user",
              engine: Any = None, geometry: bool = True) -> Plan:
     """Plan a day on a road graph (the adapter door): snap, build matrices, solve.
 
@@ -875,8 +873,6 @@ def plan_day(jobs: Sequence[Job], couriers: Sequence[Courier], offices: Any, G: 
     G
         Road graph (``geo.network``); its ``kind`` is recorded as the plan's
         ``network_kind``.
-    settings
-        ``data.settings.Settings`` (metric CRS).
     plan_settings
         :class:`~routing.model.PlanSettings` (budget, seed, date, defaults).
     provenance
@@ -942,21 +938,16 @@ def plan_day(jobs: Sequence[Job], couriers: Sequence[Courier], offices: Any, G: 
 
 
 def _office_windows(row: Any, plan_date: str | None) -> tuple[Window, ...]:
-    """Return an office's opening periods on the plan date (empty: the default)."""
-    text = getattr(row, "opening_hours", None)
-    if not isinstance(text, str) or not text.strip():
-        return ()
-    try:
-        from data.offices import parse_opening_hours
+    """Return an office's windows on the plan date: the one rule, ``routing.workday``.
 
-        table = parse_opening_hours(text)
-    except Exception:
+    Without a plan date there is no calendar: the model's default office hours apply.
+    """
+    from routing.workday import office_windows
+
+    if not plan_date:
         return ()
-    weekday = date.fromisoformat(plan_date).weekday() if plan_date else 0
-    periods = table.get(weekday, [])
-    if not periods:
-        return ((0, 0),)  # closed that day: no stop can be served there
-    return tuple((int(a), int(b)) for a, b in periods)
+    rec = row._asdict() if hasattr(row, "_asdict") else dict(row)
+    return office_windows(rec, date.fromisoformat(plan_date))
 
 
 __all__ = ["LegPath", "NetworkMatrices", "network_matrices", "plan_day", "solve_matrix"]

@@ -90,7 +90,7 @@ def test_plan_day_on_proxy_network(settings, offices, proxy_network):
     """A small simulated day plans on the proxy network, with geometry and closure respected."""
     jobs = simulate_jobs(settings, n_jobs=25, plan_date="2026-11-25", seed=3, offices=offices)
     couriers = default_couriers(offices, 6)
-    plan = plan_day(jobs, couriers, offices, proxy_network, settings=settings,
+    plan = plan_day(jobs, couriers, offices, proxy_network,
                     plan_settings=PlanSettings(seconds=2, seed=0, plan_date="2026-11-25"),
                     provenance="simulated")
     assert plan.network_kind == "proxy" and plan.provenance == "simulated"

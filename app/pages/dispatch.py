@@ -52,8 +52,9 @@ with st.container(border=True):
     n_couriers = c3.number_input(t("dispatch.couriers"), 1, 80, 25, key="dsp_couriers")
     profile = c4.selectbox(t("coverage.profile"), appnet.PROFILES, key="dsp_profile")
     budget = c5.number_input(t("dispatch.budget"), 1, 120, 10, key="dsp_budget")
-    if day.weekday() >= 5:
-        st.warning(t("dispatch.weekend", day=fmt_date(day)))
+    closed_today = dl.day_status(offices, start_ids, day)
+    if closed_today:
+        st.warning("\n\n".join(closed_today))
 
 # ---- saved plans: open one, history, restore, compare -------------------------------------
 
@@ -287,7 +288,7 @@ if st.button(
             G = appnet.current_routing_network(profile, day)
             engine = appnet.current_engine(profile, day, G)
             st.write(t("dispatch.step_matrix"))
-            new_problem = dl.build_problem(
+            new_day = dl.build_day(
                 offices,
                 jobs,
                 start_ids,
@@ -299,6 +300,7 @@ if st.button(
                 provenance="simulated" if simulated else "user",
                 lang=current_lang(),
             )
+            new_problem = new_day.problem
             new_mats = appnet.problem_matrices(
                 appnet.places_key(new_problem),
                 (*ss.network_cache_key(), profile, day.isoformat()),
@@ -307,7 +309,7 @@ if st.button(
                 _engine=engine,
             )
             st.write(t("dispatch.step_solve", seconds=int(budget)))
-            solved = dl.solve(new_problem, new_mats, G, engine)
+            solved = new_day.complete(dl.solve(new_problem, new_mats, G, engine))
         except (InputError, PostplanError) as exc:
             status.update(label=t("dispatch.plan_failed", error=exc), state="error")
             st.error(str(exc))
@@ -466,9 +468,7 @@ with st.expander(t("dispatch.replan_title"), expanded=False):
             with st.spinner(t("dispatch.planning")):
                 G = appnet.current_routing_network(plan_profile, plan_day)
                 engine = appnet.current_engine(plan_profile, plan_day, G)
-                new_plan, n_done = dl.replan(
-                    problem, plan, at_s, G, engine, settings, locked=locked
-                )
+                new_plan, n_done = dl.replan(problem, plan, at_s, G, engine, locked=locked)
         except (InputError, PostplanError) as exc:
             st.error(str(exc))
         else:
