@@ -235,7 +235,8 @@ def decode_text(data: bytes, source: str) -> tuple[str, str]:
 
     best = from_bytes(data).best()
     name = best.encoding if best is not None else None
-    if name and name.startswith(("utf_16", "utf_32")):
+    # a CSV in UTF-16 without BOM has NUL bytes (its commas and digits are ASCII)
+    if name and name.startswith(("utf_16", "utf_32")) and b"\x00" in data:
         return str(best), "UTF-16" if name.startswith("utf_16") else "UTF-32"
     try:
         text = data.decode("cp1258")

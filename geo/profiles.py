@@ -74,7 +74,7 @@ MIN_KEPT_SHARE = 0.5
 
 #: The speed table, declared once (:mod:`data.table_schema`).
 SPEEDS_SCHEMA = TableSchema(
-    "speeds", "dòng tốc độ", "speed row",
+    "speeds", "tốc độ", "speed",
     (
         Column("highway", "choice", required=True, blank=False,
                choices={h: h for h in KNOWN_HIGHWAYS}, unknown="warn", headers=("loai_duong",),
