@@ -25,6 +25,22 @@ from routing.result import Plan
 from routing.workday import WorkingDay
 
 
+def next_open_day(offices: pd.DataFrame, start: dt.date, *, kind: str = "post_office") -> dt.date:
+    """Return the first day from ``start`` on which an office of ``kind`` opens (≤ 14 days).
+
+    The Dispatch page's default date: on a Sunday or a public holiday it offers the next
+    working day instead of a day no courier can start.
+    """
+    from data.calendar import offices_on
+
+    rows = offices[offices["kind"].astype(str) == kind]
+    for k in range(15):
+        day = start + dt.timedelta(days=k)
+        if any(not od.closed for od in offices_on(rows, day)):
+            return day
+    return start
+
+
 def day_status(offices: pd.DataFrame, office_ids: Sequence[str], day: dt.date) -> list[str]:
     """Say which of ``office_ids`` are closed on ``day`` and why (``data.calendar``).
 

@@ -236,6 +236,14 @@ def _exceptions_from(table: CheckedTable, office_ids: Iterable[str] | None) -> W
                           "mã trong danh mục bưu cục, hoặc *",
                           "unknown office; fix: use an office_id of the registry, or *",
                           value=oid)
+            if oid and day:
+                if (oid, day) in seen:
+                    table.bad(row, "date", f"đã có ngoại lệ cho {oid} ngày này ở dòng "
+                              f"{seen[(oid, day)]}; sửa: giữ một dòng",
+                              f"{oid} already has an exception that day on row "
+                              f"{seen[(oid, day)]}; fix: keep one row", value=day.isoformat())
+                else:
+                    seen[(oid, day)] = row
             windows: tuple[Window, ...] = ()
             if text and text.strip().lower() != "off":
                 try:
@@ -244,17 +252,8 @@ def _exceptions_from(table: CheckedTable, office_ids: Iterable[str] | None) -> W
                     p = exc.problems[0]
                     table.bad(row, "opening_hours", p.message_vi or p.message, p.message,
                               value=text)
-                    continue
-            if oid and day:
-                if (oid, day) in seen:
-                    table.bad(row, "date", f"đã có ngoại lệ cho {oid} ngày này ở dòng "
-                              f"{seen[(oid, day)]}; sửa: giữ một dòng",
-                              f"{oid} already has an exception that day on row "
-                              f"{seen[(oid, day)]}; fix: keep one row", value=day.isoformat())
-                    continue
-                seen[(oid, day)] = row
-                if table.row_ok(row):
-                    items.append(DayException(oid, day, windows, rec["reason"] or ""))
+            if oid and day and table.row_ok(row):
+                items.append(DayException(oid, day, windows, rec["reason"] or ""))
     table.raise_if_problems()
     return WorkCalendar.from_exceptions(items)
 

@@ -40,7 +40,10 @@ office_name = dict(zip(offices["office_id"].astype(str), offices["name"].astype(
 with st.container(border=True):
     c1, c2, c3, c4, c5 = st.columns([1.2, 3, 1, 1.2, 1])
     day = c1.date_input(
-        t("dispatch.date"), value=dt.date.today(), format="DD/MM/YYYY", key="dsp_date"
+        t("dispatch.date"),
+        value=dl.next_open_day(offices, dt.date.today()),
+        format="DD/MM/YYYY",
+        key="dsp_date",
     )
     start_ids = c2.multiselect(
         t("dispatch.office"),
