@@ -180,3 +180,18 @@ def test_random_cells_under_the_header_give_row_problems(rows: list[list[str]]) 
     else:
         assert len(items) == len(rows)
         assert all(c.edges or c.area is not None for c in items)
+
+
+def test_closures_cutting_most_of_the_network_are_refused(proxy_network) -> None:  # type: ignore[no-untyped-def]
+    """A polygon over the whole province is refused with the figure, not applied."""
+    frame = pd.DataFrame({"closure_id": ["ALL"], "valid_from": ["2026-10-01"],
+                          "reason": ["typo"], "wkt": ["POLYGON ((107 13.5, 109 13.5, 109 15.6, "
+                                                      "107 15.6, 107 13.5))"]})
+    with pytest.raises(InputError, match=r"would close [\d,]+ of [\d,]+ roads \(100%"):
+        apply_closures(proxy_network, frame, DAY)
+
+
+def test_huge_radius_is_a_row_problem() -> None:
+    """radius_m=1e9 is refused at its row (it would otherwise close half the province)."""
+    with pytest.raises(InputError, match="radius_m must be above 0 and at most 50,000"):
+        read_closures(b"valid_from,reason,lat,lon,radius_m\n2026-10-01,x,14.3,108.0,1e9\n")

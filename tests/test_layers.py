@@ -121,3 +121,14 @@ def test_loader_refuses_altered_bundle(settings: Settings, tmp_path: Path) -> No
     f.write_text(f.read_text(encoding="utf-8").replace("3711", "3712"), encoding="utf-8")
     with pytest.raises(DataIntegrityError, match=r"communes_gadm41_census2019\.geojson"):
         layers.load_communes(Settings(data_dir=bundle))
+
+
+def test_layers_use_the_callers_settings_not_a_rebuilt_one(settings) -> None:  # type: ignore[no-untyped-def]
+    """National-road lengths are measured in the caller's metric_crs (Settings never rebuilt)."""
+    from dataclasses import replace
+
+    from data.layers import load_national_roads
+
+    vn2000 = load_national_roads(settings)["length_m"].sum()
+    utm = load_national_roads(replace(settings, metric_crs="EPSG:32648"))["length_m"].sum()
+    assert vn2000 != utm and abs(vn2000 - utm) / vn2000 < 0.01

@@ -1,10 +1,16 @@
+"""Tests of vehicle profiles and the speed table (geo.profiles)."""
+
+from pathlib import Path
+
 import networkx as nx
 import pytest
 
 from data.errors import InputError
 from geo.profiles import (
+    DEFAULT_SPEED_TABLE,
     PROFILES,
     apply_profile,
+    check_speed_table,
     get_profile,
     load_speed_table,
     parse_maxspeed,
@@ -80,3 +86,45 @@ def test_bad_speed_table_lists_every_problem() -> None:
     assert any("'*'" in m for m in messages)
     with pytest.raises(InputError, match="unknown profile"):
         get_profile("bicycle")
+
+
+def test_one_profile_list_for_every_layer() -> None:
+    """geo.profiles, routing.model and the app offer the same profiles (data.vehicles)."""
+    from data.vehicles import PROFILE_NAMES
+    from geo.profiles import PROFILES
+    from routing.model import COURIER_PROFILES
+
+    assert tuple(PROFILES) == PROFILE_NAMES == COURIER_PROFILES
+    assert "moped" in PROFILE_NAMES
+    source = (Path(__file__).parents[1] / "app" / "network.py").read_text(encoding="utf-8")
+    assert "PROFILES = PROFILE_NAMES" in source
+
+
+def test_speed_table_classes_and_surfaces_match_without_case() -> None:
+    """'Trunk,Paved' is the trunk/paved row (not silently ignored); unknown classes warn."""
+    text = DEFAULT_SPEED_TABLE.read_text(encoding="utf-8").replace(
+        "trunk,paved,50", "Trunk,Paved,48") + "Trunkk,paved,30,30,4,typo\n"
+    table = load_speed_table(text.encode(), filename="s.csv")
+    row = table[(table.highway == "trunk") & (table.surface == "paved")]
+    assert row["motorbike_kph"].tolist() == [48.0]
+    assert get_profile("motorbike", speed_table=table).speed_kph("trunk", "asphalt") == 48.0
+    assert any("highway 'Trunkk' is not a known value" in w for w in table.attrs["warnings"])
+
+
+def test_all_zero_speed_table_is_refused_with_the_column() -> None:
+    """A table where motorbikes may use no road is refused, naming the column."""
+    lines = DEFAULT_SPEED_TABLE.read_text(encoding="utf-8").splitlines()
+    zero = [lines[0]] + [",".join([*ln.split(",")[:2], "0", *ln.split(",")[3:]])
+                         for ln in lines[1:]]
+    with pytest.raises(InputError, match="motorbike_kph is 0 on every row"):
+        load_speed_table("\n".join(zero).encode(), filename="s.csv")
+
+
+def test_speed_table_cutting_most_of_the_network_is_refused(proxy_network) -> None:  # type: ignore[no-untyped-def]
+    """Only national roads allowed: motorbikes keep a small share of the proxy network."""
+    table = load_speed_table()
+    mask = ~table["highway"].isin(["trunk", "primary"])
+    table.loc[mask, "motorbike_kph"] = 0.0
+    with pytest.raises(InputError, match=r"motorbike could use [\d,]+ km of the [\d,]+ km"):
+        check_speed_table(table, proxy_network)
+    check_speed_table(load_speed_table(), proxy_network)  # the default passes
