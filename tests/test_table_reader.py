@@ -59,7 +59,7 @@ def test_decode_text_names_the_encoding(data: bytes, name: str) -> None:
 
 def test_legacy_fonts_are_recognised_with_the_fix() -> None:
     """TCVN3 and VNI text is refused naming the font encoding and the Unikey converter."""
-    with pytest.raises(InputError, match="legacy TCVN3.*Unikey"):
+    with pytest.raises(InputError, match=r"legacy TCVN3.*Unikey"):
         decode_text(b"name\nB\xadu \xaei\xd6n\n", "f.csv")
     with pytest.raises(InputError, match="legacy VNI"):
         decode_text("name\nBöu ñieän Vieät Nam\n".encode("cp1252"), "f.csv")

@@ -42,8 +42,8 @@ def test_cli_and_app_give_the_same_windows(offices: pd.DataFrame, day: dt.date) 
     assert [o.windows for o in built] == by_solve
     posts = offices.loc[offices["kind"] == "post_office", "office_id"].tolist()
     try:
-        app_day = dl.build_day(offices, [], posts, len(posts), day=day, profile="motorbike", seconds=1,
-                               seed=0, provenance="simulated")
+        app_day = dl.build_day(offices, [], posts, len(posts), day=day, profile="motorbike",
+                               seconds=1, seed=0, provenance="simulated")
     except InputError:
         assert all(w == CLOSED for o, w in zip(built, by_solve, strict=True)
                    if o.office_id in posts)
@@ -53,7 +53,7 @@ def test_cli_and_app_give_the_same_windows(offices: pd.DataFrame, day: dt.date) 
 
 def test_a_closed_office_is_closed_not_default_hours(offices: pd.DataFrame) -> None:
     """On a Sunday an office gets CLOSED windows, never () (which means default hours)."""
-    built, days = model_offices(offices, dt.date(2026, 11, 29))
+    built, _ = model_offices(offices, dt.date(2026, 11, 29))
     assert all(o.windows == CLOSED for o in built)
     sat, _ = model_offices(offices, dt.date(2026, 11, 28))
     kt = next(o for o in sat if o.office_id == "po-23293")
