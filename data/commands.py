@@ -111,6 +111,8 @@ def check_report(settings: Settings, *, offices_file: Path | None = None) -> dic
         else:
             offices = default_offices(settings)
         counts = office_counts(offices)
+        report["warnings"] = [*report.get("warnings", []),
+                              *offices.attrs.get("warnings", [])]
         report["offices"] = counts["by_kind"]
         report["offices_by_source"] = counts["by_source"]
     except DataIntegrityError as exc:

@@ -79,17 +79,16 @@ def parse_formats(text: str) -> list[str]:
 
 
 def _read_table(path: Path, what: str) -> Any:
+    """Read a jobs or couriers table with the one reader (``data.table_reader``)."""
     import pandas as pd
+
+    from data.table_reader import read_raw
 
     if not path.is_file():
         raise InputError([Problem(f"{what} file not found; check the path.", value=str(path))])
-    try:
-        if path.suffix.lower() in (".xlsx", ".xls"):
-            return pd.read_excel(path, dtype=str)
-        return pd.read_csv(path, dtype=str, encoding="utf-8-sig")
-    except (ValueError, OSError) as exc:
-        raise InputError([Problem(f"cannot read the {what} table ({exc}); save it as UTF-8 "
-                                  "CSV or .xlsx.", source=path.name)]) from exc
+    raw = read_raw(path)
+    frame = pd.DataFrame([cells for _, cells in raw.rows], columns=list(raw.header))
+    return frame.replace("", None)
 
 
 def read_plan(path: Path) -> Any:
