@@ -1,6 +1,7 @@
 """Reading a day's jobs from CSV or XLSX, with every row-level problem reported at once.
 
-One row per job. Columns (Vietnamese headers are not used; the template has these names):
+One row per job, read with the one reader and :data:`JOBS_SCHEMA` (headers matched without
+case or accents; a few Vietnamese headers such as ``ma_viec``, ``vi_do`` are accepted):
 
 ``job_id``
     Unique id (required).
