@@ -41,9 +41,23 @@ def screen(p: PlanningProblem, job_id: str, time_s: np.ndarray | None = None):  
 
 
 def test_codes_are_listed_in_the_order_they_are_checked() -> None:
-    """The six codes, pre-solve checks first."""
+    """The seven codes, pre-solve checks first; office_closed is decided before the solver."""
     assert REASON_CODES == ("unreachable", "over_capacity", "shift_too_short",
-                            "window_infeasible", "no_room", "left_out_for_cost")
+                            "window_infeasible", "no_room", "left_out_for_cost",
+                            "office_closed")
+
+
+def test_office_closed_reason_is_the_calendar_sentence() -> None:
+    """office_closed repeats the calendar's sentence and says the job waits a working day."""
+    job = Job.plain_delivery("J", 108.0, 14.3)
+    u = reason(job, "office_closed",
+               closed_vi="Bưu cục Kon Tum đóng cửa ngày 02/09/2026: Quốc khánh",
+               closed_en="Bưu cục Kon Tum is closed on 02/09/2026: National Day")
+    assert (u.code, u.text_vi, u.text_en) == (
+        "office_closed",
+        "Bưu cục Kon Tum đóng cửa ngày 02/09/2026: Quốc khánh; để lại cho ngày làm việc "
+        "tiếp theo.",
+        "Bưu cục Kon Tum is closed on 02/09/2026: National Day; left for the next working day.")
 
 
 def test_unknown_code_is_refused_naming_the_codes() -> None:
