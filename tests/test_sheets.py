@@ -440,6 +440,6 @@ def test_sheet_prints_the_commune_the_job_named(communes: gpd.GeoDataFrame) -> N
     assert by_code["D1", "delivery"] == by_code["D2", "delivery"] == named
     assert by_code["D3", "delivery"] == ("Xã Tân Cảnh", "Xã Đăk Tô")  # no name: by polygon
     assert by_code["D1", "pickup"] == ("Phường Duy Tân", "Phường Đăk Cấm")  # at the office
-    by_name = rows(read_jobs_table(text, filename="jobs.csv"))  # `postplan sheets --jobs`
+    by_name = rows(read_jobs_table(text, filename="jobs.csv").frame)  # `postplan sheets --jobs`
     assert by_name["D2", "delivery"] == named
     assert rows(None)["D2", "delivery"] == ("Xã Tân Cảnh", "Xã Đăk Tô")  # without the jobs
