@@ -103,3 +103,18 @@ class StorageError(PostplanError):
 
 class ConflictError(StorageError):
     """Someone else saved the same object since it was opened (optimistic concurrency)."""
+
+
+class SolverError(PostplanError):
+    """The route solver stopped (hard deadline or crash) before it found any plan.
+
+    Parameters
+    ----------
+    message_vi, message_en
+        What happened and what to do, in Vietnamese and in English.
+    """
+
+    def __init__(self, message_vi: str, message_en: str) -> None:
+        self.message_vi = message_vi
+        self.message_en = message_en
+        super().__init__(f"{message_vi} / {message_en}")

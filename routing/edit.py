@@ -14,8 +14,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from data.errors import InputError
 from routing.model import Courier, Job, PlanningProblem, Visit
 from routing.result import CourierRoute, Plan, PlannedStop
+from routing.timing import Step, initial_load_of, replay, run_of
 
 #: (job_id, role) with role "pickup" or "delivery": one stop of a job.
 StopRef = tuple[str, str]
@@ -59,23 +61,31 @@ def _windows_text(windows: Sequence[tuple[int, int]]) -> str:
     return ", ".join(f"{_clock(a)}–{_clock(b)}" for a, b in windows) or "—"
 
 
+def _role(problem: PlanningProblem, stop: PlannedStop) -> str:
+    if stop.kind in ("pickup", "delivery"):
+        return stop.kind
+    assert stop.job_id is not None
+    job = problem.jobs[stop.job_id]
+    return "delivery" if job.pickup is None else "pickup"
+
+
 def route_refs(problem: PlanningProblem, route: CourierRoute) -> list[StopRef]:
-    """Return the job stops of a route as (job_id, role) in visiting order."""
-    refs: list[StopRef] = []
-    for stop in route.job_stops:
-        if stop.job_id is None:
-            continue
-        if stop.kind in ("pickup", "delivery"):
-            role = stop.kind
-        else:
-            job = problem.jobs[stop.job_id]
-            role = "delivery" if job.pickup is None else "pickup"
-        refs.append((stop.job_id, role))
-    return refs
+    """Return the job stops of a route still to do as (job_id, role), in visiting order.
+
+    Stops already done (``status="done"``, a re-planned plan) are history, not edited.
+    """
+    return [(stop.job_id, _role(problem, stop)) for stop in route.job_stops
+            if stop.job_id is not None and stop.status != "done"]
+
+
+def done_refs(problem: PlanningProblem, plan: Plan) -> dict[StopRef, str]:
+    """Return the stops already done in a re-planned plan: (job_id, role) → courier."""
+    return {(s.job_id, _role(problem, s)): r.courier_id for r in plan.routes
+            for s in r.job_stops if s.job_id is not None and s.status == "done"}
 
 
 def plan_refs(problem: PlanningProblem, plan: Plan) -> dict[str, list[StopRef]]:
-    """Every courier's stops as (job_id, role); couriers without a route get an empty list."""
+    """Every courier's stops still to do; couriers without a route get an empty list."""
     out: dict[str, list[StopRef]] = {cid: [] for cid in problem.couriers}
     for route in plan.routes:
         out[route.courier_id] = route_refs(problem, route)
@@ -88,6 +98,18 @@ def _visit(job: Job, role: str) -> Visit:
     return visit
 
 
+def _steps(problem: PlanningProblem, refs: Sequence[StopRef], index: dict[str, int]
+           ) -> list[Step]:
+    out = []
+    for job_id, role in refs:
+        job = problem.jobs[job_id]
+        visit = _visit(job, role)
+        out.append(Step(index[problem.place_of(job, role)], problem.windows_of(visit),
+                        problem.service_of(visit),
+                        job.amount if role == "pickup" else -job.amount, job_id, role))
+    return out
+
+
 def retime_route(
     problem: PlanningProblem,
     courier: Courier,
@@ -96,8 +118,12 @@ def retime_route(
     length_m: np.ndarray,
     *,
     previous: CourierRoute | None = None,
+    done: Sequence[PlannedStop] = (),
+    resume_s: int | None = None,
 ) -> tuple[CourierRoute, list[Violation]]:
     """Re-compute arrival times, loads and legs of one courier's route; list violations.
+
+    Times come from :func:`routing.timing.replay` (the solver's rules).
 
     Parameters
     ----------
@@ -106,189 +132,109 @@ def retime_route(
     courier
         The courier driving the route.
     refs
-        The job stops in the new order.
+        The job stops still to do, in the new order.
     time_s, length_m
         Travel-time and length matrices over ``problem.places()``.
     previous
-        The route before the edit (keeps its profile and lock flag).
+        The route before the edit (keeps its profile, lock flag, start stop and done stops).
+    done
+        Stops already done (a re-planned plan): kept as they are, first; the rest of the
+        route is replayed from the last of them, leaving at its departure or at
+        ``resume_s``, whichever is later.
+    resume_s
+        The re-plan time (``Plan.replanned_at_s``): nothing new starts before it.
     """
     index = problem.place_index()
     places = problem.places()
     shift = problem.shift_of(courier)
-    start_place = (
-        f"courier:{courier.courier_id}"
-        if courier.start_lon is not None and courier.start_lat is not None
-        else f"office:{courier.office_id}"
-    )
-    end_office = courier.end_office_id or courier.office_id
-    end_place = f"office:{end_office}"
-    ready = float(max(shift[0], courier.start_s) if courier.start_s is not None else shift[0])
-    violations: list[Violation] = []
     cid = courier.courier_id
-
-    initial_load = sum(
-        problem.jobs[j].amount
-        for j, role in refs
-        if role == "delivery" and problem.jobs[j].pickup is None
-    )
-    load = initial_load
-    start_pl = places[index[start_place]]
-    stops = [
-        PlannedStop(
-            sequence=0,
-            kind="start",
-            place_id=start_place,
-            label=start_pl.label,
-            lon=start_pl.lon,
-            lat=start_pl.lat,
-            arrival_s=int(ready),
-            start_s=int(ready),
-            departure_s=int(ready),
-            waiting_s=0,
-            service_s=0,
-            load=load,
-            leg_length_m=0.0,
-            leg_time_s=0.0,
-            office_id=courier.office_id if start_place.startswith("office:") else None,
-        )
-    ]
-    if load > courier.capacity:
-        violations.append(
-            Violation(
-                "capacity", cid, 0, None, {"load": str(load), "capacity": str(courier.capacity)}
-            )
-        )
-    t = ready
-    prev = index[start_place]
-    seen_pickup: set[str] = set()
-    for seq, (job_id, role) in enumerate(refs, start=1):
+    violations: list[Violation] = []
+    steps = _steps(problem, refs, index)
+    run = run_of(problem, courier, index, initial_load_of(problem, steps))
+    head: list[PlannedStop] = []
+    if resume_s is not None:
+        run = replace(run, ready_s=max(float(run.ready_s), float(resume_s)))
+    if done:
+        if previous is None:
+            raise ValueError("done stops need the route they come from (previous=)")
+        last = done[-1]
+        ready = max(float(last.departure_s), float(run.ready_s))
+        run = replace(run, start=index[last.place_id], ready_s=ready,
+                      initial_load=last.load + run.initial_load,
+                      max_work_s=max(0.0, run.max_work_s - (ready - previous.start_s)))
+        head = [previous.stops[0], *done]
+    r = replay(run, steps, time_s)
+    assert r is not None
+    start_pl = places[run.start]
+    if not head:
+        head = [PlannedStop(
+            sequence=0, kind="start", place_id=start_pl.place_id, label=start_pl.label,
+            lon=start_pl.lon, lat=start_pl.lat, arrival_s=round(run.ready_s),
+            start_s=round(run.ready_s), departure_s=round(r.depart_s), waiting_s=0,
+            service_s=0, load=run.initial_load, leg_length_m=0.0, leg_time_s=0.0,
+            office_id=courier.office_id if start_pl.place_id.startswith("office:") else None,
+        )]
+        if run.initial_load > courier.capacity:
+            violations.append(Violation("capacity", cid, 0, None,
+                                        {"load": str(run.initial_load),
+                                         "capacity": str(courier.capacity)}))
+    stops = list(head)
+    seen_pickup = {s.job_id for s in done if s.kind == "pickup"}
+    prev = run.start
+    for k, ((job_id, role), st, timed) in enumerate(zip(refs, steps, r.stops, strict=True)):
+        seq = len(head) - 1 + k + 1
         job = problem.jobs[job_id]
         visit = _visit(job, role)
-        place_id = problem.place_of(job, role)
-        row = index[place_id]
-        leg_t = float(time_s[prev, row])
-        leg_l = float(length_m[prev, row])
-        if not np.isfinite(leg_t):
-            violations.append(
-                Violation("unreachable", cid, seq, job_id, {"label": places[row].label})
-            )
-            leg_t, leg_l = 0.0, 0.0
-        arrival = t + leg_t
-        service = problem.service_of(visit)
-        windows = problem.windows_of(visit)
-        begin = arrival
-        chosen: tuple[int, int] | None = None
-        if windows:
-            for a, b in windows:
-                s = max(arrival, a)
-                if s + service <= b:
-                    begin, chosen = s, (a, b)
-                    break
-            if chosen is None:
-                violations.append(
-                    Violation(
-                        "late",
-                        cid,
-                        seq,
-                        job_id,
-                        {
-                            "label": places[row].label,
-                            "arrival": _clock(arrival),
-                            "windows": _windows_text(windows),
-                        },
-                    )
-                )
+        pl = places[st.place]
+        leg_l = float(length_m[prev, st.place]) if timed.reachable else 0.0
+        if not timed.reachable:
+            violations.append(Violation("unreachable", cid, seq, job_id, {"label": pl.label}))
+        if timed.late:
+            violations.append(Violation("late", cid, seq, job_id, {
+                "label": pl.label, "arrival": _clock(timed.arrival_s),
+                "windows": _windows_text(st.windows)}))
         if job.is_pair:
             if role == "pickup":
                 seen_pickup.add(job_id)
-            elif job_id not in seen_pickup:
-                violations.append(
-                    Violation("order", cid, seq, job_id, {"label": places[row].label})
-                )
-        delta = job.amount if role == "pickup" else -job.amount
-        load += delta
-        if load > courier.capacity:
-            violations.append(
-                Violation(
-                    "capacity",
-                    cid,
-                    seq,
-                    job_id,
-                    {"load": str(load), "capacity": str(courier.capacity)},
-                )
-            )
-        t = begin + service
-        stops.append(
-            PlannedStop(
-                sequence=seq,
-                kind=role if job.is_pair else "visit",
-                place_id=place_id,
-                label=places[row].label,
-                lon=places[row].lon,
-                lat=places[row].lat,
-                arrival_s=round(arrival),
-                start_s=round(begin),
-                departure_s=round(t),
-                waiting_s=round(begin - arrival),
-                service_s=int(service),
-                load=int(load),
-                leg_length_m=leg_l,
-                leg_time_s=leg_t,
-                job_id=job_id,
-                job_kind=job.kind,
-                office_id=visit.office_id,
-                window=chosen,
-                amount=int(delta),
-                priority=job.priority,
-                approximate=bool(visit.approximate),
-            )
-        )
-        prev = row
-    end_row = index[end_place]
-    leg_t = float(time_s[prev, end_row])
-    leg_l = float(length_m[prev, end_row])
-    if not np.isfinite(leg_t):
-        violations.append(
-            Violation("unreachable", cid, None, None, {"label": places[end_row].label})
-        )
-        leg_t, leg_l = 0.0, 0.0
-    end_t = t + leg_t
-    stops.append(
-        PlannedStop(
-            sequence=len(refs) + 1,
-            kind="end",
-            place_id=end_place,
-            label=places[end_row].label,
-            lon=places[end_row].lon,
-            lat=places[end_row].lat,
-            arrival_s=round(end_t),
-            start_s=round(end_t),
-            departure_s=round(end_t),
-            waiting_s=0,
-            service_s=0,
-            load=int(load),
-            leg_length_m=leg_l,
-            leg_time_s=leg_t,
-            office_id=end_office,
-        )
-    )
-    if end_t > shift[1]:
-        violations.append(
-            Violation(
-                "shift", cid, None, None, {"end": _clock(end_t), "shift_end": _clock(shift[1])}
-            )
-        )
-    max_work = courier.max_work_s if courier.max_work_s is not None else shift[1] - shift[0]
-    if end_t - ready > max_work + 1e-6 and end_t <= shift[1]:
-        violations.append(
-            Violation(
-                "work", cid, None, None, {"work": _clock(end_t - ready), "max": _clock(max_work)}
-            )
-        )
+            elif job_id not in seen_pickup and job.pickup is not None:
+                violations.append(Violation("order", cid, seq, job_id, {"label": pl.label}))
+        if timed.load > courier.capacity:
+            violations.append(Violation("capacity", cid, seq, job_id,
+                                        {"load": str(timed.load),
+                                         "capacity": str(courier.capacity)}))
+        stops.append(PlannedStop(
+            sequence=seq, kind=role if job.is_pair or job.carried_by else "visit",
+            place_id=pl.place_id, label=pl.label, lon=pl.lon, lat=pl.lat,
+            arrival_s=round(timed.arrival_s), start_s=round(timed.start_s),
+            departure_s=round(timed.departure_s),
+            waiting_s=round(timed.start_s - timed.arrival_s), service_s=int(st.service_s),
+            load=int(timed.load), leg_length_m=leg_l, leg_time_s=timed.leg_time_s,
+            job_id=job_id, job_kind=job.kind, office_id=visit.office_id, window=timed.window,
+            amount=int(st.delta), priority=job.priority, approximate=bool(visit.approximate),
+        ))
+        prev = st.place
+    end_pl = places[run.end]
+    if not r.end_reachable:
+        violations.append(Violation("unreachable", cid, None, None, {"label": end_pl.label}))
+    stops.append(PlannedStop(
+        sequence=len(stops), kind="end", place_id=end_pl.place_id, label=end_pl.label,
+        lon=end_pl.lon, lat=end_pl.lat, arrival_s=round(r.end_s), start_s=round(r.end_s),
+        departure_s=round(r.end_s), waiting_s=0, service_s=0,
+        load=int(r.stops[-1].load) if r.stops else int(run.initial_load),
+        leg_length_m=float(length_m[prev, run.end]) if r.end_reachable else 0.0,
+        leg_time_s=r.end_leg_s, office_id=end_pl.office_id,
+    ))
+    if r.end_s > shift[1]:
+        violations.append(Violation("shift", cid, None, None,
+                                    {"end": _clock(r.end_s), "shift_end": _clock(shift[1])}))
+    elif r.work_s > run.max_work_s + 1e-6:
+        violations.append(Violation("work", cid, None, None,
+                                    {"work": _clock(r.work_s),
+                                     "max": _clock(run.max_work_s)}))
     route = CourierRoute(
         courier_id=cid,
         office_id=courier.office_id,
-        end_office_id=end_office,
+        end_office_id=courier.end_office_id or courier.office_id,
         profile=previous.profile if previous is not None else courier.profile,
         stops=tuple(stops),
         geometry=(),
@@ -309,22 +255,30 @@ def retime_plan(
 ) -> tuple[Plan, list[Violation]]:
     """Build the plan that follows ``refs`` (courier → stops) and list every violation.
 
-    Routes of couriers in ``unchanged`` are kept as they were (with their road geometry).
+    Routes of couriers in ``unchanged`` (and locked routes) are kept as they were (with
+    their road geometry). In a re-planned plan the stops already done stay first and as
+    they were; the rest is replayed from the last of them, not before
+    ``plan.replanned_at_s``.
     """
     old = {r.courier_id: r for r in plan.routes}
     routes: list[CourierRoute] = []
     violations: list[Violation] = []
     where: dict[str, set[str]] = {}
+    for (job_id, _role), cid in done_refs(problem, plan).items():
+        where.setdefault(job_id, set()).add(cid)
     for cid, seq in refs.items():
         for job_id, _role in seq:
             where.setdefault(job_id, set()).add(cid)
-        if not seq:
+        previous = old.get(cid)
+        done = [s for s in previous.job_stops if s.status == "done"] if previous else []
+        if previous is not None and cid in unchanged:
+            routes.append(previous)
             continue
-        if cid in unchanged and cid in old:
-            routes.append(old[cid])
+        if not seq and not done:
             continue
         route, v = retime_route(
-            problem, problem.couriers[cid], seq, time_s, length_m, previous=old.get(cid)
+            problem, problem.couriers[cid], seq, time_s, length_m, previous=previous,
+            done=done, resume_s=plan.replanned_at_s,
         )
         routes.append(route)
         violations.extend(v)
@@ -352,6 +306,8 @@ def move_stop(
     (the partner is placed right after a pickup, right before a delivery), because one
     courier must carry the dossier from end to end; within the same route only the chosen
     stop moves, and a delivery put before its pickup is reported as an ``order`` violation.
+    In a re-planned plan a stop already done cannot be moved; the delivery of a dossier
+    already picked up moves alone (and is reported ``split`` if it leaves its carrier).
 
     Returns
     -------
@@ -364,11 +320,15 @@ def move_stop(
     job_id, role = ref
     source = next((c for c, seq in refs.items() if ref in seq), None)
     if source is None:
+        if ref in done_refs(problem, plan):
+            raise InputError(f"Điểm dừng {job_id} ({role}) đã làm xong; không thể chuyển. / "
+                             f"Stop {job_id} ({role}) is already done and cannot be moved; "
+                             "pick a stop that is still to do.")
         raise KeyError(f"stop {ref} is not in the plan")
     job = problem.jobs[job_id]
     moving = [ref]
-    if job.is_pair and source != to_courier:
-        partner = (job_id, "delivery" if role == "pickup" else "pickup")
+    partner = (job_id, "delivery" if role == "pickup" else "pickup")
+    if job.is_pair and source != to_courier and partner not in done_refs(problem, plan):
         moving = [ref, partner] if role == "pickup" else [partner, ref]
     for cid in refs:
         refs[cid] = [r for r in refs[cid] if r not in moving]

@@ -125,9 +125,14 @@ class PlanSettings:
     Parameters
     ----------
     seconds
-        Solver time budget (wall seconds).
+        Solver time budget (wall seconds); the search stops when it runs out.
     seed
-        Solver seed; the same inputs, seed and budget reproduce a plan.
+        Solver seed.
+    iterations
+        Solver iteration budget, or None. With one, the search stops after that many
+        iterations (or at ``seconds``, whichever comes first): the same inputs, seed and
+        iteration budget then give the same plan on any machine and under any load, as
+        long as the budget is reached before the time limit (same PyVRP version).
     citizen_service_s
         Default service time at a citizen (check, seal, co-sign, collect the fee): 10 min.
     office_service_s
@@ -155,6 +160,7 @@ class PlanSettings:
 
     seconds: float = 10.0
     seed: int = 0
+    iterations: int | None = None
     citizen_service_s: int = 600
     office_service_s: int = 300
     office_windows: tuple[Window, ...] = DEFAULT_OFFICE_WINDOWS
@@ -172,6 +178,11 @@ class PlanSettings:
         if not self.seconds > 0:
             problems.append(Problem(f"seconds must be positive, got {self.seconds}",
                                     column="seconds", value=str(self.seconds)))
+        if self.iterations is not None and not (isinstance(self.iterations, int)
+                                                and self.iterations >= 1):
+            problems.append(Problem(f"iterations must be a whole number of at least 1 (or "
+                                    f"none), got {self.iterations}", column="iterations",
+                                    value=str(self.iterations)))
         if self.citizen_service_s < 0 or self.office_service_s < 0:
             problems.append(Problem("service times cannot be negative", column="service_s"))
         for w in self.office_windows:

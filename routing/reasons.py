@@ -31,6 +31,7 @@ import numpy as np
 
 from routing.model import Courier, Job, PlanningProblem, Window
 from routing.result import UnassignedJob
+from routing.timing import Run, Step, replay, run_of, steps_of
 
 #: Reason codes, in the order they are checked.
 REASON_CODES = (
@@ -113,70 +114,9 @@ def _hours(seconds: float) -> str:
     return f"{int(seconds // 3600)}h{int((seconds % 3600) // 60):02d}"
 
 
-@dataclass(frozen=True)
-class Step:
-    """One stop as the checks see it: matrix row, windows, service, load change.
-
-    Parameters
-    ----------
-    place
-        Row of the matrices.
-    windows
-        Allowed windows ``(open_s, close_s)``; service must start and end inside one. Empty:
-        any time.
-    service_s
-        Service time.
-    delta
-        Change of load at the stop (+ pick up, − drop).
-    job_id
-        The job, for bookkeeping.
-    role
-        ``pickup`` or ``delivery``: which of the job's stops this is.
-    """
-
-    place: int
-    windows: tuple[Window, ...]
-    service_s: int
-    delta: int
-    job_id: str | None = None
-    role: str | None = None
-
-
-@dataclass(frozen=True)
-class Run:
-    """A simulated route: start, steps, end, for checking feasibility by hand.
-
-    Parameters
-    ----------
-    start, end
-        Rows of the start and end depots.
-    ready_s
-        Earliest departure.
-    close_s
-        Latest arrival at the end.
-    max_work_s
-        Longest working time (departure to arrival at the end).
-    capacity
-        Vehicle capacity.
-    initial_load
-        Load on board when leaving (plain deliveries).
-    """
-
-    start: int
-    end: int
-    ready_s: float
-    close_s: float
-    max_work_s: float
-    capacity: int
-    initial_load: int = 0
-
-
 def simulate(run: Run, steps: Sequence[Step], time_s: np.ndarray,
              chosen: list[Window | None] | None = None) -> tuple[bool, float, float]:
-    """Check a route by forward simulation (earliest service in the earliest usable window).
-
-    The departure is pushed as late as possible without arriving later anywhere, so the
-    working time counts only waiting that cannot be avoided.
+    """Check a route by :func:`routing.timing.replay` (strict): ``(feasible, end_s, work_s)``.
 
     Parameters
     ----------
@@ -192,74 +132,15 @@ def simulate(run: Run, steps: Sequence[Step], time_s: np.ndarray,
     Returns
     -------
     tuple
-        ``(feasible, end_s, work_s)``.
+        ``(feasible, end_s, work_s)``; ``end_s`` and ``work_s`` are infinite when a window,
+        the load, a leg or the closing time breaks.
     """
-    load = run.initial_load
-    if load > run.capacity:
+    r = replay(run, steps, time_s, strict=True)
+    if r is None:
         return False, np.inf, np.inf
-    t = float(run.ready_s)
-    prev = run.start
-    slack = np.inf  # how much later we could have left without being later anywhere
-    waited = 0.0
-    for st in steps:
-        t += float(time_s[prev, st.place])
-        if not np.isfinite(t):
-            return False, np.inf, np.inf
-        window = None
-        if st.windows:
-            begin = None
-            for a, b in sorted(st.windows):
-                s = max(t, a)
-                if s + st.service_s <= b:
-                    begin = s
-                    window = (a, b)
-                    slack = min(slack, waited + (b - st.service_s - s))
-                    break
-            if begin is None:
-                return False, np.inf, np.inf
-        else:
-            begin = t
-        if chosen is not None:
-            chosen.append(window)
-        wait = begin - t
-        if wait > 0:
-            waited += wait
-        t = begin + st.service_s
-        load += st.delta
-        if load > run.capacity or load < 0:
-            return False, np.inf, np.inf
-        prev = st.place
-    t += float(time_s[prev, run.end])
-    if not np.isfinite(t) or t > run.close_s:
-        return False, np.inf, np.inf
-    shift = min(slack, waited) if np.isfinite(slack) else waited
-    work = t - run.ready_s - max(0.0, shift)
-    if work > run.max_work_s:
-        return False, t, work
-    return True, t, work
-
-
-def steps_of(problem: PlanningProblem, job: Job, index: dict[str, int]) -> list[Step]:
-    """Return the steps of a job, pickup before delivery."""
-    out = []
-    for role, v in job.visits:
-        delta = job.amount if role == "pickup" else -job.amount
-        out.append(Step(index[problem.place_of(job, role)], problem.windows_of(v),
-                        problem.service_of(v), delta, job.job_id, role))
-    return out
-
-
-def run_of(problem: PlanningProblem, courier: Courier, index: dict[str, int],
-           initial_load: int = 0) -> Run:
-    """Return the :class:`Run` frame of a courier (start, end, hours, capacity)."""
-    shift = problem.shift_of(courier)
-    start = (index[f"courier:{courier.courier_id}"]
-             if courier.start_lon is not None and courier.start_lat is not None
-             else index[f"office:{courier.office_id}"])
-    end = index[f"office:{courier.end_office_id or courier.office_id}"]
-    ready = max(shift[0], courier.start_s) if courier.start_s is not None else shift[0]
-    max_work = courier.max_work_s if courier.max_work_s is not None else shift[1] - shift[0]
-    return Run(start, end, ready, shift[1], max_work, courier.capacity, initial_load)
+    if chosen is not None:
+        chosen.extend(t.window for t in r.stops)
+    return r.feasible, r.end_s, r.work_s
 
 
 def prescreen(problem: PlanningProblem, job: Job, time_s: np.ndarray,

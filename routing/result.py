@@ -249,9 +249,7 @@ class Plan:
     provenance
         Where the jobs came from: ``user``, ``simulated``, ``benchmark:<instance>``.
     seed, seconds
-        Solver seed and time budget: the same inputs, seed and budget on the same
-        machine reproduce the plan (PyVRP stops on wall time, so a loaded machine may
-        do fewer iterations).
+        Solver seed and time budget (wall seconds).
     input_hashes
         ``(name, sha256)`` of the jobs, couriers, offices and matrices.
     settings
@@ -271,6 +269,25 @@ class Plan:
         Jobs in the problem.
     notes
         Free-text notes, e.g. how many rounds the midday-closure repair took.
+    iterations
+        The solver's iteration budget, or None (stopped by ``seconds`` only). A plan is
+        reproducible when the same inputs, seed and iteration budget are solved with the
+        same PyVRP version and the budget was reached before the time limit
+        (``stopped_by == "iterations"``).
+    iterations_done
+        Search iterations actually done (summed over the solver's rounds).
+    stopped_by
+        What ended the search: ``iterations`` (the budget; reproducible), ``time`` (the
+        wall-clock limit), ``deadline`` (the hard limit stopped a solver that did not
+        return; the best plan found until then) or ``""`` (not recorded).
+    replanned_at_s
+        For a re-planned plan, the clock time it was re-planned at (stops with
+        ``status="done"`` were done by then); None for a fresh plan.
+    problem
+        The planning problem the plan was made from (offices with their windows, couriers
+        with shifts and start positions, jobs, settings, network profile), as
+        :func:`routing.problem_io.problem_to_dict` writes it; editing and re-planning a
+        saved plan rebuild it with :func:`routing.problem_io.problem_of`. Read only.
     """
 
     plan_date: str | None
@@ -289,6 +306,11 @@ class Plan:
     couriers_total: int = 0
     jobs_total: int = 0
     notes: tuple[str, ...] = field(default=())
+    iterations: int | None = None
+    iterations_done: int = 0
+    stopped_by: str = ""
+    replanned_at_s: int | None = None
+    problem: dict[str, Any] | None = field(default=None, repr=False)
 
     # -- totals -------------------------------------------------------------------------
     @property
@@ -350,9 +372,14 @@ class Plan:
             f"  couriers used: {len(self.routes)}/{self.couriers_total}",
             f"  length: {self.total_length_m / scale:.1f} {unit}, driving "
             f"{self.total_travel_time_s / 3600:.2f} h, waiting {self.total_waiting_s / 3600:.2f} h",
-            f"  solver: {self.solver}, {self.seconds:g} s budget, seed {self.seed}, "
-            f"{'feasible' if self.feasible else 'INFEASIBLE'}",
+            f"  solver: {self.solver}, {self.seconds:g} s budget, "
+            + (f"{self.iterations} iterations budget, " if self.iterations else "")
+            + f"seed {self.seed}, {self.iterations_done} iterations done"
+            + (f" (stopped by {self.stopped_by})" if self.stopped_by else "")
+            + f", {'feasible' if self.feasible else 'INFEASIBLE'}",
         ]
+        if self.replanned_at_s is not None:
+            lines.append(f"  re-planned at {clock(self.replanned_at_s)}")
         for r in self.routes:
             lines.append(
                 f"  {r.courier_id} ({r.office_id}): {len(r.job_stops)} stops, "
