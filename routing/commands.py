@@ -1,4 +1,4 @@
-"""``postplan plan`` and ``postplan bench vrp``: the routing layer's command line."""
+"""``postplan plan``, ``postplan replan`` and ``postplan bench vrp``: the routing command line."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from data.errors import InputError
+from data.errors import InputError, Problem
 from data.vehicles import DEFAULT_PROFILE, PROFILE_NAMES
 
 
 def register(subparsers: Any) -> None:
-    """Add ``plan`` and ``bench vrp`` to the ``postplan`` command line.
+    """Add ``plan``, ``replan`` and ``bench vrp`` to the ``postplan`` command line.
 
     Parameters
     ----------
@@ -31,6 +31,9 @@ def register(subparsers: Any) -> None:
                      help="simulate N jobs (labelled simulated)")
     p.add_argument("--date", required=True, help="plan date YYYY-MM-DD")
     p.add_argument("--seconds", type=float, default=10.0, help="solver time budget")
+    p.add_argument("--iterations", type=int, default=None, metavar="N",
+                   help="solver iteration budget: the same inputs, seed and N give the same "
+                        "plan when N is reached within --seconds")
     p.add_argument("--seed", type=int, default=0, help="solver (and simulator) seed")
     p.add_argument("--couriers", type=int, default=25,
                    help="number of couriers (without --roster)")
@@ -45,6 +48,26 @@ def register(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=cmd_plan)
 
+    r = subparsers.add_parser(
+        "replan", help="re-plan the rest of a day from a clock time",
+        description="Re-plan a saved plan from --at: stops served before --at count as done "
+                    "(unless --done says otherwise) and are kept; each courier restarts from "
+                    "its last done stop; the rest is planned again on the road network. The "
+                    "solver never runs past --seconds plus a short grace.")
+    r.add_argument("plan", type=Path, help="plan.json written by postplan plan / replan")
+    r.add_argument("--at", required=True, metavar="HH:MM", help="re-plan from this time")
+    r.add_argument("--done", type=Path, metavar="STOPS.csv",
+                   help="which stops are done: columns job_id, status (done|not_done), "
+                        "optional role (pickup|delivery)")
+    r.add_argument("--seconds", type=float, default=None,
+                   help="solver time budget (default: the plan's)")
+    r.add_argument("--iterations", type=int, default=None, metavar="N",
+                   help="solver iteration budget (default: the plan's)")
+    r.add_argument("--seed", type=int, default=None, help="solver seed (default: the plan's)")
+    r.add_argument("--out", type=Path, required=True, help="where to write the new plan.json")
+    r.add_argument("--json", action="store_true", help="print a JSON summary")
+    r.set_defaults(func=cmd_replan)
+
     b = subparsers.add_parser("bench", help="benchmarks against the literature")
     bsub = b.add_subparsers(dest="bench_command", required=True)
     v = bsub.add_parser(
@@ -53,6 +76,8 @@ def register(subparsers: Any) -> None:
                     "day. Cost is the unrounded Euclidean total distance.")
     v.add_argument("file", type=Path, help="instance file")
     v.add_argument("--seconds", type=float, default=10.0)
+    v.add_argument("--iterations", type=int, default=None, metavar="N",
+                   help="solver iteration budget (reproducible when reached within --seconds)")
     v.add_argument("--seed", type=int, default=0)
     v.add_argument("--family", choices=("solomon", "li_lim", "cordeau"), default=None,
                    help="instance family (detected when left out)")
@@ -64,9 +89,13 @@ def cmd_bench_vrp(args: argparse.Namespace) -> int:
     """Run ``postplan bench vrp``."""
     from routing.instances import solve_instance
 
+    problems = _budget_problems(args)
     if not args.file.exists():
-        raise InputError(f"{args.file}: no such instance file")
-    rec = solve_instance(args.file, seconds=args.seconds, seed=args.seed, family=args.family)
+        problems.append(Problem(f"{args.file}: no such instance file", value=str(args.file)))
+    if problems:
+        raise InputError(problems, summary="bench vrp was not run")
+    rec = solve_instance(args.file, seconds=args.seconds, seed=args.seed, family=args.family,
+                         iterations=args.iterations)
     if args.json:
         print(json.dumps(rec))
     else:
@@ -83,10 +112,14 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from data.settings import Settings
     from routing.simulate import plan_kontum
 
+    problems = _budget_problems(args)
     try:
         date.fromisoformat(args.date)
     except ValueError:
-        raise InputError(f"--date {args.date!r} is not YYYY-MM-DD") from None
+        problems.append(Problem(f"--date {args.date!r} is not YYYY-MM-DD; write e.g. "
+                                "2026-11-25", column="--date", value=args.date))
+    if problems:
+        raise InputError(problems, summary="plan was not made")
     settings = Settings.from_env()
     offices = None
     if args.offices is not None:
@@ -110,7 +143,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     plan = plan_kontum(settings, jobs_file=args.jobs, simulate=args.simulate,
                        plan_date=args.date, seconds=args.seconds, seed=args.seed,
                        couriers=args.couriers, profile=args.profile, roster=roster,
-                       offices=offices, calendar=calendar)
+                       offices=offices, calendar=calendar,
+                       iterations=args.iterations)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(plan.to_json(indent=1), encoding="utf-8")
     if args.json:
@@ -123,6 +157,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
             "network_kind": plan.network_kind, "provenance": plan.provenance,
             "seed": plan.seed, "seconds": plan.seconds, "solve_time_s": plan.solve_time_s,
             "notes": list(plan.notes),
+            "iterations": plan.iterations, "iterations_done": plan.iterations_done,
+            "stopped_by": plan.stopped_by,
         }, ensure_ascii=False))
     else:
         print(plan.summary())
@@ -131,3 +167,126 @@ def cmd_plan(args: argparse.Namespace) -> int:
                 print(f"  {u.job_id}: {u.text_vi} / {u.text_en}")
         print(f"written to {args.out}", file=sys.stderr)
     return 0
+
+
+def _budget_problems(args: argparse.Namespace) -> list[Problem]:
+    out = []
+    seconds = getattr(args, "seconds", None)
+    if seconds is not None and not seconds > 0:
+        out.append(Problem(f"--seconds must be positive, got {seconds}; e.g. --seconds 10",
+                           column="--seconds", value=str(seconds)))
+    iterations = getattr(args, "iterations", None)
+    if iterations is not None and iterations < 1:
+        out.append(Problem(f"--iterations must be at least 1, got {iterations}; e.g. "
+                           "--iterations 2000", column="--iterations", value=str(iterations)))
+    return out
+
+
+def cmd_replan(args: argparse.Namespace) -> int:
+    """Run ``postplan replan``."""
+    from data.settings import Settings
+    from routing.model import hm
+    from routing.problem_io import problem_of
+    from routing.replan import replan
+    from routing.result import Plan, clock
+    from routing.stops_io import read_done_stops
+
+    problems = _budget_problems(args)
+    try:
+        at_s = hm(args.at)
+    except InputError:
+        problems.append(Problem(f"--at {args.at!r} is not a clock time; write HH:MM, e.g. "
+                                "10:00", column="--at", value=args.at))
+        at_s = None
+    plan = None
+    done: dict[tuple[str, str], bool] | None = None
+    profile: str | None = None
+    try:
+        plan = Plan.from_json(args.plan.read_text(encoding="utf-8"))
+    except OSError as exc:
+        problems.append(Problem(f"{args.plan}: cannot be read ({exc.strerror}); give the path "
+                                "of a plan.json written by postplan plan", value=str(args.plan)))
+    except (ValueError, KeyError, TypeError) as exc:
+        problems.append(Problem(f"{args.plan}: not a plan written by postplan ({exc}); give "
+                                "a plan.json from postplan plan or replan",
+                                value=str(args.plan)))
+    if plan is not None:
+        try:
+            problem, profile = problem_of(plan)
+        except InputError as exc:
+            problems.extend(exc.problems)
+        else:
+            if args.done is not None:
+                try:
+                    done = read_done_stops(args.done, problem, plan)
+                except InputError as exc:
+                    problems.extend(exc.problems)
+    if problems or plan is None or at_s is None:
+        raise InputError(problems, summary="Nothing was re-planned")
+    settings = Settings.from_env()
+    G, engine = _network(settings, profile or "motorbike")
+    matrix_fn, leg_path_fn = network_doors(G, engine)
+    new = replan(plan, problem, now_s=at_s, done=done, seconds=args.seconds,
+                 iterations=args.iterations, seed=args.seed,
+                 matrix_fn=matrix_fn, leg_path_fn=leg_path_fn,
+                 network_kind=str(G.graph.get("kind", plan.network_kind)),
+                 network_profile=profile)
+    warnings = []
+    old_net = dict(plan.input_hashes).get("network")
+    now_net = str(G.graph.get("cache_key", "")) or None
+    if old_net and now_net and old_net != now_net:
+        warnings.append("the road network differs from the one the plan was made on; the "
+                        "remaining routes use the current network")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(new.to_json(indent=1), encoding="utf-8")
+    kept = sum(1 for r in new.routes for s in r.job_stops if s.status == "done")
+    if args.json:
+        print(json.dumps({
+            "ok": True, "out": str(args.out), "at": clock(at_s), "done_kept": kept,
+            "jobs": new.jobs_total, "assigned": new.jobs_assigned,
+            "unassigned": [{"job_id": u.job_id, "code": u.code, "text_en": u.text_en,
+                            "text_vi": u.text_vi} for u in new.unassigned],
+            "couriers_used": len(new.routes), "length_km": new.total_length_m / 1000,
+            "network_kind": new.network_kind, "seed": new.seed, "seconds": new.seconds,
+            "iterations": new.iterations, "iterations_done": new.iterations_done,
+            "stopped_by": new.stopped_by, "solve_time_s": new.solve_time_s,
+            "warnings": warnings,
+        }, ensure_ascii=False))
+    else:
+        print(new.summary())
+        for w in warnings:
+            print(f"warning: {w}", file=sys.stderr)
+        print(f"written to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _network(settings: Any, profile: str) -> tuple[Any, Any]:
+    from geo.matrix import TravelEngine
+    from geo.network import cached_network
+
+    G = cached_network(settings, profile=profile)
+    return G, TravelEngine(G)
+
+
+def network_doors(G: Any, engine: Any) -> tuple[Any, Any]:
+    """Return ``(matrix_fn, leg_path_fn)`` for :func:`routing.replan.replan` on a road graph.
+
+    Both snap a problem's places once (the leg paths reuse the matrices' snapping).
+    """
+    from routing.adapter import network_leg_path, network_matrices
+
+    built: dict[int, Any] = {}
+
+    def snapped(problem: Any) -> Any:
+        if id(problem) not in built:
+            built[id(problem)] = network_matrices(problem, G, engine=engine)
+        return built[id(problem)]
+
+    def matrix_fn(problem: Any) -> tuple[Any, Any]:
+        nm = snapped(problem)
+        return nm.time_s, nm.length_m
+
+    def leg_path_fn(problem: Any) -> Any:
+        return network_leg_path(problem, G, snapped(problem), engine)
+
+    return matrix_fn, leg_path_fn

@@ -218,7 +218,7 @@ def read_instance(path: str | Path, *, family: str | None = None, seconds: float
 
 
 def solve_instance(path: str | Path, *, seconds: float = 10.0, seed: int = 0,
-                   family: str | None = None) -> dict[str, Any]:
+                   family: str | None = None, iterations: int | None = None) -> dict[str, Any]:
     """Solve an instance through the project's model layer; return the benchmark record.
 
     Returns
@@ -226,14 +226,16 @@ def solve_instance(path: str | Path, *, seconds: float = 10.0, seed: int = 0,
     dict
         ``instance``, ``family``, ``cost`` (unrounded Euclidean total), ``vehicles``,
         ``routes`` (instance customer ids in visit order, depots left out), ``feasible``,
-        ``seconds`` (wall time, reading and solving), and ``route_depots`` (the instance's
-        depot id of each route, for multi-depot instances).
+        ``seconds`` (wall time, reading and solving), ``route_depots`` (the instance's
+        depot id of each route, for multi-depot instances), ``seed``, ``iterations`` (the
+        budget), ``iterations_done`` and ``stopped_by``.
     """
     from routing.solve import solve_matrix
 
     t0 = time.perf_counter()
     inst = read_instance(path, family=family, seconds=seconds, seed=seed)
-    plan = solve_matrix(inst.problem, inst.time_s, inst.length_m, network_kind="euclidean")
+    plan = solve_matrix(inst.problem, inst.time_s, inst.length_m, network_kind="euclidean",
+                        iterations=iterations)
     routes, depots = [], []
     for r in plan.routes:
         ids = [st.instance_id for st in r.job_stops if st.instance_id is not None]
@@ -249,4 +251,6 @@ def solve_instance(path: str | Path, *, seconds: float = 10.0, seed: int = 0,
         "route_depots": [int(x) for x in depots],
         "feasible": bool(plan.feasible and not plan.unassigned),
         "seconds": time.perf_counter() - t0,
+        "seed": seed, "iterations": iterations, "iterations_done": plan.iterations_done,
+        "stopped_by": plan.stopped_by,
     }

@@ -185,7 +185,8 @@ def plan_kontum(settings: Settings, *, jobs_file: str | Path | None = None,
                 simulate: int | None = None, plan_date: str, seconds: float = 10.0,
                 seed: int = 0, couriers: int = 25, profile: str = DEFAULT_PROFILE,
                 timings: dict[str, float] | None = None, roster: pd.DataFrame | None = None,
-                offices: pd.DataFrame | None = None, calendar: WorkCalendar | None = None
+                offices: pd.DataFrame | None = None, calendar: WorkCalendar | None = None,
+                iterations: int | None = None
                 ) -> Plan:
     """Plan a Kon Tum day end to end: offices, network, jobs (file or simulated), solve.
 
@@ -219,13 +220,15 @@ def plan_kontum(settings: Settings, *, jobs_file: str | Path | None = None,
         Office registry (default ``data.offices.default_offices``).
     calendar
         Holidays and exceptions (default: Vietnam's public holidays).
+    iterations
+        Solver iteration budget (reproducible plans), or None.
     """
     from data.offices import default_offices
     from data.roster import on_duty
     from geo.matrix import TravelEngine
     from geo.network import cached_network
+    from routing.adapter import plan_day
     from routing.jobs_io import read_jobs
-    from routing.solve import plan_day
 
     day = date.fromisoformat(plan_date)
     offices = default_offices(settings) if offices is None else offices
@@ -256,7 +259,7 @@ def plan_kontum(settings: Settings, *, jobs_file: str | Path | None = None,
         crew = default_couriers(offices, couriers, profile=profile)
     wd = working_day(offices, jobs, crew, day, provenance=provenance, calendar=calendar,
                      plan_settings=PlanSettings(seconds=seconds, seed=seed,
-                                                plan_date=plan_date))
+                                                plan_date=plan_date, iterations=iterations))
     t0 = time.perf_counter()
     G = cached_network(settings, profile=profile)
     engine = TravelEngine(G)

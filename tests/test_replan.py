@@ -105,5 +105,5 @@ def test_courier_starts_from_given_position():
 def test_unknown_names_rejected():
     """Unknown locked couriers and cancelled jobs are input errors, all reported."""
     p, plan = day()
-    with pytest.raises(InputError, match=r"locked courier 'X'.*cancelled job 'Y'"):
+    with pytest.raises(InputError, match=r"(?s)locked courier 'X'.*cancelled job 'Y'"):
         replan(plan, p, now_s=0, matrix_fn=euclid, locked=["X"], cancelled=["Y"])

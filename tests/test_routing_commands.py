@@ -71,3 +71,116 @@ def test_plan_from_jobs_file(tmp_path, monkeypatch, capsys):
     code = main(["plan", "--jobs", str(jobs), "--date", "25/11/2026", "--out", str(out),
                  "--json"])
     assert code == 2 and "YYYY-MM-DD" in json.loads(capsys.readouterr().out)["message"]
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory):
+    """A simulated day of 15 jobs planned with an iteration budget, and its cache folder."""
+    base = tmp_path_factory.mktemp("replan")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("POSTPLAN_CACHE_DIR", str(base / "cache"))
+        out = base / "plan.json"
+        code = main(["plan", "--simulate", "15", "--couriers", "4", "--date", "2026-11-25",
+                     "--seconds", "20", "--iterations", "60", "--seed", "3", "--out",
+                     str(out), "--json"])
+    assert code == 0
+    return out, base / "cache"
+
+
+def test_plan_records_iterations_and_seed(planned, capsys):
+    """plan --iterations N stops after N iterations and the plan records N and the seed."""
+    from routing.result import Plan
+
+    plan = Plan.from_json(planned[0].read_text(encoding="utf-8"))
+    assert (plan.iterations, plan.seed, plan.stopped_by) == (60, 3, "iterations")
+    assert plan.iterations_done >= 60
+    assert plan.problem is not None and len(plan.problem["jobs"]) == 15
+
+
+def test_replan_from_ten_within_budget(planned, tmp_path, monkeypatch, capsys):
+    """replan --at 10:00 keeps the stops done by then and returns within its budget."""
+    from routing.result import Plan
+
+    path, cache = planned
+    monkeypatch.setenv("POSTPLAN_CACHE_DIR", str(cache))
+    capsys.readouterr()
+    out = tmp_path / "new.json"
+    code = main(["replan", str(path), "--at", "10:00", "--seconds", "2", "--out", str(out),
+                 "--json"])
+    summary = json.loads(capsys.readouterr().out)
+    assert code == 0 and summary["ok"] is True and summary["at"] == "10:00"
+    assert summary["solve_time_s"] < 2 + 2 + 1  # budget + the runner's grace
+    old = Plan.from_json(path.read_text(encoding="utf-8"))
+    new = Plan.from_json(out.read_text(encoding="utf-8"))
+    assert new.replanned_at_s == 36_000
+    before = {(s.job_id, s.kind) for r in old.routes for s in r.job_stops
+              if s.departure_s <= 36_000}
+    done = {(s.job_id, s.kind) for r in new.routes for s in r.job_stops if s.status == "done"}
+    assert done == before and summary["done_kept"] == len(before)
+    assert all(s.start_s >= 36_000 for r in new.routes for s in r.job_stops
+               if s.status != "done")
+    assert new.jobs_total == 15
+
+
+def test_replan_done_file_overrides_the_clock(planned, tmp_path, monkeypatch, capsys):
+    """A stop before --at reported not done is planned again; one after it reported done is kept."""
+    from routing.result import Plan
+
+    path, cache = planned
+    monkeypatch.setenv("POSTPLAN_CACHE_DIR", str(cache))
+    old = Plan.from_json(path.read_text(encoding="utf-8"))
+    stops = sorted((s for r in old.routes for s in r.job_stops), key=lambda s: s.departure_s)
+    early = next(s for s in stops if s.job_kind == "result_delivery" and s.kind == "pickup")
+    at = early.departure_s + 60
+    late = next(s for s in stops if s.departure_s > at and s.job_id != early.job_id
+                and (s.kind == "pickup" or s.job_kind not in ("result_delivery",
+                                                                "dossier_pickup",
+                                                                "counter_transfer")))
+    done_csv = tmp_path / "done.csv"
+    done_csv.write_text(f"job_id,role,status\n{early.job_id},,not_done\n"
+                        f"{late.job_id},{late.kind if late.kind != 'visit' else ''},done\n",
+                        encoding="utf-8")
+    out = tmp_path / "new.json"
+    minute = at // 60 + 1
+    clock = f"{minute // 60:02d}:{minute % 60:02d}"
+    code = main(["replan", str(path), "--at", clock, "--done", str(done_csv), "--seconds",
+                 "2", "--out", str(out), "--json"])
+    assert code == 0, capsys.readouterr().out
+    new = Plan.from_json(out.read_text(encoding="utf-8"))
+    status = {(s.job_id, s.kind): s.status for r in new.routes for s in r.job_stops}
+    assert status.get((early.job_id, early.kind)) != "done"
+    assert status[(late.job_id, late.kind)] == "done"
+
+
+def test_replan_bad_input_lists_every_problem(planned, tmp_path, capsys):
+    """A bad time, budget and done file are all reported at once, with rows; exit code 2."""
+    path, _ = planned
+    done_csv = tmp_path / "done.csv"
+    done_csv.write_text("job_id,status,role\nNOPE,done,\nS0001,maybe,\nS0002,done,middle\n",
+                        encoding="utf-8")
+    code = main(["replan", str(path), "--at", "25:99", "--seconds", "0", "--iterations", "0",
+                 "--done", str(done_csv), "--out", str(tmp_path / "x.json"), "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 2 and out["error"] == "input_error"
+    text = "\n".join(out["problems"])
+    assert "--at" in text and "'25:99'" in text
+    assert "--seconds must be positive" in text and "--iterations must be at least 1" in text
+    assert "row 2" in text and "'NOPE'" in text and "no such job" in text
+    assert "row 3" in text and "'maybe'" in text
+    assert "row 4" in text and "'middle'" in text
+    assert not (tmp_path / "x.json").exists()
+
+
+def test_replan_of_an_old_plan_names_the_fix(planned, tmp_path, capsys):
+    """A plan saved before plans carried their problem is refused with what to do."""
+    path, _ = planned
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data.pop("problem")
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(data), encoding="utf-8")
+    code = main(["replan", str(old), "--at", "10:00", "--out", str(tmp_path / "x.json"),
+                 "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 2
+    assert "saved before plans carried their planning problem" in out["message"]
+    assert "postplan plan" in out["message"] and "lập tuyến lại" in out["message"]

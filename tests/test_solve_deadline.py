@@ -1,0 +1,124 @@
+"""The PyVRP hang reproducer, the overflow guard that avoids it, and the hard deadline."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from data.errors import SolverError
+from routing.problem_io import problem_from_dict
+from routing.pyvrp_model import COST_HEADROOM, LEGACY_UNREACHABLE, guarded_unreachable
+from routing.runner import DEADLINE_GRACE_S, run_pyvrp
+from routing.solve import solve_matrix
+
+REPRO = Path(__file__).parent / "data" / "pyvrp_overflow_hang.json"
+#: Slack for process start-up and clean-up on a loaded two-core machine.
+SLACK_S = 3.0
+
+
+def _doc() -> dict[str, Any]:
+    return json.loads(REPRO.read_text(encoding="utf-8"))
+
+
+def _pyvrp_data(section: dict[str, Any]) -> Any:
+    """Build the reproducer's ProblemData with PyVRP alone (as an upstream report would)."""
+    from pyvrp import (
+        Client,
+        ClientGroup,
+        Depot,
+        Location,
+        ProblemData,
+        Shipment,
+        VehicleType,
+    )
+
+    return ProblemData(
+        locations=[Location(x, y) for x, y in section["locations"]],
+        clients=[Client(c["location"], c["delivery"], c["pickup"], c["service_duration"],
+                        c["tw_early"], c["tw_late"], 0, c["prize"], c["required"], c["group"])
+                 for c in section["clients"]],
+        depots=[Depot(d["location"]) for d in section["depots"]],
+        vehicle_types=[VehicleType(**v) for v in section["vehicle_types"]],
+        distance_matrices=[np.array(m, dtype=np.int64) for m in section["distance_matrices"]],
+        duration_matrices=[np.array(m, dtype=np.int64) for m in section["duration_matrices"]],
+        groups=[ClientGroup(g["clients"], g["required"]) for g in section["groups"]],
+        shipments=[Shipment(s["pickup"][0], s["delivery"][0], *s["pickup"][1:],
+                            *s["delivery"][1:], amount=s["amount"], prize=s["prize"],
+                            required=s["required"]) for s in section["shipments"]],
+    )
+
+
+def _problem() -> tuple[Any, np.ndarray, np.ndarray]:
+    doc = _doc()
+    problem, _ = problem_from_dict(doc["problem"])
+    return problem, np.array(doc["time_s"]), np.array(doc["length_m"])
+
+
+def test_reproducer_never_returns_from_pyvrp_alone():
+    """Upstream bug: PyVRP 0.14.1's search on the reproducer is still running at the deadline."""
+    doc = _doc()
+    data = _pyvrp_data(doc["pyvrp"])
+    t0 = time.monotonic()
+    out = run_pyvrp(data, seconds=1.0, seed=1, iterations=10,
+                    max_penalty=doc["pyvrp"]["max_penalty"])
+    assert out.stopped_by == "deadline" and out.routes is None
+    assert time.monotonic() - t0 < 1.0 + DEADLINE_GRACE_S + SLACK_S
+
+
+def test_hard_deadline_returns_the_best_plan_found_so_far():
+    """A warm start reported before the hang comes back when the child is killed."""
+    doc = _doc()
+    data = _pyvrp_data(doc["pyvrp"])
+    out = run_pyvrp(data, seconds=1.0, seed=1, max_penalty=doc["pyvrp"]["max_penalty"],
+                    initial=())
+    assert out.stopped_by == "deadline"
+    assert out.routes == () and out.feasible
+
+
+def test_solve_without_the_guard_returns_within_budget():
+    """With the workaround disabled the hang is cut at the hard deadline: a clear error, fast."""
+    problem, t, d = _problem()
+    t0 = time.monotonic()
+    with pytest.raises(SolverError, match="did not return within 3 s") as err:
+        solve_matrix(problem, t, d, seconds=1.0, overflow_guard=False)
+    assert time.monotonic() - t0 < 1.0 + DEADLINE_GRACE_S + SLACK_S
+    assert "không trả kết quả" in err.value.message_vi
+
+
+def test_overflow_guard_solves_the_reproducer():
+    """The guarded model of the same problem finishes by itself, with a feasible plan."""
+    problem, t, d = _problem()
+    plan = solve_matrix(problem, t, d, seconds=1.0, iterations=200)
+    assert plan.stopped_by == "iterations" and plan.feasible
+    assert plan.iterations_done == 200
+    # every carried dossier is delivered by the courier carrying it, nobody else
+    for job in problem.jobs.values():
+        if job.carried_by is not None:
+            holders = [r.courier_id for r in plan.routes if job.job_id in r.job_ids]
+            assert holders in ([job.carried_by], [])
+
+
+def test_guarded_unreachable_keeps_costs_in_int64():
+    """The unreachable value times the cap times every leg stays below 2**62, above the day."""
+    u, cap = guarded_unreachable(2.4e7, 700, 36_000, 300_000)
+    assert u * cap * 700 < COST_HEADROOM
+    assert u > 2 * (36_000 + 300_000)
+    assert cap == 2.4e7
+
+
+def test_guarded_unreachable_small_cap_keeps_legacy_value():
+    """With PyVRP's default cap and a small problem the old 2**40 is already safe and kept."""
+    u, cap = guarded_unreachable(100_000.0, 10, 36_000, 50_000)
+    assert (u, cap) == (LEGACY_UNREACHABLE, 100_000.0)
+
+
+def test_guarded_unreachable_lowers_the_cap_when_it_must():
+    """When no unreachable value fits under the cap, the cap is lowered instead."""
+    u, cap = guarded_unreachable(1e15, 1000, 10**9, 10**9)
+    assert u == 2 * (10**9 + 10**9 + 1)
+    assert cap < 1e15 and u * cap * 1000 <= COST_HEADROOM
