@@ -6,6 +6,12 @@ over ``problem.places()`` on the road network with the routing layer's own
 ``network_matrices`` (the same the adapter door ``plan_day`` uses); and calls the core door
 :func:`routing.solve.solve_matrix` with a ``leg_path`` so routes follow the roads. The
 matrices are kept so manual edits (:mod:`routing.edit`) re-time routes on the very same figures.
+
+Every plan carries the problem it was made from (:func:`plan_problem` reads it back), so a
+plan reopened from the store, or re-planned, can be edited and re-planned like a fresh one.
+The solver runs in a child process with a hard deadline (:mod:`routing.runner`): planning
+and re-planning always return — with the best plan found, or a
+:class:`~data.errors.SolverError` whose message the page shows while the plan in use is kept.
 """
 
 from __future__ import annotations
@@ -122,12 +128,15 @@ def build_day(
     seed: int,
     provenance: str,
     lang: str = "vi",
+    iterations: int | None = None,
 ) -> WorkingDay:
     """Build the day's problem through ``routing.workday.working_day`` (the CLI's path).
 
     Couriers are spread over the start offices (``couriers_by_count``); offices closed on
     ``day`` start nobody and their jobs are left out with the plain reason; when no start
-    office is open an ``InputError`` says which office is closed and why.
+    office is open an ``InputError`` says which office is closed and why. ``iterations``
+    (None or 0: no limit) makes the plan reproducible (same jobs, seed and iteration budget
+    → same routes, whatever the machine's load).
     """
     from routing.workday import couriers_by_count, working_day
 
@@ -138,7 +147,10 @@ def build_day(
         couriers,
         day,
         plan_settings=PlanSettings(
-            seconds=float(seconds), seed=int(seed), plan_date=day.isoformat()
+            seconds=float(seconds),
+            seed=int(seed),
+            plan_date=day.isoformat(),
+            iterations=int(iterations) if iterations else None,
         ),
         provenance=provenance,
     )
@@ -146,14 +158,26 @@ def build_day(
 
 def compute_matrices(problem: PlanningProblem, G: nx.MultiDiGraph, engine: Any) -> Any:
     """Door-to-door matrices over ``problem.places()`` (``routing.solve.network_matrices``)."""
-    from routing.solve import network_matrices
+    from routing.adapter import network_matrices
 
     return network_matrices(problem, G, engine=engine)
 
 
-def solve(problem: PlanningProblem, mats: Any, G: nx.MultiDiGraph, engine: Any) -> Plan:
-    """Solve on the matrices with road geometry for every leg (the core door)."""
-    from routing.solve import network_leg_path, solve_matrix
+def solve(
+    problem: PlanningProblem,
+    mats: Any,
+    G: nx.MultiDiGraph,
+    engine: Any,
+    *,
+    profile: str | None = None,
+) -> Plan:
+    """Solve on the matrices with road geometry for every leg (the core door).
+
+    Raises :class:`~data.errors.SolverError` when the solver's hard deadline passed before
+    it found any plan.
+    """
+    from routing.adapter import network_leg_path
+    from routing.solve import solve_matrix
 
     leg = network_leg_path(problem, G, mats.nodes, engine)
     return solve_matrix(
@@ -162,7 +186,46 @@ def solve(problem: PlanningProblem, mats: Any, G: nx.MultiDiGraph, engine: Any) 
         mats.length_m,
         network_kind=str(G.graph.get("kind", "unknown")),
         leg_path=leg,
+        network_profile=profile or G.graph.get("profile"),
     )
+
+
+def plan_problem(plan: Plan) -> tuple[PlanningProblem | None, str | None, str | None]:
+    """Return ``(problem, network profile, why not)`` of a plan.
+
+    ``problem`` is the day's problem the plan carries (for a re-planned plan: the day's
+    jobs and couriers, not the "now" positions), what editing and re-planning need; when
+    the plan has none (saved by an older version) or it is damaged, ``problem`` is None and
+    ``why not`` is ``"old"`` or the error text.
+    """
+    from data.errors import InputError
+    from routing.problem_io import problem_of
+
+    if plan.problem is None:
+        return None, None, "old"
+    try:
+        problem, profile = problem_of(plan)
+    except InputError as exc:
+        return None, None, str(exc)
+    return problem, profile, None
+
+
+def deadline_text(plan: Plan) -> str:
+    """Return the page's message for a plan the solver's hard deadline cut short."""
+    from app.i18n import t
+    from routing.runner import DEADLINE_GRACE_S
+
+    return t("dispatch.solver_deadline", seconds=f"{plan.seconds + DEADLINE_GRACE_S:g}")
+
+
+def movable_choices(
+    plan: Plan, choices: Sequence[tuple[str, str, int, str, str]]
+) -> list[tuple[str, str, int, str, str]]:
+    """Keep the stop choices (``plan_view.stop_choices``) that are not done yet."""
+    done = {
+        (r.courier_id, s.sequence) for r in plan.routes for s in r.stops if s.status == "done"
+    }
+    return [c for c in choices if (c[0], c[2]) not in done]
 
 
 def stop_ref(problem: PlanningProblem, job_id: str, role: str) -> StopRef:
@@ -184,7 +247,7 @@ def move(
     engine: Any,
 ) -> tuple[Plan, list[Violation]]:
     """Move a stop (see :func:`routing.edit.move_stop`) and redraw the changed routes on roads."""
-    from routing.solve import network_leg_path
+    from routing.adapter import network_leg_path
 
     edited, violations = move_stop(
         problem, plan, ref, to_courier, position, mats.time_s, mats.length_m
@@ -281,27 +344,27 @@ def replan(
     engine: Any,
     *,
     locked: Sequence[str] = (),
+    seconds: float | None = None,
+    iterations: int | None = None,
+    profile: str | None = None,
 ) -> tuple[Plan, int]:
     """Re-plan the rest of the day from ``at_s`` with ``routing.replan.replan``.
 
     Stops finished by ``at_s`` are kept as done; each courier restarts from its last done
-    stop; ``locked`` couriers keep their remaining route. Returns the new plan and the
-    number of stops kept as done.
+    stop; ``locked`` couriers keep their remaining route. ``problem`` is the day's problem
+    (:func:`plan_problem`); ``seconds`` and ``iterations`` (0 or None: no limit) are the
+    solver's budgets. Returns the new plan and the number of stops kept as done.
+
+    Raises
+    ------
+    SolverError
+        When the solver's hard deadline passed before any plan was found (the caller keeps
+        the plan it had).
     """
+    from routing.adapter import network_doors
     from routing.replan import replan as replan_day
-    from routing.solve import network_leg_path, network_matrices
 
-    built: dict[int, Any] = {}
-
-    def matrix_fn(p: PlanningProblem) -> tuple[Any, Any]:
-        nm = network_matrices(p, G, engine=engine)
-        built[id(p)] = nm
-        return nm.time_s, nm.length_m
-
-    def leg_fn(p: PlanningProblem) -> Callable[[int, int], Any]:
-        nm = built.get(id(p)) or network_matrices(p, G, engine=engine)
-        return network_leg_path(p, G, nm.nodes, engine)
-
+    matrix_fn, leg_fn = network_doors(G, engine)
     new_plan = replan_day(
         plan,
         problem,
@@ -309,6 +372,9 @@ def replan(
         matrix_fn=matrix_fn,
         leg_path_fn=leg_fn,
         locked=list(locked),
+        seconds=seconds,
+        iterations=int(iterations) if iterations else None,
+        network_profile=profile or G.graph.get("profile"),
     )
     kept = sum(1 for r in new_plan.routes for s in r.job_stops if s.status == "done")
     return new_plan, kept

@@ -295,11 +295,38 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dispatch.replan_from": ("Từ giờ", "From"),
     "dispatch.replan_btn": ("Lập lại", "Re-plan"),
     "dispatch.replan_locked": ("Giữ nguyên tuyến của", "Keep the routes of"),
-    "dispatch.edit_after_replan": (
-        "Kế hoạch đã được lập lại giữa ngày: để đổi tiếp, hãy lập lại lần nữa (hoặc lập tuyến "
-        "mới) rồi sửa tay.",
-        "The plan was re-planned mid-day: to change it further, re-plan again (or plan "
-        "afresh) and then edit by hand.",
+    "dispatch.edit_done_hint": (
+        "Kế hoạch đã được lập lại từ {time}: các điểm đã xong giữ nguyên, chỉ chuyển được các "
+        "điểm còn lại.",
+        "The plan was re-planned from {time}: stops already done stay as they are; only the "
+        "remaining stops can be moved.",
+    ),
+    "dispatch.plan_without_problem": (
+        "Kế hoạch này được lưu bởi phiên bản cũ, không kèm dữ liệu bài toán (bưu cục, bưu tá, "
+        "công việc), nên không sửa tay hay lập lại được: hãy lập tuyến lại cho ngày này rồi "
+        "lưu.",
+        "This plan was saved by an older version without its planning problem (offices, "
+        "couriers, jobs), so it cannot be edited or re-planned: plan the day again and save "
+        "it.",
+    ),
+    "dispatch.replan_solving": (
+        "Đang lập lại (tối đa {seconds} giây)…",
+        "Re-planning (at most {seconds} s)…",
+    ),
+    "dispatch.solver_deadline": (
+        "Bộ giải bị dừng ở giới hạn cứng {seconds} giây: đây là kế hoạch tốt nhất tìm được "
+        "đến lúc đó.",
+        "The solver was stopped at its hard limit of {seconds} s: this is the best plan it "
+        "had found by then.",
+    ),
+    "dispatch.iterations": ("Số vòng lặp", "Iterations"),
+    "dispatch.iterations_help": (
+        "0 = không giới hạn (dừng theo thời gian). Với số vòng lặp, cùng danh sách việc, hạt "
+        "giống và số vòng lặp cho cùng kế hoạch trên mọi máy, miễn là đủ vòng trước khi hết "
+        "thời gian.",
+        "0 = no limit (stop on time). With an iteration budget, the same jobs, seed and "
+        "budget give the same plan on any machine, as long as the budget is reached before "
+        "the time limit.",
     ),
     "dispatch.replan_done": (
         "Đã lập lại từ {time}: giữ {kept} điểm đã qua.",

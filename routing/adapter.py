@@ -238,6 +238,28 @@ def plan_day(jobs: Sequence[Job], couriers: Sequence[Courier], offices: Any, G: 
     return dataclasses.replace(plan, notes=notes)
 
 
+def network_doors(G: Any, engine: Any) -> tuple[Any, Any]:
+    """Return ``(matrix_fn, leg_path_fn)`` for :func:`routing.replan.replan` on a road graph.
+
+    Both snap a problem's places once (the leg paths reuse the matrices' snapping).
+    """
+    built: dict[int, tuple[Any, NetworkMatrices]] = {}  # id → (problem kept alive, matrices)
+
+    def snapped(problem: Any) -> NetworkMatrices:
+        if id(problem) not in built:
+            built[id(problem)] = (problem, network_matrices(problem, G, engine=engine))
+        return built[id(problem)][1]
+
+    def matrix_fn(problem: Any) -> tuple[Any, Any]:
+        nm = snapped(problem)
+        return nm.time_s, nm.length_m
+
+    def leg_path_fn(problem: Any) -> Any:
+        return network_leg_path(problem, G, snapped(problem), engine)
+
+    return matrix_fn, leg_path_fn
+
+
 def _office_windows(row: Any, plan_date: str | None) -> tuple[Window, ...]:
     """Return an office's windows on the plan date: the one rule, ``routing.workday``.
 
@@ -251,4 +273,5 @@ def _office_windows(row: Any, plan_date: str | None) -> tuple[Window, ...]:
     return office_windows(rec, date.fromisoformat(plan_date))
 
 
-__all__ = ["NetworkMatrices", "network_leg_path", "network_matrices", "plan_day"]
+__all__ = ["NetworkMatrices", "network_doors", "network_leg_path", "network_matrices",
+           "plan_day"]

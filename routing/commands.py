@@ -225,6 +225,8 @@ def cmd_replan(args: argparse.Namespace) -> int:
         raise InputError(problems, summary="Nothing was re-planned")
     settings = Settings.from_env()
     G, engine = _network(settings, profile or "motorbike")
+    from routing.adapter import network_doors
+
     matrix_fn, leg_path_fn = network_doors(G, engine)
     new = replan(plan, problem, now_s=at_s, done=done, seconds=args.seconds,
                  iterations=args.iterations, seed=args.seed,
@@ -266,27 +268,3 @@ def _network(settings: Any, profile: str) -> tuple[Any, Any]:
 
     G = cached_network(settings, profile=profile)
     return G, TravelEngine(G)
-
-
-def network_doors(G: Any, engine: Any) -> tuple[Any, Any]:
-    """Return ``(matrix_fn, leg_path_fn)`` for :func:`routing.replan.replan` on a road graph.
-
-    Both snap a problem's places once (the leg paths reuse the matrices' snapping).
-    """
-    from routing.adapter import network_leg_path, network_matrices
-
-    built: dict[int, Any] = {}
-
-    def snapped(problem: Any) -> Any:
-        if id(problem) not in built:
-            built[id(problem)] = network_matrices(problem, G, engine=engine)
-        return built[id(problem)]
-
-    def matrix_fn(problem: Any) -> tuple[Any, Any]:
-        nm = snapped(problem)
-        return nm.time_s, nm.length_m
-
-    def leg_path_fn(problem: Any) -> Any:
-        return network_leg_path(problem, G, snapped(problem), engine)
-
-    return matrix_fn, leg_path_fn

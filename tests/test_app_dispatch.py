@@ -229,3 +229,49 @@ def test_route_sheet_prints_the_commune_a_job_named(app: AppTest) -> None:
     # DT2's position lies in Xã Tân Cảnh, but its address named Đắk Tô
     assert set(homes["Xã/phường cũ / Commune (old)"]) == {"Thị trấn Đăk Tô"}
     assert set(homes["Xã/phường mới / Commune (2025)"]) == {"Xã Đăk Tô"}
+
+
+def test_reopened_plan_can_be_edited_and_replanned(app: AppTest) -> None:
+    """Reopen a saved plan → move a stop → re-plan from 10:00 → move a stop again."""
+    at = _planned(app, n_jobs=6)
+    at.text_input(key="dsp_save_name").set_value("Kế hoạch mở lại")
+    at.text_input(key="dsp_save_author").set_value("Điều phối viên").run()
+    at.button(key="dsp_save").click().run()
+    no_exception(at)
+    fresh = open_page(AppTest.from_file(APP, default_timeout=240), "dispatch")
+    fresh.button(key="dsp_saved_open").click().run()
+    no_exception(fresh)
+    captions = " ".join(c.value for c in fresh.caption)
+    assert "was re-planned" not in captions and "lập lại giữa ngày" not in captions
+    assert not fresh.button(key="dsp_replan").disabled
+    opened = fresh.session_state["plan"]
+    # edit: move the first stop to the last courier
+    target = [r.courier_id for r in opened.routes][-1]
+    fresh.selectbox(key="dsp_edit_to").set_value(target)
+    fresh.number_input(key="dsp_edit_pos").set_value(1)
+    fresh.button(key="dsp_edit_move").click().run()
+    no_exception(fresh)
+    edited = fresh.session_state["plan"]
+    assert edited.to_dict() != opened.to_dict() and "manually edited" in edited.notes
+    assert fresh.success or fresh.error  # the page says whether the edit broke a rule
+    # re-plan the rest of the day from 10:00
+    fresh.button(key="dsp_replan").click().run()
+    no_exception(fresh)
+    replanned = fresh.session_state["plan"]
+    assert replanned.replanned_at_s == 10 * 3600
+    assert any("Đã lập lại từ 10:00" in s.value for s in fresh.success)
+    # and edit again after the re-plan: done stops cannot be picked, the move works
+    labels = fresh.selectbox(key="dsp_edit_stop").options
+    done = [s for r in replanned.routes for s in r.job_stops if s.status == "done"]
+    assert done and labels
+    assert all(f"· {s.sequence} · {s.label} ({s.job_id})" not in " ".join(labels)
+               for s in done)
+    fresh.selectbox(key="dsp_edit_to").set_value(target)
+    fresh.button(key="dsp_edit_move").click().run()
+    no_exception(fresh)
+    after = fresh.session_state["plan"]
+    assert "manually edited" in after.notes
+    kept = [(r.courier_id, s) for r in replanned.routes for s in r.job_stops
+            if s.status == "done"]
+    assert [(r.courier_id, s) for r in after.routes for s in r.job_stops
+            if s.status == "done"] == kept

@@ -107,3 +107,95 @@ def test_unknown_names_rejected():
     p, plan = day()
     with pytest.raises(InputError, match=r"(?s)locked courier 'X'.*cancelled job 'Y'"):
         replan(plan, p, now_s=0, matrix_fn=euclid, locked=["X"], cancelled=["Y"])
+
+
+def _after_first_pickup(plan: Plan) -> tuple[str, int]:
+    route = next(r for r in plan.routes if any(s.kind == "pickup" for s in r.job_stops))
+    first = next(s for s in route.job_stops if s.kind == "pickup")
+    return route.courier_id, first.departure_s
+
+
+def test_replanned_plan_carries_the_day_and_replans_again():
+    """A re-plan records its time and the day's problem; a second re-plan needs nothing else."""
+    from routing.problem_io import problem_of
+
+    p, plan = day()
+    _, now = _after_first_pickup(plan)
+    new = replan(plan, p, now_s=now, matrix_fn=euclid, cancelled=["V1"],
+                 new_jobs=[Job.plain_delivery("NEW", 1000.0, 1000.0)])
+    assert new.replanned_at_s == now
+    day_problem, _ = problem_of(new)
+    assert "NEW" in day_problem.jobs and "V1" not in day_problem.jobs
+    assert day_problem.couriers["C1"].start_lon is None  # the day's couriers, not "now"
+    later = now + 1800
+    again = replan(Plan.from_json(new.to_json()), now_s=later, matrix_fn=euclid)
+    assert again.replanned_at_s == later
+    kept = {(s.job_id, s.kind) for r in new.routes for s in r.job_stops if s.status == "done"}
+    still = {(s.job_id, s.kind) for r in again.routes for s in r.job_stops
+             if s.status == "done"}
+    assert kept <= still
+    assert again.jobs_total == new.jobs_total == 10
+
+
+def test_edit_after_replan_keeps_done_stops_and_the_clock():
+    """Moving a remaining stop of a re-planned plan leaves done stops and starts after now."""
+    from routing.edit import move_stop, plan_refs
+    from routing.problem_io import problem_of
+
+    p, plan = day()
+    cid, now = _after_first_pickup(plan)
+    new = replan(plan, p, now_s=now, matrix_fn=euclid)
+    problem, _ = problem_of(new)
+    t, d = euclid(problem)
+    refs = plan_refs(problem, new)
+    other = next(c for c in refs if c != cid)
+    ref = next(r for seq in refs.values() for r in seq if r[1] == "delivery"
+               and problem.jobs[r[0]].pickup is None)
+    edited, _ = move_stop(problem, new, ref, other, 1, t, d)
+    done_before = [(r.courier_id, s) for r in new.routes for s in r.job_stops
+                   if s.status == "done"]
+    done_after = [(r.courier_id, s) for r in edited.routes for s in r.job_stops
+                  if s.status == "done"]
+    assert done_after == done_before
+    assert ref in plan_refs(problem, edited)[other]
+    assert all(s.start_s >= now for r in edited.routes for s in r.job_stops
+               if s.status != "done")
+
+
+def test_edit_refuses_to_move_a_done_stop():
+    """A stop already done cannot be moved: the error says so in both languages."""
+    from routing.edit import move_stop
+    from routing.problem_io import problem_of
+
+    p, plan = day()
+    cid, now = _after_first_pickup(plan)
+    new = replan(plan, p, now_s=now, matrix_fn=euclid)
+    problem, _ = problem_of(new)
+    t, d = euclid(problem)
+    done = next(s for s in new.route(cid).job_stops if s.status == "done")
+    with pytest.raises(InputError, match="already done.*đã làm xong|đã làm xong.*already done"):
+        move_stop(problem, new, (done.job_id, done.kind), cid, 1, t, d)
+
+
+def test_done_override_and_delivery_without_pickup():
+    """A reported stop overrides the clock; a delivery done before its pickup is refused."""
+    p, plan = day()
+    cid, now = _after_first_pickup(plan)
+    first = next(s for s in plan.route(cid).job_stops if s.kind == "pickup")
+    new = replan(plan, p, now_s=now, matrix_fn=euclid,
+                 done={(first.job_id, "pickup"): False})
+    assert all(s.status != "done" for r in new.routes for s in r.job_stops
+               if s.job_id == first.job_id)
+    with pytest.raises(InputError, match=rf"job {first.job_id}: its delivery is marked done"):
+        replan(plan, p, now_s=now, matrix_fn=euclid,
+               done={(first.job_id, "pickup"): False, (first.job_id, "delivery"): True})
+
+
+def test_plan_without_problem_cannot_be_replanned():
+    """A plan saved before plans carried their problem gets an error naming the fix."""
+    import dataclasses
+
+    _, plan = day()
+    old = dataclasses.replace(plan, problem=None)
+    with pytest.raises(InputError, match="plan the day again"):
+        replan(old, now_s=hm("10:00"), matrix_fn=euclid)

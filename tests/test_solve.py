@@ -223,3 +223,36 @@ def test_leg_geometry_from_callback():
     r = plan.routes[0]
     assert len(r.geometry) == len(r.stops) - 1
     assert r.geometry[0] == ((0.0, 0.0), (2.0, 1.0))
+
+
+def test_iteration_budget_reproduces_plan_under_cpu_load():
+    """Same inputs, seed and iteration budget: identical routes, even while the CPU is busy."""
+    import subprocess
+    import sys
+
+    p = base(seed=5)
+    for k in range(3):
+        p.add_courier(Courier(f"C{k}", "PO", capacity=12))
+    rng = np.random.default_rng(11)
+    for k in range(30):
+        x, y = rng.uniform(-6000, 6000, 2)
+        p.add_job(Job.plain_delivery(f"V{k}", x, y, windows=[(hm("07:00"), hm("12:00"))]
+                                     if k % 3 == 0 else ()))
+    for k in range(6):
+        x, y = rng.uniform(-6000, 6000, 2)
+        p.add_job(Job.dossier_pickup(f"D{k}", x, y, "SHOP"))
+    t, d = matrices(p)
+    quiet = solve_matrix(p, t, d, seconds=60, iterations=400)
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(3)]
+    try:
+        loaded = solve_matrix(p, t, d, seconds=60, iterations=400)
+    finally:
+        for b in burners:
+            b.kill()
+            b.wait()
+    assert quiet.stopped_by == loaded.stopped_by == "iterations"
+    assert quiet.iterations == 400 and quiet.seed == 5
+    assert [(r.courier_id, [(s.job_id, s.kind, s.start_s) for s in r.stops])
+            for r in quiet.routes] == [
+        (r.courier_id, [(s.job_id, s.kind, s.start_s) for s in r.stops]) for r in loaded.routes]
+    assert quiet.total_length_m == loaded.total_length_m

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import streamlit as st
 
@@ -23,7 +24,7 @@ from app.i18n import (
     option_labels,
     t,
 )
-from data.errors import ConflictError, InputError, PostplanError
+from data.errors import ConflictError, InputError, PostplanError, SolverError
 from routing.model import Job
 from routing.result import Plan
 
@@ -38,7 +39,7 @@ office_name = dict(zip(offices["office_id"].astype(str), offices["name"].astype(
 
 # ---- the day: date, offices, couriers ---------------------------------------------------
 with st.container(border=True):
-    c1, c2, c3, c4, c5 = st.columns([1.2, 3, 1, 1.2, 1])
+    c1, c2, c3, c4, c5, c6 = st.columns([1.2, 3, 1, 1.2, 1, 1])
     day = c1.date_input(
         t("dispatch.date"),
         value=dl.next_open_day(offices, dt.date.today()),
@@ -55,6 +56,10 @@ with st.container(border=True):
     n_couriers = c3.number_input(t("dispatch.couriers"), 1, 80, 25, key="dsp_couriers")
     profile = c4.selectbox(t("coverage.profile"), appnet.PROFILES, key="dsp_profile")
     budget = c5.number_input(t("dispatch.budget"), 1, 120, 10, key="dsp_budget")
+    iterations = c6.number_input(
+        t("dispatch.iterations"), 0, 1_000_000, 0, step=500, key="dsp_iterations",
+        help=t("dispatch.iterations_help"),
+    )
     closed_today = dl.day_status(offices, start_ids, day)
     if closed_today:
         st.warning("\n\n".join(closed_today))
@@ -183,14 +188,20 @@ with st.expander(t("dispatch.saved_title"), expanded=False):
             content = stored.data()
             opened = Plan.from_dict(content)
             st.session_state["dsp_saved_names"] = dict(content.get("courier_names") or {})
-            for k in ("dsp_problem", "dsp_matrices", ss.PLAN_EDIT_REPORT, "dsp_replan_msg"):
+            for k in ("dsp_matrices", ss.PLAN_EDIT_REPORT, "dsp_replan_msg"):
                 st.session_state.pop(k, None)
             st.session_state[ss.PLAN] = opened
             st.session_state[ss.PLAN_ORIGINAL] = opened
             st.session_state["dsp_saved_ref"] = (stored.id, stored.version, stored.name)
-            st.session_state["dsp_replanned"] = True  # no problem/matrices: edits need a plan
+            # the plan carries its problem: edits and re-plans work as on a fresh plan
+            opened_problem, opened_profile, why_not = dl.plan_problem(opened)
+            st.session_state["dsp_problem"] = opened_problem
+            st.session_state["dsp_problem_why"] = why_not
             if opened.plan_date:
-                st.session_state["dsp_context"] = (profile, dt.date.fromisoformat(opened.plan_date))
+                st.session_state["dsp_context"] = (
+                    opened_profile or profile,
+                    dt.date.fromisoformat(opened.plan_date),
+                )
             st.rerun()
         _show_history(int(chosen_id))
     else:
@@ -302,6 +313,7 @@ if st.button(
                 seed=int(st.session_state.get("dsp_seed", 0)),
                 provenance="simulated" if simulated else "user",
                 lang=current_lang(),
+                iterations=int(iterations),
             )
             new_problem = new_day.problem
             new_mats = appnet.problem_matrices(
@@ -312,7 +324,9 @@ if st.button(
                 _engine=engine,
             )
             st.write(t("dispatch.step_solve", seconds=int(budget)))
-            solved = new_day.complete(dl.solve(new_problem, new_mats, G, engine))
+            solved = new_day.complete(
+                dl.solve(new_problem, new_mats, G, engine, profile=profile)
+            )
         except (InputError, PostplanError) as exc:
             status.update(label=t("dispatch.plan_failed", error=exc), state="error")
             st.error(str(exc))
@@ -322,15 +336,17 @@ if st.button(
             st.session_state["dsp_problem"] = new_problem
             st.session_state["dsp_matrices"] = new_mats
             st.session_state["dsp_context"] = (profile, day)
-            st.session_state["dsp_replanned"] = False
+            st.session_state["dsp_problem_why"] = None
             st.session_state.pop("dsp_saved_ref", None)
             st.session_state.pop("dsp_map_show", None)  # show every courier of the new plan
             st.session_state[ss.PLAN_EDIT_REPORT] = None
             st.session_state.pop("dsp_replan_msg", None)
+            if solved.stopped_by == "deadline":
+                st.warning(dl.deadline_text(solved))
             status.update(
                 label=t("dispatch.planned") + " — " + pv.summary_line(solved),
                 state="complete",
-                expanded=False,
+                expanded=solved.stopped_by == "deadline",
             )
 
 current: Plan | None = st.session_state.get(ss.PLAN)
@@ -414,11 +430,37 @@ if plan.routes:
             )
 
 # ---- manual edit ------------------------------------------------------------------------
+
+
+def _problem_matrices(day_problem: Any) -> Any:
+    """Return the day problem's matrices on the plan's network (cached per places)."""
+    kept_mats = st.session_state.get("dsp_matrices")
+    if kept_mats is not None and kept_mats.time_s.shape[0] == len(day_problem.places()):
+        return kept_mats
+    G = appnet.current_routing_network(plan_profile, plan_day)
+    engine = appnet.current_engine(plan_profile, plan_day, G)
+    built = appnet.problem_matrices(
+        appnet.places_key(day_problem),
+        (*ss.network_cache_key(), plan_profile, plan_day.isoformat()),
+        _problem=day_problem,
+        _G=G,
+        _engine=engine,
+    )
+    st.session_state["dsp_matrices"] = built
+    return built
+
+
+why_not = st.session_state.get("dsp_problem_why")
+why_text = (
+    t("dispatch.plan_without_problem") if why_not == "old" else str(why_not or "")
+)
 with st.expander(t("dispatch.edit_title"), expanded=False):
-    choices = pv.stop_choices(plan, names)
-    if st.session_state.get("dsp_replanned") or problem is None or mats is None:
-        st.caption(t("dispatch.edit_after_replan"))
+    choices = dl.movable_choices(plan, pv.stop_choices(plan, names))
+    if problem is None:
+        st.caption(why_text or t("dispatch.plan_without_problem"))
     elif choices:
+        if plan.replanned_at_s is not None:
+            st.caption(t("dispatch.edit_done_hint", time=fmt_clock(plan.replanned_at_s)))
         e1, e2, e3 = st.columns([3, 2, 1])
         pick = e1.selectbox(
             t("dispatch.edit_stop"),
@@ -440,14 +482,22 @@ with st.expander(t("dispatch.edit_title"), expanded=False):
             ref = dl.stop_ref(problem, job_id, role)
             G = appnet.current_routing_network(plan_profile, plan_day)
             engine = appnet.current_engine(plan_profile, plan_day, G)
-            edited, violations = dl.move(problem, plan, ref, to, int(pos), mats, G, engine)
-            st.session_state[ss.PLAN] = edited
-            st.session_state[ss.PLAN_EDIT_REPORT] = pv.flatten_violations(violations, names)
-            st.rerun()
+            try:
+                edited, violations = dl.move(
+                    problem, plan, ref, to, int(pos), _problem_matrices(problem), G, engine
+                )
+            except (InputError, PostplanError) as exc:
+                st.error(str(exc))
+            else:
+                st.session_state[ss.PLAN] = edited
+                st.session_state[ss.PLAN_EDIT_REPORT] = pv.flatten_violations(violations, names)
+                st.rerun()
         if b2.button(t("dispatch.edit_undo"), key="dsp_edit_undo"):
             st.session_state[ss.PLAN] = st.session_state[ss.PLAN_ORIGINAL]
             st.session_state[ss.PLAN_EDIT_REPORT] = None
             st.rerun()
+    else:
+        st.caption(t("common.none"))
 
 # ---- re-plan the rest of the day ----------------------------------------------------------
 with st.expander(t("dispatch.replan_title"), expanded=False):
@@ -462,29 +512,54 @@ with st.expander(t("dispatch.replan_title"), expanded=False):
         key="dsp_replan_locked",
     )
     st.caption(t("dispatch.replan_hint"))
+    if problem is None:
+        st.caption(why_text or t("dispatch.plan_without_problem"))
     if (
         r3.button(t("dispatch.replan_btn"), key="dsp_replan", disabled=problem is None)
         and problem is not None
     ):
         at_s = now.hour * 3600 + now.minute * 60
         try:
-            with st.spinner(t("dispatch.planning")):
+            with st.spinner(t("dispatch.replan_solving", seconds=int(budget))):
                 G = appnet.current_routing_network(plan_profile, plan_day)
                 engine = appnet.current_engine(plan_profile, plan_day, G)
-                new_plan, n_done = dl.replan(problem, plan, at_s, G, engine, locked=locked)
+                new_plan, n_done = dl.replan(
+                    problem,
+                    plan,
+                    at_s,
+                    G,
+                    engine,
+                    locked=locked,
+                    seconds=float(budget),
+                    iterations=int(iterations),
+                    profile=plan_profile,
+                )
+        except SolverError as exc:
+            st.session_state["dsp_replan_msg"] = (
+                "error",
+                exc.message_vi if current_lang() == "vi" else exc.message_en,
+            )
         except (InputError, PostplanError) as exc:
-            st.error(str(exc))
+            st.session_state["dsp_replan_msg"] = ("error", str(exc))
         else:
             st.session_state[ss.PLAN] = new_plan
             st.session_state[ss.PLAN_ORIGINAL] = new_plan
-            st.session_state["dsp_replanned"] = True
+            day_problem, _profile, why = dl.plan_problem(new_plan)
+            st.session_state["dsp_problem"] = day_problem
+            st.session_state["dsp_problem_why"] = why
+            st.session_state.pop("dsp_matrices", None)
             st.session_state[ss.PLAN_EDIT_REPORT] = None
-            st.session_state["dsp_replan_msg"] = t(
-                "dispatch.replan_done", time=fmt_clock(at_s), kept=n_done
-            )
-            st.rerun()
-    if st.session_state.get("dsp_replan_msg"):
-        st.success(st.session_state["dsp_replan_msg"])
+            done_text = t("dispatch.replan_done", time=fmt_clock(at_s), kept=n_done)
+            if new_plan.stopped_by == "deadline":
+                st.session_state["dsp_replan_msg"] = (
+                    "warning", done_text + " " + dl.deadline_text(new_plan))
+            else:
+                st.session_state["dsp_replan_msg"] = ("success", done_text)
+        st.rerun()
+    shown_msg = st.session_state.get("dsp_replan_msg")
+    if shown_msg:
+        kind, text = shown_msg if isinstance(shown_msg, tuple) else ("success", shown_msg)
+        {"error": st.error, "warning": st.warning}.get(kind, st.success)(text)
 
 # ---- route sheets --------------------------------------------------------------------------
 st.subheader(t("dispatch.sheets_title"))
