@@ -10,6 +10,10 @@ still has the best solution found so far; the call always returns.
 
 The child runs the same single search it would run in-process (one seed, one stopping
 criterion), so an iteration budget reproduces its result exactly.
+
+As with any ``multiprocessing`` code, a script that plans routes must keep its top-level
+code under ``if __name__ == "__main__":`` (the ``postplan`` command, Streamlit and pytest
+already do).
 """
 
 from __future__ import annotations
@@ -82,7 +86,9 @@ def _context() -> Any:
     methods = mp.get_all_start_methods()
     if "forkserver" in methods:
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["routing.runner", "pyvrp"])
+        # the server imports the caller's main module once (as multiprocessing does by
+        # default), then PyVRP; each solve forks from it in milliseconds
+        ctx.set_forkserver_preload(["__main__", "routing.runner", "pyvrp"])
         return ctx
     return mp.get_context("spawn")
 
@@ -179,7 +185,14 @@ def run_pyvrp(data: Any, *, seconds: float, seed: int, iterations: int | None = 
            "soft_deadline": hard - 0.5}
     proc = ctx.Process(target=_child, args=(send, job), daemon=True,
                        name="postplan-pyvrp")
-    proc.start()
+    try:
+        proc.start()
+    except (OSError, RuntimeError) as exc:
+        send.close()
+        recv.close()
+        return RunOutcome(None, False, 0, time.monotonic() - t0, "error",
+                          f"the solver process could not start ({exc}); a script that plans "
+                          "routes must run its code under `if __name__ == \"__main__\":`")
     send.close()
     best: RouteList | None = None
     feasible = False

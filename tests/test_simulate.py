@@ -16,7 +16,7 @@ from routing.simulate import (
     default_couriers,
     simulate_jobs,
 )
-from routing.solve import plan_day
+from routing.adapter import plan_day
 
 
 @pytest.fixture(scope="module")
