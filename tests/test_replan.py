@@ -173,7 +173,7 @@ def test_edit_refuses_to_move_a_done_stop():
     problem, _ = problem_of(new)
     t, d = euclid(problem)
     done = next(s for s in new.route(cid).job_stops if s.status == "done")
-    with pytest.raises(InputError, match="already done.*đã làm xong|đã làm xong.*already done"):
+    with pytest.raises(InputError, match=r"đã làm xong.*already done"):
         move_stop(problem, new, (done.job_id, done.kind), cid, 1, t, d)
 
 

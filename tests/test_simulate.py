@@ -10,13 +10,13 @@ from pyproj import Transformer
 from scipy.spatial import cKDTree
 from scipy.stats import spearmanr
 
+from routing.adapter import plan_day
 from routing.model import PlanSettings, hm
 from routing.simulate import (
     MIN_CELL_POPULATION,
     default_couriers,
     simulate_jobs,
 )
-from routing.adapter import plan_day
 
 
 @pytest.fixture(scope="module")

@@ -122,3 +122,12 @@ def test_guarded_unreachable_lowers_the_cap_when_it_must():
     u, cap = guarded_unreachable(1e15, 1000, 10**9, 10**9)
     assert u == 2 * (10**9 + 10**9 + 1)
     assert cap < 1e15 and u * cap * 1000 <= COST_HEADROOM
+
+
+def test_a_failing_child_is_reported_not_raised():
+    """Data the child cannot solve comes back as an error outcome with the reason, at once."""
+    t0 = time.monotonic()
+    out = run_pyvrp(object(), seconds=5.0, seed=1)
+    assert out.stopped_by == "error" and out.routes is None
+    assert "Error" in out.message
+    assert time.monotonic() - t0 < 5.0
