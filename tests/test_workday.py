@@ -10,8 +10,8 @@ import pytest
 from data.errors import InputError
 from data.offices import default_offices
 from data.settings import Settings
+from routing.adapter import _office_windows
 from routing.model import Job
-from routing.solve import _office_windows
 from routing.workday import (
     CLOSED,
     couriers_by_count,
