@@ -91,7 +91,8 @@ def cmd_bench_vrp(args: argparse.Namespace) -> int:
 
     problems = _budget_problems(args)
     if not args.file.exists():
-        problems.append(Problem(f"{args.file}: no such instance file", value=str(args.file)))
+        problems.append(Problem(f"{args.file}: no such instance file", value=str(args.file),
+                                message_vi=f"{args.file}: không có tệp bài toán này"))
     if problems:
         raise InputError(problems, summary="bench vrp was not run")
     rec = solve_instance(args.file, seconds=args.seconds, seed=args.seed, family=args.family,
@@ -117,7 +118,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
         date.fromisoformat(args.date)
     except ValueError:
         problems.append(Problem(f"--date {args.date!r} is not YYYY-MM-DD; write e.g. "
-                                "2026-11-25", column="--date", value=args.date))
+                                "2026-11-25", column="--date", value=args.date,
+                                message_vi=f"--date {args.date!r} không đúng dạng YYYY-MM-DD; "
+                                           "ví dụ 2026-11-25"))
     if problems:
         raise InputError(problems, summary="plan was not made")
     settings = Settings.from_env()
@@ -174,11 +177,15 @@ def _budget_problems(args: argparse.Namespace) -> list[Problem]:
     seconds = getattr(args, "seconds", None)
     if seconds is not None and not seconds > 0:
         out.append(Problem(f"--seconds must be positive, got {seconds}; e.g. --seconds 10",
-                           column="--seconds", value=str(seconds)))
+                           column="--seconds", value=str(seconds),
+                           message_vi=f"--seconds phải lớn hơn 0 (đang là {seconds}); ví dụ "
+                                      "--seconds 10"))
     iterations = getattr(args, "iterations", None)
     if iterations is not None and iterations < 1:
         out.append(Problem(f"--iterations must be at least 1, got {iterations}; e.g. "
-                           "--iterations 2000", column="--iterations", value=str(iterations)))
+                           "--iterations 2000", column="--iterations", value=str(iterations),
+                           message_vi=f"--iterations phải từ 1 trở lên (đang là {iterations}); "
+                                      "ví dụ --iterations 2000"))
     return out
 
 
@@ -196,7 +203,9 @@ def cmd_replan(args: argparse.Namespace) -> int:
         at_s = hm(args.at)
     except InputError:
         problems.append(Problem(f"--at {args.at!r} is not a clock time; write HH:MM, e.g. "
-                                "10:00", column="--at", value=args.at))
+                                "10:00", column="--at", value=args.at,
+                                message_vi=f"--at {args.at!r} không phải giờ; viết HH:MM, ví "
+                                           "dụ 10:00"))
         at_s = None
     plan = None
     done: dict[tuple[str, str], bool] | None = None
@@ -205,11 +214,15 @@ def cmd_replan(args: argparse.Namespace) -> int:
         plan = Plan.from_json(args.plan.read_text(encoding="utf-8"))
     except OSError as exc:
         problems.append(Problem(f"{args.plan}: cannot be read ({exc.strerror}); give the path "
-                                "of a plan.json written by postplan plan", value=str(args.plan)))
+                                "of a plan.json written by postplan plan", value=str(args.plan),
+                                message_vi=f"{args.plan}: không đọc được ({exc.strerror}); "
+                                           "hãy chỉ tệp plan.json do postplan plan ghi"))
     except (ValueError, KeyError, TypeError) as exc:
         problems.append(Problem(f"{args.plan}: not a plan written by postplan ({exc}); give "
                                 "a plan.json from postplan plan or replan",
-                                value=str(args.plan)))
+                                value=str(args.plan),
+                                message_vi=f"{args.plan}: không phải kế hoạch do postplan ghi; "
+                                           "hãy dùng plan.json của postplan plan/replan"))
     if plan is not None:
         try:
             problem, profile = problem_of(plan)

@@ -259,12 +259,13 @@ def problem_of(plan: Plan) -> tuple[PlanningProblem, str | None]:
         fix), or the stored problem is damaged.
     """
     if plan.problem is None:
-        raise InputError(
-            "Kế hoạch này được lưu bởi phiên bản cũ, không kèm dữ liệu bài toán (bưu cục, "
-            "bưu tá, công việc) nên không thể sửa tay hay lập lại; hãy lập tuyến lại cho ngày "
-            "này rồi lưu. / This plan was saved before plans carried their planning problem "
-            "(offices, couriers, jobs), so it cannot be edited or re-planned: plan the day "
-            "again (`postplan plan …` or Dispatch → Lập tuyến) and save the new plan.",
+        raise InputError([Problem(
+            "This plan was saved before plans carried their planning problem (offices, "
+            "couriers, jobs), so it cannot be edited or re-planned: plan the day again "
+            "(`postplan plan …` or Dispatch → Lập tuyến) and save the new plan.",
+            message_vi="Kế hoạch này được lưu bởi phiên bản cũ, không kèm dữ liệu bài toán "
+                       "(bưu cục, bưu tá, công việc) nên không thể sửa tay hay lập lại; hãy "
+                       "lập tuyến lại cho ngày này rồi lưu.")],
             summary="The plan has no planning problem")
     return problem_from_dict(plan.problem)
 

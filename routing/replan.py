@@ -95,17 +95,22 @@ def remaining(plan: Plan, problem: PlanningProblem, *, now_s: int,
     overrides = dict(done or {})
     new_jobs = list(new_jobs)
     problems = [Problem(f"locked courier {c!r} is unknown; use a courier id of the plan",
-                        column="locked", value=c) for c in sorted(locked_ids)
+                        column="locked", value=c,
+                        message_vi=f"không có bưu tá {c!r} để giữ tuyến; dùng mã bưu tá "
+                                   "của kế hoạch") for c in sorted(locked_ids)
                 if c not in problem.couriers]
     problems += [Problem(f"position given for unknown courier {c!r}", column="courier_id",
-                         value=c) for c in sorted(positions) if c not in problem.couriers]
+                         value=c, message_vi=f"vị trí cho bưu tá không có: {c!r}")
+                 for c in sorted(positions) if c not in problem.couriers]
     known = set(problem.jobs) | {j.job_id for j in new_jobs}
-    problems += [Problem(f"cancelled job {j!r} is unknown", column="job_id", value=j)
+    problems += [Problem(f"cancelled job {j!r} is unknown", column="job_id", value=j,
+                         message_vi=f"không có việc {j!r} để hủy")
                  for j in sorted(cancel) if j not in known]
     in_plan = {(s.job_id, stop_role(problem, s)) for r in plan.routes for s in r.job_stops
                if s.job_id is not None and s.job_id in problem.jobs}
     problems += [Problem(f"stop {j} ({role}) is not in the plan; give a job id and role of "
-                         "a planned stop", column="job_id", value=j)
+                         "a planned stop", column="job_id", value=j,
+                         message_vi=f"điểm {j} ({role}) không có trong kế hoạch")
                  for j, role in sorted(overrides) if (j, role) not in in_plan]
     routes = {r.courier_id: r for r in plan.routes}
     done_stops: dict[str, list[PlannedStop]] = {}
@@ -126,7 +131,10 @@ def remaining(plan: Plan, problem: PlanningProblem, *, now_s: int,
         if role == "delivery" and job.is_pair and (job_id, "pickup") not in done_by:
             problems.append(Problem(f"job {job_id}: its delivery is marked done but its "
                                     "pickup is not; mark both done, or neither",
-                                    column="status", value=job_id))
+                                    column="status", value=job_id,
+                                    message_vi=f"việc {job_id}: điểm giao đã xong nhưng điểm "
+                                               "nhận chưa; đánh dấu cả hai là xong, hoặc cả "
+                                               "hai là chưa"))
     if problems:
         raise InputError(problems, summary="Cannot re-plan")
 

@@ -76,7 +76,9 @@ def read_done_stops(path: str | Path, problem: PlanningProblem, plan: Plan
     missing = [c for c in ("job_id", "status") if c not in df.columns]
     if missing:
         raise InputError([Problem(f"column {c!r} is missing; the columns are job_id, status "
-                                  "and optionally role", column=c, source=name)
+                                  "and optionally role", column=c, source=name,
+                                  message_vi=f"thiếu cột {c!r}; các cột là job_id, status "
+                                             "và (tùy chọn) role")
                           for c in missing], summary=f"{name} was rejected")
     planned = {(s.job_id, stop_role(problem, s)) for r in plan.routes for s in r.job_stops
                if s.job_id is not None and s.job_id in problem.jobs}
@@ -91,19 +93,25 @@ def read_done_stops(path: str | Path, problem: PlanningProblem, plan: Plan
         job = problem.jobs.get(job_id)
         if job is None:
             problems.append(Problem("no such job in the plan; use a job id of the plan",
-                                    row=row, column="job_id", value=job_id, source=name))
+                                    row=row, column="job_id", value=job_id, source=name,
+                                    message_vi="kế hoạch không có việc này; dùng mã việc "
+                                               "có trong kế hoạch"))
         if status in DONE_WORDS:
             done = True
         elif status in NOT_DONE_WORDS:
             done = False
         else:
             problems.append(Problem("status must be done or not_done", row=row,
-                                    column="status", value=status, source=name))
+                                    column="status", value=status, source=name,
+                                    message_vi="status phải là done (xong) hoặc not_done "
+                                               "(chưa xong)"))
             continue
         if role and role not in ROLES:
             problems.append(Problem("role must be pickup, delivery or empty (every stop of "
                                     "the job)", row=row, column="role", value=role,
-                                    source=name))
+                                    source=name,
+                                    message_vi="role phải là pickup, delivery hoặc để trống "
+                                               "(mọi điểm của việc)"))
             continue
         if job is None:
             continue
@@ -111,19 +119,25 @@ def read_done_stops(path: str | Path, problem: PlanningProblem, plan: Plan
         if role and role not in roles:
             problems.append(Problem(f"job {job_id} has no {role} stop; use "
                                     f"{' or '.join(roles)}", row=row, column="role",
-                                    value=role, source=name))
+                                    value=role, source=name,
+                                    message_vi=f"việc {job_id} không có điểm {role}; dùng "
+                                               f"{' hoặc '.join(roles)}"))
             continue
         for r in [role] if role else roles:
             key = (job_id, r)
             if key not in planned:
                 problems.append(Problem(f"stop {job_id} ({r}) is not in any route of the plan "
                                         "(the job is unassigned); remove the row", row=row,
-                                        column="job_id", value=job_id, source=name))
+                                        column="job_id", value=job_id, source=name,
+                                        message_vi=f"điểm {job_id} ({r}) không thuộc tuyến "
+                                                   "nào (việc chưa giao); xóa dòng này"))
                 continue
             if key in first_row:
                 problems.append(Problem(f"stop {job_id} ({r}) is already given on row "
                                         f"{first_row[key]}; keep one row per stop", row=row,
-                                        column="job_id", value=job_id, source=name))
+                                        column="job_id", value=job_id, source=name,
+                                        message_vi=f"điểm {job_id} ({r}) đã có ở dòng "
+                                                   f"{first_row[key]}; mỗi điểm một dòng"))
                 continue
             first_row[key] = row
             out[key] = done
