@@ -157,7 +157,7 @@ def build_day(
 
 
 def compute_matrices(problem: PlanningProblem, G: nx.MultiDiGraph, engine: Any) -> Any:
-    """Door-to-door matrices over ``problem.places()`` (``routing.solve.network_matrices``)."""
+    """Door-to-door matrices over ``problem.places()`` (``routing.adapter.network_matrices``)."""
     from routing.adapter import network_matrices
 
     return network_matrices(problem, G, engine=engine)

@@ -278,16 +278,4 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
     )
 
 
-_ADAPTER = ("NetworkMatrices", "network_leg_path", "network_matrices", "plan_day")
-
-
-def __getattr__(name: str) -> Any:
-    """Keep ``routing.solve.plan_day`` & co. importable (they live in routing.adapter)."""
-    if name in _ADAPTER:
-        from routing import adapter
-
-        return getattr(adapter, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 __all__ = ["LegPath", "hash_array", "solve_matrix"]
