@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "geo.coverage_commands",
     "routing.commands",
     "routing.sheets_commands",
+    "routing.compare_commands",
 )
 
 

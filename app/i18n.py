@@ -55,6 +55,30 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{n} lỗi — dữ liệu trước đó được giữ nguyên:",
         "{n} problems — the previous data is kept:",
     ),
+    "error.where_source": ("tệp «{source}»", "file '{source}'"),
+    "error.where_row": ("dòng {row}", "row {row}"),
+    "error.where_column": ("cột «{column}»", "column '{column}'"),
+    "error.where_value": ("giá trị «{value}»", "value '{value}'"),
+    "error.conflict": (
+        "Không lưu được vì có người khác vừa lưu.",
+        "Not saved: someone else saved meanwhile.",
+    ),
+    "error.integrity": (
+        "Tệp dữ liệu của gói bị thiếu hoặc bị sửa. Chi tiết:",
+        "A bundled data file is missing or altered. Details:",
+    ),
+    "error.network": ("Lỗi mạng đường. Chi tiết:", "Road network error. Details:"),
+    "error.storage": (
+        "Không đọc hoặc ghi được kho kế hoạch. Chi tiết:",
+        "The plan store could not be read or written. Details:",
+    ),
+    "error.postplan": ("Không thực hiện được. Chi tiết:", "This could not be done. Details:"),
+    "error.unexpected": (
+        "Đã xảy ra lỗi không lường trước; dữ liệu đang dùng được giữ nguyên. Hãy báo cho "
+        "quản trị viên (chi tiết nằm trong nhật ký máy chủ).",
+        "An unexpected error occurred; the data in use is kept. Please tell the "
+        "administrator (the details are in the server log).",
+    ),
     "common.apply": ("Áp dụng", "Apply"),
     "common.reset": ("Khôi phục mặc định", "Reset to default"),
     # --- sources (labels for the `source` column values)

@@ -36,6 +36,45 @@ PLAN_EDIT_REPORT = "plan_edit_report"  # list of violation strings after the las
 CANDIDATES = "candidates"  # DataFrame of candidate sites (name, lat, lon, source)
 SITING = "siting"  # geo.siting result
 
+#: Messages about the last action on a page (errors of a rejected upload, "saved" notes):
+#: cleared when another page is opened and after a successful save, never carried along.
+MESSAGES = (
+    JOBS_ERRORS,
+    "offices_errors",
+    "offices_message",
+    "closures_errors",
+    "closures_message",
+    "dsp_flash",
+    "cov_flash",
+)
+_PAGE = "_current_page"
+
+
+def enter_page(name: str) -> None:
+    """Record that page ``name`` is shown; coming from another page clears :data:`MESSAGES`."""
+    if st.session_state.get(_PAGE) != name:
+        clear_messages()
+    st.session_state[_PAGE] = name
+
+
+def clear_messages() -> None:
+    """Forget every message in :data:`MESSAGES` (the data they were about is kept)."""
+    for k in MESSAGES:
+        st.session_state.pop(k, None)
+
+
+def flash(key: str, kind: str, text: str) -> None:
+    """Keep one message (``kind`` success/info/warning/error) to show after the next rerun."""
+    st.session_state[key] = (kind, text)
+
+
+def show_flash(key: str) -> None:
+    """Show and forget the message :func:`flash` kept under ``key``, if any."""
+    kept_msg = st.session_state.pop(key, None)
+    if kept_msg:
+        kind, text = kept_msg
+        getattr(st, kind)(text)
+
 
 def optional_module(name: str) -> ModuleType | None:
     """Import ``name`` if it exists yet, else return None (pages degrade gracefully)."""

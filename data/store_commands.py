@@ -11,6 +11,7 @@ import getpass
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +20,37 @@ from typing import Any
 from data.errors import InputError
 from data.settings import Settings
 from data.store import KINDS, ObjectInfo, Store, StoredObject, VersionInfo
+
+#: kind -> function(content_a, content_b) returning an object with ``to_dict()`` and
+#: ``summary()`` that says what changed in that kind's own terms. Upper layers register
+#: theirs (``routing.compare_commands`` does it for plans); the data layer never imports them.
+CONTENT_COMPARERS: dict[str, Callable[[Any, Any], Any]] = {}
+
+
+def register_comparer(kind: str, compare: Callable[[Any, Any], Any]) -> None:
+    """Let ``postplan plans compare`` describe two versions of ``kind`` with ``compare``.
+
+    Parameters
+    ----------
+    kind
+        One of :data:`data.store.KINDS`.
+    compare
+        Called with both versions' parsed JSON; returns an object with ``to_dict()`` and
+        ``summary()``. A ``ValueError`` (content not of that kind) leaves the JSON paths only.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+    CONTENT_COMPARERS[kind] = compare
+
+
+def _content_comparison(a: StoredObject, b: StoredObject) -> Any:
+    compare = CONTENT_COMPARERS.get(a.kind) if a.kind == b.kind else None
+    if compare is None:
+        return None
+    try:
+        return compare(a.data(), b.data())
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def register(subparsers: Any) -> None:
@@ -85,7 +117,8 @@ def register(subparsers: Any) -> None:
                    help="latest version you have seen (refuse if someone saved since)")
     p.set_defaults(func=cmd_restore)
 
-    p = add("compare", "list what differs between two versions (JSON paths)")
+    p = add("compare", "list what differs between two versions (for plans: moved jobs, "
+                       "km and minutes per courier; then the JSON paths)")
     p.add_argument("a", metavar="ID[@V]", help="first object (id or name), optionally @version")
     p.add_argument("b", metavar="ID[@V]", help="second object (id or name), optionally @version")
     p.add_argument("--kind", default=None, choices=KINDS, help="kind to look names up in")
@@ -257,11 +290,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
         a = _load_ref(store, args.a, args.kind)
         b = _load_ref(store, args.b, args.kind)
         result = store.compare(a, b, limit=args.limit)
+    content = _content_comparison(a, b)
     if args.json:
-        _print_json({"a": _stored_dict(a), "b": _stored_dict(b), "identical": result.identical,
-                     "truncated": result.truncated,
-                     "changes": [_jsonable(asdict(c)) for c in result.changes]})
+        doc = {"a": _stored_dict(a), "b": _stored_dict(b), "identical": result.identical,
+               "truncated": result.truncated,
+               "changes": [_jsonable(asdict(c)) for c in result.changes]}
+        if content is not None:
+            doc[a.kind] = content.to_dict()
+        _print_json(doc)
         return 0
+    if content is not None:
+        print(content.summary())
     print(result.summary())
     for c in result.changes:
         old = json.dumps(c.old, ensure_ascii=False)[:60]
