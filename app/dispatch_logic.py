@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -222,9 +223,7 @@ def movable_choices(
     plan: Plan, choices: Sequence[tuple[str, str, int, str, str]]
 ) -> list[tuple[str, str, int, str, str]]:
     """Keep the stop choices (``plan_view.stop_choices``) that are not done yet."""
-    done = {
-        (r.courier_id, s.sequence) for r in plan.routes for s in r.stops if s.status == "done"
-    }
+    done = {(r.courier_id, s.sequence) for r in plan.routes for s in r.stops if s.status == "done"}
     return [c for c in choices if (c[0], c[2]) not in done]
 
 
@@ -256,6 +255,20 @@ def move(
     return with_geometry(edited, problem, leg), violations
 
 
+def courier_sheets(sheets: Any, courier_id: str) -> Any:
+    """Return route sheets holding only ``courier_id``'s sheet, for the file they take along.
+
+    The other couriers' sheets and the unassigned jobs are left out.
+    """
+    from dataclasses import replace
+
+    return replace(
+        sheets,
+        couriers=tuple(c for c in sheets.couriers if c.courier_id == courier_id),
+        unassigned=(),
+    )
+
+
 def render_sheet(
     plan: Plan,
     fmt: str,
@@ -264,27 +277,41 @@ def render_sheet(
     courier_names: dict[str, str],
     office_names: dict[str, str],
     jobs: Sequence[Job] = (),
+    courier_id: str | None = None,
 ) -> tuple[bytes, str, str]:
-    """Route sheets of every courier in one format: (bytes, file name, MIME type).
+    """Route sheets in one format: (bytes, file name, MIME type).
 
-    ``jobs`` (the plan's jobs) give each stop the commune its address named.
+    Every courier's sheet, or only ``courier_id``'s (:func:`courier_sheets`); ``jobs``
+    (the plan's jobs) give each stop the commune its address named.
     """
-    from routing.sheets import build_sheets, render, sheet_filename
+    from routing.sheets import build_sheets, render
 
     sheets = build_sheets(
-        plan, details=jobs_table(jobs) if jobs else None, communes=communes,
-        courier_names=courier_names, office_names=office_names,
+        plan,
+        details=jobs_table(jobs) if jobs else None,
+        communes=communes,
+        courier_names=courier_names,
+        office_names=office_names,
     )
+    if courier_id is not None:
+        sheets = courier_sheets(sheets, courier_id)
     return (
         render(sheets, fmt),
-        sheet_filename(sheets, fmt),
+        sheet_name(plan, fmt, courier_id=courier_id),
         SHEET_MIME.get(fmt, "application/octet-stream"),
     )
 
 
-def sheet_name(plan: Plan, fmt: str) -> str:
-    """File name of the route sheets, as ``routing.sheets.sheet_filename`` names them."""
+def sheet_name(plan: Plan, fmt: str, *, courier_id: str | None = None) -> str:
+    """File name of the route sheets (``route_sheets_<date>[_<courier>].<fmt>``).
+
+    The courier id is reduced to letters, digits, ``-`` and ``_`` so that it is a safe
+    file name whatever it holds.
+    """
     stem = f"route_sheets_{plan.plan_date}" if plan.plan_date else "route_sheets"
+    if courier_id is not None:
+        safe = re.sub(r"[^A-Za-z0-9_-]+", "-", courier_id).strip("-") or "courier"
+        stem += f"_{safe}"
     return f"{stem}.{fmt}"
 
 
@@ -295,6 +322,8 @@ def sheet_callable(
     courier_names: dict[str, str],
     office_names: dict[str, str],
     jobs: Sequence[Job] = (),
+    *,
+    courier_id: str | None = None,
 ) -> Callable[[], bytes]:
     """Return a no-argument function rendering the sheets (for a deferred download)."""
     names = dict(courier_names)
@@ -303,8 +332,13 @@ def sheet_callable(
 
     def make() -> bytes:
         return render_sheet(
-            plan, fmt, communes=communes, courier_names=names, office_names=offices,
+            plan,
+            fmt,
+            communes=communes,
+            courier_names=names,
+            office_names=offices,
             jobs=plan_jobs,
+            courier_id=courier_id,
         )[0]
 
     return make

@@ -35,7 +35,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav.dispatch": ("Điều phối", "Dispatch"),
     "nav.coverage": ("Vùng phục vụ", "Coverage"),
     "nav.data": ("Dữ liệu", "Data"),
-    "common.error_load": ("Không tải được dữ liệu: {error}", "Could not load the data: {error}"),
     "common.not_ready": (
         "Phần này chưa sẵn sàng (thiếu mô-đun {module}).",
         "This part is not available yet (module {module} is missing).",
@@ -121,6 +120,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.district": ("Huyện (cũ)", "District (old)"),
     "data.sources_title": ("Nguồn dữ liệu và phần ước tính", "Data sources and what is estimated"),
     "data.sources_table": ("Danh mục dữ liệu", "Data catalogue"),
+    "data.catalogue_name": ("Bộ dữ liệu", "Dataset"),
+    "data.catalogue_file": ("Tệp", "File"),
+    "data.catalogue_licence": ("Giấy phép", "Licence"),
     "data.quality_title": ("Chất lượng dữ liệu dân số", "Population data quality"),
     "data.quality_hint": (
         "Lưới WorldPop 2020 (ước tính) so với điều tra dân số 2019 theo từng xã.",
@@ -205,10 +207,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "data.network_title": ("Tình trạng mạng đường", "Network status"),
     "data.network_kind": ("Loại mạng", "Network kind"),
-    "data.network_file": ("Tệp nguồn", "Source file"),
+    "data.network_file": ("Tệp nguồn: {file}", "Source file: {file}"),
+    "data.network_file_proxy": (
+        "Tệp nguồn: không có — mạng thay thế dựng từ quốc lộ, điểm xã và lưới dân số của "
+        "gói dữ liệu.",
+        "Source file: none — the proxy network is built from the bundle's national roads, "
+        "commune points and population grid.",
+    ),
+    "data.network_file_none": ("Tệp nguồn: không rõ.", "Source file: unknown."),
+    "data.network_km_total": ("Tổng km đường", "Road km in total"),
     "data.network_nodes": ("Nút", "Nodes"),
     "data.network_edges": ("Cạnh", "Edges"),
-    "data.network_km": ("km theo nguồn", "km by source"),
+    "data.network_km": ("km", "km"),
     "data.network_proxy_warning": (
         "Mạng đường hiện là mạng THAY THẾ (ước tính): các đoạn nối giữa khu dân cư và quốc lộ "
         "dựng từ điểm xã, không phải bản đồ OSM. Thời gian di chuyển chỉ mang tính gần đúng.",
@@ -218,10 +228,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.network_legend": (
         "Trên bản đồ: quốc lộ nét liền đỏ, đoạn thay thế nét đứt xám.",
         "On the map: highways solid red, proxy links dashed grey.",
-    ),
-    "data.network_error": (
-        "Không dựng được mạng đường: {error}",
-        "Could not build the network: {error}",
     ),
     # --- dispatch page
     "dispatch.title": ("Điều phối tuyến trong ngày", "Daily dispatch"),
@@ -277,7 +283,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dispatch.step_matrix": ("Tính ma trận thời gian", "Computing the travel-time matrix"),
     "dispatch.step_solve": ("Giải bài toán tuyến ({seconds} giây)", "Solving ({seconds} s)"),
     "dispatch.planned": ("Đã lập tuyến", "Planned"),
-    "dispatch.plan_failed": ("Không lập được tuyến: {error}", "Planning failed: {error}"),
+    "dispatch.plan_failed": ("Không lập được tuyến", "Planning failed"),
     "dispatch.banner_proxy": (
         "Kế hoạch dựa trên mạng đường THAY THẾ (ước tính), không phải bản đồ OSM.",
         "This plan rests on the PROXY road network (estimated), not an OSM map.",
@@ -374,8 +380,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Saved '{name}', version {version}.",
     ),
     "dispatch.save_conflict": (
-        "Không lưu: người khác vừa lưu kế hoạch này. {error}",
-        "Not saved: someone else saved this plan meanwhile. {error}",
+        "Không lưu: kế hoạch «{name}» đã có phiên bản {version} do {author} lưu lúc {when} "
+        "(giờ Việt Nam), mới hơn phiên bản {opened} đang mở trên trang này. Không có gì bị "
+        "ghi đè: hãy mở lại phiên bản {version}, làm lại thay đổi rồi lưu.",
+        "Not saved: the plan '{name}' has a version {version} saved by {author} at {when} "
+        "(Vietnam time), newer than the version {opened} open on this page. Nothing was "
+        "overwritten: open version {version} again, redo your changes and save.",
     ),
     "dispatch.save_taken": (
         "Không lưu: tên «{name}» đã thuộc về một kế hoạch khác (#{id}, phiên bản {version}, "
@@ -396,37 +406,59 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dispatch.compare_a": ("So sánh phiên bản", "Compare version"),
     "dispatch.compare_b": ("với phiên bản", "with version"),
     "dispatch.compare_btn": ("So sánh", "Compare"),
-    "dispatch.compare_identical": (
-        "Hai phiên bản {a} và {b} giống hệt nhau.",
-        "Versions {a} and {b} are identical.",
+    "cmp.identical": (
+        "Hai phiên bản {a} và {b} giao cùng việc cho cùng bưu tá, cùng giờ.",
+        "Versions {a} and {b} give the same jobs to the same couriers at the same times.",
     ),
-    "dispatch.compare_count": (
-        "{n}{more} chỗ khác nhau giữa v{a} và v{b}.",
-        "{n}{more} differences between v{a} and v{b}.",
+    "cmp.moved": (
+        "Điểm «{label}» ({job}) chuyển từ {a} sang {b}.",
+        "Stop '{label}' ({job}) moved from {a} to {b}.",
     ),
-    "dispatch.compare_not_plan": (
-        "Không đọc được tổng số của phiên bản {version} như một kế hoạch: {error}",
-        "Could not read the totals of version {version} as a plan: {error}",
+    "cmp.added_routed": (
+        "Việc mới {job} «{label}», giao cho {courier}.",
+        "New job {job} '{label}', given to {courier}.",
+    ),
+    "cmp.added_unassigned": (
+        "Việc mới {job}, chưa giao: {reason}",
+        "New job {job}, unassigned: {reason}",
+    ),
+    "cmp.removed": ("Việc {job} không còn trong kế hoạch.", "Job {job} is no longer in the plan."),
+    "cmp.unassigned": (
+        "Việc {job} «{label}» (trước của {courier}) nay chưa giao: {reason}",
+        "Job {job} '{label}' (was {courier}'s) is now unassigned: {reason}",
+    ),
+    "cmp.assigned": (
+        "Việc {job} «{label}» trước chưa giao, nay giao cho {courier}.",
+        "Job {job} '{label}' was unassigned and now goes to {courier}.",
+    ),
+    "cmp.times": ("Giờ đến thay đổi ở: {couriers}.", "Arrival times changed for: {couriers}."),
+    "cmp.total": (
+        "Cả ngày: {km} km, {minutes} phút làm việc ({a} → {b}).",
+        "Whole day: {km} km, {minutes} min of work ({a} → {b}).",
+    ),
+    "cmp.courier": ("Bưu tá", "Courier"),
+    "cmp.jobs": ("Việc {v}", "Jobs {v}"),
+    "cmp.km": ("km {v}", "km {v}"),
+    "cmp.delta_km": ("± km", "± km"),
+    "cmp.minutes": ("Phút {v}", "Minutes {v}"),
+    "cmp.delta_min": ("± phút", "± min"),
+    "cmp.arrivals": ("Giờ đến đổi (điểm)", "Arrivals changed (stops)"),
+    "cmp.shift": ("Lệch lớn nhất (phút)", "Largest shift (min)"),
+    "cmp.day": ("Cả ngày", "Whole day"),
+    "cmp.not_plan": (
+        "Phiên bản {version} không đọc được như một kế hoạch tuyến, nên không so sánh được.",
+        "Version {version} cannot be read as a route plan, so it cannot be compared.",
     ),
     "store.version": ("Phiên bản", "Version"),
     "store.author": ("Người lưu", "Saved by"),
     "store.time": ("Thời gian (giờ VN)", "Time (Vietnam)"),
     "store.message": ("Ghi chú", "Message"),
     "store.restored_from": ("khôi phục từ v{version}", "restored from v{version}"),
-    "store.path": ("Đường dẫn JSON", "JSON path"),
-    "store.change": ("Thay đổi", "Change"),
-    "store.added": ("thêm", "added"),
-    "store.removed": ("bỏ", "removed"),
-    "store.changed": ("sửa", "changed"),
-    "store.total": ("Tổng", "Total"),
-    "store.jobs_assigned": ("Việc được giao", "Jobs assigned"),
-    "store.km": ("Quãng đường (km)", "Distance (km)"),
-    "store.couriers_used": ("Bưu tá có tuyến", "Couriers used"),
-    "store.unassigned": ("Việc chưa giao", "Jobs unassigned"),
     "dispatch.sheets_title": ("Phiếu tuyến cho bưu tá", "Route sheets for couriers"),
     "dispatch.sheets_format": ("Định dạng", "Format"),
     "dispatch.sheets_download": ("Tải phiếu {fmt}", "Download {fmt} sheet"),
-    "dispatch.sheets_all": ("Tất cả bưu tá", "All couriers"),
+    "dispatch.sheets_all": ("Tất cả bưu tá (một tệp)", "All couriers (one file)"),
+    "dispatch.sheets_courier": ("Phiếu của", "Sheets for"),
     "dispatch.map_title": ("Bản đồ tuyến", "Route map"),
     "dispatch.map_show": ("Hiện tuyến của", "Show the routes of"),
     "dispatch.violation_late": (
@@ -534,9 +566,18 @@ STRINGS: dict[str, tuple[str, str]] = {
         "save a new version of it.",
     ),
     "coverage.scenario_conflict": (
-        "Không lưu: người khác vừa lưu kịch bản này. {error}",
-        "Not saved: someone else saved this scenario meanwhile. {error}",
+        "Không lưu: kịch bản «{name}» đã có phiên bản {version} do {author} lưu lúc {when} "
+        "(giờ Việt Nam), mới hơn phiên bản {opened} đang mở. Không có gì bị ghi đè: hãy "
+        "mở lại kịch bản, làm lại thay đổi rồi lưu.",
+        "Not saved: the scenario '{name}' has a version {version} saved by {author} at {when} "
+        "(Vietnam time), newer than the version {opened} you opened. Nothing was "
+        "overwritten: open the scenario again, redo your changes and save.",
     ),
+    "coverage.scenario_not_app": (
+        "đây không phải kịch bản vùng phục vụ do ứng dụng lưu",
+        "this stored object is not a coverage scenario saved by the app",
+    ),
+    "coverage.scenario_lacks": ("kịch bản thiếu {keys}", "the scenario lacks {keys}"),
     "coverage.scenario_pick": ("Kịch bản", "Scenario"),
     "coverage.scenario_open": ("Mở kịch bản", "Open the scenario"),
     "coverage.scenario_none": ("Chưa có kịch bản nào được lưu.", "No scenario has been saved yet."),
@@ -671,6 +712,14 @@ def fmt_number(value: float, *, decimals: int = 0, lang: str | None = None) -> s
     if (lang or current_lang()) == "vi":
         text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     return text
+
+
+def fmt_delta(value: float, *, decimals: int = 0, lang: str | None = None) -> str:
+    """Format a change with its sign (``+2,5`` / ``−1,0``; ``0`` without a sign)."""
+    text = fmt_number(abs(value), decimals=decimals, lang=lang)
+    if round(value, decimals) == 0:
+        return fmt_number(0.0, decimals=decimals, lang=lang)
+    return ("+" if value > 0 else "−") + text
 
 
 def fmt_pct(share: float, *, decimals: int = 1, lang: str | None = None) -> str:

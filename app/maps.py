@@ -8,7 +8,6 @@ default, OpenStreetMap) or any tile URL template.
 
 from __future__ import annotations
 
-import html
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,10 +18,13 @@ import folium
 import geopandas as gpd
 import networkx as nx
 import streamlit as st
+from branca.element import MacroElement
 from folium import plugins
+from jinja2 import Template
 from streamlit_folium import st_folium
 
 from app.i18n import current_lang, kind_label, source_label
+from app.safe import html_text
 
 #: Centre of the former Kon Tum province (lat, lon) and a zoom that shows all of it.
 KONTUM_CENTER = (14.65, 107.95)
@@ -126,12 +128,13 @@ def simplified(gdf: gpd.GeoDataFrame, *, tolerance_m: float = 150.0) -> gpd.GeoD
     return metric.to_crs("EPSG:4326")
 
 
-def _jsonable(gdf: gpd.GeoDataFrame, columns: Iterable[str]) -> gpd.GeoDataFrame:
+def jsonable(gdf: gpd.GeoDataFrame, columns: Iterable[str]) -> gpd.GeoDataFrame:
+    """Keep ``columns`` and the geometry; text becomes HTML-safe (tooltips render HTML)."""
     keep = [c for c in dict.fromkeys(columns) if c in gdf.columns]
     out = gdf[[*keep, "geometry"]].copy()
     for col in keep:
         if out[col].dtype.kind not in "if":
-            out[col] = out[col].astype(str)
+            out[col] = out[col].map(html_text)
     return out
 
 
@@ -156,7 +159,7 @@ def add_choropleth(
     if hi <= lo:
         hi = lo + 1.0
     cmap = cm.LinearColormap(list(colours), vmin=lo, vmax=hi, caption=caption)
-    data = _jsonable(simplified(gdf, tolerance_m=tolerance_m), [column, *tooltip_fields])
+    data = jsonable(simplified(gdf, tolerance_m=tolerance_m), [column, *tooltip_fields])
 
     def style(feature: dict[str, Any]) -> dict[str, Any]:
         value = feature["properties"].get(column)
@@ -188,7 +191,7 @@ def legend_html(cmap: cm.LinearColormap, *, caption: str, fmt: Any = None) -> st
     )
     show = fmt or (lambda v: f"{v:,.0f}")
     return (
-        f'<div style="font-size:0.85rem">{html.escape(caption)}'
+        f'<div style="font-size:0.85rem">{html_text(caption)}'
         '<div style="height:12px;border:1px solid #999;'
         f'background:linear-gradient(to right, {stops})"></div>'
         f'<div style="display:flex;justify-content:space-between"><span>{show(cmap.vmin)}</span>'
@@ -200,7 +203,7 @@ def add_outline(
     m: folium.Map, gdf: gpd.GeoDataFrame, *, name: str, colour: str = "#333333", weight: float = 2
 ) -> None:
     """Draw polygon outlines only (province or district boundaries)."""
-    data = _jsonable(simplified(gdf, tolerance_m=200.0), [])
+    data = jsonable(simplified(gdf, tolerance_m=200.0), [])
     folium.GeoJson(
         data.__geo_interface__,
         name=name,
@@ -218,12 +221,12 @@ def add_offices(m: folium.Map, offices: gpd.GeoDataFrame, *, name: str) -> foliu
         colour = KIND_COLOURS.get(kind, "#333333")
         estimated = source == "estimated"
         tip = (
-            f"<b>{html.escape(str(row.name))}</b><br>{html.escape(kind_label(kind))}"
-            f"<br>{html.escape(source_label(source))}"
+            f"<b>{html_text(row.name)}</b><br>{html_text(kind_label(kind))}"
+            f"<br>{html_text(source_label(source))}"
         )
         note = getattr(row, "location_note", None)
         if note:
-            tip += f"<br><i>{html.escape(str(note))}</i>"
+            tip += f"<br><i>{html_text(note)}</i>"
         folium.CircleMarker(
             location=[float(row.lat), float(row.lon)],
             radius=7 if kind == "post_office" else 5,
@@ -253,10 +256,10 @@ def add_commune_points(
     for row in points.itertuples(index=False):
         source = str(getattr(row, "source", ""))
         estimated = source == "estimated"
-        tip = f"<b>{html.escape(str(row.name))}</b><br>{html.escape(source_label(source))}"
+        tip = f"<b>{html_text(row.name)}</b><br>{html_text(source_label(source))}"
         note = getattr(row, note_col, None)
         if estimated and note:
-            tip += f"<br><i>{html.escape(str(note))}</i>"
+            tip += f"<br><i>{html_text(note)}</i>"
         folium.CircleMarker(
             location=[float(row.point_lat), float(row.point_lon)],
             radius=4,
@@ -306,9 +309,8 @@ def add_network(m: folium.Map, G: nx.MultiDiGraph, *, name: str) -> folium.Featu
             style = {"color": "#c0392b", "weight": 3.5, "opacity": 0.9}
         else:
             style = {"color": "#d35400", "weight": 2, "opacity": 0.8}
-        folium.PolyLine(coords, tooltip=f"{source_label(source)} · {highway}", **style).add_to(
-            group
-        )
+        tip = html_text(f"{source_label(source)} · {highway}")
+        folium.PolyLine(coords, tooltip=tip, **style).add_to(group)
     group.add_to(m)
     return group
 
@@ -318,7 +320,7 @@ def add_closed(m: folium.Map, closed: gpd.GeoDataFrame, *, name: str) -> None:
     group = folium.FeatureGroup(name=name)
     for row in closed.to_dict("records"):
         coords = [(float(y), float(x)) for x, y in row["geometry"].coords]
-        tip = html.escape(f"{row.get('closure_id', '')}: {row.get('reason', '')}")
+        tip = html_text(f"{row.get('closure_id', '')}: {row.get('reason', '')}")
         folium.PolyLine(coords, color="#111111", weight=6, opacity=0.9, tooltip=tip).add_to(group)
         folium.PolyLine(coords, color="#f1c40f", weight=3, dash_array="8 8").add_to(group)
     group.add_to(m)
@@ -346,27 +348,59 @@ class RouteLayer:
     stops: list[tuple[float, float, int, str]] = field(default_factory=list)
 
 
-def _number_icon(seq: int, colour: str) -> folium.DivIcon:
+def _number_icon(seq: int, colour: str, *, shift: tuple[int, int] = (0, 0)) -> folium.DivIcon:
     return folium.DivIcon(
         icon_size=(22, 22),
-        icon_anchor=(11, 11),
+        icon_anchor=(11 - shift[0], 11 - shift[1]),
         html=(
             f'<div class="stop-no" style="background:{colour};color:#fff;border:2px solid #fff;'
             "border-radius:11px;width:22px;height:22px;line-height:18px;text-align:center;"
-            f'font:bold 11px sans-serif;box-shadow:0 0 2px #000;">{seq}</div>'
+            f'font:bold 11px sans-serif;box-shadow:0 0 2px #000;">{int(seq)}</div>'
         ),
     )
+
+
+#: Pixel offsets given to the 2nd, 3rd, … marker drawn at one spot (a circle of 16 px).
+_SPREAD = ((16, 0), (0, -16), (-16, 0), (0, 16), (11, -11), (-11, -11), (-11, 11), (11, 11))
+
+
+def _spread(points: Sequence[tuple[float, float]]) -> list[tuple[int, int]]:
+    """Return a pixel offset per point so that points at one spot do not hide each other.
+
+    The first point at a spot keeps (0, 0); the next ones go round it. Two points closer
+    than about a metre (5 decimals of a degree) count as one spot.
+    """
+    seen: dict[tuple[float, float], int] = {}
+    out = []
+    for lat, lon in points:
+        spot = (round(lat, 5), round(lon, 5))
+        k = seen.get(spot, 0)
+        seen[spot] = k + 1
+        out.append((0, 0) if k == 0 else _SPREAD[(k - 1) % len(_SPREAD)])
+    return out
 
 
 def add_routes(
     m: folium.Map, routes: Sequence[RouteLayer], *, depots: Sequence[tuple[float, float, str]] = ()
 ) -> None:
-    """Draw each route as a coloured line with direction arrows and numbered stops."""
+    """Draw each route as a coloured line with direction arrows and numbered stops.
+
+    Offices the routes start from are drawn beneath the stops (``z_index_offset``), and a
+    stop at an office or at the same spot as another stop is shifted a few pixels aside,
+    so every stop stays visible and can be pointed at.
+    """
+    depot_spots = [(lat, lon) for lat, lon, _label in depots]
+    stops = [(lat, lon) for route in routes for lat, lon, _seq, _tip in route.stops]
+    shifts = iter(_spread([*depot_spots, *stops])[len(depot_spots) :])
     for route in routes:
-        group = folium.FeatureGroup(name=route.label)
+        group = folium.FeatureGroup(name=html_text(route.label))
         if len(route.path) >= 2:
             line = folium.PolyLine(
-                route.path, color=route.colour, weight=4, opacity=0.85, tooltip=route.label
+                route.path,
+                color=route.colour,
+                weight=4,
+                opacity=0.85,
+                tooltip=html_text(route.label),
             )
             line.add_to(group)
             plugins.PolyLineTextPath(
@@ -377,14 +411,14 @@ def add_routes(
                 attributes={"fill": route.colour, "font-size": "13", "font-weight": "bold"},
             ).add_to(group)
         for lat, lon, seq, tip in route.stops:
-            folium.Marker([lat, lon], icon=_number_icon(seq, route.colour), tooltip=tip).add_to(
-                group
-            )
+            icon = _number_icon(seq, route.colour, shift=next(shifts))
+            folium.Marker([lat, lon], icon=icon, tooltip=tip).add_to(group)
         group.add_to(m)
     for lat, lon, label in depots:
         folium.Marker(
             [lat, lon],
-            tooltip=html.escape(label),
+            tooltip=html_text(label),
+            z_index_offset=-1000,  # beneath the stops: a stop at its office stays clickable
             icon=folium.DivIcon(
                 icon_size=(26, 26),
                 icon_anchor=(13, 13),
@@ -395,6 +429,48 @@ def add_routes(
                 ),
             ),
         ).add_to(m)
+
+
+class _Legend(MacroElement):
+    """A Leaflet control holding ready-made (escaped) HTML, bottom left of the map."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.control({position: "bottomleft"});
+            {{ this.get_name() }}.onAdd = function () {
+                var div = L.DomUtil.create("div", "route-legend");
+                div.style.cssText = "background:rgba(255,255,255,0.9);padding:4px 8px;"
+                    + "border-radius:4px;max-height:180px;overflow:auto;font:12px sans-serif;";
+                div.innerHTML = {{ this.html|tojson }};
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self._name = "RouteLegend"
+        self.html = html
+
+
+def route_legend_html(routes: Sequence[RouteLayer]) -> str:
+    """HTML of the route legend: one coloured line and courier name per route, escaped."""
+    return "<br>".join(
+        f'<span style="color:{html_text(route.colour)};font-weight:bold">━</span> '
+        f"{html_text(route.label)}"
+        for route in routes
+    )
+
+
+def add_route_legend(m: folium.Map, routes: Sequence[RouteLayer]) -> None:
+    """Put the route legend on the map (names escaped; the page adds no HTML of its own)."""
+    if routes:
+        _Legend(route_legend_html(routes)).add_to(m)
 
 
 def view_for_bounds(

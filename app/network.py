@@ -17,10 +17,12 @@ import pandas as pd
 import streamlit as st
 
 from app import maps
+from app import messages as msg
 from app import state as ss
 from app.i18n import fmt_number, source_label, t
+from app.safe import md_text
 from data.errors import InputError, PostplanError
-from data.settings import Settings
+from data.settings import GEO_CRS, METRIC_CRS, Settings
 from data.vehicles import PROFILE_NAMES
 
 #: The vehicle profiles offered in the app: the one list, ``data.vehicles.PROFILE_NAMES``.
@@ -190,11 +192,7 @@ def _speed_panel() -> None:
                 checked, base_network(ss.data_key(ss.get_settings()), DEFAULT_PROFILE)
             )
         except InputError as exc:
-            st.error(
-                t("common.problems", n=len(exc.problems))
-                + "\n\n"
-                + "\n".join(f"- {p}" for p in exc.problems)
-            )
+            st.error(msg.problems_box(exc.problems))
         else:
             st.session_state[ss.SPEED_TABLE] = checked
             st.success(t("data.speeds_applied"))
@@ -225,10 +223,76 @@ def _empty_closures() -> pd.DataFrame:
     )
 
 
+def _circle_of(area: Any) -> tuple[float, float, float] | None:
+    """Return (lat, lon, radius_m) when ``area`` is a circle, else None.
+
+    ``geo.closures`` turns a closure given as lat, lon and radius into a polygon of many
+    vertices, all at the radius from the centre in the metric CRS; this finds that centre
+    and radius again so the table shows what the user wrote, not the polygon.
+    """
+    import numpy as np
+    from pyproj import Transformer
+
+    if area is None or area.geom_type != "Polygon" or len(area.interiors):
+        return None
+    lon, lat = np.asarray(area.exterior.coords)[:-1].T
+    if len(lon) < 16:
+        return None
+    to_m = Transformer.from_crs(GEO_CRS, METRIC_CRS, always_xy=True)
+    x, y = to_m.transform(lon, lat)
+    cx, cy = float(np.mean(x)), float(np.mean(y))
+    dist = np.hypot(np.asarray(x) - cx, np.asarray(y) - cy)
+    radius = float(np.mean(dist))
+    if radius <= 0 or float(np.ptp(dist)) > 0.005 * radius:
+        return None
+    c_lon, c_lat = Transformer.from_crs(METRIC_CRS, GEO_CRS, always_xy=True).transform(cx, cy)
+    return round(float(c_lat), 6), round(float(c_lon), 6), round(radius, 1)
+
+
+def closures_table(closures: Any) -> pd.DataFrame:
+    """Closures as the page's editor shows them: a circle as lat, lon and radius_m.
+
+    Closures given by road ids keep an ``edges`` column and other polygons a ``wkt``
+    column; those columns appear only when some closure needs them.
+
+    Parameters
+    ----------
+    closures
+        ``geo.closures.Closure`` objects (e.g. from ``read_closures``).
+    """
+    from geo.closures import edge_id
+
+    rows = []
+    for c in closures:
+        circle = _circle_of(c.area)
+        lat, lon, radius = circle if circle is not None else (None, None, None)
+        rows.append(
+            {
+                "closure_id": c.closure_id,
+                "lat": lat,
+                "lon": lon,
+                "radius_m": radius,
+                "valid_from": pd.Timestamp(c.valid_from),
+                "valid_to": pd.Timestamp(c.valid_to) if c.valid_to else pd.NaT,
+                "reason": c.reason,
+                "edges": ";".join(edge_id(*e) for e in c.edges),
+                "wkt": c.area.wkt if c.area is not None and circle is None else "",
+            }
+        )
+    if not rows:
+        return _empty_closures()
+    out = pd.concat([_empty_closures(), pd.DataFrame(rows)], ignore_index=True)
+    out = out.astype({"lat": float, "lon": float, "radius_m": float})
+    for extra in ("edges", "wkt"):
+        if extra in out.columns and not out[extra].fillna("").astype(str).str.len().any():
+            out = out.drop(columns=extra)
+    return out
+
+
 def _closures_panel() -> None:
     st.header(t("data.closures_title"))
     st.caption(t("data.closures_hint"))
-    from geo.closures import closures_from_frame, closures_to_frame, read_closures
+    from geo.closures import closures_from_frame, read_closures
 
     upload = st.file_uploader(t("data.closures_upload"), type=["csv"], key="closures_upload")
     if upload is not None and st.session_state.get("closures_upload_done") != upload.file_id:
@@ -236,12 +300,11 @@ def _closures_panel() -> None:
         try:
             items = read_closures(upload.getvalue(), filename=upload.name)
         except InputError as exc:
-            st.session_state["closures_errors"] = [str(p) for p in exc.problems]
+            st.session_state["closures_errors"] = list(exc.problems)
+        except Exception as exc:  # a file no reader foresaw: say so, never show Python's text
+            st.session_state["closures_errors"] = [msg.error_md(exc)]
         else:
-            loaded = closures_to_frame(items)
-            for col in ("valid_from", "valid_to"):
-                loaded[col] = pd.to_datetime(loaded[col].replace("", None), format="%Y-%m-%d")
-            st.session_state[ss.CLOSURES] = loaded
+            st.session_state[ss.CLOSURES] = closures_table(items)
             st.session_state["closures_errors"] = []
             st.session_state["closures_message"] = t("data.closures_applied", n=len(items))
     current = st.session_state.get(ss.CLOSURES)
@@ -265,7 +328,7 @@ def _closures_panel() -> None:
                 closures_for_geo(edited), source_name=t("data.closures_title")
             )
         except InputError as exc:
-            st.session_state["closures_errors"] = [str(p) for p in exc.problems]
+            st.session_state["closures_errors"] = list(exc.problems)
         else:
             st.session_state[ss.CLOSURES] = edited.reset_index(drop=True) if len(edited) else None
             st.session_state["closures_errors"] = []
@@ -277,7 +340,7 @@ def _closures_panel() -> None:
         st.rerun()
     errors = st.session_state.get("closures_errors") or []
     if errors:
-        st.error(t("common.problems", n=len(errors)) + "\n\n" + "\n".join(f"- {e}" for e in errors))
+        st.error(msg.problems_box(errors))
     elif st.session_state.get("closures_message"):
         st.success(st.session_state["closures_message"])
 
@@ -292,22 +355,31 @@ def _status_panel(settings: Settings) -> None:
         st.info(t("common.not_ready", module="geo.network"))
         return
     except PostplanError as exc:
-        st.error(t("data.network_error", error=exc))
+        st.error(msg.error_md(exc))
         return
     info = network_summary(G)
     kind = str(info.get("kind") or G.graph.get("kind"))
     if is_proxy(kind):
         st.warning(t("data.network_proxy_warning"))
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric(t("data.network_kind"), source_label("proxy") if kind == "proxy" else kind)
-    c2.metric(t("data.network_nodes"), fmt_number(int(info.get("nodes", G.number_of_nodes()))))
-    c3.metric(t("data.network_edges"), fmt_number(int(info.get("edges", G.number_of_edges()))))
-    km = info.get("km_by_source") or {}
-    c4.metric(
-        t("data.network_km"),
-        ", ".join(f"{source_label(str(k))}: {fmt_number(float(v))}" for k, v in km.items()) or "—",
-    )
-    st.caption(f"{t('data.network_file')}: `{G.graph.get('source_file', '—')}`")
+    # words go in sentences and tables, numbers in metrics: a metric box cuts long text off
+    st.markdown(f"**{t('data.network_kind')}:** {md_text(network_kind_text(kind))}")
+    km = {str(k): float(v) for k, v in (info.get("km_by_source") or {}).items()}
+    c1, c2, c3 = st.columns(3)
+    c1.metric(t("data.network_nodes"), fmt_number(int(info.get("nodes", G.number_of_nodes()))))
+    c2.metric(t("data.network_edges"), fmt_number(int(info.get("edges", G.number_of_edges()))))
+    c3.metric(t("data.network_km_total"), fmt_number(sum(km.values())))
+    if km:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("data.source"): [source_label(k) for k in km],
+                    t("data.network_km"): [fmt_number(v) for v in km.values()],
+                }
+            ),
+            hide_index=True,
+            key="network_km_table",
+        )
+    st.caption(network_file_text(G))
     if G.graph.get("closed_edges"):
         st.warning(t("data.closed_today", n=int(G.graph["closed_edges"])))
     if st.checkbox(t("data.show_network"), value=False, key="network_show"):
@@ -326,6 +398,23 @@ def _status_panel(settings: Settings) -> None:
             st.caption(t("data.closed_edges", n=len(closed)))
         maps.show_map(m, key="network_map", height=480)
         st.caption(t("data.network_legend"))
+
+
+def network_kind_text(kind: str) -> str:
+    """Return the network's kind in words (``proxy`` is the estimated proxy network)."""
+    if kind == "osm+proxy":
+        return f"{source_label('osm')} + {source_label('proxy')}"
+    return source_label(kind)
+
+
+def network_file_text(G: nx.MultiDiGraph) -> str:
+    """Return one line (markdown) naming the file the network came from, or saying how."""
+    source_file = str(G.graph.get("source_file") or "").strip()
+    if source_file:
+        return t("data.network_file", file=md_text(source_file))
+    if is_proxy(G.graph.get("kind")):
+        return t("data.network_file_proxy")
+    return t("data.network_file_none")
 
 
 def network_status_panel(settings: Settings) -> None:

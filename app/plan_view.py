@@ -6,13 +6,13 @@ labels through :func:`app.i18n.t`, times on the 24-hour clock.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
 import pandas as pd
 
 from app.i18n import STRINGS, current_lang, fmt_clock, fmt_number, t
 from app.maps import COURIER_COLOURS, RouteLayer
+from app.safe import html_text
 from routing.edit import Violation
 from routing.result import CourierRoute, Plan
 from routing.sheets import action_label
@@ -67,11 +67,11 @@ def route_layers(plan: Plan, names: dict[str, str] | None = None) -> list[RouteL
             if s.lat is None or s.lon is None:
                 continue
             tip = (
-                f"<b>{html.escape(label)} · {s.sequence}</b><br>{html.escape(s.label)}"
-                f"<br>{html.escape(stop_type(s.kind, s.job_kind))} · {fmt_clock(s.arrival_s)}"
+                f"<b>{html_text(label)} · {s.sequence}</b><br>{html_text(s.label)}"
+                f"<br>{html_text(stop_type(s.kind, s.job_kind))} · {fmt_clock(s.arrival_s)}"
             )
             if s.job_id:
-                tip += f"<br>{html.escape(s.job_id)}"
+                tip += f"<br>{html_text(s.job_id)}"
             stops.append((float(s.lat), float(s.lon), int(s.sequence), tip))
         layers.append(RouteLayer(label=label, colour=colour, path=path, stops=stops))
     return layers

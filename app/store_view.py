@@ -1,8 +1,10 @@
 """Tables and documents the pages show or save through the plan store (``data.store``).
 
-Small, testable helpers: version histories and comparisons as tables, a plan's key
-totals, and the coverage scenario document (what the coverage page saves and reopens).
-Times are shown in Vietnam time (UTC+7, no daylight saving) as ``dd/mm/yyyy HH:MM``.
+Small, testable helpers: version histories as tables, the messages about names and
+conflicting saves (worded from the store's records, in the page's language), and the
+coverage scenario document (what the coverage page saves and reopens). Times are shown in
+Vietnam time (Asia/Ho_Chi_Minh, UTC+7) as ``dd/mm/yyyy HH:MM``. Plan comparisons are in
+:mod:`app.compare_view`.
 """
 
 from __future__ import annotations
@@ -12,14 +14,15 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from app.i18n import fmt_number, t
-from routing.result import Plan
+from app.i18n import t
+from app.safe import md_t
 
-#: Vietnam time (Indochina Time, UTC+7; Vietnam has no daylight saving).
-VN_TZ = dt.timezone(dt.timedelta(hours=7), "ICT")
+#: Vietnam time (UTC+7, no daylight saving), the zone every time on the pages is shown in.
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 #: ``format`` field of a saved coverage scenario.
 SCENARIO_FORMAT = "postplan-coverage-scenario"
@@ -40,7 +43,7 @@ def object_label(info: Any) -> str:
 
 
 def name_taken(info: Any, *, kind_key: str) -> str:
-    """Return the error shown when a name already belongs to another stored object.
+    """Return the error (markdown, names escaped) shown when a name belongs to another object.
 
     Parameters
     ----------
@@ -49,13 +52,38 @@ def name_taken(info: Any, *, kind_key: str) -> str:
     kind_key
         ``"dispatch.save_taken"`` or ``"coverage.scenario_taken"``.
     """
-    return t(
+    return md_t(
         kind_key,
         name=info.name,
         id=info.id,
         version=info.version,
         author=info.updated_by,
         when=fmt_when(info.updated_at),
+    )
+
+
+def conflict_text(info: Any, *, opened: int, kind_key: str) -> str:
+    """Return the error (markdown) shown when a newer version was saved since ``opened``.
+
+    Worded from the store's record of the latest version (who, when in Vietnam time), in
+    the page's language; nothing of the exception's English text is shown.
+
+    Parameters
+    ----------
+    info
+        The object's ``ObjectInfo`` as it is now (latest version).
+    opened
+        The version the page had opened.
+    kind_key
+        ``"dispatch.save_conflict"`` or ``"coverage.scenario_conflict"``.
+    """
+    return md_t(
+        kind_key,
+        name=info.name,
+        version=info.version,
+        author=info.updated_by,
+        when=fmt_when(info.updated_at),
+        opened=opened,
     )
 
 
@@ -73,65 +101,6 @@ def history_table(versions: Iterable[Any]) -> pd.DataFrame:
     ]
     columns = [t("store.version"), t("store.author"), t("store.time"), t("store.message")]
     return pd.DataFrame(rows, columns=columns)
-
-
-def _short(value: Any, limit: int = 80) -> str:
-    if value is None:
-        return ""
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def changes_table(comparison: Any) -> pd.DataFrame:
-    """Tabulate the JSON paths that differ between two versions, with both values."""
-    labels = {k: t(f"store.{k}") for k in ("added", "removed", "changed")}
-    rows = [
-        {
-            t("store.path"): c.path,
-            t("store.change"): labels.get(c.change, c.change),
-            f"v{comparison.a.version}": _short(c.old),
-            f"v{comparison.b.version}": _short(c.new),
-        }
-        for c in comparison.changes
-    ]
-    columns = [
-        t("store.path"),
-        t("store.change"),
-        f"v{comparison.a.version}",
-        f"v{comparison.b.version}",
-    ]
-    return pd.DataFrame(rows, columns=columns)
-
-
-def plan_totals(data: Mapping[str, Any]) -> dict[str, float]:
-    """Key totals of a stored plan: jobs assigned, km, couriers used, jobs unassigned.
-
-    Parameters
-    ----------
-    data
-        A stored plan's JSON (``Plan.to_dict()``, possibly with ``courier_names`` beside it).
-    """
-    plan = Plan.from_dict(dict(data))
-    return {
-        "jobs_assigned": plan.jobs_assigned,
-        "km": plan.total_length_m / 1000.0,
-        "couriers_used": sum(1 for r in plan.routes if r.job_stops),
-        "unassigned": len(plan.unassigned),
-    }
-
-
-def totals_table(versions: Sequence[int], totals: Sequence[Mapping[str, float]]) -> pd.DataFrame:
-    """Key totals of several plan versions side by side (one column per version)."""
-    rows = [
-        ("jobs_assigned", t("store.jobs_assigned"), 0),
-        ("km", t("store.km"), 1),
-        ("couriers_used", t("store.couriers_used"), 0),
-        ("unassigned", t("store.unassigned"), 0),
-    ]
-    table: dict[str, list[str]] = {t("store.total"): [label for _k, label, _d in rows]}
-    for version, figures in zip(versions, totals, strict=True):
-        table[f"v{version}"] = [fmt_number(float(figures[k]), decimals=d) for k, _label, d in rows]
-    return pd.DataFrame(table)
 
 
 def _finite(value: Any) -> Any:
@@ -203,10 +172,10 @@ def scenario_from_document(doc: Any) -> dict[str, Any]:
         is missing).
     """
     if not isinstance(doc, dict) or doc.get("format") != SCENARIO_FORMAT:
-        raise ValueError("this stored object is not a coverage scenario saved by the app")
+        raise ValueError(t("coverage.scenario_not_app"))
     missing = [k for k in _SCENARIO_KEYS if k not in doc]
     if missing:
-        raise ValueError(f"the scenario lacks {', '.join(missing)}")
+        raise ValueError(t("coverage.scenario_lacks", keys=", ".join(missing)))
     out = dict(doc)
     out["candidates"] = pd.DataFrame(doc["candidates"] or [], columns=_CANDIDATE_COLUMNS)
     return out

@@ -11,14 +11,17 @@ import streamlit as st
 
 from app import coverage_state as cs
 from app import maps
+from app import messages as msg
 from app import network as appnet
 from app import state as ss
 from app import store_view as sv
 from app.i18n import LANGUAGES, fmt_number, fmt_pct, keep, kept, lkey, option_labels, t
-from data.errors import ConflictError, InputError, PostplanError
+from app.safe import html_text, md_t
+from data.errors import ConflictError, PostplanError
 
 settings = ss.get_settings()
 key = ss.data_key(settings)
+ss.enter_page("coverage")
 
 st.title(t("coverage.title"))
 
@@ -97,7 +100,7 @@ except ImportError as exc:
     st.info(t("common.not_ready", module=exc.name or "geo.coverage"))
     st.stop()
 except PostplanError as exc:
-    st.error(t("common.error_load", error=exc))
+    st.error(msg.error_md(exc))
     st.stop()
 
 if appnet.is_proxy(rep.network_kind):
@@ -148,7 +151,7 @@ with left:
                 net_key, off_hash, tuple(kinds), float(minutes), _net=net, _offices=offices
             )
         except PostplanError as exc:
-            st.error(str(exc))
+            st.error(msg.error_md(exc))
         else:
             data = maps.simplified(sa[["office_id", "geometry"]], tolerance_m=200.0)
             folium.GeoJson(
@@ -184,7 +187,7 @@ with left:
     for row in marks.to_dict("records"):
         folium.Marker(
             [float(row["lat"]), float(row["lon"])],
-            tooltip=f"{row['site_id']}: {row['name']}",
+            tooltip=html_text(f"{row['site_id']}: {row['name']}"),
             icon=folium.DivIcon(
                 icon_size=(18, 18),
                 icon_anchor=(9, 9),
@@ -248,8 +251,12 @@ pick = b.selectbox(
 )
 if b.button(t("coverage.add_commune"), key="cov_add_commune", disabled=pick is None):
     row = ss.load_layer("commune_points", key).set_index("commune_code").loc[pick]
-    cs.add_candidate(str(row["name"]), float(row["point_lat"]), float(row["point_lon"]),
-                     source=str(row["source"]))
+    cs.add_candidate(
+        str(row["name"]),
+        float(row["point_lat"]),
+        float(row["point_lon"]),
+        source=str(row["source"]),
+    )
     st.rerun()
 if c.button(t("coverage.clear"), key="cov_clear"):
     st.session_state.pop(ss.CANDIDATES, None)
@@ -310,8 +317,8 @@ if st.button(t("coverage.run_siting"), key="cov_run", type="primary"):
                 result = cs.run_siting(
                     net, offices, tuple(kinds), cand, minutes=float(minutes), k=int(k), model=model
                 )
-        except (InputError, PostplanError) as exc:
-            st.error(str(exc))
+        except PostplanError as exc:
+            st.error(msg.error_md(exc))
         except ImportError as exc:
             st.info(t("common.not_ready", module=exc.name or "geo.coverage"))
         else:
@@ -349,7 +356,7 @@ if siting is not None:
     if appnet.is_proxy(siting.network_kind):
         st.caption(t("dispatch.banner_proxy"))
     st.caption(
-        t(
+        md_t(
             "coverage.siting_note",
             model=res.model,
             status=res.status,
@@ -366,7 +373,7 @@ else:
             return fmt_pct(float(covered or 0.0) / total) if total else "—"
 
         st.info(
-            t(
+            md_t(
                 "coverage.scenario_siting",
                 model=saved_siting.get("model", ""),
                 chosen=", ".join(
@@ -380,10 +387,12 @@ else:
         )
 
 # ---- saved scenarios: save the current one, open one ---------------------------------------
-with st.expander(t("coverage.scenario_title"), expanded=False):
+with st.expander(
+    t("coverage.scenario_title"), expanded=False, key="cov_scenario_exp", on_change="rerun"
+):
     scenario_ref = st.session_state.get("cov_scenario_ref")
     if scenario_ref is not None:
-        st.caption(t("coverage.scenario_opened", name=scenario_ref[2], version=scenario_ref[1]))
+        st.caption(md_t("coverage.scenario_opened", name=scenario_ref[2], version=scenario_ref[1]))
     n1, n2, n3 = st.columns([3, 2, 1])
     scenario_name = n1.text_input(
         t("coverage.scenario_name"),
@@ -431,17 +440,32 @@ with st.expander(t("coverage.scenario_title"), expanded=False):
                         "chosen": (doc["siting"] or {}).get("chosen", []),
                     },
                 )
-            except ConflictError as exc:
-                st.error(t("coverage.scenario_conflict", error=exc))
-            except (InputError, PostplanError) as exc:
-                st.error(str(exc))
+            except ConflictError:
+                now = store.find("coverage_scenario", scenario_name.strip())
+                if now is not None and scenario_ref is not None and now.id == scenario_ref[0]:
+                    st.error(
+                        sv.conflict_text(
+                            now, opened=scenario_ref[1], kind_key="coverage.scenario_conflict"
+                        )
+                    )
+                elif now is not None:
+                    st.error(sv.name_taken(now, kind_key="coverage.scenario_taken"))
+            except PostplanError as exc:
+                st.error(msg.error_md(exc))
             else:
+                ss.clear_messages()
                 st.session_state["cov_scenario_ref"] = (stored.id, stored.version, stored.name)
-                st.success(t("coverage.scenario_saved", name=stored.name, version=stored.version))
+                ss.flash(
+                    "cov_flash",
+                    "success",
+                    md_t("coverage.scenario_saved", name=stored.name, version=stored.version),
+                )
+                st.rerun()
+    ss.show_flash("cov_flash")
     try:
         scenarios = ss.plan_store().list_objects("coverage_scenario", limit=50)
     except PostplanError as exc:
-        st.error(str(exc))
+        st.error(msg.error_md(exc))
         scenarios = []
     if scenarios:
         p1, p2 = st.columns([3, 1])
@@ -452,12 +476,20 @@ with st.expander(t("coverage.scenario_title"), expanded=False):
             key="cov_scn_pick",
         )
         if p2.button(t("coverage.scenario_open"), key="cov_scn_open"):
+            scenario = None
             try:
                 opened = ss.plan_store().get(int(scenario_id))
-                scenario = sv.scenario_from_document(opened.data())
-            except (ValueError, PostplanError) as exc:
-                st.error(t("coverage.scenario_bad", error=exc))
+                doc = opened.data()
+            except PostplanError as exc:
+                st.error(msg.error_md(exc))
+            except ValueError:  # stored text that is not JSON: no parser message is shown
+                st.error(t("coverage.scenario_bad", error=t("coverage.scenario_not_app")))
             else:
+                try:
+                    scenario = sv.scenario_from_document(doc)
+                except ValueError as exc:  # worded by store_view in the page's language
+                    st.error(md_t("coverage.scenario_bad", error=str(exc)))
+            if scenario is not None:
                 st.session_state["cov_scenario_pending"] = scenario
                 st.session_state["cov_scenario_ref"] = (opened.id, opened.version, opened.name)
                 st.rerun()

@@ -6,14 +6,17 @@ import pandas as pd
 import streamlit as st
 
 from app import maps
+from app import messages as msg
 from app import state as ss
 from app.i18n import fmt_number, keep, kept, kind_label, lkey, option_labels, source_label, t
 from app.network import network_status_panel
+from app.safe import md_t
 from data.errors import InputError, PostplanError
 from data.offices import offices_to_bytes
 
 settings = ss.get_settings()
 key = ss.data_key(settings)
+ss.enter_page("data")
 
 st.title(t("data.title"))
 st.caption(t("data.intro"))
@@ -23,7 +26,7 @@ try:
     province = ss.load_layer("province", key)
     offices = ss.current_offices()
 except PostplanError as exc:  # a broken bundle: say which file and how to fix it
-    st.error(t("common.error_load", error=exc))
+    st.error(msg.error_md(exc))
     st.stop()
 
 # ---- headline figures -------------------------------------------------------------------
@@ -38,9 +41,16 @@ points = ss.load_layer("commune_points", key)
 replaced = points[points["source"] == "estimated"]
 if len(replaced):
     shared = replaced[replaced["geocoded_shared_with"] != ""]
-    st.warning(t("data.points_warning", n=len(replaced), total=len(points),
-                 outside=int((~replaced["geocoded_in_commune"]).sum()), shared=len(shared),
-                 names=", ".join(shared["name"])))
+    st.warning(
+        t(
+            "data.points_warning",
+            n=len(replaced),
+            total=len(points),
+            outside=int((~replaced["geocoded_in_commune"]).sum()),
+            shared=len(shared),
+            names=", ".join(shared["name"]),
+        )
+    )
 
 # ---- map ------------------------------------------------------------------------------
 left, right = st.columns([3, 2])
@@ -142,10 +152,10 @@ with right:
         with st.expander(t("data.sources_table")):
             rows = [
                 {
-                    "name": e.name,
-                    "file": e.file,
-                    "licence": e.licence,
-                    "source": e.source,
+                    t("data.catalogue_name"): e.name,
+                    t("data.catalogue_file"): e.file,
+                    t("data.catalogue_licence"): e.licence,
+                    t("data.source"): e.source,
                 }
                 for e in catalogue.CATALOGUE
             ]
@@ -168,18 +178,20 @@ if upload is not None and st.session_state.get("offices_upload_done") != upload.
     try:
         new = read_offices(upload.getvalue(), settings=settings, filename=upload.name)
     except InputError as exc:
-        st.session_state["offices_errors"] = [str(p) for p in exc.problems]
+        st.session_state["offices_errors"] = list(exc.problems)
+    except Exception as exc:  # a file no reader foresaw: say so, never show Python's text
+        st.session_state["offices_errors"] = [msg.error_md(exc)]
     else:
         st.session_state[ss.OFFICES] = new
         st.session_state["offices_errors"] = []
-        st.session_state["offices_message"] = t(
+        st.session_state["offices_message"] = md_t(
             "data.offices_uploaded", n=len(new), name=upload.name
         )
     st.session_state["offices_upload_done"] = upload.file_id
     st.rerun()  # redraw the figures and the map with what is now in use
 errors = st.session_state.get("offices_errors") or []
 if errors:
-    st.error(t("common.problems", n=len(errors)) + "\n\n" + "\n".join(f"- {e}" for e in errors))
+    st.error(msg.problems_box(errors))
 elif st.session_state.get("offices_message"):
     st.success(st.session_state["offices_message"])
 
@@ -209,7 +221,7 @@ if b1.button(t("common.apply"), key="offices_apply"):
             changed.fillna("").astype(str), settings=settings, source_name=t("data.offices_title")
         )
     except InputError as exc:
-        st.session_state["offices_errors"] = [str(p) for p in exc.problems]
+        st.session_state["offices_errors"] = list(exc.problems)
     else:
         st.session_state[ss.OFFICES] = new
         st.session_state["offices_errors"] = []

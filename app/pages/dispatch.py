@@ -7,8 +7,10 @@ from typing import Any
 
 import streamlit as st
 
+from app import basemap, maps
+from app import compare_view as cv
 from app import dispatch_logic as dl
-from app import maps
+from app import messages as msg
 from app import network as appnet
 from app import plan_view as pv
 from app import state as ss
@@ -24,12 +26,15 @@ from app.i18n import (
     option_labels,
     t,
 )
+from app.safe import md_t, md_text
 from data.errors import ConflictError, InputError, PostplanError, SolverError
+from routing.compare import compare_plans
 from routing.model import Job
 from routing.result import Plan
 
 settings = ss.get_settings()
 key = ss.data_key(settings)
+ss.enter_page("dispatch")
 
 st.title(t("dispatch.title"))
 
@@ -57,7 +62,12 @@ with st.container(border=True):
     profile = c4.selectbox(t("coverage.profile"), appnet.PROFILES, key="dsp_profile")
     budget = c5.number_input(t("dispatch.budget"), 1, 120, 10, key="dsp_budget")
     iterations = c6.number_input(
-        t("dispatch.iterations"), 0, 1_000_000, 0, step=500, key="dsp_iterations",
+        t("dispatch.iterations"),
+        0,
+        1_000_000,
+        0,
+        step=500,
+        key="dsp_iterations",
         help=t("dispatch.iterations_help"),
     )
     closed_today = dl.day_status(offices, start_ids, day)
@@ -73,7 +83,7 @@ def _show_history(object_id: int) -> None:
     try:
         versions = store.history(object_id)
     except PostplanError as exc:
-        st.error(str(exc))
+        st.error(msg.error_md(exc))
         return
     if not versions:
         return
@@ -99,14 +109,16 @@ def _show_history(object_id: int) -> None:
             restored = store.restore(
                 object_id, int(old), author=who.strip(), expected_version=latest
             )
-        except ConflictError as exc:
-            st.error(t("dispatch.save_conflict", error=exc))
-        except (InputError, PostplanError) as exc:
-            st.error(str(exc))
+        except ConflictError:
+            now = store.get(object_id).info
+            st.error(sv.conflict_text(now, opened=latest, kind_key="dispatch.save_conflict"))
+        except PostplanError as exc:
+            st.error(msg.error_md(exc))
         else:
             st.session_state["dsp_restore_msg"] = t(
                 "dispatch.restore_done", old=int(old), version=restored.version
             )
+            st.session_state["dsp_open_next"] = restored.id  # show what is now the latest
             st.rerun()
     if len(numbers) < 2:
         return
@@ -132,50 +144,42 @@ def _show_history(object_id: int) -> None:
     try:
         a = store.get(object_id, version=int(va))
         b = store.get(object_id, version=int(vb))
-        comparison = store.compare(a, b)
     except PostplanError as exc:
-        st.error(str(exc))
+        st.error(msg.error_md(exc))
         return
-    if comparison.identical:
-        st.info(t("dispatch.compare_identical", a=f"v{va}", b=f"v{vb}"))
-    else:
-        st.caption(
-            t(
-                "dispatch.compare_count",
-                n=len(comparison.changes),
-                more="+" if comparison.truncated else "",
-                a=va,
-                b=vb,
-            )
-        )
-        st.dataframe(
-            sv.changes_table(comparison),
-            hide_index=True,
-            width="stretch",
-            key="dsp_compare_paths",
-        )
-    totals = []
+    plans = []
     for stored in (a, b):
         try:
-            totals.append(sv.plan_totals(stored.data()))
-        except (KeyError, TypeError, ValueError) as exc:
-            st.caption(t("dispatch.compare_not_plan", version=stored.version, error=exc))
+            plans.append(Plan.from_dict(stored.data()))
+        except (KeyError, TypeError, ValueError):
+            st.info(t("cmp.not_plan", version=stored.version))
             return
-    st.dataframe(
-        sv.totals_table([int(va), int(vb)], totals),
-        hide_index=True,
-        width="stretch",
-        key="dsp_compare_totals",
-    )
+    comparison = compare_plans(plans[0], plans[1])
+    shown_names = {
+        **dict(a.data().get("courier_names") or {}),
+        **dict(b.data().get("courier_names") or {}),
+    }
+    lines = cv.comparison_lines(comparison, shown_names, va=int(va), vb=int(vb))
+    st.markdown("\n".join(f"- {line}" for line in lines))
+    if not comparison.identical:
+        st.dataframe(
+            cv.comparison_table(comparison, shown_names, va=int(va), vb=int(vb)),
+            hide_index=True,
+            width="stretch",
+            key="dsp_compare_table",
+        )
 
 
-with st.expander(t("dispatch.saved_title"), expanded=False):
+pending_open = st.session_state.pop("dsp_open_next", None)  # a restore or save: show it
+with st.expander(t("dispatch.saved_title"), expanded=False, key="dsp_saved_exp", on_change="rerun"):
     try:
         saved = ss.plan_store().list_objects("plan", limit=50)
     except PostplanError as exc:
-        st.error(str(exc))
+        st.error(msg.error_md(exc))
         saved = []
     if saved:
+        if pending_open is not None and pending_open in [o.id for o in saved]:
+            st.session_state["dsp_saved_pick"] = pending_open
         o1, o2 = st.columns([3, 1])
         chosen_id = o1.selectbox(
             t("dispatch.saved_pick"),
@@ -183,7 +187,8 @@ with st.expander(t("dispatch.saved_title"), expanded=False):
             format_func=lambda i: next(sv.object_label(o) for o in saved if o.id == i),
             key="dsp_saved_pick",
         )
-        if o2.button(t("dispatch.saved_open"), key="dsp_saved_open"):
+        opening = o2.button(t("dispatch.saved_open"), key="dsp_saved_open")
+        if opening or (pending_open is not None and pending_open == chosen_id):
             stored = ss.plan_store().get(int(chosen_id))
             content = stored.data()
             opened = Plan.from_dict(content)
@@ -230,8 +235,8 @@ if source == "simulate":
         drawn: list[Job] | None = None
         try:
             drawn = dl.simulate_jobs(settings, offices, n=int(n_jobs), seed=int(seed), day=day)
-        except (InputError, PostplanError) as exc:
-            st.error(str(exc))
+        except PostplanError as exc:
+            st.error(msg.error_md(exc))
         except ImportError as exc:
             st.info(t("common.not_ready", module=exc.name or "routing.simulate"))
         if drawn is not None:
@@ -259,7 +264,9 @@ else:
             )
         except InputError as exc:
             # keep whatever jobs were loaded before: nothing of a rejected file is used
-            st.session_state[ss.JOBS_ERRORS] = [str(p) for p in exc.problems]
+            st.session_state[ss.JOBS_ERRORS] = list(exc.problems)
+        except Exception as exc:  # a file no reader foresaw: say so, never show Python's text
+            st.session_state[ss.JOBS_ERRORS] = [msg.error_md(exc)]
         else:
             st.session_state[ss.JOBS] = read
             st.session_state[ss.JOBS_SOURCE] = f"user:{upload.name}"
@@ -269,7 +276,7 @@ else:
 
 errors = st.session_state.get(ss.JOBS_ERRORS) or []
 if errors:
-    st.error(t("common.problems", n=len(errors)) + "\n\n" + "\n".join(f"- {e}" for e in errors))
+    st.error(msg.problems_box(errors))
 
 jobs: list[Job] = st.session_state.get(ss.JOBS) or []
 if not jobs and st.session_state.get(ss.PLAN) is None:
@@ -280,7 +287,11 @@ jobs_source = str(st.session_state.get(ss.JOBS_SOURCE, "user"))
 simulated = jobs_source == "simulated" or any(j.source == "simulated" for j in jobs)
 if simulated:
     st.warning(t("dispatch.banner_simulated"))
-with st.expander(t("dispatch.jobs_loaded", n=len(jobs), source=dl.source_text(jobs_source))):
+with st.expander(
+    md_t("dispatch.jobs_loaded", n=len(jobs), source=dl.source_text(jobs_source)),
+    key="dsp_jobs_exp",
+    on_change="rerun",
+):
     table = dl.jobs_table(jobs) if jobs else dl.jobs_table([])
     st.dataframe(table, hide_index=True, width="stretch", key="dsp_jobs_table")
     st.download_button(
@@ -324,12 +335,10 @@ if st.button(
                 _engine=engine,
             )
             st.write(t("dispatch.step_solve", seconds=int(budget)))
-            solved = new_day.complete(
-                dl.solve(new_problem, new_mats, G, engine, profile=profile)
-            )
-        except (InputError, PostplanError) as exc:
-            status.update(label=t("dispatch.plan_failed", error=exc), state="error")
-            st.error(str(exc))
+            solved = new_day.complete(dl.solve(new_problem, new_mats, G, engine, profile=profile))
+        except PostplanError as exc:
+            status.update(label=t("dispatch.plan_failed"), state="error")
+            st.error(msg.error_md(exc))
         else:
             st.session_state[ss.PLAN] = solved
             st.session_state[ss.PLAN_ORIGINAL] = solved
@@ -362,7 +371,7 @@ else:  # a plan opened from the store carries its couriers' names beside it
     names = dict(st.session_state.get("dsp_saved_names") or {})
 saved_ref = st.session_state.get("dsp_saved_ref")
 if saved_ref is not None:
-    st.info(t("dispatch.saved_opened", name=saved_ref[2], version=saved_ref[1]))
+    st.info(md_t("dispatch.saved_opened", name=saved_ref[2], version=saved_ref[1]))
 
 # ---- banners and summary ------------------------------------------------------------------
 if appnet.is_proxy(plan.network_kind):
@@ -373,7 +382,8 @@ st.success(pv.summary_line(plan) + f" — {fmt_date(plan_day)}")
 report = st.session_state.get(ss.PLAN_EDIT_REPORT)
 if report is not None:
     if report:
-        st.error(t("dispatch.edit_violations") + "\n\n" + "\n".join(f"- {v}" for v in report))
+        lines = "\n".join(f"- {md_text(v)}" for v in report)
+        st.error(t("dispatch.edit_violations") + "\n\n" + lines)
     else:
         st.success(t("dispatch.edit_ok"))
 
@@ -392,13 +402,16 @@ with left:
     layers = [layer for layer in all_layers if layer.label in shown] or all_layers
     centre, zoom = maps.points_view([p for layer in layers for p in layer.path])
     m = maps.base_map(center=centre, zoom=zoom, prefer_canvas=False)
+    if maps.tiles_from_env() is None:  # no background: draw communes, highways, offices
+        basemap.add_base_layers(
+            m,
+            communes=ss.load_layer("communes", key),
+            roads=ss.load_layer("national_roads", key),
+            offices=offices,
+        )
     maps.add_routes(m, layers, depots=pv.depots(plan))
+    maps.add_route_legend(m, layers)
     maps.show_map(m, key="dsp_map", height=560)
-    legend = " ".join(
-        f'<span style="color:{layer.colour};font-weight:bold">━ {layer.label}</span>'
-        for layer in layers
-    )
-    st.markdown(legend, unsafe_allow_html=True)
 with right:
     st.subheader(t("dispatch.unassigned_title"))
     if plan.unassigned:
@@ -410,11 +423,13 @@ with right:
 
 st.subheader(t("dispatch.routes_title"))
 if plan.routes:
-    tabs = st.tabs([f"{pv.courier_label(r, names)} ({len(r.job_stops)})" for r in plan.routes])
+    tabs = st.tabs(
+        [f"{md_text(pv.courier_label(r, names))} ({len(r.job_stops)})" for r in plan.routes]
+    )
     for tab, route in zip(tabs, plan.routes, strict=True):
         with tab:
             st.caption(
-                t(
+                md_t(
                     "dispatch.route_line",
                     start=fmt_clock(route.start_s),
                     end=fmt_clock(route.end_s),
@@ -451,10 +466,8 @@ def _problem_matrices(day_problem: Any) -> Any:
 
 
 why_not = st.session_state.get("dsp_problem_why")
-why_text = (
-    t("dispatch.plan_without_problem") if why_not == "old" else str(why_not or "")
-)
-with st.expander(t("dispatch.edit_title"), expanded=False):
+why_text = t("dispatch.plan_without_problem") if why_not == "old" else md_text(why_not or "")
+with st.expander(t("dispatch.edit_title"), expanded=False, key="dsp_edit_exp", on_change="rerun"):
     choices = dl.movable_choices(plan, pv.stop_choices(plan, names))
     if problem is None:
         st.caption(why_text or t("dispatch.plan_without_problem"))
@@ -486,8 +499,8 @@ with st.expander(t("dispatch.edit_title"), expanded=False):
                 edited, violations = dl.move(
                     problem, plan, ref, to, int(pos), _problem_matrices(problem), G, engine
                 )
-            except (InputError, PostplanError) as exc:
-                st.error(str(exc))
+            except PostplanError as exc:
+                st.error(msg.error_md(exc))
             else:
                 st.session_state[ss.PLAN] = edited
                 st.session_state[ss.PLAN_EDIT_REPORT] = pv.flatten_violations(violations, names)
@@ -500,7 +513,9 @@ with st.expander(t("dispatch.edit_title"), expanded=False):
         st.caption(t("common.none"))
 
 # ---- re-plan the rest of the day ----------------------------------------------------------
-with st.expander(t("dispatch.replan_title"), expanded=False):
+with st.expander(
+    t("dispatch.replan_title"), expanded=False, key="dsp_replan_exp", on_change="rerun"
+):
     r1, r2, r3 = st.columns([1, 3, 1])
     now = r1.time_input(
         t("dispatch.replan_from"), value=dt.time(10, 0), step=900, key="dsp_replan_at"
@@ -539,8 +554,8 @@ with st.expander(t("dispatch.replan_title"), expanded=False):
                 "error",
                 exc.message_vi if current_lang() == "vi" else exc.message_en,
             )
-        except (InputError, PostplanError) as exc:
-            st.session_state["dsp_replan_msg"] = ("error", str(exc))
+        except PostplanError as exc:
+            st.session_state["dsp_replan_msg"] = ("error", msg.error_md(exc))
         else:
             st.session_state[ss.PLAN] = new_plan
             st.session_state[ss.PLAN_ORIGINAL] = new_plan
@@ -552,7 +567,9 @@ with st.expander(t("dispatch.replan_title"), expanded=False):
             done_text = t("dispatch.replan_done", time=fmt_clock(at_s), kept=n_done)
             if new_plan.stopped_by == "deadline":
                 st.session_state["dsp_replan_msg"] = (
-                    "warning", done_text + " " + dl.deadline_text(new_plan))
+                    "warning",
+                    done_text + " " + dl.deadline_text(new_plan),
+                )
             else:
                 st.session_state["dsp_replan_msg"] = ("success", done_text)
         st.rerun()
@@ -563,17 +580,31 @@ with st.expander(t("dispatch.replan_title"), expanded=False):
 
 # ---- route sheets --------------------------------------------------------------------------
 st.subheader(t("dispatch.sheets_title"))
-f1, f2 = st.columns([1, 3])
+f1, f2, f3 = st.columns([1, 2, 2])
 fmt = f1.selectbox(
     t("dispatch.sheets_format"), dl.SHEET_FORMATS, key="dsp_sheet_fmt", format_func=str.upper
 )
+with_stops = [r.courier_id for r in plan.routes if r.job_stops]
+for_courier = f2.selectbox(
+    t("dispatch.sheets_courier"),
+    ["", *with_stops],
+    format_func=lambda c: t("dispatch.sheets_all") if c == "" else names.get(c, c),
+    key="dsp_sheet_courier",
+)
 communes_layer = ss.load_layer("communes", key)
-f2.download_button(
+f3.download_button(
     t("dispatch.sheets_download", fmt=fmt.upper()),
     # generated when clicked (a 200-stop PDF takes seconds): the page never waits for it
-    data=dl.sheet_callable(plan, fmt, communes_layer, names, office_name,
-                           jobs=tuple(problem.jobs.values()) if problem is not None else ()),
-    file_name=dl.sheet_name(plan, fmt),
+    data=dl.sheet_callable(
+        plan,
+        fmt,
+        communes_layer,
+        names,
+        office_name,
+        jobs=tuple(problem.jobs.values()) if problem is not None else (),
+        courier_id=for_courier or None,
+    ),
+    file_name=dl.sheet_name(plan, fmt, courier_id=for_courier or None),
     mime=dl.SHEET_MIME[fmt],
     key="dsp_sheet_download",
     on_click="ignore",
@@ -604,10 +635,22 @@ if v3.button(t("dispatch.save_btn"), key="dsp_save", disabled=not author.strip()
                 author=author.strip(),
                 expected_version=expected,
             )
-        except ConflictError as exc:
-            st.error(t("dispatch.save_conflict", error=exc))
-        except (InputError, PostplanError) as exc:
-            st.error(str(exc))
+        except ConflictError:
+            now = store.find("plan", plan_name.strip())
+            if expected is None or now is None:  # the name was taken meanwhile
+                st.error(sv.name_taken(now, kind_key="dispatch.save_taken") if now else "")
+            else:
+                st.error(sv.conflict_text(now, opened=expected, kind_key="dispatch.save_conflict"))
+        except PostplanError as exc:
+            st.error(msg.error_md(exc))
         else:
+            ss.clear_messages()  # a saved plan: earlier error boxes no longer apply
             st.session_state["dsp_saved_ref"] = (stored.id, stored.version, stored.name)
-            st.success(t("dispatch.save_done", name=stored.name, version=stored.version))
+            st.session_state["dsp_pick_next"] = stored.id
+            ss.flash(
+                "dsp_flash",
+                "success",
+                md_t("dispatch.save_done", name=stored.name, version=stored.version),
+            )
+            st.rerun()
+ss.show_flash("dsp_flash")
