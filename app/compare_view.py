@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from app.i18n import current_lang, fmt_delta, fmt_number, t
-from app.safe import md_t
+from app.safe import md_t, md_text
 from routing.compare import PlanComparison
 
 
@@ -65,7 +65,8 @@ def comparison_lines(
         for c in cmp.newly_assigned
     ]
     if cmp.times_changed:
-        lines.append(md_t("cmp.times", couriers=", ".join(who(c) for c in cmp.times_changed)))
+        couriers = ", ".join(md_text(who(c)) for c in cmp.times_changed)
+        lines.append(t("cmp.times", couriers=couriers))
     lines.append(
         t(
             "cmp.total",

@@ -234,7 +234,9 @@ def _job_stops(plan: Plan) -> dict[str, tuple[str, str]]:
     for route in plan.routes:
         for job_id in route.job_ids:
             stops = [s for s in route.job_stops if s.job_id == job_id]
-            citizen = [s for s in stops if s.office_id is None]
+            citizen = [
+                s for s in stops if s.office_id is None and not s.place_id.startswith("office:")
+            ]
             out[job_id] = (route.courier_id, (citizen or stops)[0].label)
     return out
 

@@ -88,7 +88,7 @@ def test_malformed_offices_upload_lists_every_problem_and_keeps_data(app: AppTes
     errors = "\n".join(e.value for e in at.error)
     assert "X1" in errors
     assert "bakery" in errors
-    assert "10.77" in errors or "outside" in errors.lower()
+    assert "10\\.77" in errors or "outside" in errors.lower()
     assert _metrics(at)["Bưu cục / điểm"] == before
     assert "offices" not in at.session_state
 
@@ -145,5 +145,41 @@ def test_closure_upload_closes_roads_and_bad_rows_are_listed(app: AppTest) -> No
     at.get("file_uploader")[1].upload("closures_bad.csv", bad, "text/csv").run()
     no_exception(at)
     errors = "\n".join(e.value for e in at.error)
-    assert "row 2" in errors and "row 3" in errors
+    assert "dòng 2" in errors and "dòng 3" in errors
     assert "sl-1" in set(at.session_state["closures"]["closure_id"])  # the good table stays
+
+
+def test_uploaded_circle_closure_is_shown_as_lat_lon_radius(app: AppTest) -> None:
+    """An uploaded circle closure shows the lat, lon and radius it was given, not a polygon."""
+    at = open_page(app, "data")
+    good = (
+        "closure_id,lat,lon,radius_m,valid_from,valid_to,reason\n"
+        "sl-1,14.35,108.00,3000,25/11/2026,30/11/2026,Sạt lở\n"
+        "sl-2,14.6123,107.7456,250,2026-11-25,,Ngập tràn\n"
+    ).encode()
+    at.get("file_uploader")[1].upload("closures.csv", good, "text/csv").run()
+    no_exception(at)
+    table = next(d.value for d in at.dataframe if d.key == "closures_editor")
+    assert "wkt" not in table.columns
+    assert table[["closure_id", "lat", "lon", "radius_m", "reason"]].values.tolist() == [
+        ["sl-1", 14.35, 108.0, 3000.0, "Sạt lở"],
+        ["sl-2", 14.6123, 107.7456, 250.0, "Ngập tràn"],
+    ]
+
+
+def test_network_status_names_its_source_and_keeps_words_out_of_metrics(app: AppTest) -> None:
+    """The proxy network says where it comes from (never an empty file name); metrics hold
+    numbers only and the km by source are a table."""
+    at = open_page(app, "data")
+    no_exception(at)
+    captions = [c.value for c in at.caption if c.value.startswith("Tệp nguồn")]
+    assert captions == [
+        "Tệp nguồn: không có — mạng thay thế dựng từ quốc lộ, điểm xã và lưới dân số "
+        "của gói dữ liệu."
+    ]
+    for label in ("Nút", "Cạnh", "Tổng km đường"):
+        assert _metrics(at)[label].replace(".", "").isdigit()
+    assert "Loại mạng" not in _metrics(at)
+    km = next(d.value for d in at.dataframe if list(d.value.columns) == ["Nguồn", "km"])
+    assert set(km["Nguồn"]) == {"quốc lộ", "mạng thay thế (ước tính)"}
+    assert any("**Loại mạng:** mạng thay thế \\(ước tính\\)" in m.value for m in at.markdown)

@@ -275,3 +275,38 @@ def test_reopened_plan_can_be_edited_and_replanned(app: AppTest) -> None:
             if s.status == "done"]
     assert [(r.courier_id, s) for r in after.routes for s in r.job_stops
             if s.status == "done"] == kept
+
+
+def test_one_courier_route_sheet_holds_only_that_courier(app: AppTest) -> None:
+    """Choosing a courier downloads their own PDF and GPX; the default is every courier."""
+    at = _planned(app, n_jobs=6)
+    plan = at.session_state["plan"]
+    routed = [r for r in plan.routes if r.job_stops]
+    names = {c.courier_id: c.name for c in at.session_state["dsp_problem"].couriers.values()}
+    assert at.selectbox(key="dsp_sheet_courier").value == ""  # all couriers
+    one = routed[0]
+    at.selectbox(key="dsp_sheet_courier").set_value(one.courier_id)
+    at.selectbox(key="dsp_sheet_fmt").set_value("gpx").run()
+    name, gpx = download(at, "dsp_sheet_download")
+    assert name == f"route_sheets_{plan.plan_date}_{one.courier_id}.gpx"
+    parsed = gpxpy.parse(gpx.decode("utf-8"))
+    assert len(parsed.routes) == 1
+    assert len(parsed.routes[0].points) == len(one.stops)  # start, the stops, back
+    at.selectbox(key="dsp_sheet_fmt").set_value("pdf").run()
+    _, pdf = download(at, "dsp_sheet_download")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert names[one.courier_id] in text
+    others = [names[r.courier_id] for r in routed[1:]]
+    assert others and not any(f"{other}\n" in text or f"{other} " in text for other in others)
+
+
+def test_a_jobs_file_that_is_no_table_is_refused_in_vietnamese(app: AppTest) -> None:
+    """A damaged .xlsx is refused in Vietnamese, without Python's exception text."""
+    at = open_page(app, "dispatch")
+    at.radio(key="dsp_jobs_source").set_value("upload").run()
+    at.get("file_uploader")[0].upload("jobs.xlsx", b"PK\x03\x04 not a workbook", "x").run()
+    no_exception(at)
+    errors = "\n".join(e.value for e in at.error)
+    assert errors.startswith("1 lỗi — dữ liệu trước đó được giữ nguyên")
+    for python_text in ("zip", "Errno", "Traceback", "rejected", "BadZipFile", "codec"):
+        assert python_text not in errors

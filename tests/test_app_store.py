@@ -115,24 +115,82 @@ def test_restore_adds_a_version_equal_to_the_old_one(app: AppTest, store: Store)
     assert _frame_with(at, "Phiên bản")["Phiên bản"].tolist() == ["v1", "v2", "v3"]
 
 
-def test_compare_shows_changed_paths_and_totals(app: AppTest, store: Store) -> None:
-    """Comparing v1 and v2 lists exactly the store's changed paths and both versions' totals."""
+def test_after_restoring_v1_as_v3_the_page_shows_v3_and_saves_without_conflict(
+    app: AppTest, store: Store
+) -> None:
+    """Open v2, restore v1 as v3: the page says version 3 and shows v1's plan; a save is
+    no conflict with oneself."""
     first = store.save_plan(_plan(1), name="Thứ Hai", author="Hoa")
     store.save_plan(_plan(2), name="Thứ Hai", author="Hoa", expected_version=1)
+    at = open_page(app, "dispatch")
+    at.button(key="dsp_saved_open").click().run()
+    assert any("(phiên bản 2)" in i.value for i in at.info)
+    at.selectbox(key="dsp_restore_version").set_value(1)
+    at.text_input(key="dsp_restore_author").set_value("Lan").run()
+    at.button(key="dsp_restore").click().run()
+    no_exception(at)
+    shown = " ".join(i.value for i in at.info)
+    assert "(phiên bản 3)" in shown and "phiên bản 2" not in shown
+    stops = [d.value for d in at.dataframe if "Đến lúc" in d.value.columns]
+    assert len(stops) == 1 and len(stops[0]) == 3  # v1's plan: start, one job, end
+
+    at.text_input(key="dsp_save_author").set_value("Lan").run()
+    at.button(key="dsp_save").click().run()
+    no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    assert any("Đã lưu «Thứ Hai», phiên bản 3." in s.value for s in at.success)
+    assert [v.version for v in store.history(first.id)] == [1, 2, 3]
+
+
+def test_history_shows_the_new_version_right_after_a_save(app: AppTest, store: Store) -> None:
+    """Saving the opened v1 under its name lists v2 in the history in the same click."""
+    first = store.save_plan(_plan(1), name="Thứ Hai", author="Hoa")
+    at = open_page(app, "dispatch")
+    at.button(key="dsp_saved_open").click().run()
+    at.text_input(key="dsp_save_name").set_value("Thứ Hai")
+    at.text_input(key="dsp_save_author").set_value("Minh").run()
+    store.save_plan(_plan(1), name="Khác", author="Hoa")  # another plan appears meanwhile
+    # an edit of the plan: the route's courier renamed, so the content differs
+    at.session_state["dsp_saved_names"] = {"C1": "Bưu tá Minh"}
+    at.button(key="dsp_save").click().run()
+    no_exception(at)
+    assert [v.version for v in store.history(first.id)] == [1, 2]
+    assert _frame_with(at, "Phiên bản")["Phiên bản"].tolist() == ["v1", "v2"]
+    assert at.selectbox(key="dsp_saved_pick").value == first.id
+    assert any("Đã lưu «Thứ Hai», phiên bản 2." in s.value for s in at.success)
+
+
+def test_compare_says_which_stop_moved_and_km_minutes_per_courier(
+    app: AppTest, store: Store
+) -> None:
+    """v1→v2 moved J2 from Lan to Minh: one sentence, then km and minutes per courier."""
+    from test_compare import A, _plan as plan_of, _route
+
+    moved = plan_of([
+        _route("C1", [("J1", 28000, 2000.0)], 28500, 2000.0, "Lan"),
+        _route("C2", [("J3", 28500, 5000.0), ("J2", 29400, 1500.0)], 31700, 6000.0, "Minh"),
+    ], unassigned=("J5",))
+    names = {"C1": "Lan", "C2": "Minh"}
+    store.save_plan({**A.to_dict(), "courier_names": names}, name="Thứ Hai", author="Hoa")
+    store.save_plan({**moved.to_dict(), "courier_names": names}, name="Thứ Hai", author="Hoa",
+                    expected_version=1)
     at = open_page(app, "dispatch")
     at.selectbox(key="dsp_compare_a").set_value(1)
     at.selectbox(key="dsp_compare_b").set_value(2).run()
     at.button(key="dsp_compare").click().run()
     no_exception(at)
-    expected = store.compare(store.get(first.id, version=1), store.get(first.id, version=2))
-    paths = _frame_with(at, "Đường dẫn JSON")
-    assert paths["Đường dẫn JSON"].tolist() == [c.path for c in expected.changes]
-    assert "/jobs_total" in paths["Đường dẫn JSON"].tolist()
-    totals = _frame_with(at, "Tổng").set_index("Tổng")
-    assert list(totals.loc["Việc được giao"]) == ["1", "2"]
-    assert list(totals.loc["Bưu tá có tuyến"]) == ["1", "1"]
-    km = [Plan.from_dict(_plan(n)).total_length_m / 1000 for n in (1, 2)]
-    assert list(totals.loc["Quãng đường (km)"]) == [f"{v:.1f}".replace(".", ",") for v in km]
+    text = "\n".join(m.value for m in at.markdown)
+    assert "- Điểm «Nhà J2» (J2) chuyển từ Lan sang Minh." in text
+    assert "- Giờ đến thay đổi ở: Lan, Minh." in text
+    assert "- Cả ngày: −2,5 km, −5 phút làm việc (v1 → v2)." in text
+    assert not [d for d in at.dataframe if "Đường dẫn JSON" in d.value.columns]
+    table = _frame_with(at, "Bưu tá").set_index("Bưu tá").astype(str)
+    assert table.loc["Lan"].tolist() == ["2", "1", "9,0", "4,0", "−5,0", "50", "25", "−25",
+                                         "0", "25"]
+    assert table.loc["Minh"].tolist() == ["1", "2", "10,0", "12,5", "+2,5", "58", "78", "+20",
+                                          "0", "20"]
+    assert table.loc["Cả ngày"].tolist() == ["3", "3", "19,0", "16,5", "−2,5", "108", "103",
+                                             "−5", "0", "25"]
 
 
 def test_coverage_scenario_saves_and_reopens_with_its_cutoff(
@@ -172,17 +230,50 @@ def test_coverage_scenario_saves_and_reopens_with_its_cutoff(
 def test_saving_after_someone_else_saved_the_opened_plan_is_a_conflict(
     app: AppTest, store: Store
 ) -> None:
-    """Saving the opened v1 after another session saved v2 says so and writes nothing."""
+    """Saving the opened v1 after another session saved v2 says who and when (Vietnam
+    time), in Vietnamese only, and writes nothing."""
+    from app.store_view import fmt_when
+
     first = store.save_plan(_plan(1), name="Thứ Hai", author="Hoa")
     at = open_page(app, "dispatch")
     at.button(key="dsp_saved_open").click().run()
-    store.save_plan(_plan(2), name="Thứ Hai", author="Hoa", expected_version=1)
+    second = store.save_plan(_plan(2), name="Thứ Hai", author="Hoa", expected_version=1)
     at.text_input(key="dsp_save_author").set_value("Minh").run()
     at.button(key="dsp_save").click().run()
     no_exception(at)
     errors = " ".join(e.value for e in at.error)
-    assert "người khác vừa lưu kế hoạch này" in errors and "Hoa" in errors
+    when = fmt_when(second.info.updated_at).replace("/", "\\/").replace(":", "\\:")
+    assert "đã có phiên bản 2 do Hoa lưu lúc " + when + " (giờ Việt Nam)" in errors
+    assert "mới hơn phiên bản 1 đang mở" in errors
+    for english in ("saved by", "nothing was", "UTC", "expected_version"):
+        assert english not in errors
     assert [(v.version, v.author) for v in store.history(first.id)] == [(1, "Hoa"), (2, "Hoa")]
+
+
+def test_error_boxes_are_not_carried_to_another_page_or_past_a_save(
+    app: AppTest, store: Store
+) -> None:
+    """A rejected jobs file's error box goes when the page is left, and after a save."""
+    store.save_plan(_plan(1), name="Thứ Hai", author="Hoa")
+    at = open_page(app, "dispatch")
+    at.button(key="dsp_saved_open").click().run()
+    at.radio(key="dsp_jobs_source").set_value("upload").run()
+    bad = b"job_id,kind,lat,lon\nJ1,teleport,14.35,108.0\n"
+    at.get("file_uploader")[0].upload("jobs_bad.csv", bad, "text/csv").run()
+    assert any("teleport" in e.value for e in at.error)
+    at.switch_page("app/pages/data.py").run()
+    assert not any("teleport" in e.value for e in at.error)
+    at.switch_page("app/pages/dispatch.py").run()
+    no_exception(at)
+    assert not any("teleport" in e.value for e in at.error)
+
+    at.get("file_uploader")[0].upload("jobs_bad2.csv", bad + b"J2,x,1,2\n", "text/csv").run()
+    assert any("teleport" in e.value for e in at.error)
+    at.text_input(key="dsp_save_author").set_value("Minh").run()
+    at.button(key="dsp_save").click().run()
+    no_exception(at)
+    assert any("Đã lưu" in s.value for s in at.success)
+    assert not at.error, [e.value for e in at.error]
 
 
 def test_scenario_name_taken_by_another_scenario_is_refused(app: AppTest, store: Store) -> None:
