@@ -249,8 +249,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "jobs in use.",
     ),
     "dispatch.route_line": (
-        "Xuất phát {start} từ {office}, về {end}; {km} km.",
-        "Leaves {office} at {start}, back at {end}; {km} km.",
+        "{stops} điểm dừng. Xuất phát {start} từ {office}, về {end}; {km} km.",
+        "{stops} stops. Leaves {office} at {start}, back at {end}; {km} km.",
     ),
     "dispatch.replan_hint": (
         "Giữ các điểm đã qua trước giờ này, mỗi bưu tá đi tiếp từ vị trí hiện tại; việc chưa "
@@ -273,6 +273,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dispatch.upload": ("Tệp danh sách việc", "Jobs file"),
     "dispatch.simulate_btn": ("Mô phỏng", "Simulate"),
     "dispatch.jobs_loaded": ("{n} việc ({source})", "{n} jobs ({source})"),
+    "dispatch.jobs_table": ("Danh sách việc", "The job list"),
     "dispatch.no_jobs": (
         "Chưa có việc: mô phỏng một ngày hoặc nhập tệp.",
         "No jobs yet: simulate a day or import a file.",

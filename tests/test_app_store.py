@@ -164,7 +164,8 @@ def test_compare_says_which_stop_moved_and_km_minutes_per_courier(
     app: AppTest, store: Store
 ) -> None:
     """v1→v2 moved J2 from Lan to Minh: one sentence, then km and minutes per courier."""
-    from test_compare import A, _plan as plan_of, _route
+    from test_compare import A, _route
+    from test_compare import _plan as plan_of
 
     moved = plan_of([
         _route("C1", [("J1", 28000, 2000.0)], 28500, 2000.0, "Lan"),

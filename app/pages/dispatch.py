@@ -287,11 +287,10 @@ jobs_source = str(st.session_state.get(ss.JOBS_SOURCE, "user"))
 simulated = jobs_source == "simulated" or any(j.source == "simulated" for j in jobs)
 if simulated:
     st.warning(t("dispatch.banner_simulated"))
-with st.expander(
-    md_t("dispatch.jobs_loaded", n=len(jobs), source=dl.source_text(jobs_source)),
-    key="dsp_jobs_exp",
-    on_change="rerun",
-):
+st.caption(md_t("dispatch.jobs_loaded", n=len(jobs), source=dl.source_text(jobs_source)))
+# a label that never changes: Streamlit knows an expander by its label, and a new label
+# would close it on the next rerun
+with st.expander(t("dispatch.jobs_table"), key="dsp_jobs_exp", on_change="rerun"):
     table = dl.jobs_table(jobs) if jobs else dl.jobs_table([])
     st.dataframe(table, hide_index=True, width="stretch", key="dsp_jobs_table")
     st.download_button(
@@ -423,14 +422,21 @@ with right:
 
 st.subheader(t("dispatch.routes_title"))
 if plan.routes:
-    tabs = st.tabs(
-        [f"{md_text(pv.courier_label(r, names))} ({len(r.job_stops)})" for r in plan.routes]
-    )
+    # courier names only (the stop count is in the line below): a tab whose label changes
+    # after an edit would lose its selection
+    tab_labels = [md_text(pv.courier_label(r, names)) for r in plan.routes]
+    if len(set(tab_labels)) < len(tab_labels):
+        tab_labels = [
+            f"{label} · {md_text(r.courier_id)}"
+            for label, r in zip(tab_labels, plan.routes, strict=True)
+        ]
+    tabs = st.tabs(tab_labels, key="dsp_route_tabs", on_change="rerun")
     for tab, route in zip(tabs, plan.routes, strict=True):
         with tab:
             st.caption(
                 md_t(
                     "dispatch.route_line",
+                    stops=len(route.job_stops),
                     start=fmt_clock(route.start_s),
                     end=fmt_clock(route.end_s),
                     km=fmt_number(route.length_m / 1000, decimals=1),

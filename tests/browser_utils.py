@@ -1,0 +1,147 @@
+"""Helpers for the real-browser tests (tests/test_browser*.py).
+
+:func:`running_app` starts ``streamlit run streamlit_app.py`` on a free port of 127.0.0.1
+with ``POSTPLAN_TILES=none`` (no tile server is contacted) and the repository's own
+``.streamlit/config.toml``; :func:`chromium` launches Debian's ``/usr/bin/chromium``
+through Playwright (never ``playwright install``). :func:`log_in` is where a test signs
+in before it opens a page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def running_app(
+    env: Mapping[str, str] | None = None, *, log_name: str = "streamlit-server.log"
+) -> Iterator[str]:
+    """Run the app in a child process and yield its URL; stop it afterwards.
+
+    Parameters
+    ----------
+    env
+        Extra environment variables (e.g. ``POSTPLAN_USER_DIR`` of a prepared store).
+    log_name
+        File in ``test-artifacts/`` that receives the server's output.
+    """
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install the Debian package 'chromium'")
+    port = _free_port()
+    full_env = dict(os.environ, POSTPLAN_TILES="none", PYTHONUNBUFFERED="1", **(env or {}))
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = (ARTIFACTS / log_name).open("w")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "streamlit_app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=full_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail(f"streamlit did not start within 60 s; see test-artifacts/{log_name}")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """Launch headless Debian Chromium through Playwright and close it afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def log_in(page: Any, url: str) -> None:
+    """Sign in to the app at ``url`` before a test opens its pages.
+
+    The app has no login yet: this only opens the start page. When the login gate
+    exists, it signs in here (one place for every browser test).
+    """
+    page.goto(f"{url}/", wait_until="networkidle")
+    wait_idle(page)
+
+
+def wait_idle(page: Any, timeout_ms: int = 120_000) -> None:
+    """Wait until Streamlit has finished running the script (no 'Running…' widget)."""
+    page.wait_for_timeout(500)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+        timeout=timeout_ms,
+    )
+
+
+def set_number(page: Any, label: str, value: int) -> None:
+    """Type ``value`` into the number input labelled ``label`` and let the app rerun."""
+    box = page.get_by_label(label, exact=True)
+    box.fill(str(value))
+    box.press("Enter")
+    wait_idle(page)
+
+
+def map_frame(page: Any, index: int = 0) -> Any:
+    """The ``index``-th folium map (an st_folium component iframe) of the page."""
+    return page.frame_locator('iframe[title="streamlit_folium.st_folium"]').nth(index)
