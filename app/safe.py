@@ -11,15 +11,17 @@ reaches the browser:
 - :func:`md_text` for Streamlit markdown: ``st.error``, ``st.info``, ``st.success``,
   ``st.caption``, ``st.markdown``, and the labels of tabs, expanders and metrics. Every
   ASCII punctuation character is backslash-escaped (CommonMark allows it for all of them),
-  so a cell ``[text](https://example.org)`` stays text, ``**`` stays two stars, a bare URL
-  is not turned into a link and ``$…$`` is not read as a formula; line breaks and other
-  control characters become spaces, so data cannot open a heading, list or code block.
+  so a cell ``[text](https://example.org)`` stays text, ``**`` stays two stars and
+  ``$…$`` is not read as a formula; an invisible word joiner inside ``://``, ``www.`` and
+  ``@`` keeps a bare address from becoming a link; line breaks and other control
+  characters become spaces, so data cannot open a heading, list or code block.
 - :func:`md_t` fills a translated message (:func:`app.i18n.t`) with data made safe by
   :func:`md_text`; numbers are left as they are.
 """
 
 from __future__ import annotations
 
+import re
 import string
 import unicodedata
 from typing import Any
@@ -77,6 +79,21 @@ def html_text(value: Any) -> str:
     return _plain(value).translate(_HTML_TABLE)
 
 
+#: Invisible WORD JOINER put inside web and e-mail addresses so they are not made links.
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z]):(?=//)|(?<=\bwww)(?=\.)|(?<=@)")
+
+
+def _no_autolink(text: str) -> str:
+    """Break what GitHub-flavoured markdown would turn into a link on its own.
+
+    Its "autolink literal" rule finds ``http://…``, ``www.…`` and ``name@host`` in the text
+    after escapes are resolved, so backslashes cannot stop it; an invisible word joiner
+    after the ``:`` of ``://``, after ``www`` and after ``@`` does.
+    """
+    return _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, text)
+
+
 def md_text(value: Any) -> str:
     """Return ``value`` as markdown that Streamlit shows literally, on one line.
 
@@ -88,10 +105,12 @@ def md_text(value: Any) -> str:
     Notes
     -----
     Every ASCII punctuation character gets a backslash in front of it, so
-    ``[text](https://example.org)`` is shown as those characters, not as a link.
+    ``[text](https://example.org)`` is shown as those characters, not as a link; a
+    :data:`WORD_JOINER` after the ``:`` of ``://``, after ``www`` and after ``@`` keeps
+    GitHub-flavoured markdown from making a link of a bare address.
     """
     out = []
-    for ch in _plain(value):
+    for ch in _no_autolink(_plain(value)):
         if ch in string.punctuation:
             out.append("\\" + ch)
         elif unicodedata.category(ch) in ("Cc", "Zl", "Zp"):

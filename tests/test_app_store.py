@@ -143,21 +143,29 @@ def test_after_restoring_v1_as_v3_the_page_shows_v3_and_saves_without_conflict(
 
 
 def test_history_shows_the_new_version_right_after_a_save(app: AppTest, store: Store) -> None:
-    """Saving the opened v1 under its name lists v2 in the history in the same click."""
+    """Saving the opened v1 lists v2 in the history at once; saving under a new name picks
+    the new plan and shows its own history."""
     first = store.save_plan(_plan(1), name="Thứ Hai", author="Hoa")
     at = open_page(app, "dispatch")
     at.button(key="dsp_saved_open").click().run()
-    at.text_input(key="dsp_save_name").set_value("Thứ Hai")
     at.text_input(key="dsp_save_author").set_value("Minh").run()
-    store.save_plan(_plan(1), name="Khác", author="Hoa")  # another plan appears meanwhile
     # an edit of the plan: the route's courier renamed, so the content differs
     at.session_state["dsp_saved_names"] = {"C1": "Bưu tá Minh"}
     at.button(key="dsp_save").click().run()
     no_exception(at)
     assert [v.version for v in store.history(first.id)] == [1, 2]
     assert _frame_with(at, "Phiên bản")["Phiên bản"].tolist() == ["v1", "v2"]
-    assert at.selectbox(key="dsp_saved_pick").value == first.id
     assert any("Đã lưu «Thứ Hai», phiên bản 2." in s.value for s in at.success)
+
+    at.text_input(key="dsp_save_name").set_value("Thứ Ba").run()
+    at.button(key="dsp_save").click().run()
+    no_exception(at)
+    third = store.find("plan", "Thứ Ba")
+    assert third is not None
+    assert at.selectbox(key="dsp_saved_pick").value == third.id
+    history = _frame_with(at, "Phiên bản")
+    assert history["Phiên bản"].tolist() == ["v1"] and history["Người lưu"].tolist() == ["Minh"]
+    assert any("«Thứ Ba» (phiên bản 1)" in i.value for i in at.info)
 
 
 def test_compare_says_which_stop_moved_and_km_minutes_per_courier(

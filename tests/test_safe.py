@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.safe import html_text, md_t, md_text
+from app.safe import WORD_JOINER, html_text, md_t, md_text
+
+WJ = WORD_JOINER
 
 
 def test_html_text_encodes_markup_quotes_and_template_literal_characters() -> None:
@@ -32,11 +34,12 @@ def test_html_text_drops_direction_overrides() -> None:
 @pytest.mark.parametrize(
     ("raw", "escaped"),
     [
-        ("[text](https://example.org)", r"\[text\]\(https\:\/\/example\.org\)"),
+        ("[text](https://example.org)", r"\[text\]\(https\:" + WJ + r"\/\/example\.org\)"),
         ("**bold** _it_", r"\*\*bold\*\* \_it\_"),
         ("<script>alert(1)</script>", r"\<script\>alert\(1\)\<\/script\>"),
         ("$x^2$", r"\$x\^2\$"),
-        ("www.example.org", r"www\.example\.org"),
+        ("www.example.org", "www" + WJ + r"\.example\.org"),
+        ("lan@example.org", "lan\\@" + WJ + r"example\.org"),
         ("Đắk Hà", "Đắk Hà"),
     ],
 )

@@ -170,7 +170,8 @@ def _show_history(object_id: int) -> None:
         )
 
 
-pending_open = st.session_state.pop("dsp_open_next", None)  # a restore or save: show it
+pending_open = st.session_state.pop("dsp_open_next", None)  # a restore: show the new version
+pick_next = st.session_state.pop("dsp_pick_next", None)  # a save: show that plan's history
 with st.expander(t("dispatch.saved_title"), expanded=False, key="dsp_saved_exp", on_change="rerun"):
     try:
         saved = ss.plan_store().list_objects("plan", limit=50)
@@ -178,8 +179,9 @@ with st.expander(t("dispatch.saved_title"), expanded=False, key="dsp_saved_exp",
         st.error(msg.error_md(exc))
         saved = []
     if saved:
-        if pending_open is not None and pending_open in [o.id for o in saved]:
-            st.session_state["dsp_saved_pick"] = pending_open
+        for wanted in (pick_next, pending_open):
+            if wanted is not None and wanted in [o.id for o in saved]:
+                st.session_state["dsp_saved_pick"] = wanted
         o1, o2 = st.columns([3, 1])
         chosen_id = o1.selectbox(
             t("dispatch.saved_pick"),

@@ -1,0 +1,257 @@
+"""Hostile data in a real browser: names full of markup are shown as text, never run.
+
+A jobs file, an office file, a saved plan (courier names, stop labels, job ids, reasons,
+the plan's name and author) and a saved coverage scenario (candidate and chosen site
+names) carry ``<img onerror>``, ``<script>``, ``javascript:`` links, markdown links and
+template-literal breakouts. Every page is opened in headless Chromium, every map tooltip
+is opened, and the test checks that no dialog fired and that no injected element (an
+``img`` with ``onerror``, a ``javascript:`` or markdown link, a script holding the payload)
+exists in the page or in any of its frames, while the payload is visible as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from browser_utils import ARTIFACTS, chromium, log_in, running_app, wait_idle
+
+from app.safe import WORD_JOINER
+from app.store_view import scenario_document
+from data.store import Store
+from routing.result import CourierRoute, Plan, PlannedStop, UnassignedJob
+
+pytestmark = pytest.mark.browser
+
+IMG = "<img src=x onerror=alert('PWN-img')>"
+SCRIPT = "<script>alert('PWN-script')</script>"
+A_JS = "<a href=\"javascript:alert('PWN-a')\">PWN-a</a>"
+MD_JS = "[PWN-md](javascript:alert('PWN-md'))"
+MD_LINK = "[PWN-link](https://example.org)"
+TEMPLATE = "${alert(`PWN-tpl`)}`+alert(`PWN-bt`)+`\\"
+SVG = "</script><svg onload=alert('PWN-svg')>"
+PAYLOADS = (IMG, SCRIPT, A_JS, MD_JS, MD_LINK, TEMPLATE, SVG)
+
+
+def hostile(word: str, i: int) -> str:
+    """A Vietnamese name with the ``i``-th payload in it."""
+    return f"{word} {PAYLOADS[i % len(PAYLOADS)]}"
+
+
+#: Elements that must never exist, and scripts that must never hold a raw payload.
+INJECTED = """() => {
+  const hits = [];
+  const bad = 'img[src="x"], [onerror], svg[onload], a[href^="javascript:" i], '
+            + 'a[href*="example.org"]';
+  for (const el of document.querySelectorAll(bad)) hits.push(el.outerHTML.slice(0, 160));
+  for (const s of document.querySelectorAll('script'))
+    if (/alert\\(['`]PWN/.test(s.textContent)) hits.push('script: ' + s.textContent.slice(0, 160));
+  return hits;
+}"""
+
+#: Open every tooltip and popup of every Leaflet map in a frame; return how many.
+OPEN_TOOLTIPS = """() => {
+  if (typeof L === 'undefined') return 0;
+  let n = 0;
+  for (const m of Object.values(window).filter(v => v instanceof L.Map)) {
+    m.eachLayer(layer => {
+      try { if (layer.getTooltip && layer.getTooltip()) { layer.openTooltip(); n++; } }
+      catch (e) {}
+      try { if (layer.getPopup && layer.getPopup()) { layer.openPopup(); } } catch (e) {}
+    });
+  }
+  return n;
+}"""
+
+
+def _stop(seq: int, kind: str, at_s: int, lat: float, lon: float, label: str,
+          job: str | None = None) -> PlannedStop:
+    return PlannedStop(sequence=seq, kind=kind, place_id=f"p{seq}{job}", label=label, lon=lon,
+                       lat=lat, arrival_s=at_s, start_s=at_s, departure_s=at_s + 300,
+                       waiting_s=0, service_s=300 if job else 0, load=0, leg_length_m=1500.0,
+                       leg_time_s=180.0, job_id=job, job_kind=None if job is None
+                       else "delivery", office_id="BC-X" if job is None else None)
+
+
+def _route(cid: str, n: int, jobs: list[tuple[str, float, float]]) -> CourierRoute:
+    stops = [_stop(0, "start", 27000, 14.35, 108.0, hostile("Bưu cục", n))]
+    stops += [_stop(i, "visit", 27000 + 600 * i, lat, lon, hostile("Nhà", n + i), job)
+              for i, (job, lat, lon) in enumerate(jobs, start=1)]
+    stops.append(_stop(len(stops), "end", 27000 + 600 * len(stops), 14.35, 108.0,
+                       hostile("Bưu cục", n)))
+    return CourierRoute(courier_id=cid, office_id="BC-X", end_office_id="BC-X",
+                        profile="motorbike", stops=tuple(stops), courier_name=hostile("Bưu tá", n))
+
+
+def hostile_plan(moved: bool) -> dict[str, Any]:
+    """Two couriers; in the second version the job J2 has moved to the other courier."""
+    j1, j2, j3 = (f"J1{IMG}", 14.36, 108.01), (f"J2{MD_LINK}", 14.37, 108.02), (
+        f"J3{TEMPLATE}", 14.38, 107.99)
+    routes = (
+        _route("C1", 0, [j1] if moved else [j1, j2]),
+        _route("C2", 3, [j3, j2] if moved else [j3]),
+    )
+    plan = Plan(plan_date="2026-11-25", routes=routes,
+                unassigned=(UnassignedJob(f"J4{SCRIPT}", "delivery", "no_room",
+                                          hostile("hết chỗ", 2), hostile("no room", 2)),),
+                network_kind="proxy", provenance="user", seed=1, seconds=1.0, jobs_total=4,
+                couriers_total=2)
+    names = {"C1": hostile("Bưu tá", 0), "C2": hostile("Bưu tá", 5)}
+    return {**plan.to_dict(), "courier_names": names}
+
+
+def hostile_scenario() -> dict[str, Any]:
+    """A coverage scenario whose candidates and saved siting answer carry payloads."""
+    candidates = pd.DataFrame({
+        "site_id": ["new-1", "new-2"],
+        "name": [hostile("Điểm", 0), hostile("Điểm", 4)],
+        "lat": [14.95, 14.7], "lon": [107.75, 107.9], "source": ["user", "user"],
+    })
+    siting = {"model": hostile("mclp", 1), "chosen": ["new-1"],
+              "chosen_sites": [{"site_id": "new-1", "name": hostile("Điểm", 5)}],
+              "population_total": 1000.0, "population_covered_before": 500.0,
+              "population_covered_after": 600.0}
+    return scenario_document(cutoff_min=30, profile="motorbike",
+                             office_kinds=["post_office", "one_stop_shop"], model="mclp", k=1,
+                             candidates=candidates, siting=siting, network_kind="proxy")
+
+
+OFFICES_CSV = (
+    "office_id,name,kind,lat,lon,location_note\n"
+    f"BC-X,\"{hostile('Bưu cục', 0)}\",post_office,14.35,108.0,\"{MD_LINK}\"\n"
+    f"OSS-X,\"{hostile('Một cửa', 1)}\",one_stop_shop,14.66,107.9,\"{hostile('ghi chú', 6)}\"\n"
+).encode()
+JOBS_CSV = (
+    "job_id,kind,lat,lon,label\n"
+    f"J1,delivery,14.36,108.01,\"{hostile('Nhà', 0)}\"\n"
+    f"J2,delivery,14.40,107.98,\"{hostile('Nhà', 5)}\"\n"
+).encode()
+BAD_JOBS_CSV = f"job_id,kind,lat,lon,label\nJ9,\"{MD_LINK}\",14.36,108.01,x\n".encode()
+FILE_NAME = f"{MD_JS}{IMG}.csv"
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    user_dir = Path(tmp_path_factory.mktemp("hostile")) / "user"
+    user_dir.mkdir()
+    with Store(f"sqlite:///{user_dir / 'postplan.sqlite'}") as store:
+        name, author = hostile("Kế hoạch", 0), hostile("Hoa", 1)
+        store.save_plan(hostile_plan(moved=False), name=name, author=author)
+        store.save_plan(hostile_plan(moved=True), name=name, author=hostile("Lan", 4),
+                        expected_version=1, message=hostile("ghi chú", 3))
+        store.save("coverage_scenario", hostile("Kịch bản", 2), hostile_scenario(),
+                   author=hostile("Hà", 0))
+    with running_app({"POSTPLAN_USER_DIR": str(user_dir)}, log_name="hostile-server.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as b:
+        yield b
+
+
+def _go(page: Any, title: str) -> None:
+    """Open a page from the sidebar (the session, and the offices uploaded in it, stay)."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+    wait_idle(page, 300_000)
+
+
+def _upload(page: Any, index: int, name: str, data: bytes) -> None:
+    page.locator('input[type="file"]').nth(index).set_input_files(
+        {"name": name, "mimeType": "text/csv", "buffer": data}
+    )
+    wait_idle(page, 180_000)
+
+
+def _check(page: Any, dialogs: list[str], where: str) -> None:
+    """Open every map tooltip, then assert no dialog and no injected element anywhere."""
+    opened = 0
+    for frame in page.frames:
+        try:
+            opened += int(frame.evaluate(OPEN_TOOLTIPS))
+        except Exception:  # a frame that went away while the page reran
+            continue
+    page.wait_for_timeout(1_000)
+    hits = []
+    for frame in page.frames:
+        try:
+            hits += frame.evaluate(INJECTED)
+        except Exception:
+            continue
+    page.screenshot(path=str(ARTIFACTS / f"hostile-{where}.png"), full_page=True)
+    assert dialogs == [], f"{where}: a dialog fired: {dialogs}"
+    assert hits == [], f"{where}: injected elements: {hits}"
+    assert opened > 0, f"{where}: no map tooltip was opened"
+
+
+def _plain(text: str) -> str:
+    """Text as the user reads it (the invisible word joiners left out)."""
+    return text.replace(WORD_JOINER, "")
+
+
+def _frames_text(page: Any) -> str:
+    texts = []
+    for frame in page.frames:
+        try:
+            texts.append(frame.evaluate("() => document.body ? document.body.innerText : ''"))
+        except Exception:
+            continue
+    return _plain("\n".join(texts))
+
+
+def test_hostile_names_are_shown_as_text_on_every_page(app_url: str, browser: Any) -> None:
+    """Offices, jobs, a saved plan and a saved scenario full of markup: no script runs, no
+    element or link is injected on Data, Dispatch and Coverage, and the names read as text."""
+    page = browser.new_page(viewport={"width": 1500, "height": 2200})
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    log_in(page, app_url)
+
+    # ---- Data: the office file (names and notes on the map and in the table)
+    _go(page, "Dữ liệu")
+    _upload(page, 0, FILE_NAME, OFFICES_CSV)
+    page.get_by_text("Đã nạp 2 bưu cục/điểm").wait_for(timeout=60_000)
+    assert f"{MD_JS}{IMG}.csv" in _plain(page.locator('[data-testid="stMain"]').inner_text())
+    _check(page, dialogs, "data")
+    assert IMG in _frames_text(page)  # an office tooltip shows the name as text
+
+    # ---- Dispatch: the jobs file, a rejected jobs file, the saved plan and its versions
+    _go(page, "Điều phối")
+    page.get_by_text("Nhập tệp (CSV/XLSX)").click()
+    wait_idle(page)
+    _upload(page, 0, FILE_NAME, JOBS_CSV)
+    page.get_by_text("2 việc").wait_for(timeout=60_000)
+    _upload(page, 0, "bad.csv", BAD_JOBS_CSV)
+    error = page.locator('[data-testid="stAlertContentError"]').first
+    error.wait_for(timeout=60_000)
+    assert MD_LINK in _plain(error.inner_text())  # shown as typed, not as a link
+    assert error.locator("a").count() == 0, error.inner_html()
+    page.get_by_text("Mở kế hoạch đã lưu").click()
+    wait_idle(page)
+    page.get_by_role("button", name="Mở", exact=True).click()
+    wait_idle(page, 180_000)
+    page.get_by_text("Đang xem kế hoạch đã lưu").wait_for(timeout=60_000)
+    page.get_by_role("button", name="So sánh", exact=True).click()
+    wait_idle(page, 180_000)
+    page.get_by_text("chuyển từ").first.wait_for(timeout=60_000)
+    shown = _plain(page.locator('[data-testid="stMain"]').inner_text())
+    assert hostile("Bưu tá", 5) in shown and hostile("Kế hoạch", 0) in shown
+    _check(page, dialogs, "dispatch")
+    assert TEMPLATE in _frames_text(page)  # a stop tooltip, as text
+
+    # ---- Coverage: the saved scenario (candidate markers, the saved siting answer)
+    _go(page, "Vùng phục vụ")
+    page.get_by_text("Kịch bản đã lưu").click()
+    wait_idle(page)
+    page.get_by_role("button", name="Mở kịch bản").click()
+    wait_idle(page, 300_000)
+    page.get_by_text("Kết quả chọn điểm đã lưu").wait_for(timeout=120_000)
+    shown = _plain(page.locator('[data-testid="stMain"]').inner_text())
+    assert hostile("Điểm", 5) in shown, shown[-1500:]
+    assert hostile("Kịch bản", 2) in shown, shown[-1500:]
+    _check(page, dialogs, "coverage")
+    assert hostile("Điểm", 0) in _frames_text(page)
