@@ -579,6 +579,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "this stored object is not a coverage scenario saved by the app",
     ),
     "coverage.scenario_lacks": ("kịch bản thiếu {keys}", "the scenario lacks {keys}"),
+    "coverage.scenario_bad_fields": (
+        "kịch bản có giá trị sai kiểu ở {keys}",
+        "the scenario has values of the wrong type in {keys}",
+    ),
     "coverage.scenario_pick": ("Kịch bản", "Scenario"),
     "coverage.scenario_open": ("Mở kịch bản", "Open the scenario"),
     "coverage.scenario_none": ("Chưa có kịch bản nào được lưu.", "No scenario has been saved yet."),

@@ -168,14 +168,34 @@ def scenario_from_document(doc: Any) -> dict[str, Any]:
     Raises
     ------
     ValueError
-        The document is not a coverage scenario saved by the app (the message says what
-        is missing).
+        The document is not a coverage scenario saved by the app, or a field has the wrong
+        type (the message, in the page's language, names what is missing or wrong).
     """
     if not isinstance(doc, dict) or doc.get("format") != SCENARIO_FORMAT:
         raise ValueError(t("coverage.scenario_not_app"))
     missing = [k for k in _SCENARIO_KEYS if k not in doc]
     if missing:
         raise ValueError(t("coverage.scenario_lacks", keys=", ".join(missing)))
+    bad = [k for k in ("cutoff_min", "k") if not _is_number(doc[k])]
+    kinds = doc["office_kinds"]
+    if not isinstance(kinds, list) or not all(isinstance(k_, str) for k_ in kinds):
+        bad.append("office_kinds")
+    cands = doc["candidates"] or []
+    if not isinstance(cands, list) or not all(
+        isinstance(c, dict) and _is_number(c.get("lat")) and _is_number(c.get("lon")) for c in cands
+    ):
+        bad.append("candidates")
+    if bad:
+        raise ValueError(t("coverage.scenario_bad_fields", keys=", ".join(bad)))
     out = dict(doc)
-    out["candidates"] = pd.DataFrame(doc["candidates"] or [], columns=_CANDIDATE_COLUMNS)
+    out["candidates"] = pd.DataFrame(cands, columns=_CANDIDATE_COLUMNS)
     return out
+
+
+def _is_number(value: Any) -> bool:
+    """Tell whether ``value`` is a finite number (JSON numbers only, not text)."""
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(float(value))
+    )
