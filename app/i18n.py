@@ -54,10 +54,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{n} lỗi — dữ liệu trước đó được giữ nguyên:",
         "{n} problems — the previous data is kept:",
     ),
-    "error.where_source": ("tệp «{source}»", "file '{source}'"),
-    "error.where_row": ("dòng {row}", "row {row}"),
-    "error.where_column": ("cột «{column}»", "column '{column}'"),
-    "error.where_value": ("giá trị «{value}»", "value '{value}'"),
     "error.conflict": (
         "Không lưu được vì có người khác vừa lưu.",
         "Not saved: someone else saved meanwhile.",

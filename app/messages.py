@@ -1,11 +1,10 @@
 """Error messages as the pages show them: in the page's language, quoted data made safe.
 
 An :class:`~data.errors.InputError` lists :class:`~data.errors.Problem` s; each is shown as
-"where: what and how to fix it", the "where" (file, row, column, value) written in the
-page's language and the message in Vietnamese when the problem carries one
-(``Problem.message_vi``). Errors this project raises on purpose get a sentence saying what
-failed; anything else never shows Python's own text (a codec or a traceback line), only
-a sentence asking to report it. Every value quoted from the data goes through
+"where: what and how to fix it" by ``Problem.text`` in the page's language (Vietnamese
+when the problem carries ``message_vi``). Errors this project raises on purpose get a
+sentence saying what failed; anything else never shows Python's own text (a codec or a
+traceback line), only a sentence asking to report it. Every value quoted from the data goes through
 :func:`app.safe.md_text`, so a cell ``[text](https://example.org)`` is not a link.
 """
 
@@ -38,30 +37,14 @@ _KIND_KEYS: tuple[tuple[type[PostplanError], str], ...] = (
 )
 
 
-def problem_message(problem: Problem, *, lang: str | None = None) -> str:
-    """Return a problem's message in ``lang`` (the page's language by default).
-
-    Vietnamese when the problem carries ``message_vi``; otherwise its message as written.
-    """
-    lang = lang or current_lang()
-    vi = getattr(problem, "message_vi", None)
-    return str(vi) if lang == "vi" and vi else str(problem.message)
-
-
 def problem_text(problem: Problem, *, lang: str | None = None) -> str:
-    """Return one problem as plain text: where (file, row, column, value), then what."""
-    lang = lang or current_lang()
-    where = []
-    if problem.source:
-        where.append(t("error.where_source", lang=lang, source=problem.source))
-    if problem.row is not None:
-        where.append(t("error.where_row", lang=lang, row=problem.row))
-    if problem.column:
-        where.append(t("error.where_column", lang=lang, column=problem.column))
-    if problem.value is not None:
-        where.append(t("error.where_value", lang=lang, value=problem.value))
-    message = problem_message(problem, lang=lang)
-    return f"{', '.join(where)}: {message}" if where else message
+    """Return one problem as plain text in the page's language (``Problem.text``).
+
+    Where it is (file, row, column, value) and what to do, in Vietnamese when the problem
+    carries ``message_vi`` and the page is Vietnamese, else in English: one language per
+    line.
+    """
+    return problem.text(lang or current_lang())
 
 
 def problems_md(problems: Iterable[Problem | str], *, lang: str | None = None) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from streamlit import config
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
@@ -36,6 +37,8 @@ class RecordingManager(MediaFileManager):
 def make_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppTest:
     """The app under AppTest: no tiles, downloads readable, a plan store in ``tmp_path``."""
     monkeypatch.setenv("POSTPLAN_TILES", "none")
+    # users see no error details (.streamlit/config.toml); a failing test shows them all
+    config.set_option("client.showErrorDetails", "full")
     monkeypatch.setenv("POSTPLAN_USER_DIR", str(tmp_path / "user"))
     monkeypatch.delenv("POSTPLAN_DB_URL", raising=False)
     monkeypatch.setattr("streamlit.testing.v1.app_test.MemoryMediaFileStorage", RecordingStorage)

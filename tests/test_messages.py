@@ -13,7 +13,7 @@ BAD = Problem("unknown kind; use dossier_pickup", row=3, column="kind", value="t
 def test_problem_text_in_vietnamese_names_file_row_column_value() -> None:
     """Vietnamese: where in Vietnamese, then the Vietnamese message."""
     assert problem_text(BAD, lang="vi") == (
-        "tệp «jobs.csv», dòng 3, cột «kind», giá trị «teleport»: "
+        "jobs.csv, dòng 3, cột 'kind', giá trị 'teleport': "
         "loại việc không có; dùng dossier_pickup"
     )
 
@@ -21,15 +21,14 @@ def test_problem_text_in_vietnamese_names_file_row_column_value() -> None:
 def test_problem_text_in_english_uses_the_english_message() -> None:
     """English: where in English, then the English message."""
     assert problem_text(BAD, lang="en") == (
-        "file 'jobs.csv', row 3, column 'kind', value 'teleport': "
-        "unknown kind; use dossier_pickup"
+        "jobs.csv, row 3, column 'kind', value 'teleport': unknown kind; use dossier_pickup"
     )
 
 
-def test_problem_without_vietnamese_keeps_its_message() -> None:
-    """A problem with only an English message shows that message after the Vietnamese where."""
+def test_problem_without_vietnamese_is_one_language() -> None:
+    """A problem with only an English message is shown all in English, never mixed."""
     p = Problem("job_id is empty", row=2)
-    assert problem_text(p, lang="vi") == "dòng 2: job_id is empty"
+    assert problem_text(p, lang="vi") == "row 2: job_id is empty"
 
 
 def test_a_markdown_link_in_a_cell_is_escaped_in_the_error_box() -> None:
