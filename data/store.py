@@ -67,6 +67,8 @@ KINDS = (
     "closure_set",
     "speed_table",
     "roster",
+    "field_observations",
+    "trace_roads",
 )
 
 #: Longest accepted ``name`` and ``author``.

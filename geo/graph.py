@@ -8,7 +8,8 @@ Every network in the project is an osmnx-compatible ``networkx.MultiDiGraph``:
   connected component).
 - Nodes: ``x``, ``y`` (lon/lat), ``x_m``, ``y_m`` (metric CRS).
 - Edges: ``length_m``, ``highway``, ``surface``, ``oneway``, ``speed_kph``,
-  ``travel_time_s``, ``source`` (``osm`` for OpenStreetMap ways, ``national_road`` for
+  ``travel_time_s``, ``source`` (``osm`` for OpenStreetMap ways, ``trace`` for roads learnt
+  from GPS traces and accepted by a planner, ``national_road`` for
   the bundle's national-highway geometry, ``proxy`` for estimated links with no real road
   geometry), optional ``geometry`` (a WGS84 LineString).
 
@@ -36,7 +37,7 @@ from data.settings import GEO_CRS
 from geo.profiles import Profile, apply_profile
 
 #: Edge ``source`` values.
-EDGE_SOURCES = ("osm", "national_road", "proxy")
+EDGE_SOURCES = ("osm", "national_road", "proxy", "trace")
 
 
 # ------------------------------------------------------------------------- finishing

@@ -80,7 +80,7 @@ def set_network_source(settings: Settings, osm_file: str | Path | None) -> None:
 
 def cached_network(settings: Settings, *, profile: str | Profile = DEFAULT_PROFILE,
                    osm_file: str | Path | None = None, proxy: bool = False,
-                   rebuild: bool = False) -> nx.MultiDiGraph:
+                   rebuild: bool = False, field: bool = True) -> nx.MultiDiGraph:
     """Return the network for ``profile``, read from ``settings.cache_dir`` or built and cached.
 
     Without ``osm_file`` this is the network chosen last with ``postplan network build``
@@ -101,6 +101,10 @@ def cached_network(settings: Settings, *, profile: str | Profile = DEFAULT_PROFI
         Use the proxy network even when an OSM file was chosen.
     rebuild
         Ignore an existing cache entry.
+    field
+        Add the roads and apply the speed table a planner accepted from field observations
+        (:mod:`geo.field.state`); ``G.graph["speed_table"]`` says which table timed the
+        network. False returns the network as built (timed with the default table).
     """
     if osm_file is None and not proxy:
         osm_file = network_source(settings)
@@ -125,6 +129,10 @@ def cached_network(settings: Settings, *, profile: str | Profile = DEFAULT_PROFI
     latest.write_text(json.dumps({"folder": folder.name, "profile": name,
                                   "osm_file": str(osm_file) if osm_file else None}),
                       encoding="utf-8")
+    if field:
+        from geo.field.state import apply_field_state, field_state_for
+
+        return apply_field_state(G, field_state_for(settings), profile=name)
     return G
 
 

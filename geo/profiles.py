@@ -386,6 +386,28 @@ def _is_oneway(value: Any) -> bool:
     return bool(value) if value is not None and value == value else False
 
 
+#: Which traced vehicle a profile's observed speeds come from (see ``geo.field.roads``).
+OBSERVED_VEHICLE = MappingProxyType({"motorbike": "motorbike", "moped": "motorbike",
+                                     "car": "car", "walk": "walk"})
+
+
+def edge_speed_kph(prof: Profile, data: Mapping[str, Any], *, mountain_net: bool) -> float:
+    """Speed of one edge for a profile (0: not allowed).
+
+    The table speed of the edge's class and surface, with the mountain factor and caps —
+    except on a road learnt from GPS traces (``observed_speed_kph``), which the profile of
+    the vehicle that was traced rides at the observed speed (capped by the profile's
+    legal limit).
+    """
+    observed = data.get("observed_speed_kph")
+    if observed and OBSERVED_VEHICLE.get(prof.name) == data.get("observed_vehicle"):
+        kph = float(observed)
+        return min(kph, prof.max_speed_kph) if prof.max_speed_kph is not None else kph
+    return prof.speed_kph(data.get("highway"), data.get("surface"),
+                          mountain=bool(data.get("mountain", mountain_net)),
+                          maxspeed=data.get("maxspeed"))
+
+
 def apply_profile(G: nx.MultiDiGraph, profile: str | Profile) -> nx.MultiDiGraph:
     """Return a copy of ``G`` with ``speed_kph`` and ``travel_time_s`` for one profile.
 
@@ -412,9 +434,7 @@ def apply_profile(G: nx.MultiDiGraph, profile: str | Profile) -> nx.MultiDiGraph
     H.graph["profile"] = prof.name
     H.add_nodes_from(G.nodes(data=True))
     for u, v, k, data in G.edges(keys=True, data=True):
-        mountain = bool(data.get("mountain", mountain_net))
-        kph = prof.speed_kph(data.get("highway"), data.get("surface"), mountain=mountain,
-                             maxspeed=data.get("maxspeed"))
+        kph = edge_speed_kph(prof, data, mountain_net=mountain_net)
         if kph <= 0:
             continue
         new = dict(data)
@@ -439,6 +459,7 @@ __all__ = [
     "Profile",
     "apply_profile",
     "check_speed_table",
+    "edge_speed_kph",
     "get_profile",
     "highway_class",
     "load_speed_table",

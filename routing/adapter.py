@@ -194,6 +194,7 @@ def plan_day(jobs: Sequence[Job], couriers: Sequence[Courier], offices: Any, G: 
         When the offices table lacks columns, the graph has no CRS, or the problem is
         inconsistent.
     """
+    from geo.speed_tables import network_speed_table
     from routing.model import Office, PlanSettings
 
     if G.graph.get("crs", "").upper() != "EPSG:4326":
@@ -226,7 +227,8 @@ def plan_day(jobs: Sequence[Job], couriers: Sequence[Courier], offices: Any, G: 
     nm = network_matrices(problem, G, engine=eng)
     leg = network_leg_path(problem, G, nm, eng) if geometry else None
     extra = {"network": str(G.graph.get("cache_key", "")) or hash_array(
-        np.array([G.number_of_nodes(), G.number_of_edges()], dtype=float))}
+        np.array([G.number_of_nodes(), G.number_of_edges()], dtype=float)),
+        "speed_table": network_speed_table(G).label()}
     plan = solve_matrix(problem, nm.time_s, nm.length_m,
                         network_kind=str(G.graph.get("kind", "unknown")), leg_path=leg,
                         extra_hashes=extra, network_profile=G.graph.get("profile"))

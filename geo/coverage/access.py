@@ -26,6 +26,7 @@ from data.errors import InputError, Problem
 from data.settings import GEO_CRS, METRIC_CRS
 from geo.matrix import SnappedPoints, TravelEngine, attach
 from geo.snap import EdgeIndex, snap_points
+from geo.speed_tables import network_speed_table
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -144,6 +145,8 @@ class AccessNetwork:
         ``G.graph["kind"]``: ``proxy``, ``osm`` or ``osm+proxy``.
     profile
         ``G.graph["profile"]``.
+    speed_table
+        Which speed table timed ``G`` (:func:`geo.speed_tables.network_speed_table`).
     """
 
     graph: nx.MultiDiGraph = field(repr=False)
@@ -152,6 +155,7 @@ class AccessNetwork:
     edge_index: EdgeIndex = field(repr=False)
     kind: str
     profile: str
+    speed_table: str = ""
 
     @classmethod
     def build(cls, G: nx.MultiDiGraph, *, engine: TravelEngine | None = None,
@@ -170,7 +174,8 @@ class AccessNetwork:
         eng = engine if engine is not None else TravelEngine(G, cache_dir=cache_dir)
         return cls(graph=G, engine=eng, edges=EdgeTable.from_graph(G, nodes=eng.nodes),
                    edge_index=EdgeIndex(G), kind=str(G.graph.get("kind", "unknown")),
-                   profile=str(G.graph.get("profile", "unknown")))
+                   profile=str(G.graph.get("profile", "unknown")),
+                   speed_table=network_speed_table(G).label())
 
     def arc_time_s(self, u: npt.NDArray[np.int64], v: npt.NDArray[np.int64]) -> FloatArray:
         """Time of the arc ``u→v`` the engine routes on, per pair (``inf`` where none)."""

@@ -93,6 +93,7 @@ class CoverageReport:
     cells: gpd.GeoDataFrame = field(repr=False)
     population_source: str = POPULATION_SOURCE
     min_people: float = 50.0
+    speed_table: str = ""
 
     def to_dict(self, *, worst: int = 10) -> dict[str, Any]:
         """JSON-ready dictionary: totals, worst communes and places, provenance."""
@@ -104,6 +105,7 @@ class CoverageReport:
             "kinds": list(self.kinds),
             "network_kind": self.network_kind,
             "network_note": network_label(self.network_kind),
+            "speed_table": self.speed_table,
             "population_source": self.population_source,
             "population_total": round(self.population_total, 1),
             "population_covered": round(self.population_covered, 1),
@@ -165,6 +167,8 @@ class CoverageReport:
                 lines.append(f"    {p.place}: {_minutes_text(float(p.travel_time_s))}, "
                              f"{p.population:,.0f} people")
         lines.append(f"  people: {self.population_source}")
+        if self.speed_table:
+            lines.append(f"  speeds: {self.speed_table}")
         return "\n".join(lines)
 
 
@@ -393,6 +397,7 @@ def coverage_report(
         cells=cells,
         population_source=population_source,
         min_people=float(min_people),
+        speed_table=surface.speed_table,
     )
 
 

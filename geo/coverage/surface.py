@@ -62,6 +62,7 @@ class AccessSurface:
     kinds: tuple[str, ...]
     network_kind: str
     seconds: float
+    speed_table: str = ""
 
     def summary(self) -> str:
         """One paragraph describing the surface."""
@@ -194,7 +195,8 @@ def access_surface(
     kinds_used = tuple(sorted(set(chosen["kind"].astype(str)))) if kinds is None else tuple(kinds)
     return AccessSurface(cells=cell_out, points=point_out, offices=office_out,
                          profile=net.profile, kinds=kinds_used, network_kind=net.kind,
-                         seconds=time.perf_counter() - started)
+                         seconds=time.perf_counter() - started,
+                         speed_table=net.speed_table)
 
 
 __all__ = ["FAR_FROM_ROAD_M", "AccessSurface", "access_surface", "select_offices"]
