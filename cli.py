@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "data.store_commands",
     "geo.commands",
     "geo.coverage_commands",
+    "geo.field_commands",
     "routing.commands",
     "routing.sheets_commands",
     "routing.compare_commands",

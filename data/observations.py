@@ -82,7 +82,7 @@ def local_date_time(epoch_s: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def empty_table(name: str) -> pd.DataFrame:
-    """An empty table with the columns of ``name`` (one of :data:`TABLES`)."""
+    """Return an empty table with the columns of ``name`` (one of :data:`TABLES`)."""
     return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLES[name]})
 
 
@@ -134,7 +134,7 @@ class ObservationBatch:
             raise InputError(problems, summary="observation batch rejected")
 
     def table(self, name: str) -> pd.DataFrame:
-        """The table ``name`` (empty with the right columns when the batch has none)."""
+        """Return the table ``name`` (empty with the right columns when the batch has none)."""
         frame = self.tables.get(name)
         return empty_table(name) if frame is None else frame
 
@@ -220,7 +220,7 @@ class Observations:
     tables: Mapping[str, pd.DataFrame] = field(repr=False)
 
     def table(self, name: str) -> pd.DataFrame:
-        """The concatenated table ``name`` (empty with its columns when none)."""
+        """Return the concatenated table ``name`` (empty with its columns when none)."""
         frame = self.tables.get(name)
         if frame is None:
             frame = empty_table(name)

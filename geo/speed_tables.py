@@ -71,7 +71,7 @@ def table_sha256(table: pd.DataFrame) -> str:
 
 @lru_cache(maxsize=1)
 def default_ref() -> SpeedTableRef:
-    """The identity of ``geo/speeds.csv``."""
+    """Return the identity of ``geo/speeds.csv``."""
     return SpeedTableRef(DEFAULT_NAME, 0, table_sha256(load_speed_table()))
 
 

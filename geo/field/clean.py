@@ -138,6 +138,16 @@ def _drop_jumps(x: np.ndarray, y: np.ndarray, t: np.ndarray, params: CleanParams
     return keep, cut, int(n - keep.sum())
 
 
+def _joins(prev: tuple[int, int], i: int, x: np.ndarray, y: np.ndarray, t: np.ndarray,
+           r2: float, max_gap_s: float) -> bool:
+    """Tell whether a stay starting at ``i`` continues the previous stay ``prev``."""
+    a, b = prev
+    if b == i:
+        return True
+    cx, cy = np.median(x[a:b]), np.median(y[a:b])
+    return bool((cx - x[i]) ** 2 + (cy - y[i]) ** 2 <= r2 and t[i] - t[b - 1] <= max_gap_s)
+
+
 def _find_stops(x: np.ndarray, y: np.ndarray, t: np.ndarray, params: CleanParams
                 ) -> list[tuple[int, int]]:
     """Index ranges ``[i, j)`` of stays (stay-point rule), neighbouring stays merged."""
@@ -150,11 +160,7 @@ def _find_stops(x: np.ndarray, y: np.ndarray, t: np.ndarray, params: CleanParams
         while j < n and (x[j] - x[i]) ** 2 + (y[j] - y[i]) ** 2 <= r2:
             j += 1
         if t[j - 1] - t[i] >= params.stop_min_s:
-            if stays and stays[-1][1] == i:
-                stays[-1] = (stays[-1][0], j)
-            elif stays and ((np.median(x[stays[-1][0]:stays[-1][1]]) - x[i]) ** 2 + (
-                    np.median(y[stays[-1][0]:stays[-1][1]]) - y[i]) ** 2 <= r2
-                    and t[i] - t[stays[-1][1] - 1] <= params.max_gap_s):
+            if stays and _joins(stays[-1], i, x, y, t, r2, params.max_gap_s):
                 stays[-1] = (stays[-1][0], j)
             else:
                 stays.append((i, j))

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Transformer
+from shapely.geometry import LineString
 
 from data.errors import NetworkError
 from data.observations import OFFROAD_COLUMNS, TRAVERSAL_COLUMNS, local_date_time
@@ -216,7 +217,7 @@ class MatchNetwork:
                          "mountain": bool(d.get("mountain", mountain_net)),
                          "length_m": float(d["length_m"]),
                          "geom_m": float(seg_len.sum())})
-            lines.append(shapely.linestrings(np.column_stack([xs, ys])))
+            lines.append(LineString(np.column_stack([xs, ys])))
         mmap.use_rtree = True
         mmap.setup_index(force=True)
         edges = pd.DataFrame(rows)
@@ -310,6 +311,9 @@ def _route_from_lattice(net: MatchNetwork, best: list[Any], offset: int, t: np.n
     fix_t: list[float] = []
     edges = net.edges
     scale = (edges["length_m"] / edges["geom_m"].where(edges["geom_m"] > 0, 1.0)).to_numpy()
+    e_u = edges["u"].to_numpy()
+    e_v = edges["v"].to_numpy()
+    e_len = edges["length_m"].to_numpy(float)
     for m in best:
         seg = net.segments.get((m.edge_m.l1, m.edge_m.l2))
         if seg is None:
@@ -318,9 +322,9 @@ def _route_from_lattice(net: MatchNetwork, best: list[Any], offset: int, t: np.n
         if not route or route[-1] != e:
             if route:
                 prev = route[-1]
-                if edges.at[prev, "v"] != edges.at[e, "u"]:
+                if e_v[prev] != e_u[e]:
                     break  # not connected: keep what is consistent
-                total += float(edges.at[prev, "length_m"])
+                total += float(e_len[prev])
             route.append(e)
             starts.append(total)
         if m.is_emitting():
@@ -330,7 +334,7 @@ def _route_from_lattice(net: MatchNetwork, best: list[Any], offset: int, t: np.n
     if len(route) == 0 or len(fix_cum) < 2:
         return None
     cum = np.maximum.accumulate(np.asarray(fix_cum))
-    return route, np.asarray(starts + [total + float(edges.at[route[-1], "length_m"])]), \
+    return route, np.asarray([*starts, total + float(e_len[route[-1]])]), \
         np.column_stack([cum, np.asarray(fix_t)])
 
 
@@ -402,7 +406,8 @@ def match_trace(net: MatchNetwork, clean: CleanTrace, *, params: MatchParams | N
                                  "trace_id": trace.trace_id, "seq": s,
                                  "lon": float(piece.lon[i]), "lat": float(piece.lat[i]),
                                  "time_s": float(piece.t[i]),
-                                 "attach": bool(i < a or i >= b)})
+                                 "attach": bool(i < a or i >= b),
+                                 "vehicle": trace.vehicle})
         bounds = [0, *[c for ab in cuts for c in ab], len(piece)]
         for a, b in zip(bounds[0::2], bounds[1::2], strict=True):
             idx = np.flatnonzero(near[a:b]) + a
@@ -424,7 +429,7 @@ def match_trace(net: MatchNetwork, clean: CleanTrace, *, params: MatchParams | N
     trav["time_of_day_s"] = tod
     trav = trav[list(TRAVERSAL_COLUMNS)]
     return TraceMatch(trace_id=trace.trace_id, traversals=trav,
-                      offroad=pd.DataFrame(off_rows, columns=list(OFFROAD_COLUMNS)),
+                      offroad=pd.DataFrame(off_rows, columns=[*OFFROAD_COLUMNS, "vehicle"]),
                       matched_m=matched_m, offroad_m=offroad_m, runs=runs,
                       restarts=restarts)
 

@@ -25,7 +25,7 @@ BASE_TAGS = {"highway": "track", "source": "GPS"}
 
 def roads_to_osc(roads: gpd.GeoDataFrame, *, network_kind: str, generator: str = "postplan"
                  ) -> bytes:
-    """The osmChange XML for ``roads`` (a road proposal's or the accepted roads' table).
+    """Return the osmChange XML for ``roads`` (a road proposal's or the accepted roads' table).
 
     Parameters
     ----------

@@ -31,6 +31,7 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 from scipy.spatial import cKDTree
+from shapely.geometry import LineString
 
 from data.observations import local_date_time
 from data.settings import GEO_CRS
@@ -125,11 +126,7 @@ def _passes(offroad: pd.DataFrame, G: nx.MultiDiGraph, to_m: Transformer, node_i
         vehicle = str(g["vehicle"].iloc[0]) if "vehicle" in g else "motorbike"
         trace_id = str(g["trace_id"].iloc[0])
 
-        def end(i: int) -> tuple[str, Any]:
-            d, j = tree.query(xy[i])
-            return ("node", node_ids[int(j)]) if attach[i] else ("free", (float(xy[i, 0]),
-                                                                        float(xy[i, 1])))
-        a, b = end(0), end(len(xy) - 1)
+        a, b = (_end(xy[i], bool(attach[i]), tree, node_ids) for i in (0, len(xy) - 1))
         if a == b and a[0] == "node":
             # out and back: cut at the farthest fix; both halves end there
             nx_, ny_ = G.nodes[a[1]]["x_m"], G.nodes[a[1]]["y_m"]
@@ -145,6 +142,13 @@ def _passes(offroad: pd.DataFrame, G: nx.MultiDiGraph, to_m: Transformer, node_i
     return out
 
 
+def _end(xy: np.ndarray, attach: bool, tree: cKDTree, node_ids: list[Any]) -> tuple[str, Any]:
+    """Return a stretch end: the nearest node when a near fix brackets it, else free."""
+    if attach:
+        return ("node", node_ids[int(tree.query(xy)[1])])
+    return ("free", (float(xy[0]), float(xy[1])))
+
+
 def _with_ends(G: nx.MultiDiGraph, xy: np.ndarray, a: tuple[str, Any], b: tuple[str, Any]
                ) -> np.ndarray:
     def point(e: tuple[str, Any]) -> np.ndarray:
@@ -155,7 +159,7 @@ def _with_ends(G: nx.MultiDiGraph, xy: np.ndarray, a: tuple[str, Any], b: tuple[
 
 
 def _same_ends(p: _Pass, q: _Pass, tol: float) -> bool | None:
-    """True (same direction), False (reversed) or None when the ends differ."""
+    """Tell the direction: True (same), False (reversed) or None when the ends differ."""
     def close(e: tuple[str, Any], f: tuple[str, Any]) -> bool:
         if e[0] != f[0]:
             return False
@@ -198,7 +202,7 @@ def propose_roads(offroad: pd.DataFrame, G: nx.MultiDiGraph, *, params: RoadPara
             parent[i] = parent[parent[i]]
             i = parent[i]
         return i
-    lines = [shapely.linestrings(q.line) for q in passes]
+    lines = [LineString(q.line) for q in passes]
     for i in range(len(passes)):
         for j in range(i + 1, len(passes)):
             if _same_ends(passes[i], passes[j], p.cluster_m) is None:
@@ -220,7 +224,7 @@ def propose_roads(offroad: pd.DataFrame, G: nx.MultiDiGraph, *, params: RoadPara
         n = max(int(length / p.resample_m) + 1, 5)
         centre = np.median(np.stack([_resample(o, n) for o in oriented]), axis=0)
         centre[0], centre[-1] = oriented[0][0], oriented[0][-1]
-        line = shapely.simplify(shapely.linestrings(centre), p.simplify_m)
+        line = shapely.simplify(LineString(centre), p.simplify_m)
         length_m = float(line.length)
         dur = np.array([passes[i].duration_s for i in members])
         # distance ridden per pass: the stretch between its bracketing fixes, on the line
@@ -245,7 +249,7 @@ def propose_roads(offroad: pd.DataFrame, G: nx.MultiDiGraph, *, params: RoadPara
             f"đầu đường cách nút giao {max(join):.0f} m, cần kiểm tra / an end is "
             f"{max(join):.0f} m from its junction, check it"]
         lon, lat = to_ll.transform(*np.asarray(line.coords).T)
-        geoms.append(shapely.linestrings(np.column_stack([lon, lat])))
+        geoms.append(LineString(np.column_stack([lon, lat])))
         rows.append({"road_id": road_id, "u": u, "v": v, "u_join_m": join[0],
                      "v_join_m": join[1], "dead_end": ref.b[0] == "free" or ref.a[0] == "free",
                      "length_m": length_m, "observed_speed_kph": speed,
@@ -305,7 +309,7 @@ def add_trace_roads(G: nx.MultiDiGraph, roads: gpd.GeoDataFrame, *,
                 index[label] = label
                 new_nodes.append(label)
             ends.append(index[label])
-        line = shapely.linestrings(coords)
+        line = LineString(coords)
         attrs: dict[str, Any] = {
             "length_m": float(r.length_m), "highway": "track", "surface": "unknown",
             "oneway": False, "source": "trace", "road_id": str(r.road_id),

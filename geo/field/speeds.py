@@ -25,6 +25,7 @@ when a season alone has ``min_n`` observations of the cell.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -88,7 +89,7 @@ def season_of(date: Any) -> str:
 
 
 def table_cell(table: pd.DataFrame, highway: Any, surface: Any) -> tuple[str, str]:
-    """The speed-table row a road falls in: its class, else ``*``, with its surface class."""
+    """Return the speed-table row a road falls in: its class, else ``*``, with its surface class."""
     hw = highway_class(highway)
     sf = surface_class(surface)
     keys = set(zip(table["highway"], table["surface"], strict=True))
@@ -115,13 +116,16 @@ class SpeedProposal:
         return self.rows[self.rows["status"] == "change"]
 
     def proposed_table(self, *, season: str = "all") -> pd.DataFrame:
-        """The base table with every ``change`` row of ``season`` applied (0.1 km/h)."""
+        """Return the base table with every ``change`` row of ``season`` applied (0.1 km/h)."""
         out = self.base_table.copy()
         rows = self.changes[self.changes["season"] == season]
-        for r in rows.itertuples():
-            col = VEHICLES[str(r.vehicle)][0]
-            mask = (out["highway"] == r.highway) & (out["surface"] == r.surface)
-            out.loc[mask, col] = round(float(r.proposed_kph), 1)
+        for r in rows.to_dict("records"):
+            col = VEHICLES[str(r["vehicle"])][0]
+            mask = ((out["highway"] == r["highway"]) & (out["surface"] == r["surface"])
+                    ).to_numpy()
+            values = out[col].to_numpy(dtype=float).copy()
+            values[mask] = round(float(r["proposed_kph"]), 1)
+            out[col] = values
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -133,18 +137,20 @@ class SpeedProposal:
                 "rows": rows}
 
     def summary(self) -> str:
-        """A few lines: one per ``all``-season row with data."""
+        """Return a few lines: one per ``all``-season row with data."""
         sim = "SIMULATED — " if "simulated" in self.provenance else ""
         lines = [f"{sim}speed proposal against {self.base.label()}: "
                  f"{len(self.changes)} change(s), {int((self.rows['status'] == 'keep').sum())}"
                  f" kept, {int((self.rows['status'] == 'too_few').sum())} with too few "
                  f"observations (< {self.params.min_n})"]
-        for r in self.rows[self.rows["season"] == "all"].itertuples():
-            ci = ("" if r.ci_low_kph is None or not np.isfinite(r.ci_low_kph) else
-                  f" [{r.ci_low_kph:.1f}–{r.ci_high_kph:.1f}]")
-            prop = "—" if not np.isfinite(r.proposed_kph) else f"{r.proposed_kph:.1f}"
-            lines.append(f"  {r.vehicle} {r.highway}/{r.surface}: table {r.table_kph:.1f} → "
-                         f"{prop}{ci} km/h, n={r.n} ({r.status})")
+        for r in self.rows[self.rows["season"] == "all"].to_dict("records"):
+            lo, hi = float(r["ci_low_kph"]), float(r["ci_high_kph"])
+            ci = f" [{lo:.1f}–{hi:.1f}]" if math.isfinite(lo) else ""
+            kph = float(r["proposed_kph"])
+            prop = f"{kph:.1f}" if math.isfinite(kph) else "—"
+            lines.append(f"  {r['vehicle']} {r['highway']}/{r['surface']}: table "
+                         f"{float(r['table_kph']):.1f} → {prop}{ci} km/h, n={r['n']} "
+                         f"({r['status']})")
         return "\n".join(lines)
 
 
@@ -304,7 +310,8 @@ def _estimate_rows(vehicle: str, season: str, col: str, cells: list[tuple[str, s
     rows = []
     for i, (hw, sf) in enumerate(cells):
         mask = (table["highway"] == hw) & (table["surface"] == sf)
-        table_kph = float(table.loc[mask, col].iloc[0]) if mask.any() else math.nan
+        vals = table[col].to_numpy(dtype=float)[mask.to_numpy()]
+        table_kph = float(vals[0]) if len(vals) else math.nan
         n = int(n_t[i] + n_l[i])
         sel = t_cell == i
         km = float(t_len[sel].sum() / 1000.0)
@@ -381,7 +388,7 @@ def stop_legs(G: Any, reports: pd.DataFrame, table: pd.DataFrame, *, vehicle: st
     rows = []
     for (courier, date), g in rep.sort_values("time_s").groupby(["courier_id", "date"]):
         recs = g.to_dict("records")
-        for a, b in zip(recs[:-1], recs[1:], strict=True):
+        for a, b in itertools.pairwise(recs):
             service = float(b.get("service_s") or 0.0)
             observed = float(b["time_s"]) - float(a["time_s"]) - service
             if observed <= 0 or a["node"] == b["node"]:
@@ -391,7 +398,7 @@ def stop_legs(G: Any, reports: pd.DataFrame, table: pd.DataFrame, *, vehicle: st
             except nx.NetworkXNoPath:
                 continue
             exp: dict[str, float] = {}
-            for u, v in zip(path[:-1], path[1:], strict=True):
+            for u, v in itertools.pairwise(path):
                 d = min(G[u][v].values(), key=lambda e: e["travel_time_s"])
                 cell = table_cell(table, d.get("highway"), d.get("surface"))
                 kph = prof.speed_kph(cell[0], cell[1],

@@ -58,7 +58,7 @@ class FieldState:
         return self.table is None and (self.roads is None or not len(self.roads))
 
     def speed_table(self) -> pd.DataFrame:
-        """The table in use (the default one when none was accepted)."""
+        """Return the table in use (the default one when none was accepted)."""
         return load_speed_table() if self.table is None else self.table
 
 

@@ -80,7 +80,7 @@ class TraceFile:
     traces: tuple[Trace, ...]
 
     def info(self) -> dict[str, Any]:
-        """What the import records about the file."""
+        """Return what the import records about the file."""
         return {"name": self.name, "sha256": self.sha256, "traces": len(self.traces),
                 "points": int(sum(len(t) for t in self.traces))}
 
