@@ -79,6 +79,7 @@ class _Pass:
     t0: float
     provenance: str
     vehicle: str
+    fixes: np.ndarray  # the first and last fix of the pass (metric), timed by duration_s
 
 
 @dataclass(frozen=True)
@@ -133,12 +134,12 @@ def _passes(offroad: pd.DataFrame, G: nx.MultiDiGraph, to_m: Transformer, node_i
             k = int(np.argmax(np.hypot(xy[:, 0] - nx_, xy[:, 1] - ny_)))
             far = ("free", (float(xy[k, 0]), float(xy[k, 1])))
             out.append(_Pass(str(sid), trace_id, _with_ends(G, xy[:k + 1], a, far), a, far,
-                             t[k] - t[0], t[0], prov, vehicle))
+                             t[k] - t[0], t[0], prov, vehicle, xy[[0, k]]))
             out.append(_Pass(f"{sid}b", trace_id, _with_ends(G, xy[k:][::-1], a, far), a,
-                             far, t[-1] - t[k], t[k], prov, vehicle))
+                             far, t[-1] - t[k], t[k], prov, vehicle, xy[[-1, k]]))
             continue
         out.append(_Pass(str(sid), trace_id, _with_ends(G, xy, a, b), a, b, t[-1] - t[0],
-                         t[0], prov, vehicle))
+                         t[0], prov, vehicle, xy[[0, -1]]))
     return out
 
 
@@ -230,8 +231,7 @@ def propose_roads(offroad: pd.DataFrame, G: nx.MultiDiGraph, *, params: RoadPara
         # distance ridden per pass: the stretch between its bracketing fixes, on the line
         covered = []
         for i in members:
-            q = passes[i].line
-            ends = shapely.points(q[[0, -1]])
+            ends = shapely.points(passes[i].fixes)
             covered.append(abs(float(np.diff(shapely.line_locate_point(line, ends))[0])))
         speed = float(np.sum(covered) / dur.sum() * 3.6) if dur.sum() > 0 else float("nan")
         u = _node_label(ref.a, "a")

@@ -1,0 +1,125 @@
+"""geo.field.speeds: per-cell speeds, intervals, counts, seasons and stop legs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from data.errors import InputError
+from field_net import NODES, lonlat, small_network
+from geo.field.speeds import SpeedParams, propose_speeds, season_of, stop_legs, table_cell
+from geo.profiles import load_speed_table
+from geo.speed_tables import default_ref
+
+
+def _traversals(n: int, *, highway: str = "tertiary", surface: str = "paved",
+                length_m: float = 1000.0, time_s: float | list[float] = 120.0,
+                mountain: bool = False, date: str = "2026-11-25") -> pd.DataFrame:
+    times = np.broadcast_to(np.asarray(time_s, dtype=float), (n,))
+    return pd.DataFrame({
+        "trace_id": [f"t{i}" for i in range(n)], "u": 1, "v": 2, "key": 0,
+        "highway": highway, "surface": surface, "mountain": mountain, "length_m": length_m,
+        "entered_at": 0.0, "exited_at": times, "travel_time_s": times,
+        "speed_kph": length_m / times * 3.6, "date": date, "time_of_day_s": 30000.0,
+        "vehicle": "motorbike"})
+
+
+def test_ratio_of_total_times_gives_the_speed() -> None:
+    """40 rides of 1 km in 120 s on tertiary/paved (table 35): proposed 30 km/h, a change."""
+    p = propose_speeds(_traversals(40), load_speed_table(), default_ref(),
+                       params=SpeedParams(n_boot=50))
+    row = p.rows[p.rows["season"] == "all"].iloc[0]
+    assert (row["highway"], row["surface"], row["n"]) == ("tertiary", "paved", 40)
+    assert row["proposed_kph"] == pytest.approx(30.0)
+    assert row["measured_kph"] == pytest.approx(30.0)
+    assert row["ci_low_kph"] == pytest.approx(30.0) and row["ci_high_kph"] == pytest.approx(30.0)
+    assert row["status"] == "change"
+    table = p.proposed_table()
+    mask = (table["highway"] == "tertiary") & (table["surface"] == "paved")
+    assert float(table.loc[mask, "motorbike_kph"].iloc[0]) == 30.0
+    assert float(table.loc[mask, "car_kph"].iloc[0]) == 40.0  # other vehicles untouched
+
+
+def test_mountain_factor_is_divided_out() -> None:
+    """On a mountain edge the table predicts 35 × 0.8 = 28 km/h; 30 observed → table 37.5."""
+    p = propose_speeds(_traversals(40, mountain=True), load_speed_table(), default_ref(),
+                       params=SpeedParams(n_boot=0))
+    assert p.rows.iloc[0]["proposed_kph"] == pytest.approx(37.5)
+    assert p.rows.iloc[0]["measured_kph"] == pytest.approx(30.0)
+
+
+def test_too_few_observations_change_nothing() -> None:
+    """29 rides (min_n 30) are reported but the table keeps its speed."""
+    p = propose_speeds(_traversals(29), load_speed_table(), default_ref(),
+                       params=SpeedParams(n_boot=20))
+    assert list(p.rows["status"]) == ["too_few"]
+    assert p.changes.empty
+    assert p.proposed_table().equals(load_speed_table())
+
+
+def test_an_interval_containing_the_table_speed_keeps_it() -> None:
+    """Rides scattered around the table speed: status keep."""
+    times = list(np.tile([90.0, 120.0, 150.0], 20) * (35 / 36))
+    p = propose_speeds(_traversals(60, time_s=times, length_m=1000 * 35 / 36 * 120 / 103.0),
+                       load_speed_table(), default_ref(), params=SpeedParams(n_boot=200))
+    row = p.rows.iloc[0]
+    assert row["ci_low_kph"] < 35.0 < row["ci_high_kph"]
+    assert row["status"] == "keep"
+
+
+def test_short_traversals_are_left_out() -> None:
+    """Edges shorter than min_length_m do not count."""
+    p = propose_speeds(_traversals(40, length_m=50.0, time_s=1.0), load_speed_table(),
+                       default_ref(), params=SpeedParams(n_boot=0))
+    assert p.rows.empty
+
+
+def test_unknown_classes_fall_in_the_star_row() -> None:
+    """A class the table does not list is estimated in its '*' row."""
+    assert table_cell(load_speed_table(), "bridleway", "gravel") == ("*", "unpaved")
+    p = propose_speeds(_traversals(30, highway="bridleway", surface="gravel", time_s=360.0),
+                       load_speed_table(), default_ref(), params=SpeedParams(n_boot=0))
+    assert (p.rows.iloc[0]["highway"], p.rows.iloc[0]["proposed_kph"]) == ("*", 10.0)
+
+
+def test_seasons_get_rows_only_with_enough_data() -> None:
+    """30 dry-season rides and 10 rainy ones: an 'all' and a 'dry' row, no 'rainy' row."""
+    tv = pd.concat([_traversals(30, date="2026-12-01"),
+                    _traversals(10, date="2026-07-01", time_s=180.0)], ignore_index=True)
+    p = propose_speeds(tv, load_speed_table(), default_ref(), params=SpeedParams(n_boot=0))
+    assert sorted(p.rows["season"]) == ["all", "dry"]
+    assert season_of("2026-05-01") == "rainy" and season_of("2026-04-30") == "dry"
+    dry = p.rows[p.rows["season"] == "dry"].iloc[0]
+    assert dry["proposed_kph"] == pytest.approx(30.0)
+
+
+def test_an_unknown_vehicle_is_an_input_error() -> None:
+    """Only motorbike, car and walk have speed columns."""
+    tv = _traversals(3).assign(vehicle="tractor")
+    with pytest.raises(InputError, match="unknown vehicle"):
+        propose_speeds(tv, load_speed_table(), default_ref())
+
+
+def test_stop_legs_split_a_trip_over_classes_and_join_the_estimate() -> None:
+    """Stops at A, C and D: legs A→C (trunk+tertiary) and C→D (track), service taken off."""
+    G = small_network()
+    table = load_speed_table()
+    t0 = 1_790_000_000.0
+    rows = []
+    for i, (node, t, service) in enumerate((("A", 0.0, 0.0), ("C", 300.0, 60.0),
+                                           ("D", 600.0, 60.0))):
+        lon, lat = lonlat(*NODES[node])
+        rows.append({"courier_id": "c1", "job_id": f"j{i}", "address_id": node,
+                     "status": "done", "time_s": t0 + t, "lon": lon, "lat": lat,
+                     "accuracy_m": 5.0, "service_s": service})
+    legs = stop_legs(G, pd.DataFrame(rows), table)
+    assert list(legs["observed_s"]) == [240.0, 240.0]
+    assert legs.iloc[0]["exp:trunk|paved"] == pytest.approx(1000 / (50 / 3.6))
+    assert legs.iloc[0]["exp:tertiary|paved"] == pytest.approx(1000 / (35 / 3.6))
+    assert legs.iloc[1]["exp:track|unpaved"] == pytest.approx(1000 / (15 / 3.6))
+    p = propose_speeds(_traversals(0), table, default_ref(), legs=legs,
+                       params=SpeedParams(n_boot=0, min_n=1))
+    track = p.rows[(p.rows["highway"] == "track") & (p.rows["season"] == "all")].iloc[0]
+    assert track["proposed_kph"] == pytest.approx(15.0)  # 1 km in 240 s = 15 km/h
+    assert track["n_legs"] == 1
