@@ -8,8 +8,8 @@ import networkx as nx
 import numpy as np
 from pyproj import Transformer
 
-from geo.graph import finish_network
 from geo.field.traces import Trace
+from geo.graph import finish_network
 
 METRIC = "EPSG:9216"
 #: Origin of the fixtures (metric), near Kon Tum town.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from field_net import METRIC, TO_LL, X0, Y0
+
 from geo.field.clean import CleanParams, clean_trace
 from geo.field.traces import Trace
 

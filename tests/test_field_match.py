@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from field_net import METRIC, NODES, small_network, straight_trace
+
 from geo.field.clean import clean_trace
 from geo.field.match import MatchNetwork, MatchParams, match_trace
 
@@ -53,7 +53,7 @@ def test_a_stretch_far_from_every_edge_is_kept_with_its_bracketing_fixes(
     assert bool(off["attach"].iloc[0]) and bool(off["attach"].iloc[-1])
     assert not off["attach"].iloc[1:-1].any()
     assert m.offroad_m > 1000
-    assert list(zip(m.traversals["u"], m.traversals["v"], strict=True))[0] == ("E", "F")
+    assert next(zip(m.traversals["u"], m.traversals["v"], strict=True)) == ("E", "F")
 
 
 def test_short_excursions_are_noise_not_stretches(net: MatchNetwork) -> None:

@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pandas as pd
 import pytest
+from field_net import lonlat, small_network
 
-from field_net import NODES, lonlat, small_network
 from geo.field.osc import roads_to_osc
 from geo.field.roads import RoadParams, add_trace_roads, propose_roads
 

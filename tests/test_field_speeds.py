@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from field_net import NODES, lonlat, small_network
 
 from data.errors import InputError
-from field_net import NODES, lonlat, small_network
 from geo.field.speeds import SpeedParams, propose_speeds, season_of, stop_legs, table_cell
 from geo.profiles import load_speed_table
 from geo.speed_tables import default_ref

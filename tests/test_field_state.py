@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from field_net import small_network
+from test_field_roads import _offroad
+from test_field_speeds import _traversals
 
 from data.errors import ConflictError, InputError
 from data.settings import Settings
 from data.store import Store
-from field_net import small_network
 from geo.field.speeds import SpeedParams, propose_speeds
 from geo.field.state import (
     accept_roads,
@@ -21,8 +23,6 @@ from geo.field.state import (
     field_state_for,
 )
 from geo.speed_tables import default_ref, network_speed_table
-from test_field_roads import _offroad
-from test_field_speeds import _traversals
 
 
 @pytest.fixture

@@ -74,7 +74,7 @@ def test_skip_bad_imports_the_good_files() -> None:
 
 def test_a_missing_path_is_a_problem(tmp_path: Path) -> None:
     """A path that does not exist is named."""
-    with pytest.raises(InputError, match="nope.gpx"):
+    with pytest.raises(InputError, match=r"nope\.gpx"):
         read_traces([tmp_path / "nope.gpx"])
 
 

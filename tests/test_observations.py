@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from field_net import METRIC, lonlat
 
 from data.errors import InputError
 from data.observations import (
@@ -18,7 +19,6 @@ from data.observations import (
     save_batch,
 )
 from data.store import Store
-from field_net import METRIC, lonlat
 
 
 @pytest.fixture
