@@ -59,3 +59,31 @@ def straight_trace(points: Sequence[tuple[float, float]], *, speed_mps: float = 
     lon, lat = TO_LL.transform(X0 + x, Y0 + y)
     return Trace(trace_id=trace_id, file=trace_id.split(":")[0], track="t",
                  lon=np.asarray(lon), lat=np.asarray(lat), time_s=t0 + at / speed_mps)
+
+
+def grid_network(n: int = 6, spacing_m: float = 1000.0, *,
+                 diagonals: Sequence[tuple[tuple[int, int], tuple[int, int]]] = ()
+                 ) -> nx.MultiDiGraph:
+    """An n × n grid (rows tertiary/paved, columns unclassified/unpaved) plus diagonals
+    (tertiary/paved) between the given grid cells; flat terrain, motorbike profile."""
+    G = nx.MultiDiGraph()
+    for i in range(n):
+        for j in range(n):
+            lon, lat = lonlat(i * spacing_m, j * spacing_m)
+            G.add_node(f"{i},{j}", x=lon, y=lat)
+
+    def road(a: tuple[int, int], b: tuple[int, int], hw: str, sf: str) -> None:
+        length = float(np.hypot(a[0] - b[0], a[1] - b[1]) * spacing_m)
+        for u, v in ((a, b), (b, a)):
+            G.add_edge(f"{u[0]},{u[1]}", f"{v[0]},{v[1]}", length_m=length, highway=hw,
+                       surface=sf, oneway=False, source="osm")
+    for i in range(n):
+        for j in range(n):
+            if i + 1 < n:
+                road((i, j), (i + 1, j), "tertiary", "paved")
+            if j + 1 < n:
+                road((i, j), (i, j + 1), "unclassified", "unpaved")
+    for a, b in diagonals:
+        road(a, b, "tertiary", "paved")
+    return finish_network(G, kind="osm", profile="motorbike", metric_crs=METRIC,
+                          terrain="flat")

@@ -121,7 +121,8 @@ def build_world(G: nx.MultiDiGraph, *, seed: int = 0, n_missing: int = 30,
                 near: Sequence[Any] = (), near_m: float = 15_000.0,
                 min_missing_m: float = 800.0, assign_classes: bool = True,
                 factors: Mapping[tuple[str, str], float] | None = None,
-                overlap_m: float = 100.0) -> TruthWorld:
+                overlap_m: float = 100.0, remove: Sequence[tuple[Any, Any]] = ()
+                ) -> TruthWorld:
     """Make the hidden truth from ``G`` (project graph form).
 
     Parameters
@@ -146,6 +147,8 @@ def build_world(G: nx.MultiDiGraph, *, seed: int = 0, n_missing: int = 30,
         road are left out of the world: no GPS could tell which of the two was ridden, and
         real road networks rarely have such pairs (the proxy network's grid diagonals and
         straight links along the highways do). 0 keeps every link.
+    remove
+        Remove exactly these two-way roads ``(u, v)`` instead of drawing them.
     """
     rng = np.random.default_rng(seed)
     fac = dict(factors or TRUE_FACTORS)
@@ -184,12 +187,14 @@ def build_world(G: nx.MultiDiGraph, *, seed: int = 0, n_missing: int = 30,
                 continue
         cands.append((u, v))
     rng.shuffle(cands)
+    if remove:
+        cands, n_missing = [tuple(r) for r in remove], len(remove)
     planner = truth.copy()
     removed: list[dict[str, Any]] = []
     for u, v in cands:
         if len(removed) >= n_missing:
             break
-        if planner.degree(u) <= 4 or planner.degree(v) <= 4:
+        if not remove and (planner.degree(u) <= 4 or planner.degree(v) <= 4):
             continue  # keep every place reachable by another road
         data = dict(next(iter(planner[u][v].values())))
         keys_uv, keys_vu = list(planner[u][v]), list(planner[v][u])
