@@ -176,6 +176,46 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.offices_default": ("danh sách mặc định", "the default list"),
     "data.offices_custom": ("danh sách đã sửa/tải lên", "an edited/uploaded list"),
     "data.speeds_title": ("Bảng tốc độ", "Speed table"),
+    "field.title": ("Học từ thực địa (vết GPS)", "Learnt from the field (GPS traces)"),
+    "field.hint": (
+        "Tốc độ quan sát so với bảng, theo loại đường (n = số lần đi qua, khoảng tin cậy "
+        "95 %), và các đường vết GPS đi qua mà mạng lưới chưa có. Không gì thay đổi cho "
+        "đến khi bạn bấm chấp nhận. Nhập vết: postplan field import.",
+        "Observed against table speeds per road class (n = traversals, 95 % confidence "
+        "interval), and roads the GPS traces rode that the network lacks. Nothing changes "
+        "until you accept. Import traces with: postplan field import."),
+    "field.none": ("Chưa có vết GPS nào được nhập.", "No GPS traces imported yet."),
+    "field.simulated": (
+        "MÔ PHỎNG: các quan sát này từ vết GPS mô phỏng, không phải đo thực tế.",
+        "SIMULATED: these observations come from simulated GPS traces, not measurements."),
+    "field.error": ("Không đọc được quan sát: {error}", "Cannot read the observations: {error}"),
+    "field.observations": (
+        "{batches} lần nhập, {traversals} lần đi qua đoạn đường; so với {base}",
+        "{batches} import(s), {traversals} edge traversals; against {base}"),
+    "field.col_class": ("Loại đường / mặt", "Class / surface"),
+    "field.col_vehicle": ("Phương tiện", "Vehicle"),
+    "field.col_n": ("n", "n"),
+    "field.col_table": ("Bảng (km/h)", "Table (km/h)"),
+    "field.col_observed": ("Quan sát (km/h)", "Observed (km/h)"),
+    "field.col_ci": ("Khoảng tin cậy 95 %", "95 % interval"),
+    "field.col_status": ("Đề xuất", "Proposal"),
+    "field.status_change": ("đổi", "change"),
+    "field.status_keep": ("giữ (bảng nằm trong khoảng)", "keep (table inside interval)"),
+    "field.status_too_few": ("quá ít quan sát", "too few observations"),
+    "field.author": ("Người chấp nhận", "Accepted by"),
+    "field.accept_speeds": ("Chấp nhận {n} tốc độ mới (phiên bản bảng mới)",
+                            "Accept {n} new speed(s) (new table version)"),
+    "field.accepted_speeds": ("Đã lưu: bảng tốc độ đang dùng là {label}",
+                              "Saved: the speed table in use is {label}"),
+    "field.roads_title": ("Đường đề xuất từ vết GPS", "Roads proposed from GPS traces"),
+    "field.no_roads": ("Không có đường đề xuất ({stretches} đoạn ngoài mạng lưới).",
+                       "No road proposed ({stretches} off-network stretches)."),
+    "field.roads_found": ("{n} đường, {km} km (nét chấm tím)",
+                          "{n} road(s), {km} km (purple dots)"),
+    "field.accept_roads": ("Thêm {n} đường vào mạng lưới", "Add {n} road(s) to the network"),
+    "field.accepted_roads": ("Đã thêm {n} đường (phiên bản {version})",
+                             "Added {n} road(s) (version {version})"),
+    "field.download_osc": ("Tải tệp thay đổi OSM (.osc)", "Download OSM change file (.osc)"),
     "data.speeds_profile": ("Phương tiện", "Profile"),
     "data.speeds_hint": (
         "Tốc độ theo loại đường (km/h). Không có khảo sát tốc độ thực tế ở Tây Nguyên: đây là "

@@ -305,6 +305,8 @@ def add_network(m: folium.Map, G: nx.MultiDiGraph, *, name: str) -> folium.Featu
     for coords, source, highway in edge_lines(G):
         if source == "proxy":
             style = {"color": "#7f8c8d", "weight": 1.5, "dash_array": "6 6", "opacity": 0.8}
+        elif source == "trace":  # learnt from GPS traces and accepted by a planner
+            style = {"color": "#8e44ad", "weight": 3, "dash_array": "2 6", "opacity": 0.9}
         elif source == "national_road" or highway in {"trunk", "primary", "motorway"}:
             style = {"color": "#c0392b", "weight": 3.5, "opacity": 0.9}
         else:
@@ -313,6 +315,23 @@ def add_network(m: folium.Map, G: nx.MultiDiGraph, *, name: str) -> folium.Featu
         folium.PolyLine(coords, tooltip=tip, **style).add_to(group)
     group.add_to(m)
     return group
+
+
+def add_trace_roads(m: folium.Map, roads: gpd.GeoDataFrame, *, name: str) -> None:
+    """Draw roads proposed from GPS traces: purple, dotted.
+
+    The network map draws accepted ones the same way. Tooltip: id, length, observed speed
+    and number of traces.
+    """
+    group = folium.FeatureGroup(name=name)
+    for row in roads.to_dict("records"):
+        coords = [(float(y), float(x)) for x, y in row["geometry"].coords]
+        tip = html.escape(f"{row['road_id']}: {float(row['length_m']) / 1000:.2f} km, "
+                          f"{float(row['observed_speed_kph']):.0f} km/h, "
+                          f"{int(row['n_traces'])} GPS")
+        folium.PolyLine(coords, color="#8e44ad", weight=4, dash_array="2 6", opacity=0.95,
+                        tooltip=tip).add_to(group)
+    group.add_to(m)
 
 
 def add_closed(m: folium.Map, closed: gpd.GeoDataFrame, *, name: str) -> None:

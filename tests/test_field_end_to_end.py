@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from field_net import METRIC, grid_network
 
 from data.observations import address_positions, save_batch
 from data.store import Store
-from field_net import METRIC, grid_network
 from geo.field.pipeline import import_traces
 from geo.field.roads import propose_roads
 from geo.field.simulate import (

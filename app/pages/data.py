@@ -8,6 +8,7 @@ import streamlit as st
 from app import maps
 from app import messages as msg
 from app import state as ss
+from app.field_panel import field_panel
 from app.i18n import fmt_number, keep, kept, kind_label, lkey, option_labels, source_label, t
 from app.network import network_status_panel
 from app.safe import md_t
@@ -251,3 +252,6 @@ b4.download_button(
 
 # ---- speed table, closures, network status ---------------------------------------------
 network_status_panel(settings)
+
+# ---- learnt from the field (GPS traces) --------------------------------------------------
+field_panel(settings)

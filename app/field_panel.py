@@ -1,0 +1,123 @@
+"""Data page panel: what the field taught — observed vs table speeds, proposed roads, accept.
+
+Everything here reads and writes through ``data.observations`` and ``geo.field.state``;
+nothing changes planning until a planner presses an accept button. Figures from simulated
+traces are labelled *MÔ PHỎNG / SIMULATED*.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from app import maps
+from app import state as ss
+from app.i18n import fmt_number, t
+from data.errors import ConflictError, InputError, PostplanError
+from data.settings import Settings
+
+#: Session keys of the panel.
+SPEEDS_KEY = "field_speed_proposal"
+ROADS_KEY = "field_road_proposal"
+
+
+def _proposals(store: Any, settings: Settings) -> tuple[Any, Any, Any, str]:
+    from data.observations import load_observations
+    from geo.field.match import MatchParams
+    from geo.field.pipeline import still_unexplained
+    from geo.field.roads import propose_roads
+    from geo.field.speeds import propose_speeds
+    from geo.field.state import field_state
+    from geo.network import cached_network
+
+    obs = load_observations(store)
+    state = field_state(store)
+    speeds = propose_speeds(obs.table("traversals"), state.speed_table(), state.ref,
+                            provenance=obs.provenance)
+    G = cached_network(settings, profile="motorbike")
+    off = still_unexplained(obs.table("offroad"), G, offroad_m=MatchParams().offroad_m)
+    roads = propose_roads(off, G)
+    return obs, speeds, roads, str(G.graph.get("kind", "proxy"))
+
+
+def _speed_rows(proposal: Any) -> pd.DataFrame:
+    rows = proposal.rows[proposal.rows["season"] == "all"]
+    status = {"change": t("field.status_change"), "keep": t("field.status_keep"),
+              "too_few": t("field.status_too_few")}
+    return pd.DataFrame({
+        t("field.col_class"): rows["highway"] + " / " + rows["surface"],
+        t("field.col_vehicle"): rows["vehicle"],
+        t("field.col_n"): rows["n"],
+        t("field.col_table"): rows["table_kph"].round(1),
+        t("field.col_observed"): rows["proposed_kph"].round(1),
+        t("field.col_ci"): [f"{a:.1f}–{b:.1f}" if pd.notna(a) else "—"
+                            for a, b in zip(rows["ci_low_kph"], rows["ci_high_kph"],
+                                            strict=True)],
+        t("field.col_status"): [status.get(s, s) for s in rows["status"]],
+    })
+
+
+def field_panel(settings: Settings) -> None:
+    """Draw the panel (observations, speed proposal, road proposal, accept buttons)."""
+    st.header(t("field.title"))
+    st.caption(t("field.hint"))
+    try:
+        store = ss.plan_store()
+        obs, speeds, roads, kind = _proposals(store, settings)
+    except PostplanError as exc:
+        st.error(t("field.error", error=exc))
+        return
+    if not len(obs.batches):
+        st.info(t("field.none"))
+        return
+    if "simulated" in obs.provenance:
+        st.warning(t("field.simulated"))
+    st.caption(t("field.observations", batches=len(obs.batches),
+                 traversals=fmt_number(len(obs.table("traversals"))),
+                 base=speeds.base.label()))
+    st.dataframe(_speed_rows(speeds), hide_index=True, width="stretch", key="field_speeds")
+    author = st.text_input(t("field.author"), value="", key="field_author")
+    if st.button(t("field.accept_speeds", n=len(speeds.changes[speeds.changes["season"] ==
+                                                                "all"])),
+                 key="field_accept_speeds", disabled=speeds.changes.empty):
+        from geo.field.state import accept_speeds
+
+        try:
+            ref = accept_speeds(store, speeds, author=author.strip() or "app")
+        except (InputError, ConflictError) as exc:
+            st.error(str(exc))
+        else:
+            st.success(t("field.accepted_speeds", label=ref.label()))
+
+    st.subheader(t("field.roads_title"))
+    table = roads.roads
+    if not len(table):
+        st.info(t("field.no_roads", stretches=roads.stretches))
+        return
+    st.caption(t("field.roads_found", n=len(table),
+                 km=fmt_number(float(table["length_m"].sum()) / 1000, decimals=1)))
+    m = maps.base_map(center=maps.KONTUM_CENTER, zoom=9)
+    maps.add_trace_roads(m, table, name="trace_roads")
+    maps.show_map(m, key="field_roads_map", height=380)
+    st.dataframe(table.drop(columns="geometry")[["road_id", "length_m", "observed_speed_kph",
+                                                 "n_traces", "first_seen", "last_seen",
+                                                 "note"]].round(1),
+                 hide_index=True, width="stretch", key="field_roads")
+    from geo.field.osc import roads_to_osc
+
+    c1, c2 = st.columns(2)
+    if c1.button(t("field.accept_roads", n=len(table)), key="field_accept_roads"):
+        from geo.field.state import accept_roads
+
+        try:
+            version = accept_roads(store, table, author=author.strip() or "app")
+        except (InputError, ConflictError) as exc:
+            st.error(str(exc))
+        else:
+            st.success(t("field.accepted_roads", n=len(table), version=version))
+    c2.download_button(t("field.download_osc"),
+                       data=roads_to_osc(table, network_kind=kind),
+                       file_name="roads.osc", mime="application/xml", key="field_osc",
+                       on_click="ignore")
