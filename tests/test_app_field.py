@@ -1,0 +1,49 @@
+"""Data page, field panel (AppTest): simulated observations are labelled; accepting saves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from apptest_utils import make_app, no_exception, open_page
+from streamlit.testing.v1 import AppTest
+
+from data.observations import ObservationBatch, save_batch
+from data.store import Store
+from test_field_speeds import _traversals
+
+
+@pytest.fixture
+def app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppTest:
+    """The app with a store holding 40 simulated rides on tertiary/paved at 30 km/h."""
+    at = make_app(monkeypatch, tmp_path)
+    (tmp_path / "user").mkdir()
+    with Store(f"sqlite:///{tmp_path / 'user' / 'postplan.sqlite'}") as store:
+        save_batch(store, ObservationBatch(source="gps_trace", provenance="simulated",
+                                           tables={"traversals": _traversals(40)}),
+                   author="sim")
+    return at
+
+
+def test_field_panel_shows_simulated_speeds_and_accepts_them(app: AppTest) -> None:
+    """The table shows 35 → 30 km/h with n=40, says SIMULATED; accept saves version 1."""
+    at = open_page(app, "data")
+    no_exception(at)
+    assert any("MÔ PHỎNG" in w.value for w in at.warning)
+    table = next(d.value for d in at.dataframe if "Loại đường / mặt" in d.value.columns)
+    row = table[table["Loại đường / mặt"] == "tertiary / paved"].iloc[0]
+    assert (row["n"], row["Bảng (km/h)"], row["Quan sát (km/h)"], row["Đề xuất"]) == (
+        40, 35.0, 30.0, "đổi")
+    assert any("Không có đường đề xuất" in i.value for i in at.info)
+    at.button(key="field_accept_speeds").click().run()
+    no_exception(at)
+    assert any("field-calibrated v1" in s.value for s in at.success)
+
+
+def test_field_panel_without_observations_says_so(monkeypatch: pytest.MonkeyPatch,
+                                                   tmp_path: Path) -> None:
+    """An empty store: a hint to import traces, no table."""
+    at = open_page(make_app(monkeypatch, tmp_path), "data")
+    no_exception(at)
+    assert any("Chưa có vết GPS" in i.value for i in at.info)
+    assert not [d for d in at.dataframe if "Loại đường / mặt" in d.value.columns]
