@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from apptest_utils import make_app, no_exception, open_page
 from streamlit.testing.v1 import AppTest
+from test_field_speeds import _traversals
 
 from data.observations import ObservationBatch, save_batch
 from data.store import Store
-from test_field_speeds import _traversals
 
 
 @pytest.fixture
