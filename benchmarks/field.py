@@ -234,39 +234,38 @@ def main() -> None:
     out["import"] = {**result.to_dict(), "load_before": load_before, "load_after": _load(),
                      "skipped": None}
     tv = batch.table("traversals")
-    with tempfile.TemporaryDirectory() as tmp:
-        with Store(f"sqlite:///{tmp}/bench.sqlite") as store:
-            save_batch(store, batch, author="benchmark")
-            reports = pd.concat([r.reports for r in rides], ignore_index=True)
-            save_batch(store, ObservationBatch(source="stop_report", provenance="simulated",
-                                               tables={"stop_reports": reports}),
-                       author="benchmark")
-            state = field_state(store)
-            table = state.speed_table()
-            speeds = speed_errors(world, tv, state.ref, table, draws=50, per_class=200,
-                                  seed=args.seed)
-            t1 = time.perf_counter()
-            legs = stop_legs(world.planner, reports, table)
-            legs_only = propose_speeds(tv.iloc[0:0], table, state.ref, legs=legs,
-                                       params=SpeedParams(n_boot=100), provenance="simulated")
-            out["legs"] = {"legs": len(legs), "seconds": round(time.perf_counter() - t1, 1)}
-            truth = world_profile_table(world).set_index(["highway", "surface"])["true_kph"]
-            lrows = legs_only.rows[legs_only.rows["season"] == "all"]
-            speeds["legs_only_kph"] = [
-                round(float(lrows[(lrows["highway"] + "/" + lrows["surface"]) == c]
-                            ["proposed_kph"].iloc[0]), 1)
-                if ((lrows["highway"] + "/" + lrows["surface"]) == c).any() else None
-                for c in speeds["class"]]
-            speeds["legs_only_error_pct"] = [
-                None if k is None else round(100 * (k / truth[tuple(c.split("/"))] - 1), 1)
-                for k, c in zip(speeds["legs_only_kph"], speeds["class"], strict=True)]
-            proposal = propose_speeds(tv, table, state.ref, provenance="simulated")
-            roads = propose_roads(batch.table("offroad"), world.planner).roads
-            out["roads"] = road_scores(world, rides, roads, min_traces=3)
-            accept_speeds(store, proposal, author="benchmark")
-            if len(roads):
-                accept_roads(store, roads, author="benchmark")
-            after = apply_field_state(world.planner, field_state(store))
+    with tempfile.TemporaryDirectory() as tmp, Store(f"sqlite:///{tmp}/bench.sqlite") as store:
+        save_batch(store, batch, author="benchmark")
+        reports = pd.concat([r.reports for r in rides], ignore_index=True)
+        save_batch(store, ObservationBatch(source="stop_report", provenance="simulated",
+                                           tables={"stop_reports": reports}),
+                   author="benchmark")
+        state = field_state(store)
+        table = state.speed_table()
+        speeds = speed_errors(world, tv, state.ref, table, draws=50, per_class=200,
+                              seed=args.seed)
+        t1 = time.perf_counter()
+        legs = stop_legs(world.planner, reports, table)
+        legs_only = propose_speeds(tv.iloc[0:0], table, state.ref, legs=legs,
+                                   params=SpeedParams(n_boot=100), provenance="simulated")
+        out["legs"] = {"legs": len(legs), "seconds": round(time.perf_counter() - t1, 1)}
+        truth = world_profile_table(world).set_index(["highway", "surface"])["true_kph"]
+        lrows = legs_only.rows[legs_only.rows["season"] == "all"]
+        speeds["legs_only_kph"] = [
+            round(float(lrows[(lrows["highway"] + "/" + lrows["surface"]) == c]
+                        ["proposed_kph"].iloc[0]), 1)
+            if ((lrows["highway"] + "/" + lrows["surface"]) == c).any() else None
+            for c in speeds["class"]]
+        speeds["legs_only_error_pct"] = [
+            None if k is None else round(100 * (k / truth[tuple(c.split("/"))] - 1), 1)
+            for k, c in zip(speeds["legs_only_kph"], speeds["class"], strict=True)]
+        proposal = propose_speeds(tv, table, state.ref, provenance="simulated")
+        roads = propose_roads(batch.table("offroad"), world.planner).roads
+        out["roads"] = road_scores(world, rides, roads, min_traces=3)
+        accept_speeds(store, proposal, author="benchmark")
+        if len(roads):
+            accept_roads(store, roads, author="benchmark")
+        after = apply_field_state(world.planner, field_state(store))
     out["speeds"] = speeds.to_dict("records")
     out["stops"] = stop_scores(world, rides, batch.table("trace_stops"))
     out["arrivals"] = arrival_scores(world, after, offices, seed=args.seed)
