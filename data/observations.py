@@ -56,7 +56,7 @@ TRACE_COLUMNS = ("trace_id", "file", "track", "vehicle", "points", "points_kept"
                  "matched_m", "offroad_m")
 TRAVERSAL_COLUMNS = ("trace_id", "u", "v", "key", "highway", "surface", "mountain",
                      "length_m", "entered_at", "exited_at", "travel_time_s", "speed_kph",
-                     "date", "time_of_day_s", "vehicle")
+                     "date", "time_of_day_s", "vehicle", "fit_m", "fixes")
 OFFROAD_COLUMNS = ("stretch_id", "trace_id", "seq", "lon", "lat", "time_s", "attach")
 TRACE_STOP_COLUMNS = ("trace_id", "lon", "lat", "arrived_at", "left_at", "points")
 STOP_REPORT_COLUMNS = ("courier_id", "job_id", "address_id", "status", "time_s", "lon",

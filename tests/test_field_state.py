@@ -91,3 +91,16 @@ def test_accepted_roads_join_the_network_once(store: Store) -> None:
         accept_roads(store, roads, author="lan")
     with pytest.raises(InputError, match="not in the proposal"):
         accept_roads(store, roads, author="lan", road_ids=["trace-nope"])
+
+
+def test_coverage_network_says_which_speed_table_timed_it(store: Store) -> None:
+    """An access network built on the accepted network carries the table's label."""
+    from geo.coverage import AccessNetwork
+
+    state = field_state(store)
+    proposal = propose_speeds(_traversals(40), state.speed_table(), state.ref,
+                              params=SpeedParams(n_boot=0))
+    accept_speeds(store, proposal, author="lan")
+    G = apply_field_state(small_network(), field_state(store))
+    assert AccessNetwork.build(G).speed_table.startswith("field-calibrated v1 (sha256 ")
+    assert AccessNetwork.build(small_network()).speed_table.startswith("default v0")

@@ -105,3 +105,4 @@ def test_plan_day_on_proxy_network(settings, offices, proxy_network):
             if s.office_id is not None:
                 assert s.start_s + s.service_s <= hm("11:30") or s.start_s >= hm("13:30")
     assert dict(plan.input_hashes)["network"]
+    assert dict(plan.input_hashes)["speed_table"].startswith("default v0 (sha256 ")

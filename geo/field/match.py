@@ -152,6 +152,7 @@ class MatchNetwork:
     segments: dict[tuple[int, int], tuple[int, float, float]] = field(repr=False)
     edges: pd.DataFrame = field(repr=False)
     tree: shapely.STRtree = field(repr=False)
+    lines: np.ndarray = field(repr=False, default_factory=lambda: np.array([]))
     kind: str = ""
     metric_crs: str = ""
 
@@ -222,6 +223,7 @@ class MatchNetwork:
         mmap.setup_index(force=True)
         edges = pd.DataFrame(rows)
         return cls(map=mmap, segments=segments, edges=edges, tree=shapely.STRtree(lines),
+                   lines=np.asarray(lines, dtype=object),
                    kind=str(G.graph.get("kind", "")), metric_crs=crs)
 
     def distance_m(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -339,7 +341,8 @@ def _route_from_lattice(net: MatchNetwork, best: list[Any], offset: int, t: np.n
 
 
 def _traversals(net: MatchNetwork, trace_id: str, vehicle: str,
-                route: list[int], bounds: np.ndarray, fixes: np.ndarray) -> list[dict[str, Any]]:
+                route: list[int], bounds: np.ndarray, fixes: np.ndarray, piece: Piece
+                ) -> list[dict[str, Any]]:
     cum, ft = fixes[:, 0], fixes[:, 1]
     rows = []
     for r, e in enumerate(route):
@@ -351,13 +354,18 @@ def _traversals(net: MatchNetwork, trace_id: str, vehicle: str,
         if t1 <= t0:
             continue
         edge = net.edges.iloc[e]
+        inside = (piece.t >= t0) & (piece.t <= t1)
+        fit = math.nan
+        if inside.any() and len(net.lines):
+            pts = shapely.points(np.column_stack([piece.x[inside], piece.y[inside]]))
+            fit = float(np.median(shapely.distance(net.lines[e], pts)))
         rows.append({"trace_id": trace_id, "u": edge["u"], "v": edge["v"],
                      "key": edge["key"], "highway": edge["highway"],
                      "surface": edge["surface"], "mountain": bool(edge["mountain"]),
                      "length_m": float(edge["length_m"]), "entered_at": t0,
                      "exited_at": t1, "travel_time_s": t1 - t0,
                      "speed_kph": float(edge["length_m"]) / (t1 - t0) * 3.6,
-                     "vehicle": vehicle})
+                     "vehicle": vehicle, "fit_m": fit, "fixes": int(inside.sum())})
     return rows
 
 
@@ -420,7 +428,7 @@ def match_trace(net: MatchNetwork, clean: CleanTrace, *, params: MatchParams | N
             for route, edge_bounds, fixes in parts:
                 matched_m += float(fixes[-1, 0] - fixes[0, 0])
                 rows.extend(_traversals(net, trace.trace_id, trace.vehicle, route,
-                                        edge_bounds, fixes))
+                                        edge_bounds, fixes, piece))
     trav = pd.DataFrame(rows, columns=[c for c in TRAVERSAL_COLUMNS
                                        if c not in ("date", "time_of_day_s")])
     dates, tod = local_date_time(trav["entered_at"].to_numpy(float)) if len(trav) else (

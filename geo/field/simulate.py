@@ -86,7 +86,9 @@ def _metric_length(G: nx.MultiDiGraph, to_m: Transformer, u: Any, v: Any, d: Map
 def _drop_ambiguous(G: nx.MultiDiGraph, to_m: Transformer, *, overlap_m: float) -> None:
     """Remove (in place) non-highway links that run along another road.
 
-    Only the largest strongly connected part is kept afterwards.
+    A link is left out when most of its inside (its middle, for a link shorter than
+    3 × ``overlap_m``) lies within ``overlap_m`` of another road; only the largest
+    strongly connected part is kept afterwards.
     """
     if overlap_m <= 0:
         return
@@ -101,9 +103,10 @@ def _drop_ambiguous(G: nx.MultiDiGraph, to_m: Transformer, *, overlap_m: float) 
         if G.edges[u, v, k].get("source") == "national_road":
             continue
         line = lines[i]
-        if line.length < 3 * overlap_m:
-            continue
-        at = np.arange(overlap_m * 1.5, line.length - overlap_m * 1.5, 50.0)
+        if line.length < 3 * overlap_m:  # a short link: its middle decides
+            at = np.array([line.length / 2])
+        else:
+            at = np.arange(overlap_m * 1.5, line.length - overlap_m * 1.5, 50.0)
         pts = shapely.line_interpolate_point(line, at)
         near = []
         for p in pts:
@@ -148,7 +151,8 @@ def build_world(G: nx.MultiDiGraph, *, seed: int = 0, n_missing: int = 30,
         real road networks rarely have such pairs (the proxy network's grid diagonals and
         straight links along the highways do). 0 keeps every link.
     remove
-        Remove exactly these two-way roads ``(u, v)`` instead of drawing them.
+        Remove these two-way roads ``(u, v)`` (in this order, up to ``n_missing``, skipping
+        any whose removal would disconnect the network) instead of drawing them.
     """
     rng = np.random.default_rng(seed)
     fac = dict(factors or TRUE_FACTORS)
@@ -188,7 +192,8 @@ def build_world(G: nx.MultiDiGraph, *, seed: int = 0, n_missing: int = 30,
         cands.append((u, v))
     rng.shuffle(cands)
     if remove:
-        cands, n_missing = [tuple(r) for r in remove], len(remove)
+        cands = [(r[0], r[1]) for r in remove]
+        n_missing = min(n_missing, len(cands))
     planner = truth.copy()
     removed: list[dict[str, Any]] = []
     for u, v in cands:
@@ -285,7 +290,7 @@ def ride(world: TruthWorld, stops: Sequence[Any], *, start_s: float, rng: np.ran
             x, y = G.nodes[b]["x_m"], G.nodes[b]["y_m"]
             stop_rows.append({"node": b, "x_m": x, "y_m": y, "arrived_at": t,
                               "left_at": t + dwell})
-            rx, ry = x + rng.normal(0, report_noise_m / math.sqrt(2), 2)
+            rx, ry = np.array([x, y]) + rng.normal(0, report_noise_m / math.sqrt(2), 2)
             lon, lat = to_ll.transform(rx, ry)
             report_rows.append({"courier_id": courier_id, "job_id": f"{trace_id}/{i + 1}",
                                 "address_id": f"node-{b}", "status": "done",

@@ -67,6 +67,9 @@ class SpeedParams:
         Bootstrap replicates.
     min_length_m
         Shorter traversals are left out (their timing is mostly GPS error).
+    max_fit_m
+        Traversals whose fixes lie farther than this (median) from the matched edge are
+        left out: the rider was probably on another road.
     leg_ratio_range
         Stop legs whose observed / expected time falls outside are left out (breaks,
         detours, a wrong report).
@@ -78,6 +81,7 @@ class SpeedParams:
     confidence: float = 0.95
     n_boot: int = 300
     min_length_m: float = 100.0
+    max_fit_m: float = 40.0
     leg_ratio_range: tuple[float, float] = (0.33, 3.0)
     seed: int = 0
 
@@ -234,8 +238,12 @@ def propose_speeds(traversals: pd.DataFrame, base_table: pd.DataFrame, base: Spe
     if bad:
         raise InputError([Problem(f"unknown vehicle; use {', '.join(VEHICLES)}",
                                   column="vehicle", value=str(v)) for v in bad])
-    tr = tr[(tr["length_m"].astype(float) >= p.min_length_m)
-            & (tr["travel_time_s"].astype(float) > 0)]
+    keep = (tr["length_m"].astype(float) >= p.min_length_m) & (
+        tr["travel_time_s"].astype(float) > 0)
+    if "fit_m" in tr.columns:  # fixes far from the matched edge: probably another road
+        fit = pd.to_numeric(tr["fit_m"], errors="coerce")
+        keep &= fit.isna() | (fit <= p.max_fit_m)
+    tr = tr[keep]
     legs = legs if legs is not None else pd.DataFrame(columns=["vehicle", "date",
                                                                "observed_s"])
     rng = np.random.default_rng(p.seed)
