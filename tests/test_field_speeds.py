@@ -123,3 +123,12 @@ def test_stop_legs_split_a_trip_over_classes_and_join_the_estimate() -> None:
     track = p.rows[(p.rows["highway"] == "track") & (p.rows["season"] == "all")].iloc[0]
     assert track["proposed_kph"] == pytest.approx(15.0)  # 1 km in 240 s = 15 km/h
     assert track["n_legs"] == 1
+
+
+def test_traversals_far_from_their_edge_are_left_out() -> None:
+    """30 good rides at 30 km/h and 30 whose fixes sit 100 m off the edge (another road)."""
+    good = _traversals(30).assign(fit_m=8.0)
+    bad = _traversals(30, time_s=60.0).assign(fit_m=100.0)
+    p = propose_speeds(pd.concat([good, bad], ignore_index=True), load_speed_table(),
+                       default_ref(), params=SpeedParams(n_boot=0, max_fit_m=40.0))
+    assert (p.rows.iloc[0]["n"], p.rows.iloc[0]["proposed_kph"]) == (30, pytest.approx(30.0))
