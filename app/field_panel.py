@@ -15,6 +15,7 @@ import streamlit as st
 from app import maps
 from app import state as ss
 from app.i18n import fmt_number, t
+from app.safe import md_t, md_text
 from data.errors import ConflictError, InputError, PostplanError
 from data.settings import Settings
 
@@ -67,14 +68,14 @@ def field_panel(settings: Settings) -> None:
         store = ss.plan_store()
         obs, speeds, roads, kind = _proposals(store, settings)
     except PostplanError as exc:
-        st.error(t("field.error", error=exc))
+        st.error(md_t("field.error", error=str(exc)))
         return
     if not len(obs.batches):
         st.info(t("field.none"))
         return
     if "simulated" in obs.provenance:
         st.warning(t("field.simulated"))
-    st.caption(t("field.observations", batches=len(obs.batches),
+    st.caption(md_t("field.observations", batches=len(obs.batches),
                  traversals=fmt_number(len(obs.table("traversals"))),
                  base=speeds.base.label()))
     st.dataframe(_speed_rows(speeds), hide_index=True, width="stretch", key="field_speeds")
@@ -87,16 +88,16 @@ def field_panel(settings: Settings) -> None:
         try:
             ref = accept_speeds(store, speeds, author=author.strip() or "app")
         except (InputError, ConflictError) as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
         else:
-            st.success(t("field.accepted_speeds", label=ref.label()))
+            st.success(md_t("field.accepted_speeds", label=ref.label()))
 
     st.subheader(t("field.roads_title"))
     table = roads.roads
     if not len(table):
         st.info(t("field.no_roads", stretches=roads.stretches))
         return
-    st.caption(t("field.roads_found", n=len(table),
+    st.caption(md_t("field.roads_found", n=len(table),
                  km=fmt_number(float(table["length_m"].sum()) / 1000, decimals=1)))
     m = maps.base_map(center=maps.KONTUM_CENTER, zoom=9)
     maps.add_trace_roads(m, table, name="trace_roads")
@@ -114,7 +115,7 @@ def field_panel(settings: Settings) -> None:
         try:
             version = accept_roads(store, table, author=author.strip() or "app")
         except (InputError, ConflictError) as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
         else:
             st.success(t("field.accepted_roads", n=len(table), version=version))
     c2.download_button(t("field.download_osc"),

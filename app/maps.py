@@ -326,7 +326,7 @@ def add_trace_roads(m: folium.Map, roads: gpd.GeoDataFrame, *, name: str) -> Non
     group = folium.FeatureGroup(name=name)
     for row in roads.to_dict("records"):
         coords = [(float(y), float(x)) for x, y in row["geometry"].coords]
-        tip = html.escape(f"{row['road_id']}: {float(row['length_m']) / 1000:.2f} km, "
+        tip = html_text(f"{row['road_id']}: {float(row['length_m']) / 1000:.2f} km, "
                           f"{float(row['observed_speed_kph']):.0f} km/h, "
                           f"{int(row['n_traces'])} GPS")
         folium.PolyLine(coords, color="#8e44ad", weight=4, dash_array="2 6", opacity=0.95,
