@@ -69,6 +69,8 @@ TABLES: Mapping[str, tuple[str, ...]] = {
     "trace_stops": TRACE_STOP_COLUMNS,
     "stop_reports": STOP_REPORT_COLUMNS,
 }
+#: Columns a table may lack (quality measures of traversals; empty when absent).
+OPTIONAL_COLUMNS = frozenset({"fit_m", "fixes"})
 ADDRESS_POSITION_COLUMNS = ("address_id", "lon", "lat", "n", "spread_m", "first_seen",
                             "last_seen", "placed_by")
 
@@ -126,7 +128,8 @@ class ObservationBatch:
                 problems.append(Problem(f"unknown table; use {', '.join(TABLES)}",
                                         column="tables", value=name))
                 continue
-            missing = [c for c in TABLES[name] if c not in frame.columns]
+            missing = [c for c in TABLES[name]
+                       if c not in frame.columns and c not in OPTIONAL_COLUMNS]
             if missing:
                 problems.append(Problem(f"table {name} lacks {', '.join(missing)}",
                                         column=name))
@@ -337,6 +340,7 @@ __all__ = [
     "OBSERVATIONS_KIND",
     "OBSERVATION_SOURCES",
     "OFFROAD_COLUMNS",
+    "OPTIONAL_COLUMNS",
     "PROVENANCES",
     "STOP_REPORT_COLUMNS",
     "TABLES",
