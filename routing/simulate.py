@@ -106,7 +106,14 @@ def simulate_jobs(settings: Settings, *, n_jobs: int = 200, plan_date: str | Non
     weights = communes["population"].to_numpy(dtype=float)
     weights = weights / weights.sum()
     grid = grid[grid["population"] >= MIN_CELL_POPULATION]
-    cells = {code: g for code, g in grid.groupby("commune_code")}
+    # plain arrays per commune: drawing from them is the same draw, without pandas rows
+    gx, gy = grid.geometry.x.to_numpy(), grid.geometry.y.to_numpy()
+    gp = grid["population"].to_numpy(dtype=float)
+    cells = {str(code): (gx[at], gy[at], gp[at])
+             for code, at in grid.groupby("commune_code").indices.items()}
+    codes = communes["commune_code"].astype(str).to_numpy()
+    names = communes["name"].astype(str).to_numpy()
+    city = _city_codes(communes)
     kinds = list(KIND_SHARES)
     kind_p = np.array([KIND_SHARES[k] for k in kinds])
     win_p = np.array([w for _, w in WINDOW_SHARES])
@@ -131,15 +138,14 @@ def simulate_jobs(settings: Settings, *, n_jobs: int = 200, plan_date: str | Non
                             **common))
             continue
         ci = int(rng.choice(len(communes), p=weights))
-        commune = communes.iloc[ci]
-        code = str(commune["commune_code"])
+        code = str(codes[ci])
         g = cells.get(code)
-        if g is not None and len(g) and g["population"].sum() > 0:
-            pw = g["population"].to_numpy(dtype=float)
-            cell = g.iloc[int(rng.choice(len(g), p=pw / pw.sum()))]
+        if g is not None and len(g[2]) and g[2].sum() > 0:
+            xs, ys, pw = g
+            at = int(rng.choice(len(pw), p=pw / pw.sum()))
             # a uniform offset inside the 1 km cell (~0.0045° lat; lon scaled by latitude)
-            lat = float(cell.geometry.y) + float(rng.uniform(-0.0045, 0.0045))
-            lon = float(cell.geometry.x) + float(rng.uniform(-0.0045, 0.0045)) / np.cos(
+            lat = float(ys[at]) + float(rng.uniform(-0.0045, 0.0045))
+            lon = float(xs[at]) + float(rng.uniform(-0.0045, 0.0045)) / np.cos(
                 np.radians(lat))
             approximate = False
         else:
@@ -150,12 +156,12 @@ def simulate_jobs(settings: Settings, *, n_jobs: int = 200, plan_date: str | Non
         shop = shop_of.get(code) or province_shop
         if shop is None:
             continue
-        if kind == "dossier_pickup" and province_shop and code in _city_codes(communes) \
+        if kind == "dossier_pickup" and province_shop and code in city \
                 and rng.random() < 0.3:
             shop = province_shop
         what = "Nhận hồ sơ" if kind == "dossier_pickup" else "Trả kết quả"
         addr = Visit(lon=lon, lat=lat, windows=windows,
-                     label=f"{what} — {commune['name']} (mô phỏng)", approximate=approximate,
+                     label=f"{what} — {names[ci]} (mô phỏng)", approximate=approximate,
                      commune_code=code)
         if kind == "dossier_pickup":
             jobs.append(Job(f"S{k + 1:04d}", kind, addr, Visit(office_id=shop), **common))
