@@ -82,13 +82,31 @@ def solution_of(data: Any, routes: RouteList) -> Any:
     return Solution(data, built)
 
 
+def _main_spec() -> str:
+    """Return the parent's main as ``path:…`` / ``name:…`` (see :mod:`routing.forkserver_main`)."""
+    from multiprocessing import spawn
+
+    data = spawn.get_preparation_data("postplan-pyvrp")
+    if "init_main_from_name" in data:
+        return f"name:{data['init_main_from_name']}"
+    if "init_main_from_path" in data:
+        return f"path:{data['init_main_from_path']}"
+    return ""
+
+
 def _context() -> Any:
     methods = mp.get_all_start_methods()
     if "forkserver" in methods:
+        import os
+
+        from routing.forkserver_main import ENV_MAIN
+
         ctx = mp.get_context("forkserver")
-        # the server imports the caller's main module once (as multiprocessing does by
-        # default), then PyVRP; each solve forks from it in milliseconds
-        ctx.set_forkserver_preload(["__main__", "routing.runner", "pyvrp"])
+        # the server imports the caller's main module once (routing.forkserver_main works
+        # around CPython's broken "__main__" preload), then PyVRP; each solve forks from
+        # it in milliseconds instead of re-running the main script
+        os.environ[ENV_MAIN] = _main_spec()
+        ctx.set_forkserver_preload(["routing.forkserver_main", "routing.runner", "pyvrp"])
         return ctx
     return mp.get_context("spawn")
 
