@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "routing.commands",
     "routing.sheets_commands",
     "routing.compare_commands",
+    "routing.study.commands",
 )
 
 
