@@ -253,7 +253,7 @@ def run_fleet(settings: Settings, scenario: FleetScenario, *, client: Any,
     G = cached_network(settings, profile=scenario.profile) if G is None else G
     t2 = time.perf_counter()
     graph = client.scatter(G, broadcast=True, hash=False)
-    workers = len(client.scheduler_info(n_workers=-1)["workers"])
+    workers = len(client.nthreads())
     t3 = time.perf_counter()
     run = uuid.uuid4().hex[:8]
     fail_seed = derive_seed(scenario.seed, "fail")
@@ -333,7 +333,7 @@ def run_siting(settings: Settings, sweep: SitingSweep, *, client: Any,
     results = _gather(client, futures, progress)
     t2 = time.perf_counter()
     cases = tuple(results[c] for c in sweep.cases())
-    timings = {"workers": len(client.scheduler_info(n_workers=-1)["workers"]),
+    timings = {"workers": len(client.nthreads()),
                "tasks": len(cases), "matrices_s": round(t1 - t0, 3),
                "tasks_wall_s": round(t2 - t1, 3),
                "task_s": _stats([c.seconds for c in cases]),
