@@ -153,19 +153,20 @@ def open_client(*, workers: int | None = None, scheduler: str | None = None,
         finally:
             client.close()
         return
+    # kept set while the cluster lives: a worker the nanny restarts is non-daemonic too
     with dask.config.set({"distributed.worker.daemon": False}):
         cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
                                processes=True, dashboard_address=None,
                                silence_logs=logging.ERROR)
-    try:
-        client = Client(cluster)
         try:
-            check_workers(client, wait_s=wait_s)
-            yield client
+            client = Client(cluster)
+            try:
+                check_workers(client, wait_s=wait_s)
+                yield client
+            finally:
+                client.close()
         finally:
-            client.close()
-    finally:
-        cluster.close()
+            cluster.close()
 
 
 def _gather(client: Any, futures: dict[Any, Any], progress: Progress | None) -> dict[Any, Any]:
