@@ -170,11 +170,15 @@ def _upload(page: Any, index: int, name: str, data: bytes) -> None:
 def _check(page: Any, dialogs: list[str], where: str) -> None:
     """Open every map tooltip, then assert no dialog and no injected element anywhere."""
     opened = 0
-    for frame in page.frames:
-        try:
-            opened += int(frame.evaluate(OPEN_TOOLTIPS))
-        except Exception:  # a frame that went away while the page reran
-            continue
+    for _ in range(60):  # a map's frame may still be loading after the last rerun
+        for frame in page.frames:
+            try:
+                opened += int(frame.evaluate(OPEN_TOOLTIPS))
+            except Exception:  # a frame that went away while the page reran
+                continue
+        if opened:
+            break
+        page.wait_for_timeout(500)
     page.wait_for_timeout(1_000)
     hits = []
     for frame in page.frames:
