@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "data.commands",
     "data.day_commands",
     "data.store_commands",
+    "data.db_commands",
     "geo.commands",
     "geo.coverage_commands",
     "geo.field_commands",

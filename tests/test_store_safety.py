@@ -1,0 +1,236 @@
+"""A store that protects itself: damaged, foreign, newer and read-only databases on open."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from test_store import _postgres_url
+
+from data.errors import StorageError
+from data.store import Store, head_revision, normalise_url
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def filled_sqlite(path: Path, n: int = 30) -> str:
+    """A SQLite store with ``n`` plans of 3 kB each (several pages per table); its URL."""
+    url = f"sqlite:///{path}"
+    with Store(url) as store:
+        for i in range(n):
+            store.save("plan", f"p{i}", {"i": i, "pad": "đ" * 1500}, author="lan")
+    return url
+
+
+def damage_versions_table(path: Path) -> None:
+    """Overwrite the root page of ``document_versions`` with garbage (the header stays)."""
+    with sqlite3.connect(path) as conn:
+        root, page_size = conn.execute(
+            "SELECT rootpage, (SELECT page_size FROM pragma_page_size()) FROM sqlite_master "
+            "WHERE name = 'document_versions'").fetchone()
+    conn.close()
+    data = bytearray(path.read_bytes())
+    data[(root - 1) * page_size: root * page_size] = b"\xa5" * page_size
+    path.write_bytes(bytes(data))
+
+
+# ----------------------------------------------------------------------------- damaged
+
+
+def test_damaged_sqlite_opens_read_only_and_is_never_written(tmp_path: Path) -> None:
+    """quick_check finds the damage; reads of intact tables work; every save is refused."""
+    path = tmp_path / "store.sqlite"
+    url = filled_sqlite(path)
+    damage_versions_table(path)
+    before = _sha(path)
+    with Store(url) as store:
+        assert store.read_only and store.damage
+        assert "Page" in " ".join(store.damage)
+        assert store.read_only_reason is not None
+        assert "bị hỏng" in store.read_only_reason and "is damaged" in store.read_only_reason
+        assert len(store.list_objects()) == 30  # the documents table is intact
+        with pytest.raises(StorageError, match=r"(?s)every save is refused.*postplan db restore"):
+            store.save("plan", "new", {"a": 1}, author="lan")
+        with pytest.raises(StorageError, match="postplan db restore"):
+            store.save("plan", "p1", {"a": 1}, author="lan", expected_version=1)
+        with pytest.raises(StorageError, match=r"(?s)failed: .*malformed.*postplan db check"):
+            store.get(store.find("plan", "p1").id)  # type: ignore[union-attr]
+        assert store.info().read_only
+    assert _sha(path) == before
+
+
+def test_damaged_sqlite_header_is_a_clear_storage_error(tmp_path: Path) -> None:
+    """A file whose header is overwritten, or any non-SQLite file, names the fix; untouched."""
+    path = tmp_path / "store.sqlite"
+    url = filled_sqlite(path, n=2)
+    data = bytearray(path.read_bytes())
+    data[:16] = b"not a database!!"
+    path.write_bytes(bytes(data))
+    before = _sha(path)
+    with pytest.raises(StorageError, match=r"(?s)phần đầu tệp bị hỏng.*header is damaged.*"
+                                           r"postplan db restore"):
+        Store(url)
+    assert _sha(path) == before
+    text_file = tmp_path / "notes.sqlite"
+    text_file.write_text("tên, địa chỉ\n" * 20, encoding="utf-8")
+    with pytest.raises(StorageError, match="is not a SQLite database"):
+        Store(f"sqlite:///{text_file}")
+
+
+def test_truncated_sqlite_header_is_a_clear_storage_error(tmp_path: Path) -> None:
+    """A file cut inside its 100-byte header is refused the same way, not opened."""
+    path = tmp_path / "cut.sqlite"
+    path.write_bytes(b"SQLite format 3\x00" + b"\x10" * 20)
+    with pytest.raises(StorageError, match="header is damaged"):
+        Store(f"sqlite:///{path}")
+    assert path.stat().st_size == 36
+
+
+# ----------------------------------------------------------------------------- newer schema
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database: a SQLite file, or a new database on the test cluster."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite'}"
+    return _postgres_url()
+
+
+def test_database_from_a_newer_postplan_is_refused_not_an_alembic_error(db_url: str) -> None:
+    """An unknown schema revision says 'written by a newer postplan — upgrade'; data kept."""
+    with Store(db_url) as store:
+        store.save("plan", "Thứ Hai", {"routes": 1}, author="lan")
+    engine = create_engine(normalise_url(db_url))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'f00d9999'"))
+    with pytest.raises(StorageError, match=r"(?s)phiên bản postplan mới hơn.*written by a newer "
+                                           r"postplan \(revision f00d9999; this one knows up to "
+                                           + head_revision() + r"\) — upgrade"):
+        Store(db_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() \
+            == "f00d9999"
+        assert conn.execute(text("SELECT count(*) FROM documents")).scalar_one() == 1
+    engine.dispose()
+
+
+# ----------------------------------------------------------------------------- read-only
+
+READER = """
+import json, sys
+sys.path.insert(0, {repo!r})
+from data.errors import StorageError
+from data.store import Store
+out = {{}}
+with Store({url!r}) as store:
+    out["read_only"] = store.read_only
+    out["reason"] = store.read_only_reason
+    objects = store.list_objects()
+    out["names"] = sorted(o.name for o in objects)
+    out["data"] = store.get(store.find("plan", "p1").id).data()["i"]
+    try:
+        store.save("plan", "new", {{"a": 1}}, author="lan")
+        out["saved"] = True
+    except StorageError as exc:
+        out["error"] = str(exc)
+print(json.dumps(out, ensure_ascii=False))
+"""
+
+
+def _as_unprivileged(script: str) -> dict[str, object]:
+    """Run ``script`` as a process without root's power to write read-only files."""
+    cmd = [sys.executable, "-c", script]
+    if os.geteuid() == 0:  # root ignores file modes; a user namespace takes that away
+        cmd = ["unshare", "--user", "--map-user=65534", "--map-group=65534", *cmd]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    result: dict[str, object] = json.loads(proc.stdout)
+    return result
+
+
+def test_read_only_file_and_folder_open_for_reading(tmp_path: Path) -> None:
+    """A read-only file in a read-only folder (as on a read-only file system) is readable."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    path = folder / "store.sqlite"
+    url = filled_sqlite(path, n=3)
+    before = _sha(path)
+    path.chmod(0o444)
+    folder.chmod(0o555)
+    try:
+        out = _as_unprivileged(READER.format(repo=str(REPO), url=url))
+    finally:
+        folder.chmod(0o755)
+        path.chmod(0o644)
+    assert out["read_only"] is True
+    assert out["names"] == ["p0", "p1", "p2"] and out["data"] == 1
+    assert "saved" not in out
+    assert "chỉ cho phép đọc" in str(out["error"]) and "is read-only" in str(out["error"])
+    assert "every save is refused" in str(out["error"])
+    assert _sha(path) == before
+    assert sorted(p.name for p in folder.iterdir()) == ["store.sqlite"]
+
+
+def test_read_only_file_in_a_writable_folder_opens_for_reading(tmp_path: Path) -> None:
+    """A read-only database file beside writable space is read, and never written."""
+    path = tmp_path / "store.sqlite"
+    url = filled_sqlite(path, n=3)
+    before = _sha(path)
+    path.chmod(0o444)
+    tmp_path.chmod(0o777)
+    try:
+        out = _as_unprivileged(READER.format(repo=str(REPO), url=url))
+    finally:
+        path.chmod(0o644)
+        tmp_path.chmod(0o700)
+    assert out["read_only"] is True and out["data"] == 1
+    assert "is read-only" in str(out["error"])
+    assert _sha(path) == before
+
+
+def test_missing_database_in_a_read_only_folder_is_a_clear_error(tmp_path: Path) -> None:
+    """No database yet and nowhere to create it: say so and how to fix it."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    script = (f"import sys; sys.path.insert(0, {str(REPO)!r})\n"
+              "import json\nfrom data.store import Store\nfrom data.errors import StorageError\n"
+              f"try:\n    Store('sqlite:///{folder}/new.sqlite')\n"
+              "except StorageError as exc:\n    print(json.dumps({'error': str(exc)}))\n")
+    try:
+        out = _as_unprivileged(script)
+    finally:
+        folder.chmod(0o755)
+    assert "folder is read-only" in str(out["error"]) and "POSTPLAN_USER_DIR" in str(out["error"])
+
+
+@pytest.mark.postgres
+def test_read_only_postgres_server_opens_read_only() -> None:
+    """A server in read-only mode (like a standby) gives a read-only store that names why."""
+    url = _postgres_url()
+    with Store(url) as store:
+        store.save("plan", "p", {"a": 1}, author="lan")
+    engine = create_engine(normalise_url(url))
+    database = engine.url.database
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'ALTER DATABASE "{database}" SET default_transaction_read_only = on'))
+    engine.dispose()
+    with Store(url) as store:
+        assert store.read_only
+        assert store.find("plan", "p") is not None
+        with pytest.raises(StorageError, match=r"(?s)chỉ cho phép đọc.*Point POSTPLAN_DB_URL "
+                                               r"at the primary server"):
+            store.save("plan", "q", {"a": 2}, author="lan")
+        assert [o.name for o in store.list_objects()] == ["p"]
