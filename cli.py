@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "data.day_commands",
     "data.store_commands",
     "data.db_commands",
+    "data.account_commands",
     "geo.commands",
     "geo.coverage_commands",
     "geo.field_commands",

@@ -13,6 +13,12 @@ Two tables hold every stored object, whatever its kind:
     restored from (if any), and a small ``meta`` JSON object (JSONB on PostgreSQL) for key
     facts such as a plan's input hashes, solver settings and seed.
 
+``accounts``, ``sessions``
+    Local accounts (role, offices, Argon2id password hash, failed-login counters and lock)
+    and server-side sessions (only the sha256 of each token is kept).
+``audit_log``
+    Append-only: a trigger on both databases refuses UPDATE and DELETE.
+
 The schema itself is created and upgraded by the Alembic migrations in
 ``data/migrations`` (never by ``metadata.create_all``); these models must match them.
 """
@@ -24,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -69,6 +76,8 @@ class Document(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_by: Mapped[str] = mapped_column(String(100))
+    #: Post offices the document belongs to (plans, edits, job lists), or null.
+    offices: Mapped[list[str] | None] = mapped_column(JSONType, nullable=True)
 
 
 class DocumentVersion(Base):
@@ -93,3 +102,60 @@ class DocumentVersion(Base):
     message: Mapped[str] = mapped_column(Text, default="")
     restored_from: Mapped[int | None] = mapped_column(Integer, nullable=True)
     meta: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+
+class AccountRow(Base):
+    """A local account (see :class:`data.access.Account`)."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("username", name="uq_accounts_username"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    offices: Mapped[list[str]] = mapped_column(JSONType)
+    courier_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True, index=True)
+    disabled: Mapped[bool] = mapped_column(Boolean)
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    failed_logins: Mapped[int] = mapped_column(Integer)
+    last_failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                            nullable=True)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SessionRow(Base):
+    """A server-side login session; the token itself is never stored, only its sha256."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (UniqueConstraint("token_sha256", name="uq_sessions_token_sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_sha256: Mapped[str] = mapped_column(String(64))
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AuditRow(Base):
+    """One audit-log entry; rows are only ever inserted (triggers refuse the rest)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    username: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    role: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    action: Mapped[str] = mapped_column(String(32))
+    object_kind: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    object_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    object_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONType)

@@ -118,3 +118,39 @@ class SolverError(PostplanError):
         self.message_vi = message_vi
         self.message_en = message_en
         super().__init__(f"{message_vi} / {message_en}")
+
+
+class AccessDenied(PostplanError):  # noqa: N818 (the name the issue asks for)
+    """The acting account's role (or offices) does not allow this; nothing was written.
+
+    Parameters
+    ----------
+    message
+        What was refused and which role (or office) it would need, Vietnamese / English.
+    needed
+        The roles that would be allowed.
+    """
+
+    def __init__(self, message: str, *, needed: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.needed = needed
+
+
+class LoginError(PostplanError):
+    """A login or a session was refused (wrong password, locked, expired…).
+
+    Parameters
+    ----------
+    message
+        What happened and what to do, Vietnamese / English.
+    reason
+        ``"wrong"``, ``"throttled"``, ``"locked"``, ``"disabled"``, ``"expired"``,
+        ``"unknown_identity"`` or ``"setup"``.
+    retry_after_s
+        Seconds before the next attempt is accepted (throttled or locked), else 0.
+    """
+
+    def __init__(self, message: str, *, reason: str, retry_after_s: int = 0) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.retry_after_s = retry_after_s

@@ -1,15 +1,15 @@
 """``postplan plans …``: list, show, export, save and restore stored plans and scenarios.
 
 The database is ``POSTPLAN_DB_URL`` (SQLite in ``POSTPLAN_USER_DIR`` by default). Objects
-are named by id (``postplan plans list`` shows them) or by name.
+are named by id (``postplan plans list`` shows them) or by name. Every command acts as a
+named account (``--as NAME`` or ``POSTPLAN_AS``) and is held to its role; versions record
+that account as their author.
 """
 
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -17,6 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from data.access import Account
+from data.account_commands import acting, add_as_argument
 from data.errors import InputError
 from data.settings import Settings
 from data.store import KINDS, ObjectInfo, Store, StoredObject, VersionInfo
@@ -62,7 +64,8 @@ def register(subparsers: Any) -> None:
         The object returned by ``ArgumentParser.add_subparsers``.
     """
     plans = subparsers.add_parser(
-        "plans", help="saved plans and scenarios (list, show, export, save, restore, compare)",
+        "plans",
+        help="saved plans and scenarios (list, show, export, save, restore, delete, compare)",
         description="Saved plans, scenarios and registries in the plan store "
                     "(POSTPLAN_DB_URL, default a SQLite file in the user data folder).")
     sub = plans.add_subparsers(dest="plans_command", required=True)
@@ -70,6 +73,7 @@ def register(subparsers: Any) -> None:
     def add(name: str, help_: str) -> argparse.ArgumentParser:
         p: argparse.ArgumentParser = sub.add_parser(name, help=help_, description=help_)
         p.add_argument("--json", action="store_true", help="print one JSON document")
+        add_as_argument(p)
         return p
 
     p = add("list", "list stored objects, most recently saved first")
@@ -101,8 +105,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("file", type=Path, help="JSON file (e.g. a plan from 'postplan route')")
     p.add_argument("--name", required=True, help="name (unique within the kind)")
     p.add_argument("--kind", default="plan", choices=KINDS, help="kind (default plan)")
-    p.add_argument("--author", default=None,
-                   help="who saves (default POSTPLAN_AUTHOR or the login name)")
     p.add_argument("--expected-version", type=int, default=None,
                    help="the version you started from (omit to create a new object)")
     p.add_argument("--message", default="", help="why this version")
@@ -112,10 +114,16 @@ def register(subparsers: Any) -> None:
     p.add_argument("ref", metavar="ID", help="id or name")
     p.add_argument("version", type=int, help="version to copy")
     p.add_argument("--kind", default=None, choices=KINDS, help="kind to look a name up in")
-    p.add_argument("--author", default=None, help="who restores")
     p.add_argument("--expected-version", type=int, default=None,
                    help="latest version you have seen (refuse if someone saved since)")
     p.set_defaults(func=cmd_restore)
+
+    p = add("delete", "delete an object and all its versions (recorded in the audit log)")
+    p.add_argument("ref", metavar="ID", help="id or name")
+    p.add_argument("--kind", default=None, choices=KINDS, help="kind to look a name up in")
+    p.add_argument("--expected-version", type=int, default=None,
+                   help="latest version you have seen (refuse if someone saved since)")
+    p.set_defaults(func=cmd_delete)
 
     p = add("compare", "list what differs between two versions (for plans: moved jobs, "
                        "km and minutes per courier; then the JSON paths)")
@@ -129,19 +137,13 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=cmd_info)
 
 
-def _open() -> Store:
-    return Store.open(Settings.from_env())
-
-
-def _author(value: str | None) -> str:
-    if value:
-        return value
-    if os.environ.get("POSTPLAN_AUTHOR"):
-        return os.environ["POSTPLAN_AUTHOR"]
+def _open(args: argparse.Namespace) -> tuple[Store, Account]:
+    store = Store.open(Settings.from_env())
     try:
-        return getpass.getuser()
+        return store, acting(store, args)
     except Exception:
-        return "unknown"
+        store.close()
+        raise
 
 
 def _jsonable(value: Any) -> Any:
@@ -174,9 +176,10 @@ def _stored_dict(obj: StoredObject) -> dict[str, Any]:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """List stored objects."""
-    with _open() as store:
+    store, actor = _open(args)
+    with store:
         kind = None if args.kind == "all" else args.kind
-        objects = store.list_objects(kind, limit=args.limit)
+        objects = store.list_objects(kind, actor=actor, limit=args.limit)
     if args.json:
         _print_json({"objects": [_info_dict(o) for o in objects]})
         return 0
@@ -190,10 +193,11 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """Show one object's version, key facts and history."""
-    with _open() as store:
-        info = store.resolve(args.ref, kind=args.kind)
-        obj = store.get(info.id, version=args.version)
-        history = store.history(info.id)
+    store, actor = _open(args)
+    with store:
+        info = store.resolve(args.ref, actor=actor, kind=args.kind)
+        obj = store.get(info.id, actor=actor, version=args.version)
+        history = store.history(info.id, actor=actor)
     if args.json:
         _print_json({**_stored_dict(obj), "history": [_version_dict(v) for v in history]})
         return 0
@@ -209,9 +213,10 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write one version's JSON exactly as it was saved."""
-    with _open() as store:
-        info = store.resolve(args.ref, kind=args.kind)
-        obj = store.get(info.id, version=args.version)
+    store, actor = _open(args)
+    with store:
+        info = store.resolve(args.ref, actor=actor, kind=args.kind)
+        obj = store.export(info.id, actor=actor, version=args.version)
     if args.output is None:
         sys.stdout.write(obj.content)
         if not obj.content.endswith("\n"):
@@ -229,9 +234,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_history(args: argparse.Namespace) -> int:
     """List every version of one object."""
-    with _open() as store:
-        info = store.resolve(args.ref, kind=args.kind)
-        history = store.history(info.id)
+    store, actor = _open(args)
+    with store:
+        info = store.resolve(args.ref, actor=actor, kind=args.kind)
+        history = store.history(info.id, actor=actor)
     if args.json:
         _print_json({"object": _info_dict(info), "history": [_version_dict(v) for v in history]})
         return 0
@@ -248,13 +254,13 @@ def cmd_save(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise InputError(f"cannot read {args.file}: {exc.strerror}",
                          summary="Nothing was saved") from exc
-    with _open() as store:
-        author = _author(args.author)
+    store, actor = _open(args)
+    with store:
         if args.kind == "plan":
-            obj = store.save_plan(data, name=args.name, author=author,
+            obj = store.save_plan(data, name=args.name, actor=actor,
                                   expected_version=args.expected_version, message=args.message)
         else:
-            obj = store.save(args.kind, args.name, data, author=author,
+            obj = store.save(args.kind, args.name, data, actor=actor,
                              expected_version=args.expected_version, message=args.message)
     if args.json:
         _print_json(_stored_dict(obj))
@@ -265,9 +271,10 @@ def cmd_save(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     """Make a new version that copies an old one."""
-    with _open() as store:
-        info = store.resolve(args.ref, kind=args.kind)
-        obj = store.restore(info.id, args.version, author=_author(args.author),
+    store, actor = _open(args)
+    with store:
+        info = store.resolve(args.ref, actor=actor, kind=args.kind)
+        obj = store.restore(info.id, args.version, actor=actor,
                             expected_version=args.expected_version)
     if args.json:
         _print_json(_stored_dict(obj))
@@ -276,20 +283,34 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_ref(store: Store, ref: str, kind: str | None) -> StoredObject:
+def cmd_delete(args: argparse.Namespace) -> int:
+    """Delete an object and its versions."""
+    store, actor = _open(args)
+    with store:
+        info = store.resolve(args.ref, actor=actor, kind=args.kind)
+        gone = store.delete(info.id, actor=actor, expected_version=args.expected_version)
+    if args.json:
+        _print_json({"deleted": _info_dict(gone)})
+    else:
+        print(f"deleted {gone.summary()}")
+    return 0
+
+
+def _load_ref(store: Store, ref: str, kind: str | None, actor: Account) -> StoredObject:
     name, _, version = ref.rpartition("@")
     if not name or not version.isdigit():
         name, version = ref, ""
-    info = store.resolve(name, kind=kind)
-    return store.get(info.id, version=int(version) if version else None)
+    info = store.resolve(name, actor=actor, kind=kind)
+    return store.get(info.id, actor=actor, version=int(version) if version else None)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """List what differs between two stored versions."""
-    with _open() as store:
-        a = _load_ref(store, args.a, args.kind)
-        b = _load_ref(store, args.b, args.kind)
-        result = store.compare(a, b, limit=args.limit)
+    store, actor = _open(args)
+    with store:
+        a = _load_ref(store, args.a, args.kind, actor)
+        b = _load_ref(store, args.b, args.kind, actor)
+        result = store.compare(a, b, actor=actor, limit=args.limit)
     content = _content_comparison(a, b)
     if args.json:
         doc = {"a": _stored_dict(a), "b": _stored_dict(b), "identical": result.identical,
@@ -312,8 +333,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_info(args: argparse.Namespace) -> int:
     """Say which database the store uses."""
-    with _open() as store:
-        info = store.info()
+    store, actor = _open(args)
+    with store:
+        info = store.info(actor=actor)
     if args.json:
         _print_json(asdict(info))
     else:

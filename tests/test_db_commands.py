@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from store_utils import account
 from test_store import _postgres_url
 from test_store_safety import damage_versions_table
 
 from cli import main
 from data.settings import Settings
-from data.store import Store, normalise_url
+from data.store import Store, head_revision, normalise_url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -35,21 +36,21 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]:  # 
 
 def _names(url: str) -> list[str]:
     with Store(url) as store:
-        return sorted(o.name for o in store.list_objects())
+        return sorted(o.name for o in store.list_objects(actor=account(store)))
 
 
 def test_backup_then_restore_brings_back_the_backup_and_keeps_the_present(
         env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Restore returns the store to the backup; what was saved after is kept in a safety copy."""
     with Store(env) as store:
-        store.save("plan", "Thứ Hai", {"routes": 1}, author="lan")
+        store.save("plan", "Thứ Hai", {"routes": 1}, actor=account(store, "lan"))
     code, out = run(capsys, "db", "backup")
     assert code == 0
     backup = Path(out["backup"]["path"])
     assert backup.parent == tmp_path / "user" / "backups" and backup.is_file()
     assert out["backup"]["sha256"] == hashlib.sha256(backup.read_bytes()).hexdigest()
     with Store(env) as store:
-        store.save("plan", "Thứ Ba", {"routes": 2}, author="minh")
+        store.save("plan", "Thứ Ba", {"routes": 2}, actor=account(store, "minh"))
     code, out = run(capsys, "db", "restore", str(backup))
     assert code == 0 and out["restore"]["objects"] == 1
     assert _names(env) == ["Thứ Hai"]
@@ -66,7 +67,7 @@ def test_backup_never_overwrites_a_file(env: str, tmp_path: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     """Naming an existing file is refused and the file is left as it was."""
     with Store(env) as store:
-        store.save("plan", "p", {"a": 1}, author="lan")
+        store.save("plan", "p", {"a": 1}, actor=account(store, "lan"))
     target = tmp_path / "keep.bak"
     target.write_bytes(b"precious")
     code, out = run(capsys, "db", "backup", str(target))
@@ -78,7 +79,7 @@ def test_check_finds_a_version_altered_outside_postplan(
         env: str, capsys: pytest.CaptureFixture[str]) -> None:
     """A version whose text no longer matches its hash is named, and the exit code is 1."""
     with Store(env) as store:
-        saved = store.save("plan", "Thứ Hai", {"routes": 1}, author="lan")
+        saved = store.save("plan", "Thứ Hai", {"routes": 1}, actor=account(store, "lan"))
     engine = create_engine(normalise_url(env))
     with engine.begin() as conn:
         conn.execute(text("UPDATE document_versions SET content = '{\"routes\": 9}'"))
@@ -96,7 +97,7 @@ def test_restore_refuses_a_backup_from_a_newer_postplan(
         env: str, capsys: pytest.CaptureFixture[str]) -> None:
     """A backup with an unknown schema revision is refused before anything changes."""
     with Store(env) as store:
-        store.save("plan", "p", {"a": 1}, author="lan")
+        store.save("plan", "p", {"a": 1}, actor=account(store, "lan"))
     code, out = run(capsys, "db", "backup")
     backup = out["backup"]["path"]
     engine = create_engine(normalise_url(env))
@@ -107,7 +108,7 @@ def test_restore_refuses_a_backup_from_a_newer_postplan(
     newer = out["backup"]["path"]
     engine = create_engine(normalise_url(env))
     with engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+        conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": head_revision()})
         conn.execute(text("DELETE FROM document_versions"))
         conn.execute(text("DELETE FROM documents"))
     engine.dispose()
@@ -122,7 +123,7 @@ def test_restore_refuses_a_file_that_is_not_a_backup(
         env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A text file given as a backup is refused; the store keeps its objects."""
     with Store(env) as store:
-        store.save("plan", "p", {"a": 1}, author="lan")
+        store.save("plan", "p", {"a": 1}, actor=account(store, "lan"))
     bogus = tmp_path / "plan.json"
     bogus.write_text('{"routes": []}', encoding="utf-8")
     code, out = run(capsys, "db", "restore", str(bogus))
@@ -142,7 +143,7 @@ def sqlite_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "user" / "postplan.sqlite"
     with Store(f"sqlite:///{path}") as store:
         for i in range(30):
-            store.save("plan", f"p{i}", {"i": i, "pad": "đ" * 1500}, author="lan")
+            store.save("plan", f"p{i}", {"i": i, "pad": "đ" * 1500}, actor=account(store, "lan"))
     return path
 
 
@@ -163,8 +164,10 @@ def test_check_and_restore_a_damaged_sqlite_store(
     assert Path(out["restore"]["safety_copy"]).read_bytes() == damaged
     with Store(f"sqlite:///{sqlite_env}") as store:
         assert not store.read_only
-        assert store.get(store.find("plan", "p7").id).data()["i"] == 7  # type: ignore[union-attr]
-        assert store.save("plan", "new", {"a": 1}, author="lan").version == 1
+        root = account(store)
+        p7 = store.find("plan", "p7", actor=root)
+        assert p7 is not None and store.get(p7.id, actor=root).data()["i"] == 7
+        assert store.save("plan", "new", {"a": 1}, actor=account(store, "lan")).version == 1
 
 
 def test_restore_over_a_damaged_header(sqlite_env: Path,

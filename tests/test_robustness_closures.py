@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from robustness import FAST, NASTY_CELLS, check_problems, cp1258_bytes, csv_bytes, outcome
+from store_utils import account
 
 from data.commune_points import load_commune_points
 from data.errors import InputError
@@ -146,10 +147,10 @@ def test_rejected_closure_file_saves_nothing(tmp_path: Path) -> None:
     bad = csv_bytes([HEADER, *rows])
     with pytest.raises(InputError, match="say why the road is closed"):
         store.import_and_save("closure_set", "closures", lambda: closures_to_frame(read(bad)),
-                              author="t")
-    assert store.list_objects() == []
+                              actor=account(store, "t"))
+    assert store.list_objects(actor=account(store)) == []
     saved = store.import_and_save("closure_set", "closures", lambda: closures_to_frame(
-        read(csv_bytes([HEADER, *ROWS]))), author="t")
-    back = table_from_stored(store.get(saved.id))
+        read(csv_bytes([HEADER, *ROWS]))), actor=account(store, "t"))
+    back = table_from_stored(store.get(saved.id, actor=account(store)))
     assert read(back.to_csv(index=False).encode("utf-8"))[0].closure_id == "CL1"
     store.close()

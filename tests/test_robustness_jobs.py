@@ -17,6 +17,7 @@ from robustness import (
     outcome,
     xlsx_bytes,
 )
+from store_utils import account
 
 from data.commune_points import load_commune_points
 from data.errors import InputError
@@ -213,13 +214,13 @@ def test_rejected_job_file_saves_nothing(tmp_path: Path) -> None:
     bad = csv_bytes([HEADER, *REAL_ROWS, REAL_ROWS[0]])
     with pytest.raises(InputError):
         store.import_and_save("job_list", "jobs 23/11",
-                              lambda: jobs_to_table(read(bad)), author="t")
-    assert store.list_objects() == []
+                              lambda: jobs_to_table(read(bad)), actor=account(store, "t"))
+    assert store.list_objects(actor=account(store)) == []
     saved = store.import_and_save("job_list", "jobs 23/11", lambda: jobs_to_table(
-        read(csv_bytes([HEADER, *REAL_ROWS]))), author="t")
+        read(csv_bytes([HEADER, *REAL_ROWS]))), actor=account(store, "t"))
     assert saved.meta["rows"] == 10
     from data.store import table_from_stored
 
-    back = table_from_stored(store.get(saved.id))
+    back = table_from_stored(store.get(saved.id, actor=account(store)))
     assert isinstance(back, pd.DataFrame) and back["job_id"].tolist()[:2] == ["J1", "J2"]
     store.close()

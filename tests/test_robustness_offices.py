@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from robustness import FAST, NASTY_CELLS, check_problems, csv_bytes, outcome, xlsx_bytes
+from store_utils import account
 
 from data.errors import InputError
 from data.offices import (
@@ -157,10 +158,10 @@ def test_rejected_office_file_saves_nothing(tmp_path: Path) -> None:
     bad = csv_bytes([HEADER, *REAL_ROWS, REAL_ROWS[0]])
     with pytest.raises(InputError):
         store.import_and_save("office_registry", "offices", lambda: read_offices(
-            bad, settings=SETTINGS, filename="o.csv"), author="t")
-    assert store.list_objects() == []
+            bad, settings=SETTINGS, filename="o.csv"), actor=account(store, "t"))
+    assert store.list_objects(actor=account(store)) == []
     good = csv_bytes([HEADER, *REAL_ROWS])
     saved = store.import_and_save("office_registry", "offices", lambda: read_offices(
-        good, settings=SETTINGS, filename="o.csv"), author="t")
+        good, settings=SETTINGS, filename="o.csv"), actor=account(store, "t"))
     assert saved.meta["rows"] == len(REAL_ROWS)
     store.close()

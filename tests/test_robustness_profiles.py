@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from robustness import FAST, NASTY_CELLS, check_problems, cp1258_bytes, csv_bytes, outcome
+from store_utils import account
 
 from data.errors import InputError
 from data.store import Store
@@ -101,9 +102,9 @@ def test_rejected_speed_table_saves_nothing(store: Store) -> None:
     bad = csv_bytes([HEADER, ["*", "paved", "=1+1", "20", "4"]])
     with pytest.raises(InputError):
         store.import_and_save("speed_table", "speeds", lambda: load_speed_table(bad),
-                              author="t")
-    assert store.list_objects() == []
+                              actor=account(store, "t"))
+    assert store.list_objects(actor=account(store)) == []
     good = store.import_and_save("speed_table", "speeds", lambda: load_speed_table(None),
-                                 author="t")
+                                 actor=account(store, "t"))
     from data.store import table_from_stored
     pd.testing.assert_frame_equal(table_from_stored(good), load_speed_table(None))

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point
 from sqlalchemy import event, inspect
+from store_utils import account
 
 from data.errors import ConflictError, InputError, StorageError
 from data.settings import Settings
@@ -27,6 +28,7 @@ from data.store import (
     Store,
     content_hash,
     downgrade_schema,
+    head_revision,
     make_engine,
     schema_revision,
     table_from_stored,
@@ -103,7 +105,7 @@ def test_migrations_create_the_schema_the_models_describe(db_url: str) -> None:
     assert schema_revision(engine) is None
     upgrade_schema(engine)
     upgrade_schema(engine)  # idempotent
-    assert schema_revision(engine) == "0001"
+    assert schema_revision(engine) == head_revision() == "0002"
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
@@ -111,8 +113,10 @@ def test_migrations_create_the_schema_the_models_describe(db_url: str) -> None:
     assert schema_revision(engine) is None
     with engine.connect() as conn:
         assert sorted(inspect(conn).get_table_names()) == ["alembic_version"]
-    upgrade_schema(engine)
+    upgrade_schema(engine, revision="0001")
     assert schema_revision(engine) == "0001"
+    upgrade_schema(engine)
+    assert schema_revision(engine) == "0002"
     engine.dispose()
 
 
@@ -121,8 +125,10 @@ def test_store_open_uses_a_sqlite_file_in_the_user_dir(tmp_path: Path) -> None:
     settings = Settings(user_dir=tmp_path / "nested" / "user")
     with Store.open(settings) as s:
         assert s.dialect == "sqlite"
-        s.save("plan", "p", {"a": 1}, author="lan")
-        assert s.info().objects == 1
+        s.save("plan", "p", {"a": 1}, actor=account(s, "lan"))
+        assert s.info(actor=account(s)).objects == 1
+        assert s.get(s.find("plan", "p", actor=account(s)).id,  # type: ignore[union-attr]
+                     actor=account(s)).version_info.author == "lan"
     assert (tmp_path / "nested" / "user" / "postplan.sqlite").is_file()
 
 
@@ -138,9 +144,10 @@ def test_unreachable_postgres_is_a_storage_error(tmp_path: Path) -> None:
 
 def test_saved_text_reloads_byte_for_byte(store: Store) -> None:
     """JSON text is stored exactly (spacing, key order, Vietnamese) and hashed canonically."""
+    root = account(store)
     text = '{ "z": 1,\n  "tên": "Đắk Hà", "a": [1.50, null] }'
-    saved = store.save("job_list", "Việc ngày 23/11", text, author="Lan")
-    loaded = store.get(saved.id)
+    saved = store.save("job_list", "Việc ngày 23/11", text, actor=account(store, "Lan"))
+    loaded = store.get(saved.id, actor=root)
     assert loaded == saved  # what save() returns is what the database holds
     assert loaded.content == text
     assert loaded.version == 1 and loaded.is_latest
@@ -148,39 +155,44 @@ def test_saved_text_reloads_byte_for_byte(store: Store) -> None:
     assert loaded.version_info.content_hash == content_hash({"a": [1.5, None], "tên": "Đắk Hà",
                                                              "z": 1})
     assert loaded.version_info.size_bytes == len(text.encode("utf-8"))
-    assert loaded.info.created_by == "Lan" and loaded.info.kind == "job_list"
+    assert loaded.info.created_by == "lan" and loaded.info.kind == "job_list"
 
 
 def test_each_save_adds_a_version_and_old_versions_stay(store: Store) -> None:
     """v1, v2, v3 are all kept; get() returns the latest unless a version is asked for."""
-    first = store.save("coverage_scenario", "s", {"radius_m": 5000}, author="a")
-    store.save("coverage_scenario", "s", {"radius_m": 7000}, author="b", expected_version=1)
-    third = store.save("coverage_scenario", "s", {"radius_m": 9000}, author="c",
+    root = account(store)
+    first = store.save("coverage_scenario", "s", {"radius_m": 5000}, actor=account(store, "a"))
+    store.save("coverage_scenario", "s", {"radius_m": 7000}, actor=account(store, "b"),
+               expected_version=1)
+    third = store.save("coverage_scenario", "s", {"radius_m": 9000}, actor=account(store, "c"),
                        expected_version=2, message="rộng hơn")
-    assert store.get(first.id) == third
-    assert store.get(first.id).data() == {"radius_m": 9000}
-    assert store.get(first.id, version=1).data() == {"radius_m": 5000}
-    assert not store.get(first.id, version=2).is_latest
-    history = store.history(first.id)
+    assert store.get(first.id, actor=root) == third
+    assert store.get(first.id, actor=root).data() == {"radius_m": 9000}
+    assert store.get(first.id, version=1, actor=root).data() == {"radius_m": 5000}
+    assert not store.get(first.id, version=2, actor=root).is_latest
+    history = store.history(first.id, actor=root)
     assert [(v.version, v.author, v.message) for v in history] == [
         (1, "a", ""), (2, "b", ""), (3, "c", "rộng hơn")]
     with pytest.raises(StorageError, match="has no version 4"):
-        store.get(first.id, version=4)
+        store.get(first.id, version=4, actor=root)
 
 
 def test_saving_identical_content_adds_no_version(store: Store) -> None:
     """Saving what is already the latest content (any spacing) returns it unchanged."""
-    first = store.save("closure_set", "c", {"a": 1, "b": 2}, author="a")
-    again = store.save("closure_set", "c", '{"b": 2, "a": 1}', author="b", expected_version=1)
+    root = account(store)
+    first = store.save("closure_set", "c", {"a": 1, "b": 2}, actor=account(store, "a"))
+    again = store.save("closure_set", "c", '{"b": 2, "a": 1}', actor=account(store, "b"),
+                       expected_version=1)
     assert again.version == 1 and again.version_info.author == "a"
-    assert len(store.history(first.id)) == 1
+    assert len(store.history(first.id, actor=root)) == 1
 
 
 def test_save_plan_keeps_plan_and_records_its_hashes_settings_and_seed(store: Store) -> None:
     """A Plan round-trips through the store and its meta holds input hashes, settings, seed."""
+    root = account(store)
     plan = make_plan(seed=42)
-    saved = store.save_plan(plan, name="Kế hoạch thứ Hai", author="lan")
-    loaded = store.get(saved.id)
+    saved = store.save_plan(plan, name="Kế hoạch thứ Hai", actor=account(store, "lan"))
+    loaded = store.get(saved.id, actor=root)
     assert loaded.content == plan.to_json()
     assert Plan.from_json(loaded.content) == plan
     assert loaded.meta["seed"] == 42
@@ -188,7 +200,7 @@ def test_save_plan_keeps_plan_and_records_its_hashes_settings_and_seed(store: St
     assert loaded.meta["solver_settings"] == {"max_route_s": 28800}
     assert loaded.meta["network_kind"] == "proxy"
     assert loaded.meta["provenance"] == "simulated"
-    explicit = store.save_plan(plan.to_json(), name="other", author="lan", seed=7,
+    explicit = store.save_plan(plan.to_json(), name="other", actor=account(store, "lan"), seed=7,
                                input_hashes={"jobs": "c" * 64}, solver_settings={"s": 1})
     assert dict(explicit.meta) | {} == {
         "seed": 7, "input_hashes": {"jobs": "c" * 64}, "solver_settings": {"s": 1},
@@ -198,13 +210,14 @@ def test_save_plan_keeps_plan_and_records_its_hashes_settings_and_seed(store: St
 
 def test_table_round_trip_keeps_types_crs_and_geometry(store: Store) -> None:
     """An office registry GeoDataFrame comes back with str codes, ints, CRS and points."""
+    root = account(store)
     offices = gpd.GeoDataFrame(
         {"office_id": ["BC-01", "BC-02"], "name": ["Bưu điện Đắk Tô", "Bưu cục Ngọc Hồi"],
          "commune_code": ["23287", "00042"], "staff": [3, 2], "lat": [14.69, 14.70],
          "source": ["user", "estimated"]},
         geometry=[Point(107.83, 14.69), Point(107.68, 14.70)], crs="EPSG:4326")
-    saved = store.save_table("office_registry", "offices 2026", offices, author="lan")
-    back = table_from_stored(store.get(saved.id))
+    saved = store.save_table("office_registry", "offices 2026", offices, actor=root)
+    back = table_from_stored(store.get(saved.id, actor=root))
     assert isinstance(back, gpd.GeoDataFrame)
     assert back.crs == offices.crs
     assert list(back.columns) == list(offices.columns)
@@ -213,41 +226,44 @@ def test_table_round_trip_keeps_types_crs_and_geometry(store: Store) -> None:
     assert back.geometry.geom_equals(offices.geometry).all()
     assert saved.meta["rows"] == 2
     plain = pd.DataFrame({"highway": ["primary", "track"], "speed_kph": [50.0, 15.0]})
-    back_plain = table_from_stored(store.save_table("speed_table", "s", plain, author="a"))
+    back_plain = table_from_stored(store.save_table("speed_table", "s", plain, actor=root))
     pd.testing.assert_frame_equal(back_plain, plain)
 
 
 def test_invalid_saves_are_rejected_with_every_problem_and_save_nothing(store: Store) -> None:
-    """Unknown kind, blank author and bad expected_version are reported together."""
+    """Unknown kind, blank name and bad expected_version are reported together."""
+    root = account(store)
     with pytest.raises(InputError) as err:
-        store.save("plann", "p", {}, author=" ", expected_version=0)
+        store.save("plann", " ", {}, actor=root, expected_version=0)
     columns = [p.column for p in err.value.problems]
-    assert columns == ["kind", "author", "expected_version"]
+    assert columns == ["kind", "name", "expected_version"]
     with pytest.raises(InputError, match=r"not valid JSON: Expecting ',' delimiter \(line 1"):
-        store.save("plan", "p", '{"a": 1 "b": 2}', author="a")
+        store.save("plan", "p", '{"a": 1 "b": 2}', actor=account(store, "a"))
     with pytest.raises(InputError, match="control characters"):
-        store.save("plan", "bad\x00name", {}, author="a")
+        store.save("plan", "bad\x00name", {}, actor=account(store, "a"))
     with pytest.raises(InputError, match="cannot be stored as JSON"):
-        store.save("plan", "p", {"x": float("nan")}, author="a")
-    assert store.list_objects() == []
+        store.save("plan", "p", {"x": float("nan")}, actor=account(store, "a"))
+    assert store.list_objects(actor=root) == []
 
 
 def test_list_find_resolve(store: Store) -> None:
     """Objects are listed latest first, filtered by kind, found by id or by name."""
-    a = store.save("plan", "A", {}, author="x")
-    b = store.save("job_list", "B", {}, author="y")
-    store.save("plan", "A", {"v": 2}, author="z", expected_version=1)
-    assert [o.name for o in store.list_objects()] == ["A", "B"]
-    assert [o.name for o in store.list_objects("job_list")] == ["B"]
-    assert store.find("plan", "A") is not None and store.find("plan", "B") is None
-    assert store.resolve(str(b.id)).name == "B"
-    assert store.resolve("A", kind="plan").id == a.id
-    assert store.resolve(a.id).version == 2
+    root = account(store)
+    a = store.save("plan", "A", {}, actor=account(store, "x"))
+    b = store.save("job_list", "B", {}, actor=account(store, "y"))
+    store.save("plan", "A", {"v": 2}, actor=account(store, "z"), expected_version=1)
+    assert [o.name for o in store.list_objects(actor=root)] == ["A", "B"]
+    assert [o.name for o in store.list_objects("job_list", actor=root)] == ["B"]
+    assert store.find("plan", "A", actor=root) is not None
+    assert store.find("plan", "B", actor=root) is None
+    assert store.resolve(str(b.id), actor=root).name == "B"
+    assert store.resolve("A", kind="plan", actor=root).id == a.id
+    assert store.resolve(a.id, actor=root).version == 2
     with pytest.raises(StorageError, match="no stored plan has id or name 'C'"):
-        store.resolve("C", kind="plan")
+        store.resolve("C", kind="plan", actor=root)
     with pytest.raises(InputError, match="unknown kind"):
-        store.list_objects("plans")
-    assert set(KINDS) >= {o.kind for o in store.list_objects()}
+        store.list_objects("plans", actor=root)
+    assert set(KINDS) >= {o.kind for o in store.list_objects(actor=root)}
 
 
 # ----------------------------------------------------------------------------- concurrency
@@ -255,27 +271,29 @@ def test_list_find_resolve(store: Store) -> None:
 
 def test_stale_save_raises_conflict_naming_who_saved_and_overwrites_nothing(store: Store) -> None:
     """Two people open v1; the second to save is told who saved v2, and v2 stays."""
-    first = store.save("plan", "Thứ Ba", {"routes": 1}, author="Lan")
-    store.save("plan", "Thứ Ba", {"routes": 2}, author="Minh", expected_version=1)
-    with pytest.raises(ConflictError, match=r"saved as v2 by Minh at .* after you opened v1"):
-        store.save("plan", "Thứ Ba", {"routes": 3}, author="Lan", expected_version=1)
-    assert store.get(first.id).data() == {"routes": 2}
-    assert len(store.history(first.id)) == 2
+    root = account(store)
+    first = store.save("plan", "Thứ Ba", {"routes": 1}, actor=account(store, "Lan"))
+    store.save("plan", "Thứ Ba", {"routes": 2}, actor=account(store, "Minh"), expected_version=1)
+    with pytest.raises(ConflictError, match=r"saved as v2 by minh at .* after you opened v1"):
+        store.save("plan", "Thứ Ba", {"routes": 3}, actor=account(store, "Lan"), expected_version=1)
+    assert store.get(first.id, actor=root).data() == {"routes": 2}
+    assert len(store.history(first.id, actor=root)) == 2
 
 
 def test_creating_an_existing_name_is_a_conflict(store: Store) -> None:
     """expected_version=None means 'new': an existing name is never silently replaced."""
-    store.save("plan", "P", {"a": 1}, author="Lan")
-    with pytest.raises(ConflictError, match=r"plan 'P' already exists .* saved by Lan"):
-        store.save("plan", "P", {"a": 2}, author="Minh")
+    store.save("plan", "P", {"a": 1}, actor=account(store, "Lan"))
+    with pytest.raises(ConflictError, match=r"plan 'P' already exists .* saved by lan"):
+        store.save("plan", "P", {"a": 2}, actor=account(store, "Minh"))
     with pytest.raises(StorageError, match="does not exist"):
-        store.save("plan", "Q", {"a": 2}, author="Minh", expected_version=1)
+        store.save("plan", "Q", {"a": 2}, actor=account(store, "Minh"), expected_version=1)
 
 
 def test_concurrent_saves_from_one_version_let_exactly_one_win(db_url: str) -> None:
     """Eight sessions save on top of v1 at once: one makes v2, seven get ConflictError."""
     with Store(db_url) as setup:
-        first = setup.save("plan", "race", {"n": 0}, author="setup")
+        first = setup.save("plan", "race", {"n": 0}, actor=account(setup, "setup"))
+        users = [account(setup, f"user{i}") for i in range(8)]
     barrier = threading.Barrier(8)
     outcomes: list[str] = []
     lock = threading.Lock()
@@ -284,7 +302,7 @@ def test_concurrent_saves_from_one_version_let_exactly_one_win(db_url: str) -> N
         with Store(db_url, migrate=False) as s:
             barrier.wait()
             try:
-                s.save("plan", "race", {"n": i + 1}, author=f"user{i}", expected_version=1)
+                s.save("plan", "race", {"n": i + 1}, actor=users[i], expected_version=1)
                 result = "ok"
             except ConflictError:
                 result = "conflict"
@@ -298,15 +316,16 @@ def test_concurrent_saves_from_one_version_let_exactly_one_win(db_url: str) -> N
         t.join()
     assert sorted(outcomes) == ["conflict"] * 7 + ["ok"]
     with Store(db_url) as check:
-        history = check.history(first.id)
+        root = account(check)
+        history = check.history(first.id, actor=root)
         assert [v.version for v in history] == [1, 2]
-        assert check.get(first.id).data() == {"n": int(history[1].author[4:]) + 1}
+        assert check.get(first.id, actor=root).data() == {"n": int(history[1].author[4:]) + 1}
 
 
 def test_concurrent_creates_of_one_name_let_exactly_one_win(db_url: str) -> None:
     """Six sessions create the same new name at once: one succeeds, five get ConflictError."""
-    with Store(db_url):
-        pass
+    with Store(db_url) as setup:
+        users = [account(setup, f"u{i}") for i in range(6)]
     barrier = threading.Barrier(6)
     outcomes: list[str] = []
 
@@ -314,7 +333,7 @@ def test_concurrent_creates_of_one_name_let_exactly_one_win(db_url: str) -> None
         with Store(db_url, migrate=False) as s:
             barrier.wait()
             try:
-                s.save("plan", "new", {"n": i}, author=f"u{i}")
+                s.save("plan", "new", {"n": i}, actor=users[i])
                 outcomes.append("ok")
             except ConflictError:
                 outcomes.append("conflict")
@@ -332,7 +351,8 @@ def test_concurrent_creates_of_one_name_let_exactly_one_win(db_url: str) -> None
 
 def test_failure_inside_the_save_transaction_leaves_previous_version(store: Store) -> None:
     """An error after the version bump but before the new row is written rolls back all."""
-    first = store.save("plan", "atomic", {"v": 1}, author="a")
+    root = account(store)
+    first = store.save("plan", "atomic", {"v": 1}, actor=account(store, "a"))
 
     def explode(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
         if statement.lstrip().upper().startswith("INSERT INTO DOCUMENT_VERSIONS"):
@@ -341,13 +361,13 @@ def test_failure_inside_the_save_transaction_leaves_previous_version(store: Stor
     event.listen(store.engine, "before_cursor_execute", explode)
     try:
         with pytest.raises(RuntimeError, match="simulated crash"):
-            store.save("plan", "atomic", {"v": 2}, author="b", expected_version=1)
+            store.save("plan", "atomic", {"v": 2}, actor=account(store, "b"), expected_version=1)
     finally:
         event.remove(store.engine, "before_cursor_execute", explode)
-    assert store.get(first.id).data() == {"v": 1}
-    assert store.get(first.id).info.version == 1
-    assert [v.version for v in store.history(first.id)] == [1]
-    again = store.save("plan", "atomic", {"v": 2}, author="b", expected_version=1)
+    assert store.get(first.id, actor=root).data() == {"v": 1}
+    assert store.get(first.id, actor=root).info.version == 1
+    assert [v.version for v in store.history(first.id, actor=root)] == [1]
+    again = store.save("plan", "atomic", {"v": 2}, actor=account(store, "b"), expected_version=1)
     assert again.version == 2
 
 
@@ -355,6 +375,7 @@ CRASHER = """
 import os, sys
 sys.path.insert(0, {repo!r})
 from sqlalchemy import event, inspect
+from data.accounts import get_account
 from data.store import Store
 store = Store({url!r}, migrate=False)
 def die(conn, cursor, statement, *args):
@@ -362,7 +383,7 @@ def die(conn, cursor, statement, *args):
     if statement.lstrip().upper().startswith("INSERT INTO DOCUMENT_VERSIONS"):
         os._exit(17)
 event.listen(store.engine, "after_cursor_execute", die)
-store.save("plan", "crash", {{"v": 2, "pad": "x" * 100000}}, author="doomed",
+store.save("plan", "crash", {{"v": 2, "pad": "x" * 100000}}, actor=get_account(store, "a"),
            expected_version=1)
 """
 
@@ -370,28 +391,31 @@ store.save("plan", "crash", {{"v": 2, "pad": "x" * 100000}}, author="doomed",
 def test_process_killed_mid_save_leaves_previous_version(db_url: str) -> None:
     """A process that dies inside the save transaction leaves v1 intact and the row unlocked."""
     with Store(db_url) as s:
-        first = s.save("plan", "crash", {"v": 1}, author="a")
+        first = s.save("plan", "crash", {"v": 1}, actor=account(s, "a"))
     script = CRASHER.format(repo=str(REPO), url=db_url)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 17, proc.stderr
     with Store(db_url) as s:
-        assert s.get(first.id).data() == {"v": 1}
-        assert [v.version for v in s.history(first.id)] == [1]
-        assert s.save("plan", "crash", {"v": 3}, author="b", expected_version=1).version == 2
+        root = account(s)
+        assert s.get(first.id, actor=root).data() == {"v": 1}
+        assert [v.version for v in s.history(first.id, actor=root)] == [1]
+        again = s.save("plan", "crash", {"v": 3}, actor=account(s, "b"), expected_version=1)
+        assert again.version == 2
 
 
 def test_rejected_import_saves_nothing(store: Store) -> None:
     """import_and_save does not touch the store when the reader raises InputError."""
+    root = account(store)
 
     def reject() -> pd.DataFrame:
         raise InputError("row 3: lat 'abc' is not a number")
 
     with pytest.raises(InputError, match="row 3"):
-        store.import_and_save("office_registry", "offices", reject, author="a")
-    assert store.list_objects() == []
+        store.import_and_save("office_registry", "offices", reject, actor=account(store, "a"))
+    assert store.list_objects(actor=root) == []
     ok = store.import_and_save("job_list", "jobs", lambda: pd.DataFrame({"job_id": ["J1"]}),
-                               author="a")
+                               actor=account(store, "a"))
     assert table_from_stored(ok)["job_id"].tolist() == ["J1"]
 
 
@@ -400,27 +424,33 @@ def test_rejected_import_saves_nothing(store: Store) -> None:
 
 def test_restore_makes_a_new_version_copying_the_old_one(store: Store) -> None:
     """Restoring v1 over v2 writes v3 = v1's exact text; v2 stays in history."""
+    root = account(store)
     text_v1 = '{"routes": ["C1"], "note": "bản gốc"}'
-    first = store.save("plan", "R", text_v1, author="Lan", meta={"seed": 1})
-    store.save("plan", "R", {"routes": ["C1", "C2"]}, author="Minh", expected_version=1)
-    restored = store.restore(first.id, 1, author="Lan")
+    first = store.save("plan", "R", text_v1, actor=account(store, "Lan"), meta={"seed": 1})
+    store.save("plan", "R", {"routes": ["C1", "C2"]}, actor=account(store, "Minh"),
+               expected_version=1)
+    restored = store.restore(first.id, 1, actor=account(store, "Lan"))
     assert restored.version == 3
     assert restored.content == text_v1
     assert restored.version_info.restored_from == 1
     assert restored.meta == {"seed": 1}
     assert restored.version_info.message == "restored from v1"
-    assert store.get(first.id, version=2).data() == {"routes": ["C1", "C2"]}
-    with pytest.raises(ConflictError, match="saved as v3 by Lan"):
-        store.restore(first.id, 2, author="Minh", expected_version=2)
-    assert store.get(first.id).version == 3
+    assert store.get(first.id, version=2, actor=root).data() == {"routes": ["C1", "C2"]}
+    with pytest.raises(ConflictError, match="saved as v3 by lan"):
+        store.restore(first.id, 2, actor=account(store, "Minh"), expected_version=2)
+    assert store.get(first.id, actor=root).version == 3
 
 
 def test_compare_lists_changed_paths(store: Store) -> None:
     """compare() names added, removed and changed JSON paths between two versions."""
-    a = store.save("plan", "cmp", {"routes": [{"id": "C1", "km": 10}], "old": 1}, author="x")
+    root = account(store)
+    a = store.save("plan", "cmp", {"routes": [{"id": "C1", "km": 10}], "old": 1},
+                   actor=account(store, "x"))
     store.save("plan", "cmp", {"routes": [{"id": "C1", "km": 12}, {"id": "C2"}], "new": 2},
-               author="y", expected_version=1)
-    result = store.compare(store.get(a.id, version=1), store.get(a.id, version=2))
+               actor=account(store, "y"), expected_version=1)
+    v1 = store.get(a.id, version=1, actor=root)
+    v2 = store.get(a.id, version=2, actor=root)
+    result = store.compare(v1, v2, actor=root)
     assert [(c.path, c.change, c.old, c.new) for c in result.changes] == [
         ("/routes/0/km", "changed", 10, 12),
         ("/routes/1", "added", None, {"id": "C2"}),
@@ -429,32 +459,34 @@ def test_compare_lists_changed_paths(store: Store) -> None:
     ]
     assert not result.identical and not result.truncated
     assert "4 differences" in result.summary()
-    same = store.compare(store.get(a.id, version=1), store.get(a.id, version=1))
+    same = store.compare(v1, v1, actor=root)
     assert same.identical and same.changes == ()
-    limited = store.compare(store.get(a.id, version=1), store.get(a.id, version=2), limit=2)
+    limited = store.compare(v1, v2, limit=2, actor=root)
     assert len(limited.changes) == 2 and limited.truncated
 
 
 def test_plan_json_text_is_parsed_once_and_exported_unchanged(store: Store) -> None:
     """A pretty-printed plan export equals the text that was saved."""
+    root = account(store)
     text = make_plan(note="đường ngập").to_json(indent=2)
-    saved = store.save_plan(text, name="pretty", author="a")
-    assert store.get(saved.id).content == text
+    saved = store.save_plan(text, name="pretty", actor=account(store, "a"))
+    assert store.get(saved.id, actor=root).content == text
     assert json.loads(text)["notes"] == ["đường ngập"]
 
 
 def test_one_store_shared_by_threads(store: Store) -> None:
     """One Store used by eight threads at once (a Streamlit server) keeps every version."""
+    root = account(store)
     errors: list[str] = []
 
     def worker(i: int) -> None:
         try:
             version = None
             for k in range(10):
-                saved = store.save("plan", f"p{i}", {"k": k}, author=f"t{i}",
+                saved = store.save("plan", f"p{i}", {"k": k}, actor=account(store, f"t{i}"),
                                    expected_version=version)
                 version = saved.version
-                assert store.get(saved.id).data() == {"k": k}
+                assert store.get(saved.id, actor=root).data() == {"k": k}
         except Exception as exc:  # collected and asserted below
             errors.append(repr(exc))
 
@@ -464,7 +496,8 @@ def test_one_store_shared_by_threads(store: Store) -> None:
     for t in threads:
         t.join()
     assert errors == []
-    assert sorted(len(store.history(o.id)) for o in store.list_objects()) == [10] * 8
+    assert sorted(len(store.history(o.id, actor=root))
+                  for o in store.list_objects(actor=root)) == [10] * 8
 
 
 JSON_VALUES = st.recursive(
@@ -481,10 +514,11 @@ JSON_VALUES = st.recursive(
 def test_any_json_document_reloads_identical(store: Store, value: object, as_text: bool,
                                              indent: int | None) -> None:
     """Any JSON value (unicode, control characters, big numbers) reloads exactly as saved."""
+    root = account(store)
     content = json.dumps(value, indent=indent, ensure_ascii=False) if as_text else {"v": value}
     name = f"doc {uuid.uuid4().hex}"
-    saved = store.save("coverage_scenario", name, content, author="h")
-    loaded = store.get(saved.id)
+    saved = store.save("coverage_scenario", name, content, actor=account(store, "h"))
+    loaded = store.get(saved.id, actor=root)
     assert loaded.content == saved.content
     assert loaded.data() == (value if as_text else {"v": value})
     if as_text:
@@ -493,10 +527,11 @@ def test_any_json_document_reloads_identical(store: Store, value: object, as_tex
 
 def test_unpaired_surrogates_are_escaped_or_rejected(store: Store) -> None:
     """A lone surrogate in a dict is kept as a JSON escape; raw in text it is an InputError."""
-    saved = store.save("plan", "s", {"a": "\ud800"}, author="a")
-    assert store.get(saved.id).data() == {"a": "\ud800"}
+    root = account(store)
+    saved = store.save("plan", "s", {"a": "\ud800"}, actor=account(store, "a"))
+    assert store.get(saved.id, actor=root).data() == {"a": "\ud800"}
     assert "\\ud800" in saved.content
-    escaped = store.save("plan", "t", '{"a": "\\ud800"}', author="a")
+    escaped = store.save("plan", "t", '{"a": "\\ud800"}', actor=account(store, "a"))
     assert escaped.data() == {"a": "\ud800"}
     with pytest.raises(InputError, match="unpaired surrogate"):
-        store.save("plan", "u", '{"a": "\ud800"}', author="a")
+        store.save("plan", "u", '{"a": "\ud800"}', actor=account(store, "a"))

@@ -6,9 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from store_utils import account
 from test_store import _postgres_url, make_plan
 
 from cli import main
+from data.settings import Settings
+from data.store import Store
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -19,7 +22,10 @@ def env(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.Monk
         monkeypatch.setenv("POSTPLAN_USER_DIR", str(tmp_path / "user"))
     else:
         monkeypatch.setenv("POSTPLAN_DB_URL", _postgres_url())
-    monkeypatch.setenv("POSTPLAN_AUTHOR", "Lan")
+    with Store(Settings.from_env().database_url) as store:  # the accounts the CLI acts as
+        account(store, "lan")
+        account(store, "minh")
+    monkeypatch.setenv("POSTPLAN_AS", "lan")
     (tmp_path / "plan.json").write_text(make_plan(seed=5).to_json(indent=1), encoding="utf-8")
     (tmp_path / "plan2.json").write_text(make_plan(seed=6).to_json(), encoding="utf-8")
     return tmp_path
@@ -47,7 +53,7 @@ def test_save_list_show_export_round_trip(env: Path, capsys: pytest.CaptureFixtu
     assert "Thứ Hai" in out and "v1" in out
 
     code, out, _ = run(capsys, "plans", "show", "Thứ Hai")
-    assert code == 0 and "seed: 5" in out and "by Lan" in out
+    assert code == 0 and "seed: 5" in out and "by lan" in out
 
     target = env / "out" / "export.json"
     code, out, _ = run(capsys, "plans", "export", plan_id, "-o", str(target), "--json")
@@ -66,14 +72,14 @@ def test_conflicting_save_fails_and_restore_makes_a_new_version(
     err = json.loads(out)
     assert err["error"] == "ConflictError" and "already exists" in err["message"]
     code, out, _ = run(capsys, "plans", "save", str(env / "plan2.json"), "--name", "P",
-                       "--expected-version", "1", "--author", "Minh")
-    assert code == 0 and "v2 by Minh" in out
+                       "--expected-version", "1", "--as", "minh")
+    assert code == 0 and "v2 by minh" in out
     code, out, _ = run(capsys, "plans", "restore", "P", "1", "--json")
     restored = json.loads(out)
     assert restored["version"]["version"] == 3 and restored["version"]["restored_from"] == 1
     code, out, _ = run(capsys, "plans", "history", "P", "--json")
     assert [(v["version"], v["author"]) for v in json.loads(out)["history"]] == [
-        (1, "Lan"), (2, "Minh"), (3, "Lan")]
+        (1, "lan"), (2, "minh"), (3, "lan")]
     code, out, _ = run(capsys, "plans", "export", "P", "--version", "3")
     assert out.rstrip("\n") == (env / "plan.json").read_text(encoding="utf-8")
 
@@ -90,7 +96,7 @@ def test_bad_file_and_unknown_id_are_reported(
     assert code == 1 and "'42'" in json.loads(out)["message"]
     code, out, _ = run(capsys, "plans", "info", "--json")
     info = json.loads(out)
-    assert info["objects"] == 0 and info["revision"] == "0001"
+    assert info["objects"] == 0 and info["revision"] == "0002"
 
 
 def test_compare_two_versions(env: Path, capsys: pytest.CaptureFixture[str]) -> None:

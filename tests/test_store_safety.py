@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from store_utils import account
 from test_store import _postgres_url
 
 from data.errors import StorageError
@@ -29,7 +30,7 @@ def filled_sqlite(path: Path, n: int = 30) -> str:
     url = f"sqlite:///{path}"
     with Store(url) as store:
         for i in range(n):
-            store.save("plan", f"p{i}", {"i": i, "pad": "đ" * 1500}, author="lan")
+            store.save("plan", f"p{i}", {"i": i, "pad": "đ" * 1500}, actor=account(store, "lan"))
     return url
 
 
@@ -55,18 +56,19 @@ def test_damaged_sqlite_opens_read_only_and_is_never_written(tmp_path: Path) -> 
     damage_versions_table(path)
     before = _sha(path)
     with Store(url) as store:
+        root = account(store)
         assert store.read_only and store.damage
         assert "Page" in " ".join(store.damage)
         assert store.read_only_reason is not None
         assert "bị hỏng" in store.read_only_reason and "is damaged" in store.read_only_reason
-        assert len(store.list_objects()) == 30  # the documents table is intact
+        assert len(store.list_objects(actor=root)) == 30  # the documents table is intact
         with pytest.raises(StorageError, match=r"(?s)every save is refused.*postplan db restore"):
-            store.save("plan", "new", {"a": 1}, author="lan")
+            store.save("plan", "new", {"a": 1}, actor=account(store, "lan"))
         with pytest.raises(StorageError, match="postplan db restore"):
-            store.save("plan", "p1", {"a": 1}, author="lan", expected_version=1)
+            store.save("plan", "p1", {"a": 1}, actor=account(store, "lan"), expected_version=1)
         with pytest.raises(StorageError, match=r"(?s)failed: .*malformed.*postplan db check"):
-            store.get(store.find("plan", "p1").id)  # type: ignore[union-attr]
-        assert store.info().read_only
+            store.get(store.find("plan", "p1", actor=root).id, actor=root)  # type: ignore[union-attr]
+        assert store.info(actor=account(store)).read_only
     assert _sha(path) == before
 
 
@@ -111,7 +113,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def test_database_from_a_newer_postplan_is_refused_not_an_alembic_error(db_url: str) -> None:
     """An unknown schema revision says 'written by a newer postplan — upgrade'; data kept."""
     with Store(db_url) as store:
-        store.save("plan", "Thứ Hai", {"routes": 1}, author="lan")
+        store.save("plan", "Thứ Hai", {"routes": 1}, actor=account(store, "lan"))
     engine = create_engine(normalise_url(db_url))
     with engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = 'f00d9999'"))
@@ -131,17 +133,19 @@ def test_database_from_a_newer_postplan_is_refused_not_an_alembic_error(db_url: 
 READER = """
 import json, sys
 sys.path.insert(0, {repo!r})
+from data.accounts import get_account
 from data.errors import StorageError
 from data.store import Store
 out = {{}}
 with Store({url!r}) as store:
+    lan = get_account(store, "lan")
     out["read_only"] = store.read_only
     out["reason"] = store.read_only_reason
-    objects = store.list_objects()
+    objects = store.list_objects(actor=lan)
     out["names"] = sorted(o.name for o in objects)
-    out["data"] = store.get(store.find("plan", "p1").id).data()["i"]
+    out["data"] = store.get(store.find("plan", "p1", actor=lan).id, actor=lan).data()["i"]
     try:
-        store.save("plan", "new", {{"a": 1}}, author="lan")
+        store.save("plan", "new", {{"a": 1}}, actor=lan)
         out["saved"] = True
     except StorageError as exc:
         out["error"] = str(exc)
@@ -221,7 +225,7 @@ def test_read_only_postgres_server_opens_read_only() -> None:
     """A server in read-only mode (like a standby) gives a read-only store that names why."""
     url = _postgres_url()
     with Store(url) as store:
-        store.save("plan", "p", {"a": 1}, author="lan")
+        store.save("plan", "p", {"a": 1}, actor=account(store, "lan"))
     engine = create_engine(normalise_url(url))
     database = engine.url.database
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -229,8 +233,8 @@ def test_read_only_postgres_server_opens_read_only() -> None:
     engine.dispose()
     with Store(url) as store:
         assert store.read_only
-        assert store.find("plan", "p") is not None
+        assert store.find("plan", "p", actor=account(store)) is not None
         with pytest.raises(StorageError, match=r"(?s)chỉ cho phép đọc.*Point POSTPLAN_DB_URL "
                                                r"at the primary server"):
-            store.save("plan", "q", {"a": 2}, author="lan")
-        assert [o.name for o in store.list_objects()] == ["p"]
+            store.save("plan", "q", {"a": 2}, actor=account(store, "lan"))
+        assert [o.name for o in store.list_objects(actor=account(store))] == ["p"]

@@ -3,7 +3,12 @@
 A package of small rooms behind one front door (``from data.store import Store, …``):
 
 ``repository``
-    :class:`Store` — the repository of versioned JSON documents (read, save, restore).
+    :class:`Store` — the repository of versioned JSON documents (read, save, restore,
+    delete), every call checked against the acting account (:mod:`data.access`).
+``base``
+    The open database, transactions, unchecked loads, audit entries.
+``views``
+    A courier's own route and aggregate figures (what couriers and viewers may see).
 ``typed``
     Plans and tables saved through ``Store.save`` (``save_plan``, ``save_table``,
     ``import_and_save``).
@@ -41,7 +46,9 @@ from data.store.results import (
     Change,
     CheckReport,
     Comparison,
+    CourierRoute,
     ObjectInfo,
+    PlanFigures,
     RestoreResult,
     StoredObject,
     StoreInfo,
@@ -57,7 +64,9 @@ __all__ = [
     "Change",
     "CheckReport",
     "Comparison",
+    "CourierRoute",
     "ObjectInfo",
+    "PlanFigures",
     "RestoreResult",
     "Store",
     "StoreInfo",

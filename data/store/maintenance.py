@@ -86,7 +86,7 @@ def check_database(url: str) -> CheckReport:
                 f"reading the stored versions failed: {exc.orig}")]
         problems += found
         try:
-            revision = store.info().revision
+            revision, _objects = _facts(store)
         except StorageError as exc:
             revision = None
             problems.append(str(exc))
@@ -245,8 +245,18 @@ def restore_database(url: str, source: Path, *, backups_dir: Path) -> RestoreRes
     else:
         raise StorageError(f"cannot restore a {make_url(url).get_backend_name()} database")
     with Store(url) as store:  # upgrades an older backup's schema
-        info = store.info()
-    return RestoreResult(str(source), safety, info.revision, info.objects)
+        revision, objects = _facts(store)
+    return RestoreResult(str(source), safety, revision, objects)
+
+
+def _facts(store: Store) -> tuple[str | None, int]:
+    """Return the schema revision and the number of stored objects (no account needed: shell)."""
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import func
+
+    with store.read_transaction() as conn:
+        objects = conn.execute(select(func.count()).select_from(_DOCUMENTS)).scalar_one()
+        return MigrationContext.configure(conn).get_current_revision(), int(objects)
 
 
 def _sqlite_revision(path: Path) -> str | None:

@@ -6,10 +6,20 @@ One small repository over SQLAlchemy 2.x. SQLite is the embedded default (a file
 its schema upgraded when a store opens (:func:`data.store.engine.open_database`).
 
 Every stored object is a JSON document with key columns: ``kind`` (one of :data:`KINDS`),
-``name`` (unique within its kind), ``version``, author, time and a canonical content
-hash. Documents are opaque to the store: a plan is whatever ``routing.result.Plan.to_json()``
-produced, stored byte for byte, with its input hashes, solver settings and seed copied into
-a small ``meta`` object for listing and comparing.
+``name`` (unique within its kind), ``version``, author, time, a canonical content hash and
+the post offices it belongs to. Documents are opaque to the store: a plan is whatever
+``routing.result.Plan.to_json()`` produced, stored byte for byte, with its input hashes,
+solver settings and seed copied into a small ``meta`` object for listing and comparing.
+
+Who may do what
+---------------
+Every public method takes the acting account (keyword ``actor=``, a
+:class:`data.access.Account`) and checks it with :mod:`data.access` before reading or
+writing: a refused call raises :class:`data.errors.AccessDenied` naming the role (or the
+office) it would need, and nothing is written. Versions record the account's username as
+their author. Saves, restores, deletes, exports and every opening of a document holding
+citizens' data are written to the audit log (:mod:`data.audit`) — a save and its entry in
+one transaction.
 
 Safety
 ------
@@ -27,97 +37,50 @@ Safety
 
 Examples
 --------
->>> store = Store.open(settings)                                   # doctest: +SKIP
->>> saved = store.save_plan(plan, name="Thứ Hai", author="lan")    # doctest: +SKIP
->>> saved = store.save_plan(plan2, name="Thứ Hai", author="lan",
-...                         expected_version=saved.version)        # doctest: +SKIP
->>> store.get(saved.id, version=1).data()                          # doctest: +SKIP
+>>> store = Store.open(settings)                                      # doctest: +SKIP
+>>> saved = store.save_plan(plan, name="Thứ Hai", actor=lan)          # doctest: +SKIP
+>>> saved = store.save_plan(plan2, name="Thứ Hai", actor=lan,
+...                         expected_version=saved.version)           # doctest: +SKIP
+>>> store.get(saved.id, version=1, actor=lan).data()                  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, Engine, Row, Table, func, select, text
-from sqlalchemy.exc import DatabaseError, IntegrityError
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
-from data.db_models import Base
-from data.errors import ConflictError, InputError, Problem, StorageError
-from data.store import messages
-from data.store.engine import open_database, safe_url
+from data import audit
+from data.access import PERSONAL_KINDS, Account, can_document, check_document, require
+from data.errors import InputError, Problem, StorageError
+from data.store.base import (
+    DOCUMENTS,
+    KINDS,
+    MAX_AUTHOR_CHARS,
+    MAX_NAME_CHARS,
+    VERSIONS,
+    StoreBase,
+    check_kind,
+    check_meta,
+    conflict,
+    document_offices,
+    object_info,
+    version_info,
+)
 from data.store.jsondoc import check_label, content_hash, json_diff, to_json_text
-from data.store.results import (
-    Comparison,
-    ObjectInfo,
-    StoredObject,
-    StoreInfo,
-    VersionInfo,
-)
+from data.store.results import Comparison, ObjectInfo, StoredObject, StoreInfo, VersionInfo
 from data.store.typed import TypedSaves
+from data.store.views import RoleViews
 
-if TYPE_CHECKING:
-    from data.settings import Settings
-
-#: Kinds of stored object.
-KINDS = (
-    "plan",
-    "manual_edit",
-    "job_list",
-    "office_registry",
-    "coverage_scenario",
-    "closure_set",
-    "speed_table",
-    "roster",
-    "field_observations",
-    "trace_roads",
-)
-
-#: Longest accepted ``name`` and ``author``.
-MAX_NAME_CHARS = 200
-MAX_AUTHOR_CHARS = 100
+__all__ = ["KINDS", "MAX_AUTHOR_CHARS", "MAX_NAME_CHARS", "Store"]
 
 
-_DOCUMENTS: Table = Base.metadata.tables["documents"]
-_VERSIONS: Table = Base.metadata.tables["document_versions"]
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _info(row: Row[Any]) -> ObjectInfo:
-    m = row._mapping
-    return ObjectInfo(
-        id=m["id"], kind=m["kind"], name=m["name"], version=m["version"],
-        content_hash=m["content_hash"], created_at=_utc(m["created_at"]),
-        created_by=m["created_by"], updated_at=_utc(m["updated_at"]),
-        updated_by=m["updated_by"],
-    )
-
-
-def _versions_row(joined: Row[Any]) -> dict[str, Any] | None:
-    m = joined._mapping
-    if m["v_id"] is None:
-        return None
-    return {c.name: m[f"v_{c.name}"] for c in _VERSIONS.c}
-
-
-def _version_info(row: Row[Any] | Mapping[str, Any]) -> VersionInfo:
-    m = row._mapping if isinstance(row, Row) else row
-    return VersionInfo(
-        object_id=m["document_id"], version=m["version"], content_hash=m["content_hash"],
-        size_bytes=m["size_bytes"], author=m["author"], created_at=_utc(m["created_at"]),
-        message=m["message"] or "", restored_from=m["restored_from"], meta=dict(m["meta"] or {}),
-    )
-
-
-class Store(TypedSaves):
-    """Repository of versioned JSON documents in SQLite or PostgreSQL.
+class Store(TypedSaves, RoleViews, StoreBase):
+    """Repository of versioned JSON documents in SQLite or PostgreSQL, checked per account.
 
     Thread-safe: each call opens its own short transaction, so one ``Store`` can be shared
     by the threads of a Streamlit server. Open it once per process (``Store.open``) and
@@ -131,82 +94,14 @@ class Store(TypedSaves):
         Run the Alembic migrations on open (default True).
     """
 
-    def __init__(self, url: str, *, migrate: bool = True) -> None:
-        opened = open_database(url, migrate=migrate)
-        self.url = opened.url
-        self.engine = opened.engine
-        self.dialect = self.engine.dialect.name
-        #: Why every write is refused (damaged, read-only file or server), or None.
-        self.read_only_reason = opened.read_only_reason
-        #: What the integrity check on open reported (empty when healthy).
-        self.damage = opened.damage
-        self._writer: Engine = self.engine
-        if self.dialect == "sqlite":
-            self._writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
-
-    @classmethod
-    def open(cls, settings: Settings) -> Store:
-        """Open the store named by ``settings.database_url`` and bring its schema up to date.
-
-        Parameters
-        ----------
-        settings
-            Project settings (``db_url`` or ``user_dir``).
-        """
-        return cls(settings.database_url)
-
-    @property
-    def safe_url(self) -> str:
-        """The URL with any password hidden."""
-        return safe_url(self.url)
-
-    @property
-    def read_only(self) -> bool:
-        """Whether every write is refused (see :attr:`read_only_reason`)."""
-        return self.read_only_reason is not None
-
-    def close(self) -> None:
-        """Close every pooled connection."""
-        self.engine.dispose()
-
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    # -- transactions -------------------------------------------------------------
-
-    @contextmanager
-    def _write(self) -> Iterator[Connection]:
-        if self.read_only_reason is not None:
-            raise StorageError(self.read_only_reason)
-        try:
-            with self._writer.begin() as conn:
-                yield conn
-        except IntegrityError:
-            raise
-        except DatabaseError as exc:
-            detail = str(exc.orig)
-            if "readonly" in detail.replace("-", "").replace(" ", "").lower():
-                raise StorageError(messages.read_only_file(self.safe_url)) from exc
-            raise StorageError(messages.write_failed(self.safe_url, detail)) from exc
-
-    @contextmanager
-    def _read(self) -> Iterator[Connection]:
-        try:
-            with self.engine.connect() as conn:
-                yield conn
-        except DatabaseError as exc:
-            raise StorageError(messages.read_failed(self.safe_url, str(exc.orig))) from exc
-
     # -- reading ------------------------------------------------------------------
 
-    def info(self) -> StoreInfo:
+    def info(self, *, actor: Account) -> StoreInfo:
         """Describe the database: dialect, schema revision, PostGIS, objects, read-only."""
+        require(actor, "store.info")
         postgis = False
-        with self._read() as conn:
-            objects = conn.execute(select(func.count()).select_from(_DOCUMENTS)).scalar_one()
+        with self.read_transaction() as conn:
+            objects = conn.execute(select(func.count()).select_from(DOCUMENTS)).scalar_one()
             if self.dialect == "postgresql":
                 postgis = conn.execute(text(
                     "SELECT count(*) FROM pg_extension WHERE extname = 'postgis'"
@@ -216,48 +111,63 @@ class Store(TypedSaves):
                          read_only=self.read_only, read_only_reason=self.read_only_reason)
 
     def list_objects(
-        self, kind: str | None = None, *, limit: int | None = None
+        self, kind: str | None = None, *, actor: Account, limit: int | None = None
     ) -> list[ObjectInfo]:
-        """List stored objects, most recently saved first.
+        """List the stored objects ``actor`` may open, most recently saved first.
 
         Parameters
         ----------
         kind
             Only this kind (one of :data:`KINDS`); all kinds when None.
+        actor
+            The acting account; objects it may not open are left out (a dispatcher sees
+            only their offices' plans).
         limit
             At most this many.
-        """
-        query = select(_DOCUMENTS).order_by(_DOCUMENTS.c.updated_at.desc(),
-                                            _DOCUMENTS.c.id.desc())
-        if kind is not None:
-            _check_kind(kind)
-            query = query.where(_DOCUMENTS.c.kind == kind)
-        if limit is not None:
-            query = query.limit(limit)
-        with self._read() as conn:
-            return [_info(r) for r in conn.execute(query)]
 
-    def find(self, kind: str, name: str) -> ObjectInfo | None:
+        Raises
+        ------
+        AccessDenied
+            ``kind`` is given and the actor's role may not open that kind at all.
+        """
+        query = select(DOCUMENTS).order_by(DOCUMENTS.c.updated_at.desc(),
+                                           DOCUMENTS.c.id.desc())
+        if kind is not None:
+            check_kind(kind)
+            query = query.where(DOCUMENTS.c.kind == kind)
+            check_document(actor, "read", kind, actor.offices)  # the role may read it at all
+        with self.read_transaction() as conn:
+            rows = [object_info(r) for r in conn.execute(query)]
+        visible = [o for o in rows if can_document(actor, "read", o.kind, o.offices)]
+        return visible[:limit] if limit is not None else visible
+
+    def find(self, kind: str, name: str, *, actor: Account) -> ObjectInfo | None:
         """Return the object of this kind and name, or None.
 
-        Parameters
-        ----------
-        kind, name
-            Kind and exact name.
+        Raises
+        ------
+        AccessDenied
+            The object exists and ``actor`` may not open it (another office's plan…).
         """
-        _check_kind(kind)
-        with self._read() as conn:
-            row = conn.execute(select(_DOCUMENTS).where(
-                _DOCUMENTS.c.kind == kind, _DOCUMENTS.c.name == name)).first()
-        return _info(row) if row else None
+        check_kind(kind)
+        with self.read_transaction() as conn:
+            row = conn.execute(select(DOCUMENTS).where(
+                DOCUMENTS.c.kind == kind, DOCUMENTS.c.name == name)).first()
+        if row is None:
+            return None
+        info = object_info(row)
+        check_document(actor, "read", info.kind, info.offices)
+        return info
 
-    def resolve(self, ref: str | int, *, kind: str | None = None) -> ObjectInfo:
-        """Find an object by id (digits) or by name.
+    def resolve(self, ref: str | int, *, actor: Account, kind: str | None = None) -> ObjectInfo:
+        """Find an object ``actor`` may open by id (digits) or by name.
 
         Parameters
         ----------
         ref
             ``12`` / ``"12"`` (an id) or a name.
+        actor
+            The acting account.
         kind
             Kind to look the name up in (and to check an id against); any kind when None.
 
@@ -265,20 +175,26 @@ class Store(TypedSaves):
         ------
         StorageError
             No such object, or the name is ambiguous across kinds.
+        AccessDenied
+            ``actor`` may not open it.
         """
+        info = self._resolve(ref, kind=kind)
+        check_document(actor, "read", info.kind, info.offices)
+        return info
+
+    def _resolve(self, ref: str | int, *, kind: str | None) -> ObjectInfo:
         if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
-            with self._read() as conn:
-                row = conn.execute(select(_DOCUMENTS).where(
-                    _DOCUMENTS.c.id == int(ref))).first()
+            with self.read_transaction() as conn:
+                row = conn.execute(select(DOCUMENTS).where(DOCUMENTS.c.id == int(ref))).first()
             if row is not None and (kind is None or row._mapping["kind"] == kind):
-                return _info(row)
+                return object_info(row)
             if not isinstance(ref, str):
                 raise StorageError(f"no stored {kind or 'object'} has id {ref}; "
                                    f"run `postplan plans list` to see the ids.")
-        query = select(_DOCUMENTS).where(_DOCUMENTS.c.name == str(ref))
+        query = select(DOCUMENTS).where(DOCUMENTS.c.name == str(ref))
         if kind is not None:
-            query = query.where(_DOCUMENTS.c.kind == kind)
-        with self._read() as conn:
+            query = query.where(DOCUMENTS.c.kind == kind)
+        with self.read_transaction() as conn:
             rows = conn.execute(query).all()
         if not rows:
             raise StorageError(f"no stored {kind or 'object'} has id or name {ref!r}; "
@@ -286,69 +202,72 @@ class Store(TypedSaves):
         if len(rows) > 1:
             kinds = ", ".join(sorted(r._mapping["kind"] for r in rows))
             raise StorageError(f"{ref!r} names several objects ({kinds}); use its id.")
-        return _info(rows[0])
+        return object_info(rows[0])
 
-    def get(self, object_id: int, *, version: int | None = None) -> StoredObject:
-        """Load one version (default the latest) with its content.
+    def get(self, object_id: int, *, actor: Account, version: int | None = None) -> StoredObject:
+        """Load one version (default the latest) with its content, if ``actor`` may open it.
 
-        Parameters
-        ----------
-        object_id
-            The object's id.
-        version
-            Version number; the latest when None.
+        Opening a document that holds citizens' data (:data:`data.access.PERSONAL_KINDS`)
+        is written to the audit log.
 
         Raises
         ------
         StorageError
             No such object or version.
+        AccessDenied
+            ``actor`` may not open it.
         """
-        wanted = _DOCUMENTS.c.version if version is None else version
-        query = (
-            select(_DOCUMENTS, *(c.label(f"v_{c.name}") for c in _VERSIONS.c))
-            .outerjoin(_VERSIONS, (_VERSIONS.c.document_id == _DOCUMENTS.c.id)
-                       & (_VERSIONS.c.version == wanted))
-            .where(_DOCUMENTS.c.id == object_id)
-        )
-        with self._read() as conn:
-            both = conn.execute(query).first()
-        if both is None:
-            raise StorageError(f"no stored object has id {object_id}.")
-        doc = both
-        row = _versions_row(both)
-        wanted = doc._mapping["version"] if version is None else version
-        if row is None:
-            raise StorageError(
-                f"#{object_id} has no version {wanted}; its versions are 1…"
-                f"{doc._mapping['version']}.")
-        return StoredObject(_info(doc), _version_info(row), row["content"])
+        obj = self._load(object_id, version=version)
+        check_document(actor, "read", obj.kind, obj.info.offices)
+        if obj.kind in PERSONAL_KINDS:
+            self.record("open", actor=actor, object_kind=obj.kind, object_id=obj.id,
+                        object_name=obj.name, detail={"version": obj.version})
+        return obj
 
-    def history(self, object_id: int) -> list[VersionInfo]:
-        """Every version of an object, oldest first.
+    def export(self, object_id: int, *, actor: Account, version: int | None = None,
+               fmt: str = "json") -> StoredObject:
+        """Load one version to hand it out (a file, a download); always audited.
 
         Parameters
         ----------
-        object_id
-            The object's id.
+        object_id, version
+            As in :meth:`get`.
+        actor
+            The acting account.
+        fmt
+            What it is exported as (recorded in the audit log).
         """
-        cols = [c for c in _VERSIONS.c if c.name != "content"]
-        with self._read() as conn:
-            rows = conn.execute(select(*cols).where(_VERSIONS.c.document_id == object_id)
-                                .order_by(_VERSIONS.c.version)).all()
-        if not rows:
-            raise StorageError(f"no stored object has id {object_id}.")
-        return [_version_info(r) for r in rows]
+        obj = self._load(object_id, version=version)
+        check_document(actor, "read", obj.kind, obj.info.offices)
+        self.record("export", actor=actor, object_kind=obj.kind, object_id=obj.id,
+                    object_name=obj.name, detail={"version": obj.version, "format": fmt})
+        return obj
 
-    def compare(self, a: StoredObject, b: StoredObject, *, limit: int = 200) -> Comparison:
+    def history(self, object_id: int, *, actor: Account) -> list[VersionInfo]:
+        """Every version of an object ``actor`` may open, oldest first."""
+        info = self._document(object_id)
+        check_document(actor, "read", info.kind, info.offices)
+        cols = [c for c in VERSIONS.c if c.name != "content"]
+        with self.read_transaction() as conn:
+            rows = conn.execute(select(*cols).where(VERSIONS.c.document_id == object_id)
+                                .order_by(VERSIONS.c.version)).all()
+        return [version_info(r) for r in rows]
+
+    def compare(self, a: StoredObject, b: StoredObject, *, actor: Account,
+                limit: int = 200) -> Comparison:
         """Compare two loaded versions (of one object or of two) as JSON.
 
         Parameters
         ----------
         a, b
             Versions from :meth:`get`.
+        actor
+            The acting account (must be allowed to open both).
         limit
             List at most this many differences.
         """
+        for obj in (a, b):
+            check_document(actor, "read", obj.kind, obj.info.offices)
         changes, truncated = json_diff(a.data(), b.data(), limit=limit)
         return Comparison(a.version_info, b.version_info, tuple(changes), truncated)
 
@@ -360,10 +279,11 @@ class Store(TypedSaves):
         name: str,
         content: Any,
         *,
-        author: str,
+        actor: Account,
         expected_version: int | None = None,
         message: str = "",
         meta: Mapping[str, Any] | None = None,
+        offices: Iterable[str] | None = None,
     ) -> StoredObject:
         """Save a new object, or a new version of an existing one, atomically.
 
@@ -376,8 +296,8 @@ class Store(TypedSaves):
         content
             JSON text, a JSON-serialisable value, or an object with ``to_json()``.
             Text is stored byte for byte.
-        author
-            Who saves (shown to whoever conflicts with this save).
+        actor
+            Who saves: the version's author is the account's username.
         expected_version
             The version this content was derived from: None to create a new object,
             else the version that was opened. A save whose ``expected_version`` is no
@@ -386,6 +306,9 @@ class Store(TypedSaves):
             Free text kept with the version.
         meta
             Small JSON object of key facts (a plan's input hashes, solver settings, seed).
+        offices
+            The post offices the object belongs to (default: a plan's route offices, a
+            table's ``office_id`` values, or a dispatcher's own offices).
 
         Returns
         -------
@@ -396,43 +319,50 @@ class Store(TypedSaves):
         Raises
         ------
         InputError
-            Invalid kind, name, author, content or meta.
+            Invalid kind, name, content or meta.
+        AccessDenied
+            ``actor`` may not write this kind, or for these offices; nothing is written.
         ConflictError
             The object already exists (``expected_version=None``) or someone saved a newer
             version since ``expected_version``.
         StorageError
-            The database failed; nothing was saved.
+            The database failed, or is read-only; nothing was saved.
         """
-        problems = _check_kind(kind, raise_=False)
+        problems = check_kind(kind, raise_=False)
         problems += check_label("name", name, MAX_NAME_CHARS)
-        problems += check_label("author", author, MAX_AUTHOR_CHARS)
         if expected_version is not None and (
                 not isinstance(expected_version, int) or expected_version < 1):
             problems.append(Problem("expected_version must be a version number ≥ 1, or None "
                                     "for a new object.", column="expected_version",
                                     value=repr(expected_version)))
-        meta_dict = _check_meta(meta, problems)
+        meta_dict = check_meta(meta, problems)
         if problems:
             raise InputError(problems, summary=f"{kind} {name!r} was not saved")
         text_, parsed = to_json_text(content)
-        return self._save(kind, name, text_, content_hash(parsed), author=author,
+        owned = document_offices(kind, parsed, offices, actor)
+        check_document(actor, "write", kind, owned or ())
+        return self._save(kind, name, text_, content_hash(parsed), actor=actor,
                           expected_version=expected_version, message=message or "",
-                          meta=meta_dict, restored_from=None)
+                          meta=meta_dict, restored_from=None, offices=owned)
 
-    def _save(self, kind: str, name: str, text_: str, digest: str, *, author: str,
+    def _save(self, kind: str, name: str, text_: str, digest: str, *, actor: Account,
               expected_version: int | None, message: str, meta: dict[str, Any],
-              restored_from: int | None) -> StoredObject:
+              restored_from: int | None, offices: list[str] | None) -> StoredObject:
+        author = actor.username
         now = datetime.now(UTC)
         try:
-            with self._write() as conn:
-                doc = conn.execute(select(_DOCUMENTS).where(
-                    _DOCUMENTS.c.kind == kind, _DOCUMENTS.c.name == name)).first()
+            with self.write_transaction() as conn:
+                doc = conn.execute(select(DOCUMENTS).where(
+                    DOCUMENTS.c.kind == kind, DOCUMENTS.c.name == name)).first()
+                if doc is not None:  # another office's object is not theirs to see or touch
+                    check_document(actor, "write", kind, object_info(doc).offices)
                 if expected_version is None:
                     if doc is not None:
-                        raise _conflict(_info(doc), expected_version)
-                    object_id = conn.execute(_DOCUMENTS.insert().values(
+                        raise conflict(object_info(doc), expected_version)
+                    object_id = conn.execute(DOCUMENTS.insert().values(
                         kind=kind, name=name, version=1, content_hash=digest,
                         created_at=now, created_by=author, updated_at=now, updated_by=author,
+                        offices=offices,
                     )).inserted_primary_key[0]  # type: ignore[index]
                     new_version = 1
                     created = (now, author)
@@ -441,57 +371,66 @@ class Store(TypedSaves):
                         raise StorageError(
                             f"{kind} {name!r} does not exist (it may have been renamed); save "
                             f"it as new with expected_version=None.")
-                    info = _info(doc)
+                    info = object_info(doc)
                     if info.version != expected_version:
-                        raise _conflict(info, expected_version)
+                        raise conflict(info, expected_version)
                     object_id = info.id
                     created = (info.created_at, info.created_by)
                     unchanged = False
                     if info.content_hash == digest and restored_from is None:
-                        latest = conn.execute(select(_VERSIONS.c.meta).where(
-                            _VERSIONS.c.document_id == object_id,
-                            _VERSIONS.c.version == info.version)).scalar_one()
+                        latest = conn.execute(select(VERSIONS.c.meta).where(
+                            VERSIONS.c.document_id == object_id,
+                            VERSIONS.c.version == info.version)).scalar_one()
                         unchanged = dict(latest or {}) == meta
                     if unchanged:
                         new_version = 0  # same content and meta: nothing to write
                     else:
                         new_version = expected_version + 1
                         updated = conn.execute(
-                            _DOCUMENTS.update()
-                            .where(_DOCUMENTS.c.id == object_id,
-                                   _DOCUMENTS.c.version == expected_version)
+                            DOCUMENTS.update()
+                            .where(DOCUMENTS.c.id == object_id,
+                                   DOCUMENTS.c.version == expected_version)
                             .values(version=new_version, content_hash=digest,
-                                    updated_at=now, updated_by=author))
+                                    updated_at=now, updated_by=author, offices=offices))
                         if updated.rowcount != 1:  # someone committed in between
-                            current = conn.execute(select(_DOCUMENTS).where(
-                                _DOCUMENTS.c.id == object_id)).first()
-                            raise _conflict(_info(current) if current else info,
-                                            expected_version)
+                            current = conn.execute(select(DOCUMENTS).where(
+                                DOCUMENTS.c.id == object_id)).first()
+                            raise conflict(object_info(current) if current else info,
+                                           expected_version)
                 if new_version:
-                    conn.execute(_VERSIONS.insert().values(
+                    conn.execute(VERSIONS.insert().values(
                         document_id=object_id, version=new_version, content=text_,
                         content_hash=digest, size_bytes=len(text_.encode("utf-8")),
                         author=author, created_at=now, message=message,
                         restored_from=restored_from, meta=meta,
                     ))
+                    detail: dict[str, Any] = {"version": new_version}
+                    if restored_from is not None:
+                        detail["restored_from"] = restored_from
+                    audit.append(conn, "restore" if restored_from is not None else "save",
+                                 actor=actor, object_kind=kind, object_id=int(object_id),
+                                 object_name=name, detail=detail, at=now)
         except IntegrityError as exc:
             # Two sessions created the same name, or wrote the same version, at once.
-            current_info = self.find(kind, name)
-            if current_info is None:
+            with self.read_transaction() as conn:
+                row = conn.execute(select(DOCUMENTS).where(
+                    DOCUMENTS.c.kind == kind, DOCUMENTS.c.name == name)).first()
+            if row is None:
                 raise StorageError(f"{kind} {name!r} could not be saved: {exc.orig}") from exc
-            raise _conflict(current_info, expected_version) from exc
+            raise conflict(object_info(row), expected_version) from exc
         if not new_version:
-            return self.get(int(object_id))
-        version_info = VersionInfo(
+            return self._load(int(object_id))
+        version_row = VersionInfo(
             object_id=int(object_id), version=new_version, content_hash=digest,
             size_bytes=len(text_.encode("utf-8")), author=author, created_at=now,
             message=message, restored_from=restored_from, meta=meta)
         info = ObjectInfo(
             id=int(object_id), kind=kind, name=name, version=new_version, content_hash=digest,
-            created_at=created[0], created_by=created[1], updated_at=now, updated_by=author)
-        return StoredObject(info, version_info, text_)
+            created_at=created[0], created_by=created[1], updated_at=now, updated_by=author,
+            offices=tuple(offices or ()))
+        return StoredObject(info, version_row, text_)
 
-    def restore(self, object_id: int, version: int, *, author: str,
+    def restore(self, object_id: int, version: int, *, actor: Account,
                 expected_version: int | None = None, message: str = "") -> StoredObject:
         """Make a new version that copies an old one (history is kept).
 
@@ -501,8 +440,8 @@ class Store(TypedSaves):
             The object's id.
         version
             The version to copy.
-        author
-            Who restores.
+        actor
+            Who restores (must be allowed to write the object).
         expected_version
             The latest version the caller has seen; when given and someone saved since,
             :class:`ConflictError` is raised. None restores on top of whatever is latest.
@@ -514,49 +453,45 @@ class Store(TypedSaves):
         StoredObject
             The new latest version.
         """
-        problems = check_label("author", author, MAX_AUTHOR_CHARS)
-        if problems:
-            raise InputError(problems, summary=f"#{object_id} was not restored")
-        old = self.get(object_id, version=version)
+        old = self._load(object_id, version=version)
+        check_document(actor, "write", old.kind, old.info.offices)
         base = old.info.version if expected_version is None else expected_version
         return self._save(old.kind, old.name, old.content, old.version_info.content_hash,
-                          author=author, expected_version=base,
+                          actor=actor, expected_version=base,
                           message=message or f"restored from v{version}",
-                          meta=dict(old.meta), restored_from=version)
+                          meta=dict(old.meta), restored_from=version,
+                          offices=list(old.info.offices) or None)
 
+    def delete(self, object_id: int, *, actor: Account,
+               expected_version: int | None = None) -> ObjectInfo:
+        """Delete an object and all its versions (the audit log keeps that it happened).
 
-def _check_kind(kind: str, *, raise_: bool = True) -> list[Problem]:
-    if kind in KINDS:
-        return []
-    problem = Problem(f"unknown kind; use one of {', '.join(KINDS)}.", column="kind",
-                      value=repr(kind))
-    if raise_:
-        raise InputError([problem])
-    return [problem]
+        Parameters
+        ----------
+        object_id
+            The object's id.
+        actor
+            Who deletes (must be allowed to write the object).
+        expected_version
+            The latest version the caller has seen; when someone saved since,
+            :class:`ConflictError` is raised and nothing is deleted.
 
-
-def _check_meta(meta: Mapping[str, Any] | None, problems: list[Problem]) -> dict[str, Any]:
-    if meta is None:
-        return {}
-    try:
-        text_ = json.dumps(dict(meta), ensure_ascii=False, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        problems.append(Problem(f"meta cannot be stored as JSON: {exc}.", column="meta"))
-        return {}
-    if "\\u0000" in text_:
-        problems.append(Problem("meta contains a NUL character; remove it.", column="meta"))
-    value: dict[str, Any] = json.loads(text_)
-    return value
-
-
-def _conflict(current: ObjectInfo, expected_version: int | None) -> ConflictError:
-    when = f"{current.updated_at:%Y-%m-%d %H:%M:%S} UTC"
-    if expected_version is None:
-        return ConflictError(
-            f"{current.kind} {current.name!r} already exists (#{current.id}, v{current.version} "
-            f"saved by {current.updated_by} at {when}); nothing was overwritten. Open it and "
-            f"save with expected_version={current.version}, or choose another name.")
-    return ConflictError(
-        f"{current.kind} {current.name!r} (#{current.id}) was saved as v{current.version} by "
-        f"{current.updated_by} at {when} after you opened v{expected_version}; nothing was "
-        f"overwritten. Reopen v{current.version}, reapply your changes and save again.")
+        Returns
+        -------
+        ObjectInfo
+            What was deleted.
+        """
+        with self.write_transaction() as conn:
+            row = conn.execute(select(DOCUMENTS).where(DOCUMENTS.c.id == object_id)).first()
+            if row is None:
+                raise StorageError(f"no stored object has id {object_id}.")
+            info = object_info(row)
+            check_document(actor, "write", info.kind, info.offices)
+            if expected_version is not None and info.version != expected_version:
+                raise conflict(info, expected_version)
+            conn.execute(VERSIONS.delete().where(VERSIONS.c.document_id == object_id))
+            conn.execute(DOCUMENTS.delete().where(DOCUMENTS.c.id == object_id))
+            audit.append(conn, "delete", actor=actor, object_kind=info.kind,
+                         object_id=info.id, object_name=info.name,
+                         detail={"versions": info.version})
+        return info

@@ -29,7 +29,9 @@ class ObjectInfo:
     created_at, created_by
         When and by whom version 1 was saved.
     updated_at, updated_by
-        When and by whom the latest version was saved.
+        When and by whom (account username) the latest version was saved.
+    offices
+        Post offices the object belongs to (plans, edits, job lists); empty for others.
     """
 
     id: int
@@ -41,6 +43,7 @@ class ObjectInfo:
     created_by: str
     updated_at: datetime
     updated_by: str
+    offices: tuple[str, ...] = ()
 
     def summary(self) -> str:
         """One line: id, kind, name, version, last author and time."""
@@ -341,3 +344,84 @@ class RestoreResult:
         kept = f"; the previous database was kept in {self.safety_copy}" \
             if self.safety_copy else ""
         return f"restored {self.source} (schema {self.revision}, {self.objects} objects){kept}"
+
+
+@dataclass(frozen=True)
+class PlanFigures:
+    """Aggregate figures of one stored plan — no stop, address or name (what viewers see).
+
+    Parameters
+    ----------
+    id, name, version
+        The stored plan.
+    plan_date
+        The day planned (ISO), when the plan says.
+    offices
+        Post offices the plan belongs to.
+    jobs_assigned, jobs_unassigned
+        Jobs served, and left out.
+    couriers_used
+        Routes that serve at least one job.
+    length_km, travel_time_h, duration_h
+        Totals over every route.
+    stops_with_window, stops_on_time
+        Job stops that have a time window, and those whose service starts inside it.
+    network_kind, provenance
+        ``proxy`` / ``osm`` …; ``user`` / ``simulated`` (estimates and simulations say so).
+    """
+
+    id: int
+    name: str
+    version: int
+    plan_date: str | None
+    offices: tuple[str, ...]
+    jobs_assigned: int
+    jobs_unassigned: int
+    couriers_used: int
+    length_km: float
+    travel_time_h: float
+    duration_h: float
+    stops_with_window: int
+    stops_on_time: int
+    network_kind: str | None
+    provenance: str | None
+
+    @property
+    def on_time_share(self) -> float | None:
+        """Share of windowed job stops served on time (None when no stop has a window)."""
+        return self.stops_on_time / self.stops_with_window if self.stops_with_window else None
+
+    def summary(self) -> str:
+        """One line of figures."""
+        share = "—" if self.on_time_share is None else f"{self.on_time_share:.0%}"
+        return (f"#{self.id} {self.name!r} v{self.version} {self.plan_date or ''}: "
+                f"{self.jobs_assigned} jobs ({self.jobs_unassigned} unassigned), "
+                f"{self.couriers_used} couriers, {self.length_km:.1f} km, on time {share}")
+
+
+@dataclass(frozen=True)
+class CourierRoute:
+    """A courier's own route of the day, as the courier may see it.
+
+    Parameters
+    ----------
+    plan_id, plan_name, version
+        The stored plan it comes from.
+    plan_date
+        The day.
+    courier_id
+        Whose route.
+    route
+        The route as the plan stores it (stops with times and addresses, geometry).
+    network_kind, provenance
+        Estimates and simulations say so.
+    """
+
+    plan_id: int
+    plan_name: str
+    version: int
+    plan_date: str | None
+    courier_id: str
+    route: Mapping[str, Any]
+    network_kind: str | None = None
+    provenance: str | None = None

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from data.store.jsondoc import to_json_text
@@ -14,14 +14,17 @@ from data.store.table_codec import table_to_json
 if TYPE_CHECKING:
     import pandas as pd
 
+    from data.access import Account
     from data.store.results import StoredObject
+
 
 class TypedSaves:
     """Plans and tables saved through ``self.save`` (see :meth:`data.store.Store.save`)."""
 
-    def save(self, kind: str, name: str, content: Any, *, author: str,
+    def save(self, kind: str, name: str, content: Any, *, actor: Account,
              expected_version: int | None = None, message: str = "",
-             meta: Mapping[str, Any] | None = None) -> StoredObject:
+             meta: Mapping[str, Any] | None = None,
+             offices: Iterable[str] | None = None) -> StoredObject:
         """Save a document (implemented by :class:`data.store.Store`)."""
         raise NotImplementedError
 
@@ -30,7 +33,7 @@ class TypedSaves:
         plan: Any,
         *,
         name: str,
-        author: str,
+        actor: Account,
         expected_version: int | None = None,
         input_hashes: Mapping[str, str] | None = None,
         solver_settings: Mapping[str, Any] | None = None,
@@ -49,7 +52,7 @@ class TypedSaves:
         ----------
         plan
             The plan.
-        name, author, expected_version, message
+        name, actor, expected_version, message
             As in :meth:`data.store.Store.save`.
         input_hashes
             sha256 of each input (jobs, offices, network…), by input name.
@@ -71,7 +74,7 @@ class TypedSaves:
             if key in top and isinstance(top[key], (str, int, float, bool, type(None))):
                 meta[key] = top[key]
         meta = {k: v for k, v in meta.items() if v is not None}
-        return self.save("plan", name, text_, author=author,
+        return self.save("plan", name, text_, actor=actor,
                          expected_version=expected_version, message=message, meta=meta)
 
     def save_table(
@@ -80,10 +83,11 @@ class TypedSaves:
         name: str,
         frame: pd.DataFrame,
         *,
-        author: str,
+        actor: Account,
         expected_version: int | None = None,
         message: str = "",
         meta: Mapping[str, Any] | None = None,
+        offices: Iterable[str] | None = None,
     ) -> StoredObject:
         """Save a table (an office registry, job list, closure set, speed table…).
 
@@ -94,14 +98,15 @@ class TypedSaves:
         ----------
         kind
             One of :data:`KINDS`, e.g. ``"office_registry"``.
-        name, author, expected_version, message, meta
+        name, actor, expected_version, message, meta
             As in :meth:`data.store.Store.save`.
         frame
             The table.
         """
-        return self.save(kind, name, table_to_json(frame), author=author,
+        return self.save(kind, name, table_to_json(frame), actor=actor,
                          expected_version=expected_version, message=message,
-                         meta={"rows": len(frame), **(dict(meta) if meta else {})})
+                         meta={"rows": len(frame), **(dict(meta) if meta else {})},
+                         offices=offices)
 
     def import_and_save(
         self,
@@ -109,15 +114,16 @@ class TypedSaves:
         name: str,
         read: Callable[[], pd.DataFrame],
         *,
-        author: str,
+        actor: Account,
         expected_version: int | None = None,
         message: str = "",
+        offices: Iterable[str] | None = None,
     ) -> StoredObject:
         """Read a user's file with ``read`` and save the table only if it was accepted.
 
         Parameters
         ----------
-        kind, name, author, expected_version, message
+        kind, name, actor, expected_version, message
             As in :meth:`save_table`.
         read
             A no-argument function returning the table, e.g.
@@ -125,5 +131,6 @@ class TypedSaves:
             it raises :class:`InputError` for a rejected file, and then nothing is saved.
         """
         frame = read()
-        return self.save_table(kind, name, frame, author=author,
-                               expected_version=expected_version, message=message)
+        return self.save_table(kind, name, frame, actor=actor,
+                               expected_version=expected_version, message=message,
+                               offices=offices)
