@@ -1,18 +1,22 @@
 """Entry point of the web app: ``streamlit run streamlit_app.py``.
 
 Three pages through ``st.navigation``: Điều phối / Dispatch, Vùng phục vụ / Coverage and
-Dữ liệu / Data. Vietnamese first; the English toggle sits in the sidebar.
+Dữ liệu / Data. Vietnamese first; the English toggle sits in the sidebar. Nothing is
+reachable before the login gate (``app/auth.py``) lets an account in; on a new database it
+prints a one-time setup link on this console to create the first admin.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from app import auth
 from app.i18n import language_toggle, t
 
 # No page_icon: a Material or emoji favicon is fetched from a CDN, and the app runs offline.
 st.set_page_config(page_title="postplan — Kon Tum", layout="wide")
 language_toggle()
+account = auth.gate()  # stops here (setup or login form) until someone is logged in
 
 pages = [
     st.Page(
@@ -31,4 +35,5 @@ pages = [
 ]
 page = st.navigation(pages, position="sidebar")
 st.sidebar.caption(t("app.caption"))
+auth.sidebar(account)
 page.run()

@@ -198,6 +198,23 @@ def _store(url: str) -> Any:
     return Store(url)
 
 
+#: Session keys of the logged-in account and its session token (set by ``app/auth.py``).
+AUTH_ACCOUNT = "auth_account"
+AUTH_TOKEN = "auth_token"
+
+
+def current_account() -> Any:
+    """Return the logged-in account (``data.access.Account``), the ``actor`` of store calls.
+
+    The login gate in ``streamlit_app.py`` runs before any page and stops the script
+    when nobody is logged in, so a page always has one.
+    """
+    account = st.session_state.get(AUTH_ACCOUNT)
+    if account is None:  # only reachable if a page runs without the gate
+        st.stop()
+    return account
+
+
 def plan_store() -> Any:
     """Return the plan store (``data.store.Store``) named by the environment's settings.
 

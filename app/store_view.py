@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -199,3 +199,42 @@ def _is_number(value: Any) -> bool:
         and not isinstance(value, bool)
         and math.isfinite(float(value))
     )
+
+
+def audited_export(
+    produce: Callable[[], bytes],
+    store: Any,
+    actor: Any,
+    *,
+    fmt: str,
+    what: str,
+    saved_ref: tuple[int, int, str] | None = None,
+) -> Callable[[], bytes]:
+    """Wrap a download's data callable so that each download is written to the audit log.
+
+    Parameters
+    ----------
+    produce
+        What the download button calls when clicked (returns the file's bytes).
+    store, actor
+        The plan store and the logged-in account (captured now: the click is served
+        outside the page's run).
+    fmt, what
+        The file format and what is exported (``route_sheets``…), recorded with it.
+    saved_ref
+        ``(id, version, name)`` of the stored plan the download comes from, when saved.
+    """
+
+    def run() -> bytes:
+        data = produce()
+        store.record(
+            "export",
+            actor=actor,
+            object_kind="plan",
+            object_id=saved_ref[0] if saved_ref else None,
+            object_name=saved_ref[2] if saved_ref else None,
+            detail={"what": what, "format": fmt, "version": saved_ref[1] if saved_ref else None},
+        )
+        return data
+
+    return run

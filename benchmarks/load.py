@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from data.accounts import add_account, create_first_admin, get_account  # noqa: E402
 from data.errors import ConflictError  # noqa: E402
 from data.store import Store  # noqa: E402
 
@@ -89,6 +90,8 @@ def session(args: tuple[str, str, int, int, int], barrier: Any, out: Any) -> Non
     """One session: edit/save/reload ``iterations`` times; put timings and saves on ``out``."""
     url, mode, index, iterations, stops = args
     store = Store(url, migrate=False)
+    me = get_account(store, f"session{index}")  # made by run(); each session is an account
+    assert me is not None
     base = build_plan(stops, seed=index, note="start")
     plan_s: list[float] = []
     if mode == "plan":
@@ -105,7 +108,7 @@ def session(args: tuple[str, str, int, int, int], barrier: Any, out: Any) -> Non
     load_ms: list[float] = []
     saved: list[tuple[int, int, str]] = []
     conflicts = mismatches = 0
-    current = store.find("plan", name)
+    current = store.find("plan", name, actor=me)
     version = current.version if current else None
     done = 0
     while done < iterations:
@@ -122,18 +125,17 @@ def session(args: tuple[str, str, int, int, int], barrier: Any, out: Any) -> Non
                            notes=(f"session {index} edit {done}",)).to_json()
         t0 = time.perf_counter()
         try:
-            obj = store.save_plan(text, name=name, author=f"session{index}",
-                                  expected_version=version)
+            obj = store.save_plan(text, name=name, actor=me, expected_version=version)
         except ConflictError:
             conflicts += 1
-            latest = store.find("plan", name)
+            latest = store.find("plan", name, actor=me)
             version = latest.version if latest else None
             continue
         save_ms.append((time.perf_counter() - t0) * 1000)
         version = obj.version
         saved.append((obj.id, obj.version, hashlib.sha256(text.encode()).hexdigest()))
         t0 = time.perf_counter()
-        back = store.get(obj.id, version=obj.version)
+        back = store.get(obj.id, version=obj.version, actor=me)
         load_ms.append((time.perf_counter() - t0) * 1000)
         if back.content != text:
             mismatches += 1
@@ -149,7 +151,10 @@ def session(args: tuple[str, str, int, int, int], barrier: Any, out: Any) -> Non
 def run(url: str, backend: str, mode: str, sessions: int, iterations: int,
         stops: int) -> dict[str, Any]:
     """Run ``sessions`` concurrent sessions on a fresh database and verify every save."""
-    Store(url).close()  # migrate once
+    with Store(url) as setup:  # migrate once; one admin account per session
+        root = create_first_admin(setup, "root", password=None)
+        for i in range(sessions):
+            add_account(setup, f"session{i}", actor=root, role="admin", password=None)
     jobs = [(url, mode, i, iterations, stops) for i in range(sessions)]
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(sessions)
@@ -169,13 +174,14 @@ def run(url: str, backend: str, mode: str, sessions: int, iterations: int,
     for r in results:
         for object_id, version, digest in r["saved"]:
             try:
-                text = store.get(object_id, version=version).content
+                text = store.get(object_id, version=version, actor=root).content
             except Exception:
                 missing += 1
                 continue
             if hashlib.sha256(text.encode()).hexdigest() != digest:
                 reloaded_wrong += 1
-    versions = sum(len(store.history(o.id)) for o in store.list_objects("plan"))
+    versions = sum(len(store.history(o.id, actor=root))
+                   for o in store.list_objects("plan", actor=root))
     store.close()
     all_save = [x for r in results for x in r["save_ms"]]
     all_load = [x for r in results for x in r["load_ms"]]

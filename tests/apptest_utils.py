@@ -11,7 +11,13 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
+from data import accounts
+from data.settings import Settings
+from data.store import Store
+
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+#: Password of the admin account ``admin`` that :func:`make_app` logs in.
+ADMIN_PASSWORD = "mật-khẩu-thử-nghiệm"
 
 
 class RecordingStorage(MemoryMediaFileStorage):
@@ -34,8 +40,14 @@ class RecordingManager(MediaFileManager):
         RecordingManager.instances.append(self)
 
 
-def make_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppTest:
-    """The app under AppTest: no tiles, downloads readable, a plan store in ``tmp_path``."""
+def make_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *, logged_in: bool = True
+             ) -> AppTest:
+    """The app under AppTest: no tiles, downloads readable, a plan store in ``tmp_path``.
+
+    With ``logged_in`` the store gets its first admin, ``admin`` (password
+    :data:`ADMIN_PASSWORD`), logged in through the real login and session code; the
+    session token is handed to the app as a browser session holds it.
+    """
     monkeypatch.setenv("POSTPLAN_TILES", "none")
     # users see no error details (.streamlit/config.toml); a failing test shows them all
     config.set_option("client.showErrorDetails", "full")
@@ -45,7 +57,14 @@ def make_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppTest:
     monkeypatch.setattr("streamlit.testing.v1.app_test.MediaFileManager", RecordingManager)
     RecordingStorage.instances.clear()
     RecordingManager.instances.clear()
-    return AppTest.from_file(APP, default_timeout=240)
+    at = AppTest.from_file(APP, default_timeout=240)
+    if logged_in:
+        with Store.open(Settings.from_env()) as store:
+            accounts.create_first_admin(store, "admin", password=ADMIN_PASSWORD,
+                                        display_name="Quản trị viên")
+            session = accounts.login(store, "admin", ADMIN_PASSWORD)
+        at.session_state["auth_token"] = session.token
+    return at
 
 
 def open_page(at: AppTest, page: str) -> AppTest:

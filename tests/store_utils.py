@@ -25,7 +25,7 @@ def account(store: Store, name: str = "root", *, role: str = "admin",
         root = acc.create_first_admin(store, "root", password=None)
         if name == "root":
             return root
-    root_account = acc.get_account(store, "root")
-    assert root_account is not None
+    root_account = acc.get_account(store, "root") or acc.get_account(store, "admin")
+    assert root_account is not None, "the store's first admin is 'root' or 'admin'"
     return acc.add_account(store, name, actor=root_account, role=role, password=password,
                            offices=offices, courier_id=courier_id)

@@ -399,14 +399,16 @@ with st.expander(
         value=scenario_ref[2] if scenario_ref else t("coverage.scenario_default", minutes=minutes),
         key="cov_scn_name",
     )
-    scenario_author = n2.text_input(t("coverage.scenario_author"), value="", key="cov_scn_author")
+    n2.text(f"{t('coverage.scenario_author')}: {ss.current_account().display_name}")
     if n3.button(
         t("coverage.scenario_save"),
         key="cov_scn_save",
-        disabled=not scenario_author.strip() or not scenario_name.strip(),
+        disabled=not scenario_name.strip(),
     ):
         store = ss.plan_store()
-        existing = store.find("coverage_scenario", scenario_name.strip())
+        existing = store.find(
+            "coverage_scenario", scenario_name.strip(), actor=ss.current_account()
+        )
         if existing is not None and (scenario_ref is None or scenario_ref[0] != existing.id):
             # the name belongs to another scenario: never add a version on top of it blindly
             st.error(sv.name_taken(existing, kind_key="coverage.scenario_taken"))
@@ -429,7 +431,7 @@ with st.expander(
                     "coverage_scenario",
                     scenario_name.strip(),
                     doc,
-                    author=scenario_author.strip(),
+                    actor=ss.current_account(),
                     expected_version=(
                         scenario_ref[1] if existing is not None and scenario_ref else None
                     ),
@@ -441,7 +443,9 @@ with st.expander(
                     },
                 )
             except ConflictError:
-                now = store.find("coverage_scenario", scenario_name.strip())
+                now = store.find(
+                    "coverage_scenario", scenario_name.strip(), actor=ss.current_account()
+                )
                 if now is not None and scenario_ref is not None and now.id == scenario_ref[0]:
                     st.error(
                         sv.conflict_text(
@@ -463,7 +467,9 @@ with st.expander(
                 st.rerun()
     ss.show_flash("cov_flash")
     try:
-        scenarios = ss.plan_store().list_objects("coverage_scenario", limit=50)
+        scenarios = ss.plan_store().list_objects(
+            "coverage_scenario", actor=ss.current_account(), limit=50
+        )
     except PostplanError as exc:
         st.error(msg.error_md(exc))
         scenarios = []
@@ -478,7 +484,7 @@ with st.expander(
         if p2.button(t("coverage.scenario_open"), key="cov_scn_open"):
             scenario = None
             try:
-                opened = ss.plan_store().get(int(scenario_id))
+                opened = ss.plan_store().get(int(scenario_id), actor=ss.current_account())
                 doc = opened.data()
             except PostplanError as exc:
                 st.error(msg.error_md(exc))

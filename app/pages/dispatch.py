@@ -81,7 +81,7 @@ def _show_history(object_id: int) -> None:
     """Show the chosen plan's versions, a restore form and a comparison of two versions."""
     store = ss.plan_store()
     try:
-        versions = store.history(object_id)
+        versions = store.history(object_id, actor=ss.current_account())
     except PostplanError as exc:
         st.error(msg.error_md(exc))
         return
@@ -103,14 +103,14 @@ def _show_history(object_id: int) -> None:
         format_func=lambda v: f"v{v}",
         key="dsp_restore_version",
     )
-    who = h2.text_input(t("dispatch.restore_author"), value="", key="dsp_restore_author")
-    if h3.button(t("dispatch.restore_btn"), key="dsp_restore", disabled=not who.strip()):
+    h2.text(f"{t('dispatch.restore_author')}: {ss.current_account().display_name}")
+    if h3.button(t("dispatch.restore_btn"), key="dsp_restore"):
         try:
             restored = store.restore(
-                object_id, int(old), author=who.strip(), expected_version=latest
+                object_id, int(old), actor=ss.current_account(), expected_version=latest
             )
         except ConflictError:
-            now = store.get(object_id).info
+            now = store.get(object_id, actor=ss.current_account()).info
             st.error(sv.conflict_text(now, opened=latest, kind_key="dispatch.save_conflict"))
         except PostplanError as exc:
             st.error(msg.error_md(exc))
@@ -142,8 +142,8 @@ def _show_history(object_id: int) -> None:
     if st.session_state.get("dsp_compare_of") != (object_id, int(va), int(vb)):
         return
     try:
-        a = store.get(object_id, version=int(va))
-        b = store.get(object_id, version=int(vb))
+        a = store.get(object_id, version=int(va), actor=ss.current_account())
+        b = store.get(object_id, version=int(vb), actor=ss.current_account())
     except PostplanError as exc:
         st.error(msg.error_md(exc))
         return
@@ -174,7 +174,7 @@ pending_open = st.session_state.pop("dsp_open_next", None)  # a restore: show th
 pick_next = st.session_state.pop("dsp_pick_next", None)  # a save: show that plan's history
 with st.expander(t("dispatch.saved_title"), expanded=False, key="dsp_saved_exp", on_change="rerun"):
     try:
-        saved = ss.plan_store().list_objects("plan", limit=50)
+        saved = ss.plan_store().list_objects("plan", actor=ss.current_account(), limit=50)
     except PostplanError as exc:
         st.error(msg.error_md(exc))
         saved = []
@@ -191,7 +191,7 @@ with st.expander(t("dispatch.saved_title"), expanded=False, key="dsp_saved_exp",
         )
         opening = o2.button(t("dispatch.saved_open"), key="dsp_saved_open")
         if opening or (pending_open is not None and pending_open == chosen_id):
-            stored = ss.plan_store().get(int(chosen_id))
+            stored = ss.plan_store().get(int(chosen_id), actor=ss.current_account())
             content = stored.data()
             opened = Plan.from_dict(content)
             st.session_state["dsp_saved_names"] = dict(content.get("courier_names") or {})
@@ -603,14 +603,21 @@ communes_layer = ss.load_layer("communes", key)
 f3.download_button(
     t("dispatch.sheets_download", fmt=fmt.upper()),
     # generated when clicked (a 200-stop PDF takes seconds): the page never waits for it
-    data=dl.sheet_callable(
-        plan,
-        fmt,
-        communes_layer,
-        names,
-        office_name,
-        jobs=tuple(problem.jobs.values()) if problem is not None else (),
-        courier_id=for_courier or None,
+    data=sv.audited_export(
+        dl.sheet_callable(
+            plan,
+            fmt,
+            communes_layer,
+            names,
+            office_name,
+            jobs=tuple(problem.jobs.values()) if problem is not None else (),
+            courier_id=for_courier or None,
+        ),
+        ss.plan_store(),
+        ss.current_account(),
+        fmt=fmt,
+        what="route_sheets",
+        saved_ref=st.session_state.get("dsp_saved_ref"),
     ),
     file_name=dl.sheet_name(plan, fmt, courier_id=for_courier or None),
     mime=dl.SHEET_MIME[fmt],
@@ -625,10 +632,10 @@ st.subheader(t("dispatch.save_title"))
 v1, v2, v3 = st.columns([3, 2, 1])
 default_name = saved_ref[2] if saved_ref else t("dispatch.save_default", day=fmt_date(plan_day))
 plan_name = v1.text_input(t("dispatch.save_name"), value=default_name, key="dsp_save_name")
-author = v2.text_input(t("dispatch.save_author"), value="", key="dsp_save_author")
-if v3.button(t("dispatch.save_btn"), key="dsp_save", disabled=not author.strip()):
+v2.text(f"{t('dispatch.save_author')}: {ss.current_account().display_name}")
+if v3.button(t("dispatch.save_btn"), key="dsp_save"):
     store = ss.plan_store()
-    existing = store.find("plan", plan_name.strip())
+    existing = store.find("plan", plan_name.strip(), actor=ss.current_account())
     opened_id = saved_ref[0] if saved_ref else None
     if existing is not None and existing.id != opened_id:
         # the name belongs to another plan: never add a version on top of it blindly
@@ -640,11 +647,11 @@ if v3.button(t("dispatch.save_btn"), key="dsp_save", disabled=not author.strip()
             stored = store.save_plan(
                 {**plan.to_dict(), "courier_names": names},
                 name=plan_name.strip(),
-                author=author.strip(),
+                actor=ss.current_account(),
                 expected_version=expected,
             )
         except ConflictError:
-            now = store.find("plan", plan_name.strip())
+            now = store.find("plan", plan_name.strip(), actor=ss.current_account())
             if expected is None or now is None:  # the name was taken meanwhile
                 st.error(sv.name_taken(now, kind_key="dispatch.save_taken") if now else "")
             else:

@@ -142,22 +142,26 @@ class Store(TypedSaves, RoleViews, StoreBase):
         return visible[:limit] if limit is not None else visible
 
     def find(self, kind: str, name: str, *, actor: Account) -> ObjectInfo | None:
-        """Return the object of this kind and name, or None.
+        """Return the object of this kind and name that ``actor`` may open, or None.
+
+        An object ``actor`` may not open (another office's plan) is not found: its name,
+        author and time are not revealed. Saving under that name is refused by
+        :meth:`save` (:class:`AccessDenied`).
 
         Raises
         ------
         AccessDenied
-            The object exists and ``actor`` may not open it (another office's plan…).
+            ``actor``'s role may not open this kind at all.
         """
         check_kind(kind)
+        check_document(actor, "read", kind, actor.offices)
         with self.read_transaction() as conn:
             row = conn.execute(select(DOCUMENTS).where(
                 DOCUMENTS.c.kind == kind, DOCUMENTS.c.name == name)).first()
         if row is None:
             return None
         info = object_info(row)
-        check_document(actor, "read", info.kind, info.offices)
-        return info
+        return info if can_document(actor, "read", info.kind, info.offices) else None
 
     def resolve(self, ref: str | int, *, actor: Account, kind: str | None = None) -> ObjectInfo:
         """Find an object ``actor`` may open by id (digits) or by name.
