@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "data.store_commands",
     "data.db_commands",
     "data.account_commands",
+    "data.privacy_commands",
     "geo.commands",
     "geo.coverage_commands",
     "geo.field_commands",

@@ -143,7 +143,14 @@ def _deny(actor: Account, action_vi: str, action_en: str, roles: Iterable[str]) 
     )
 
 
-def _check_actor(actor: object) -> Account:
+def acting(actor: object) -> Account:
+    """Return ``actor`` if it is an enabled account, else refuse.
+
+    Raises
+    ------
+    AccessDenied
+        No account was given, or it is disabled.
+    """
     if not isinstance(actor, Account):
         raise AccessDenied(
             "Cần tài khoản đang đăng nhập (actor=) cho mọi thao tác với kho. / Every store "
@@ -174,7 +181,7 @@ def require(actor: object, action: str) -> Account:
     AccessDenied
         Naming the role that would be needed.
     """
-    account = _check_actor(actor)
+    account = acting(actor)
     roles = ACTION_RULES[action]
     if account.role not in roles:
         vi, en = _ACTION_LABELS[action]
@@ -215,7 +222,7 @@ def check_document(actor: object, verb: str, kind: str, offices: Iterable[str] =
     AccessDenied
         Naming the role, or the offices, that would be needed.
     """
-    account = _check_actor(actor)
+    account = acting(actor)
     roles = DOCUMENT_RULES[kind][verb]
     vi_verb, en_verb = _ACTION_LABELS[verb]
     if account.role not in roles:

@@ -584,13 +584,16 @@ def map_identity(identity: Mapping[str, Any], accounts: Iterable[Account]) -> Ac
             "gave no verified e-mail, so no local account can be chosen.",
             reason="unknown_identity")
     matches = [a for a in accounts if (a.email or "").lower() == email]
-    if len(matches) != 1:
-        what_vi = "không có tài khoản nào" if not matches else "nhiều tài khoản"
-        what_en = "no local account has" if not matches else "several local accounts have"
+    if not matches:
         raise LoginError(
-            f"{what_vi.capitalize()} ứng với {email}; hãy nhờ quản trị viên thêm (postplan users "
-            f"add … --email {email}). / {what_en.capitalize()} the e-mail {email}; ask an admin "
+            f"Không có tài khoản nào ứng với {email}; hãy nhờ quản trị viên thêm (postplan users "
+            f"add … --email {email}). / No local account has the e-mail {email}; ask an admin "
             f"to add it (postplan users add … --email {email}).", reason="unknown_identity")
+    if len(matches) > 1:
+        raise LoginError(
+            f"Nhiều tài khoản cùng e-mail {email}; quản trị viên cần để lại một. / Several local "
+            f"accounts have the e-mail {email}; an admin must keep it on one only.",
+            reason="unknown_identity")
     if matches[0].disabled:
         raise LoginError("Tài khoản đã bị vô hiệu hoá. / This account is disabled; ask an admin.",
                          reason="disabled")

@@ -48,6 +48,10 @@ class Settings:
         ``user_dir``.
     metric_crs
         Projected CRS for distances and areas.
+    retention_days
+        Days after a plan's date that citizens' personal data is kept before
+        ``postplan privacy purge`` replaces it with pseudonyms (``POSTPLAN_RETENTION_DAYS``;
+        default 90).
     """
 
     data_dir: Path = field(default_factory=_default_data_dir)
@@ -55,6 +59,7 @@ class Settings:
     user_dir: Path = field(default_factory=_default_user_dir)
     db_url: str | None = None
     metric_crs: str = METRIC_CRS
+    retention_days: int = 90
 
     def __post_init__(self) -> None:
         problems = []
@@ -66,6 +71,11 @@ class Settings:
             problems.append(
                 f"metric_crs {self.metric_crs!r} is not an 'EPSG:<code>' string; "
                 f"use {METRIC_CRS!r} (VN-2000 / TM-3 107-30) for Kon Tum."
+            )
+        if not isinstance(self.retention_days, int) or self.retention_days < 1:
+            problems.append(
+                f"retention_days {self.retention_days!r} must be a whole number of days ≥ 1 "
+                f"(POSTPLAN_RETENTION_DAYS); the default is 90."
             )
         if problems:
             raise InputError(problems[0], summary="Invalid settings")
@@ -95,4 +105,7 @@ class Settings:
             updates["user_dir"] = Path(env["POSTPLAN_USER_DIR"]).expanduser()
         if env.get("POSTPLAN_DB_URL"):
             updates["db_url"] = env["POSTPLAN_DB_URL"]
+        if env.get("POSTPLAN_RETENTION_DAYS"):
+            raw = env["POSTPLAN_RETENTION_DAYS"].strip()
+            updates["retention_days"] = int(raw) if raw.isdigit() else raw
         return replace(settings, **updates)  # type: ignore[arg-type]

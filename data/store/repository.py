@@ -55,7 +55,14 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from data import audit
-from data.access import PERSONAL_KINDS, Account, can_document, check_document, require
+from data.access import (
+    PERSONAL_KINDS,
+    Account,
+    acting,
+    can_document,
+    check_document,
+    require,
+)
 from data.errors import InputError, Problem, StorageError
 from data.store.base import (
     DOCUMENTS,
@@ -130,6 +137,7 @@ class Store(TypedSaves, RoleViews, StoreBase):
         AccessDenied
             ``kind`` is given and the actor's role may not open that kind at all.
         """
+        actor = acting(actor)
         query = select(DOCUMENTS).order_by(DOCUMENTS.c.updated_at.desc(),
                                            DOCUMENTS.c.id.desc())
         if kind is not None:
@@ -332,6 +340,7 @@ class Store(TypedSaves, RoleViews, StoreBase):
         StorageError
             The database failed, or is read-only; nothing was saved.
         """
+        actor = acting(actor)
         problems = check_kind(kind, raise_=False)
         problems += check_label("name", name, MAX_NAME_CHARS)
         if expected_version is not None and (
