@@ -12,7 +12,8 @@
 * keeps the session token (server-side session, :mod:`data.accounts`) in the browser
   session, checks it on every run (expired or ended sessions go back to the login form),
   and puts the account in ``st.session_state`` for :func:`app.state.current_account`;
-* draws who is logged in and a logout button in the sidebar.
+* draws who is logged in and a logout button in the sidebar; logging out (or a session
+  expiring) empties the browser session, so nothing opened passes to the next account.
 """
 
 from __future__ import annotations
@@ -117,6 +118,20 @@ def _oidc_identity() -> dict[str, Any] | None:
     return None
 
 
+#: Session keys kept across a logout (the language); everything else belongs to the account.
+_KEEP = ("lang", "lang_toggle")
+
+
+def forget_session() -> None:
+    """Drop everything the logged-out (or expired) account had in this browser session.
+
+    Opened plans, jobs and scenarios must not pass to whoever logs in next.
+    """
+    for key in list(st.session_state.keys()):
+        if key not in _KEEP:
+            del st.session_state[key]
+
+
 def _start(store: Any, session: acc.LoginSession) -> None:
     st.session_state[ss.AUTH_TOKEN] = session.token
     st.session_state[ss.AUTH_ACCOUNT] = session.account
@@ -182,8 +197,7 @@ def gate() -> Any:
             account = acc.session_account(store, token)
         except LoginError as exc:
             notice = login_message(exc)
-            st.session_state.pop(ss.AUTH_TOKEN, None)
-            st.session_state.pop(ss.AUTH_ACCOUNT, None)
+            forget_session()
         else:
             st.session_state[ss.AUTH_ACCOUNT] = account
             return account
@@ -199,7 +213,12 @@ def gate() -> Any:
         else:
             _start(store, session)
             return session.account
-    if acc.count_accounts(store) == 0:
+    try:
+        nobody = acc.count_accounts(store) == 0
+    except PostplanError as exc:  # an unreadable database: say so, open nothing
+        st.error(str(exc))
+        st.stop()
+    if nobody:
         _setup_form(store)
     _login_form(store, notice)
     raise AssertionError("unreachable: the login form stops the script")
@@ -209,8 +228,8 @@ def sidebar(account: Any) -> None:
     """Show who is logged in and a logout button in the sidebar."""
     st.sidebar.text(_t("logged_in_as", name=account.display_name, role=account.role))
     if st.sidebar.button(_t("logout"), key="auth_logout"):
-        token = st.session_state.pop(ss.AUTH_TOKEN, None)
-        st.session_state.pop(ss.AUTH_ACCOUNT, None)
+        token = st.session_state.get(ss.AUTH_TOKEN)
+        forget_session()
         if token:
             acc.logout(ss.plan_store(), token)
         if _oidc_identity() is not None:

@@ -431,6 +431,8 @@ def login(store: Store, username: str, password: str, *,
     """
     at = _now(now)
     username = (username or "").strip().lower()
+    if store.read_only:
+        return _read_only_login(store, username, password or "", at)
     error: LoginError | None = None
     session: LoginSession | None = None
     with store.write_transaction() as conn:
@@ -501,6 +503,38 @@ def _attempt(conn: Connection, row: Row[Any], password: str,
     return None, session
 
 
+#: Sessions of a read-only store (damaged or read-only database): kept in this process only.
+_MEMORY_SESSIONS: dict[str, tuple[Account, datetime]] = {}
+
+
+def _read_only_login(store: Store, username: str, password: str, at: datetime) -> LoginSession:
+    """Log in against a store that cannot be written: nothing is counted or stored.
+
+    The password is checked as usual; the session lives in this process's memory and the
+    login goes to the application log (:func:`data.audit.log_only`). Failures cannot be
+    counted, so there is no lock: restore the database (``postplan db restore``) soon.
+    """
+    with store.read_transaction() as conn:
+        row = conn.execute(select(_ACCOUNTS).where(_ACCOUNTS.c.username == username)).first()
+    stored = row._mapping["password_hash"] if row is not None else None
+    try:
+        _HASHER.verify(stored or _DUMMY_HASH, password)
+        ok = stored is not None
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or row is None:
+        raise _wrong()
+    account = _account(row)
+    if account.disabled:
+        raise LoginError("Tài khoản đã bị vô hiệu hoá. / This account is disabled.",
+                         reason="disabled")
+    token = secrets.token_urlsafe(32)
+    expires = at + timedelta(seconds=SESSION_TTL_S)
+    _MEMORY_SESSIONS[_sha(token)] = (account, expires)
+    audit.log_only("login", actor=account, via="password", read_only=True)
+    return LoginSession(token, account, expires)
+
+
 def _expired() -> LoginError:
     return LoginError("Phiên đăng nhập đã hết hạn; hãy đăng nhập lại. / Your session has "
                       "expired; log in again.", reason="expired")
@@ -516,6 +550,12 @@ def session_account(store: Store, token: str, *, now: datetime | None = None) ->
     """
     at = _now(now)
     digest = _sha(token or "")
+    if digest in _MEMORY_SESSIONS:
+        account, expires_at = _MEMORY_SESSIONS[digest]
+        if at >= expires_at:
+            del _MEMORY_SESSIONS[digest]
+            raise _expired()
+        return account
     with store.read_transaction() as conn:
         row = conn.execute(
             select(_SESSIONS, _ACCOUNTS).join(_ACCOUNTS, _ACCOUNTS.c.id == _SESSIONS.c.account_id)
@@ -529,6 +569,9 @@ def session_account(store: Store, token: str, *, now: datetime | None = None) ->
                       email=m["email"], disabled=bool(m["disabled"]))
     expires, seen = _utc(m["expires_at"]), _utc(m["last_seen_at"])
     assert expires is not None and seen is not None
+    if (at >= expires or (at - seen).total_seconds() > SESSION_IDLE_S or account.disabled) \
+            and store.read_only:
+        raise _expired()
     if at >= expires or (at - seen).total_seconds() > SESSION_IDLE_S or account.disabled:
         with store.write_transaction() as conn:
             conn.execute(_SESSIONS.update().where(_SESSIONS.c.token_sha256 == digest)
@@ -550,6 +593,8 @@ def logout(store: Store, token: str, *, now: datetime | None = None) -> None:
     """End a session (audited); an unknown or ended token does nothing."""
     at = _now(now)
     digest = _sha(token or "")
+    if _MEMORY_SESSIONS.pop(digest, None) is not None or store.read_only:
+        return
     with store.write_transaction() as conn:
         row = conn.execute(
             select(_SESSIONS.c.id, _ACCOUNTS).join(_ACCOUNTS,

@@ -62,8 +62,15 @@ def make_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *, logged_in: bool
         with Store.open(Settings.from_env()) as store:
             accounts.create_first_admin(store, "admin", password=ADMIN_PASSWORD,
                                         display_name="Quản trị viên")
-            session = accounts.login(store, "admin", ADMIN_PASSWORD)
-        at.session_state["auth_token"] = session.token
+        log_in(at)
+    return at
+
+
+def log_in(at: AppTest, username: str = "admin", password: str = ADMIN_PASSWORD) -> AppTest:
+    """Open a session for ``username`` (real login) and give its token to ``at``'s browser."""
+    with Store.open(Settings.from_env()) as store:
+        session = accounts.login(store, username, password)
+    at.session_state["auth_token"] = session.token
     return at
 
 

@@ -3,8 +3,9 @@
 :func:`running_app` starts ``streamlit run streamlit_app.py`` on a free port of 127.0.0.1
 with ``POSTPLAN_TILES=none`` (no tile server is contacted) and the repository's own
 ``.streamlit/config.toml``; :func:`chromium` launches Debian's ``/usr/bin/chromium``
-through Playwright (never ``playwright install``). :func:`log_in` is where a test signs
-in before it opens a page.
+through Playwright (never ``playwright install``). Every server gets a plan store with the
+admin account :data:`USER` (password :data:`PASSWORD`); :func:`log_in` opens a page and
+signs in through the app's login form (each new browser page is a new session).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -25,6 +27,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
+#: The admin account every test server has, and its password.
+USER, PASSWORD = "admin", "mật-khẩu-trình-duyệt"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -34,6 +38,16 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+def admin(store: Any) -> Any:
+    """Return the admin account :data:`USER` of ``store``, creating it as the first admin."""
+    from data.accounts import create_first_admin, get_account
+
+    found = get_account(store, USER)
+    if found is not None:
+        return found
+    return create_first_admin(store, USER, password=PASSWORD, display_name="Quản trị viên")
 
 
 def _free_port() -> int:
@@ -59,6 +73,13 @@ def running_app(
         pytest.fail(f"{CHROMIUM} is missing: install the Debian package 'chromium'")
     port = _free_port()
     full_env = dict(os.environ, POSTPLAN_TILES="none", PYTHONUNBUFFERED="1", **(env or {}))
+    if not (env or {}).get("POSTPLAN_USER_DIR"):  # never the developer's own store
+        full_env["POSTPLAN_USER_DIR"] = tempfile.mkdtemp(prefix="postplan-browser-")
+    full_env.pop("POSTPLAN_DB_URL", None)
+    from data.store import Store
+
+    with Store(f"sqlite:///{Path(full_env['POSTPLAN_USER_DIR']) / 'postplan.sqlite'}") as store:
+        admin(store)
     ARTIFACTS.mkdir(exist_ok=True)
     log = (ARTIFACTS / log_name).open("w")
     proc = subprocess.Popen(
@@ -115,13 +136,17 @@ def chromium() -> Iterator[Any]:
             b.close()
 
 
-def log_in(page: Any, url: str) -> None:
-    """Sign in to the app at ``url`` before a test opens its pages.
+def log_in(page: Any, url: str, path: str = "") -> None:
+    """Open ``url``/``path`` and sign in as :data:`USER` through the login form.
 
-    The app has no login yet: this only opens the start page. When the login gate
-    exists, it signs in here (one place for every browser test).
+    A new page (``goto``) is a new Streamlit session, which starts at the login form; after
+    the login the app shows the page the link named.
     """
-    page.goto(f"{url}/", wait_until="networkidle")
+    page.goto(f"{url}/{path}", wait_until="networkidle")
+    wait_idle(page)
+    page.get_by_label("Tên đăng nhập").fill(USER)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
     wait_idle(page)
 
 

@@ -84,8 +84,10 @@ def test_login_wrong_password_lock_and_logout(monkeypatch: pytest.MonkeyPatch,
     no_exception(at)
     token = at.session_state["auth_token"]
     assert "Quản trị viên (admin)" in _texts(at)
+    at.session_state["dsp_saved_ref"] = (1, 1, "Kế hoạch của quản trị")  # something opened
     at.button(key="auth_logout").click().run()
     assert [t for t in at.text_input if t.key == "auth_user"]
+    assert "dsp_saved_ref" not in at.session_state  # nothing passes to the next account
     with _store() as store, pytest.raises(acc.LoginError, match="expired"):
         acc.session_account(store, token)
 

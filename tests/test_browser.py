@@ -59,9 +59,8 @@ def test_dispatch_plans_a_simulated_day_and_draws_routes(app_url: str, browser: 
 def test_data_and_coverage_pages_render(app_url: str, browser: object) -> None:
     """The Data and Coverage pages load in the browser and draw their maps."""
     page = browser.new_page(viewport={"width": 1500, "height": 1700})  # type: ignore[attr-defined]
-    log_in(page, app_url)
     for path, name in (("data", "data.png"), ("coverage", "coverage.png")):
-        page.goto(f"{app_url}/{path}", wait_until="networkidle")
+        log_in(page, app_url, path)  # a new page is a new session: it logs in again
         wait_idle(page, 180_000)
         frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').first
         frame.locator(".leaflet-container").first.wait_for(timeout=60_000)

@@ -1,13 +1,13 @@
 """Hostile data in a real browser: names full of markup are shown as text, never run.
 
 A jobs file, an office file, a saved plan (courier names, stop labels, job ids, reasons,
-the plan's name and author) and a saved coverage scenario (candidate and chosen site
-names) carry ``<img onerror>``, ``<script>``, ``javascript:`` links, markdown links and
-template-literal breakouts. Every page is opened in headless Chromium, every map tooltip
-is opened, and the test checks that no dialog fired and that no injected element (an
-``img`` with ``onerror``, a ``javascript:`` or markdown link, a script holding the payload)
-exists in the page or in any of its frames, while the payload is visible as text.
-"""
+the plan's name and message, the display names of the accounts that saved it) and a saved
+coverage scenario (candidate and chosen site names) carry ``<img onerror>``, ``<script>``,
+``javascript:`` links, markdown links and template-literal breakouts. Every page is opened
+in headless Chromium, every map tooltip is opened, and the test checks that no dialog
+fired and that no injected element (an ``img`` with ``onerror``, a ``javascript:`` or
+markdown link, a script holding the payload) exists in the page or in any of its frames,
+while the payload is visible as text."""
 
 from __future__ import annotations
 
@@ -17,10 +17,11 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from browser_utils import ARTIFACTS, chromium, log_in, running_app, wait_idle
+from browser_utils import ARTIFACTS, PASSWORD, USER, chromium, log_in, running_app, wait_idle
 
 from app.safe import WORD_JOINER
 from app.store_view import scenario_document
+from data.accounts import add_account, create_first_admin
 from data.store import Store
 from routing.result import CourierRoute, Plan, PlannedStop, UnassignedJob
 
@@ -138,12 +139,18 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     user_dir = Path(tmp_path_factory.mktemp("hostile")) / "user"
     user_dir.mkdir()
     with Store(f"sqlite:///{user_dir / 'postplan.sqlite'}") as store:
-        name, author = hostile("Kế hoạch", 0), hostile("Hoa", 1)
-        store.save_plan(hostile_plan(moved=False), name=name, author=author)
-        store.save_plan(hostile_plan(moved=True), name=name, author=hostile("Lan", 4),
+        # who saves is an account: usernames cannot carry markup, display names can (the
+        # logged-in admin's is shown in the sidebar)
+        root = create_first_admin(store, USER, password=PASSWORD,
+                                  display_name=hostile("Quản trị", 1))
+        lan = add_account(store, "lan", actor=root, role="admin", password=None,
+                          display_name=hostile("Lan", 4))
+        name = hostile("Kế hoạch", 0)
+        store.save_plan(hostile_plan(moved=False), name=name, actor=root)
+        store.save_plan(hostile_plan(moved=True), name=name, actor=lan,
                         expected_version=1, message=hostile("ghi chú", 3))
         store.save("coverage_scenario", hostile("Kịch bản", 2), hostile_scenario(),
-                   author=hostile("Hà", 0))
+                   actor=root)
     with running_app({"POSTPLAN_USER_DIR": str(user_dir)}, log_name="hostile-server.log") as url:
         yield url
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from browser_utils import (
     ARTIFACTS,
+    admin,
     chromium,
     log_in,
     map_frame,
@@ -60,7 +61,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     user_dir.mkdir()
     with Store(f"sqlite:///{user_dir / 'postplan.sqlite'}") as store:
         store.save_plan({**office_plan().to_dict(), "courier_names": {"C1": "Bưu tá Lan"}},
-                        name="Tuyến quầy", author="Hoa")
+                        name="Tuyến quầy", actor=admin(store))
     with running_app({"POSTPLAN_USER_DIR": str(user_dir)}, log_name="screens-server.log") as url:
         yield url
 
@@ -183,8 +184,7 @@ def test_open_expanders_and_tabs_stay_open_across_reruns(app_url: str, browser: 
 def test_network_figures_are_not_cut_off(app_url: str, browser: Any) -> None:
     """Every metric on the Data page shows its whole value (no ellipsis)."""
     page = browser.new_page(viewport={"width": 1280, "height": 1800})
-    log_in(page, app_url)
-    page.goto(f"{app_url}/data", wait_until="networkidle")
+    log_in(page, app_url, "data")
     wait_idle(page, 180_000)
     page.get_by_text("Tổng km đường").wait_for(timeout=120_000)
     cut = page.evaluate(

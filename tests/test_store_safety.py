@@ -238,3 +238,28 @@ def test_read_only_postgres_server_opens_read_only() -> None:
                                                r"at the primary server"):
             store.save("plan", "q", {"a": 2}, actor=account(store, "lan"))
         assert [o.name for o in store.list_objects(actor=account(store))] == ["p"]
+
+
+def test_a_damaged_store_still_lets_people_log_in_and_read(tmp_path: Path) -> None:
+    """A read-only store checks passwords, keeps sessions in memory, and writes nothing."""
+    from data import accounts as acc
+    from data.errors import LoginError
+
+    path = tmp_path / "store.sqlite"
+    url = filled_sqlite(path, n=3)
+    with Store(url) as store:
+        acc.add_account(store, "minh", actor=account(store, "root"), role="admin",
+                        password="mật-khẩu-của-minh")
+    damage_versions_table(path)
+    before = _sha(path)
+    with Store(url) as store:
+        assert store.read_only
+        with pytest.raises(LoginError, match="Wrong username or password"):
+            acc.login(store, "minh", "sai-mật-khẩu")
+        session = acc.login(store, "minh", "mật-khẩu-của-minh")
+        assert acc.session_account(store, session.token).username == "minh"
+        assert len(store.list_objects(actor=session.account)) == 3
+        acc.logout(store, session.token)
+        with pytest.raises(LoginError, match="expired"):
+            acc.session_account(store, session.token)
+    assert _sha(path) == before
