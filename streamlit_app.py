@@ -16,7 +16,6 @@ from app.i18n import language_toggle, t
 # No page_icon: a Material or emoji favicon is fetched from a CDN, and the app runs offline.
 st.set_page_config(page_title="postplan — Kon Tum", layout="wide")
 language_toggle()
-account = auth.gate()  # stops here (setup or login form) until someone is logged in
 
 pages = [
     st.Page(
@@ -33,7 +32,10 @@ pages = [
         "app/pages/data.py", title=t("nav.data"), icon=":material/table_view:", url_path="data"
     ),
 ]
-page = st.navigation(pages, position="sidebar")
+# The pages are declared before the gate so that a link to /data still leads there after the
+# login; their menu stays hidden, and no page runs, until someone is logged in.
+page = st.navigation(pages, position="sidebar" if auth.has_session() else "hidden")
+account = auth.gate()  # stops here (setup or login form) until someone is logged in
 st.sidebar.caption(t("app.caption"))
 auth.sidebar(account)
 page.run()

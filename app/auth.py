@@ -185,6 +185,11 @@ def _login_form(store: Any, notice: str | None) -> None:
     st.stop()
 
 
+def has_session() -> bool:
+    """Whether this browser session holds a session token (checked by :func:`gate`)."""
+    return bool(st.session_state.get(ss.AUTH_TOKEN))
+
+
 def gate() -> Any:
     """Return the logged-in account, or draw the setup / login form and stop the script."""
     store = ss.plan_store()
