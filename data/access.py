@@ -11,8 +11,9 @@ Roles
     Accounts, registries (offices, closures, speed tables), the audit log, citizens'
     requests and retention; may open everything.
 ``dispatcher``
-    Jobs, plans, manual edits and route sheets of the post offices the account belongs
-    to (a plan records the offices it belongs to; every one must be the dispatcher's).
+    Jobs, plans, manual edits, route sheets and the courier roster of the post offices the
+    account belongs to (a plan records the offices it belongs to; every one must be the
+    dispatcher's).
 ``planner``
     Coverage, scenarios and siting; reads the registries; never citizens' data.
 ``courier``
@@ -42,8 +43,9 @@ ROLE_LABELS: Mapping[str, str] = {
 
 #: Document kinds that hold citizens' personal data (names, addresses, phones, dossiers).
 PERSONAL_KINDS = frozenset({"plan", "manual_edit", "job_list"})
-#: Document kinds that belong to post offices (a dispatcher sees only their offices').
-OFFICE_SCOPED_KINDS = PERSONAL_KINDS
+#: Document kinds that belong to post offices (a dispatcher sees only their offices'): the
+#: citizens' data and the courier roster (staff names and phones).
+OFFICE_SCOPED_KINDS = PERSONAL_KINDS | {"roster"}
 
 _CITIZEN_WORK = frozenset({"admin", "dispatcher"})
 _REGISTRY_READERS = frozenset({"admin", "dispatcher", "planner", "viewer"})
@@ -58,6 +60,7 @@ DOCUMENT_RULES: Mapping[str, Mapping[str, frozenset[str]]] = {
     "speed_table": {"read": _REGISTRY_READERS, "write": frozenset({"admin"})},
     "coverage_scenario": {"read": frozenset({"admin", "planner", "viewer"}),
                           "write": frozenset({"admin", "planner"})},
+    "roster": {"read": _CITIZEN_WORK, "write": _CITIZEN_WORK},
 }
 
 #: Who may do each action that is not about one document.

@@ -15,15 +15,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Engine, Table, select
 
 from data.access import Account, require
 from data.db_models import Base
 
-if TYPE_CHECKING:
-    from data.store import Store
+
+class _Database(Protocol):
+    """What reading the log needs of a store (``data.store.Store`` imports this module)."""
+
+    engine: Engine
 
 #: What the audit log records.
 ACTIONS = (
@@ -134,7 +137,7 @@ def log_only(action: str, *, actor: Account, **facts: Any) -> None:
 
 
 def list_audit(
-    store: Store,
+    store: _Database,
     *,
     actor: Account,
     since: date | datetime | None = None,

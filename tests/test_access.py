@@ -70,6 +70,10 @@ CONTENT = {
     "coverage_scenario": {"format": "postplan-coverage-scenario", "cutoff_min": 30},
     "closure_set": {"closures": []},
     "speed_table": {"speeds": []},
+    "roster": {"format": "pandas-table", "crs": None, "geometry": None,
+               "table": {"schema": {"fields": [{"name": "courier_id", "type": "string"},
+                                               {"name": "office_id", "type": "string"}]},
+                         "data": [{"courier_id": "C1", "office_id": OFFICE_A}]}},
 }
 
 #: Who may read and write each kind — what the issue asks for, written out in full.
@@ -86,6 +90,7 @@ EXPECTED = {
     ("speed_table", "write"): {"admin"},
     ("coverage_scenario", "read"): {"admin", "planner", "viewer"},
     ("coverage_scenario", "write"): {"admin", "planner"},
+    ("roster", "read"): {"admin", "disp_a"}, ("roster", "write"): {"admin", "disp_a"},
 }
 
 
