@@ -27,6 +27,7 @@ import streamlit as st
 from app import state as ss
 from app.i18n import current_lang
 from data import accounts as acc
+from data import logins
 from data.errors import InputError, LoginError, PostplanError
 
 #: Texts of the gate (Vietnamese, English).
@@ -132,7 +133,7 @@ def forget_session() -> None:
             del st.session_state[key]
 
 
-def _start(store: Any, session: acc.LoginSession) -> None:
+def _start(store: Any, session: logins.LoginSession) -> None:
     st.session_state[ss.AUTH_TOKEN] = session.token
     st.session_state[ss.AUTH_ACCOUNT] = session.account
     st.session_state.pop("auth_password", None)
@@ -156,7 +157,7 @@ def _setup_form(store: Any) -> None:
             try:
                 acc.create_first_admin(store, username.strip().lower(), password=password,
                                        display_name=display.strip() or None)
-                session = acc.login(store, username, password)
+                session = logins.login(store, username, password)
             except (InputError, PostplanError) as exc:
                 st.error(str(exc))
             else:
@@ -176,7 +177,7 @@ def _login_form(store: Any, notice: str | None) -> None:
     password = st.text_input(_t("password"), type="password", key="auth_password")
     if st.button(_t("login"), key="auth_login", type="primary"):
         try:
-            session = acc.login(store, username, password)
+            session = logins.login(store, username, password)
         except LoginError as exc:
             st.error(login_message(exc))
         else:
@@ -199,7 +200,7 @@ def gate() -> Any:
     token = st.session_state.get(ss.AUTH_TOKEN)
     if token:
         try:
-            account = acc.session_account(store, token)
+            account = logins.session_account(store, token)
         except LoginError as exc:
             notice = login_message(exc)
             forget_session()
@@ -209,7 +210,7 @@ def gate() -> Any:
     identity = _oidc_identity()
     if identity is not None:
         try:
-            session = acc.oidc_login(store, identity)
+            session = logins.oidc_login(store, identity)
         except LoginError as exc:
             st.error(login_message(exc))
             if st.button(_t("logout"), key="auth_oidc_logout"):
@@ -236,7 +237,7 @@ def sidebar(account: Any) -> None:
         token = st.session_state.get(ss.AUTH_TOKEN)
         forget_session()
         if token:
-            acc.logout(ss.plan_store(), token)
+            logins.logout(ss.plan_store(), token)
         if _oidc_identity() is not None:
             st.logout()
         st.rerun()

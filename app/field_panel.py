@@ -16,7 +16,7 @@ from app import maps
 from app import state as ss
 from app.i18n import fmt_number, t
 from app.safe import md_t, md_text
-from data.errors import ConflictError, InputError, PostplanError
+from data.errors import AccessDenied, ConflictError, InputError, PostplanError
 from data.settings import Settings
 
 #: Session keys of the panel.
@@ -33,8 +33,9 @@ def _proposals(store: Any, settings: Settings) -> tuple[Any, Any, Any, str]:
     from geo.field.state import field_state
     from geo.network import cached_network
 
-    obs = load_observations(store)
-    state = field_state(store)
+    actor = ss.current_account()
+    obs = load_observations(store, actor=actor)
+    state = field_state(store, actor=actor)
     speeds = propose_speeds(obs.table("traversals"), state.speed_table(), state.ref,
                             provenance=obs.provenance)
     G = cached_network(settings, profile="motorbike")
@@ -79,15 +80,15 @@ def field_panel(settings: Settings) -> None:
                  traversals=fmt_number(len(obs.table("traversals"))),
                  base=speeds.base.label()))
     st.dataframe(_speed_rows(speeds), hide_index=True, width="stretch", key="field_speeds")
-    author = st.text_input(t("field.author"), value="", key="field_author")
+    st.text(f"{t('field.author')}: {ss.current_account().display_name}")
     if st.button(t("field.accept_speeds", n=len(speeds.changes[speeds.changes["season"] ==
                                                                 "all"])),
                  key="field_accept_speeds", disabled=speeds.changes.empty):
         from geo.field.state import accept_speeds
 
         try:
-            ref = accept_speeds(store, speeds, author=author.strip() or "app")
-        except (InputError, ConflictError) as exc:
+            ref = accept_speeds(store, speeds, actor=ss.current_account())
+        except (InputError, ConflictError, AccessDenied) as exc:
             st.error(md_text(str(exc)))
         else:
             st.success(md_t("field.accepted_speeds", label=ref.label()))
@@ -113,8 +114,8 @@ def field_panel(settings: Settings) -> None:
         from geo.field.state import accept_roads
 
         try:
-            version = accept_roads(store, table, author=author.strip() or "app")
-        except (InputError, ConflictError) as exc:
+            version = accept_roads(store, table, actor=ss.current_account())
+        except (InputError, ConflictError, AccessDenied) as exc:
             st.error(md_text(str(exc)))
         else:
             st.success(t("field.accepted_roads", n=len(table), version=version))

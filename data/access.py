@@ -15,7 +15,8 @@ Roles
     account belongs to (a plan records the offices it belongs to; every one must be the
     dispatcher's).
 ``planner``
-    Coverage, scenarios and siting; reads the registries; never citizens' data.
+    Coverage, scenarios and siting; the speed table and the roads learnt from field
+    traces; reads the registries; never citizens' data.
 ``courier``
     Only their own route of the day (``Store.courier_route``).
 ``viewer``
@@ -57,7 +58,12 @@ DOCUMENT_RULES: Mapping[str, Mapping[str, frozenset[str]]] = {
     "job_list": {"read": _CITIZEN_WORK, "write": _CITIZEN_WORK},
     "office_registry": {"read": _REGISTRY_READERS, "write": frozenset({"admin"})},
     "closure_set": {"read": _REGISTRY_READERS, "write": frozenset({"admin"})},
-    "speed_table": {"read": _REGISTRY_READERS, "write": frozenset({"admin"})},
+    # the speed table and the roads learnt from traces: planners calibrate the network
+    "speed_table": {"read": _REGISTRY_READERS, "write": frozenset({"admin", "planner"})},
+    "trace_roads": {"read": _REGISTRY_READERS, "write": frozenset({"admin", "planner"})},
+    # couriers' GPS traces and stop reports (staff's whereabouts): who studies them
+    "field_observations": {"read": frozenset({"admin", "dispatcher", "planner"}),
+                           "write": frozenset({"admin", "dispatcher", "planner"})},
     "coverage_scenario": {"read": frozenset({"admin", "planner", "viewer"}),
                           "write": frozenset({"admin", "planner"})},
     "roster": {"read": _CITIZEN_WORK, "write": _CITIZEN_WORK},
@@ -125,6 +131,11 @@ class Account:
         courier = f", courier {self.courier_id}" if self.courier_id else ""
         off = " (disabled)" if self.disabled else ""
         return f"{self.username} — {self.display_name} [{self.role}{extra}{courier}]{off}"
+
+
+#: The app's own reads of the registries it needs to work (the accepted speed table and
+#: the roads learnt from traces, when a network is built): viewer rights, nothing more.
+SYSTEM_READER = Account(id=0, username="postplan", display_name="postplan", role="viewer")
 
 
 def _needed_text(roles: Iterable[str]) -> tuple[str, str]:

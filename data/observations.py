@@ -38,6 +38,7 @@ import pandas as pd
 from data.errors import InputError, Problem, StorageError
 
 if TYPE_CHECKING:
+    from data.access import Account
     from data.store import Store, StoredObject
 
 #: Store kind of an observation batch.
@@ -187,7 +188,7 @@ class ObservationBatch:
                    notes=tuple(doc.get("notes", ())))
 
 
-def save_batch(store: Store, batch: ObservationBatch, *, author: str,
+def save_batch(store: Store, batch: ObservationBatch, *, actor: Account,
                name: str | None = None, message: str = "") -> StoredObject:
     """Store a batch; the same files imported again are refused, nothing is counted twice.
 
@@ -197,7 +198,7 @@ def save_batch(store: Store, batch: ObservationBatch, *, author: str,
         When a batch of the same files (same name) is already stored.
     """
     name = name or batch.default_name()
-    existing = store.find(OBSERVATIONS_KIND, name)
+    existing = store.find(OBSERVATIONS_KIND, name, actor=actor)
     if existing is not None:
         raise InputError([Problem(
             f"các tệp này đã được nhập ngày {existing.created_at:%d/%m/%Y} (#{existing.id}); "
@@ -208,7 +209,7 @@ def save_batch(store: Store, batch: ObservationBatch, *, author: str,
     meta = {"source": batch.source, "provenance": batch.provenance,
             "vehicle": batch.vehicle, "digest": batch.digest, **{f"rows_{k}": n
                                                                  for k, n in counts.items()}}
-    return store.save(OBSERVATIONS_KIND, name, batch.to_document(), author=author,
+    return store.save(OBSERVATIONS_KIND, name, batch.to_document(), actor=actor,
                       message=message, meta=meta)
 
 
@@ -264,11 +265,12 @@ def combine_batches(batches: Sequence[tuple[int, ObservationBatch]]) -> Observat
                         tables=tables)
 
 
-def load_observations(store: Store, *, provenance: str | None = None) -> Observations:
+def load_observations(store: Store, *, actor: Account,
+                      provenance: str | None = None) -> Observations:
     """Read every stored batch (optionally only ``observed`` or ``simulated`` ones)."""
     found = []
-    for info in store.list_objects(kind=OBSERVATIONS_KIND):
-        obj = store.get(info.id)
+    for info in store.list_objects(kind=OBSERVATIONS_KIND, actor=actor):
+        obj = store.get(info.id, actor=actor)
         if provenance is not None and obj.meta.get("provenance") != provenance:
             continue
         found.append((info.id, ObservationBatch.from_document(obj.data())))

@@ -15,11 +15,11 @@ Nothing changes planning without ``--accept``.
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 from pathlib import Path
 from typing import Any
 
+from data.account_commands import acting, add_as_argument
 from data.errors import InputError, Problem
 from data.settings import Settings
 
@@ -38,7 +38,7 @@ def register(subparsers: Any) -> None:
     imp.add_argument("--skip-bad", action="store_true",
                      help="import the good files and list the rejected ones (default: any "
                      "bad file rejects the whole import)")
-    imp.add_argument("--author", default=None, help="who imports (default: the OS user)")
+    add_as_argument(imp)
     imp.add_argument("--json", action="store_true", help="print one JSON document")
     imp.set_defaults(func=cmd_import)
 
@@ -49,7 +49,7 @@ def register(subparsers: Any) -> None:
                     help="which season's estimates --accept applies (default all)")
     sp.add_argument("--min-n", type=int, default=30,
                     help="fewest observations before a cell may change (default 30)")
-    sp.add_argument("--author", default=None, help="who accepts (default: the OS user)")
+    add_as_argument(sp)
     sp.add_argument("--json", action="store_true", help="print one JSON document")
     sp.set_defaults(func=cmd_speeds)
 
@@ -62,18 +62,9 @@ def register(subparsers: Any) -> None:
                     help="write the proposed roads as an OpenStreetMap change file")
     rd.add_argument("--min-traces", type=int, default=3,
                     help="different traces that must ride a road (default 3)")
-    rd.add_argument("--author", default=None, help="who accepts (default: the OS user)")
+    add_as_argument(rd)
     rd.add_argument("--json", action="store_true", help="print one JSON document")
     rd.set_defaults(func=cmd_roads)
-
-
-def _author(args: argparse.Namespace) -> str:
-    if args.author:
-        return str(args.author)
-    try:
-        return getpass.getuser() or "cli"
-    except (KeyError, OSError):
-        return "cli"
 
 
 def _print(args: argparse.Namespace, doc: dict[str, Any], text: str) -> None:
@@ -104,7 +95,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     G = _network(settings, args.vehicle)
     result = import_traces(args.traces, G, vehicle=args.vehicle, skip_bad=args.skip_bad)
     with Store.open(settings) as store:
-        saved = save_batch(store, result.batch, author=_author(args))
+        saved = save_batch(store, result.batch, actor=acting(store, args))
     doc = {"ok": True, "stored": saved.info.id, "name": saved.name, **result.to_dict()}
     _print(args, doc, result.summary() + f"\nstored as #{saved.info.id} {saved.name!r}")
     return 0
@@ -119,8 +110,9 @@ def cmd_speeds(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     with Store.open(settings) as store:
-        obs = load_observations(store)
-        state = field_state(store)
+        actor = acting(store, args)
+        obs = load_observations(store, actor=actor)
+        state = field_state(store, actor=actor)
         table = state.speed_table()
         legs = None
         reports = obs.table("stop_reports")
@@ -131,7 +123,7 @@ def cmd_speeds(args: argparse.Namespace) -> int:
                                   provenance=obs.provenance)
         accepted = None
         if args.accept:
-            accepted = accept_speeds(store, proposal, author=_author(args), season=args.season)
+            accepted = accept_speeds(store, proposal, actor=actor, season=args.season)
     doc = {"ok": True, "observations": obs.summary(), **proposal.to_dict(),
            "accepted": accepted.to_dict() if accepted else None}
     text = proposal.summary()
@@ -156,7 +148,8 @@ def cmd_roads(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     G = _network(settings, "motorbike")
     with Store.open(settings) as store:
-        obs = load_observations(store)
+        actor = acting(store, args)
+        obs = load_observations(store, actor=actor)
         off = still_unexplained(obs.table("offroad"), G, offroad_m=MatchParams().offroad_m)
         proposal = propose_roads(off, G, params=RoadParams(min_traces=args.min_traces))
         roads = proposal.roads
@@ -168,7 +161,7 @@ def cmd_roads(args: argparse.Namespace) -> int:
             roads = roads[roads["road_id"].isin(args.road)]
         version = None
         if args.accept:
-            version = accept_roads(store, roads, author=_author(args))
+            version = accept_roads(store, roads, actor=actor)
     exported = None
     if args.export is not None:
         exported = str(write_osc(roads, args.export, network_kind=str(G.graph.get("kind"))))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from test_store import _postgres_url
 
 from data import accounts as acc
+from data import logins
 from data.access import Account
 from data.audit import list_audit
 from data.db_models import Base
@@ -46,34 +47,34 @@ def test_password_is_stored_as_argon2id_and_logs_in(store: Store, admin: Account
     with store.engine.connect() as conn:
         stored = conn.execute(select(table.c.password_hash)).scalar_one()
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
-    session = acc.login(store, "Lan", PASSWORD, now=T0)
+    session = logins.login(store, "Lan", PASSWORD, now=T0)
     assert session.account.username == "lan" and session.account.role == "admin"
-    assert session.expires_at == T0 + timedelta(seconds=acc.SESSION_TTL_S)
-    assert acc.session_account(store, session.token, now=T0 + timedelta(minutes=5)) == admin
+    assert session.expires_at == T0 + timedelta(seconds=logins.SESSION_TTL_S)
+    assert logins.session_account(store, session.token, now=T0 + timedelta(minutes=5)) == admin
     assert _actions(store, admin, "lan") == ["account_add", "login"]
 
 
 def test_wrong_passwords_are_slowed_then_locked(store: Store, admin: Account) -> None:
     """Each failure makes the next try wait longer (1, 2, 4, 8 s); the 5th locks 15 min."""
     at = T0
-    for failure, wait_s in enumerate(acc.FAILURE_DELAYS_S, start=1):
+    for failure, wait_s in enumerate(logins.FAILURE_DELAYS_S, start=1):
         with pytest.raises(LoginError, match="Wrong username or password") as err:
-            acc.login(store, "lan", "sai-mat-khau", now=at)
+            logins.login(store, "lan", "sai-mat-khau", now=at)
         assert err.value.reason == "wrong", failure
         with pytest.raises(LoginError, match=f"Wait {wait_s} s") as early:  # too soon: refused
-            acc.login(store, "lan", PASSWORD, now=at)  # even with the right password
+            logins.login(store, "lan", PASSWORD, now=at)  # even with the right password
         assert early.value.reason == "throttled" and early.value.retry_after_s == wait_s
         with pytest.raises(LoginError, match="Wait 1 s"):
-            acc.login(store, "lan", PASSWORD, now=at + timedelta(seconds=wait_s - 0.5))
+            logins.login(store, "lan", PASSWORD, now=at + timedelta(seconds=wait_s - 0.5))
         at += timedelta(seconds=wait_s)
     with pytest.raises(LoginError, match="locked until 08:15:15 UTC after 5 failed") as err:
-        acc.login(store, "lan", "sai-mat-khau", now=at)
-    assert err.value.reason == "locked" and err.value.retry_after_s == acc.LOCK_S
+        logins.login(store, "lan", "sai-mat-khau", now=at)
+    assert err.value.reason == "locked" and err.value.retry_after_s == logins.LOCK_S
     with pytest.raises(LoginError) as still:  # the right password does not open a lock
-        acc.login(store, "lan", PASSWORD, now=at + timedelta(minutes=14))
+        logins.login(store, "lan", PASSWORD, now=at + timedelta(minutes=14))
     assert still.value.reason == "locked"
-    later = at + timedelta(seconds=acc.LOCK_S)
-    assert acc.login(store, "lan", PASSWORD, now=later).account == admin
+    later = at + timedelta(seconds=logins.LOCK_S)
+    assert logins.login(store, "lan", PASSWORD, now=later).account == admin
     actions = _actions(store, admin, "lan")
     assert actions.count("login_failed") == 6 and actions.count("lock") == 1
     assert actions[-1] == "login"
@@ -82,7 +83,7 @@ def test_wrong_passwords_are_slowed_then_locked(store: Store, admin: Account) ->
 def test_unknown_username_fails_like_a_wrong_password(store: Store, admin: Account) -> None:
     """No account of that name: the same message, and the attempt is audited."""
     with pytest.raises(LoginError, match="Wrong username or password") as err:
-        acc.login(store, "minh", PASSWORD, now=T0)
+        logins.login(store, "minh", PASSWORD, now=T0)
     assert err.value.reason == "wrong"
     [entry] = list_audit(store, actor=admin, user="minh")
     assert entry.action == "login_failed" and entry.detail == {"reason": "unknown"}
@@ -90,20 +91,20 @@ def test_unknown_username_fails_like_a_wrong_password(store: Store, admin: Accou
 
 def test_sessions_expire_when_old_idle_or_ended(store: Store, admin: Account) -> None:
     """A session older than its lifetime, idle too long, or logged out is refused."""
-    old = acc.login(store, "lan", PASSWORD, now=T0)
+    old = logins.login(store, "lan", PASSWORD, now=T0)
     with pytest.raises(LoginError, match="session has expired") as err:
-        acc.session_account(store, old.token, now=T0 + timedelta(seconds=acc.SESSION_TTL_S))
+        logins.session_account(store, old.token, now=T0 + timedelta(seconds=logins.SESSION_TTL_S))
     assert err.value.reason == "expired"
-    idle = acc.login(store, "lan", PASSWORD, now=T0)
-    acc.session_account(store, idle.token, now=T0 + timedelta(minutes=50))  # still in use
+    idle = logins.login(store, "lan", PASSWORD, now=T0)
+    logins.session_account(store, idle.token, now=T0 + timedelta(minutes=50))  # still in use
     with pytest.raises(LoginError, match="expired"):
-        acc.session_account(store, idle.token, now=T0 + timedelta(minutes=50 + 61))
-    ended = acc.login(store, "lan", PASSWORD, now=T0)
-    acc.logout(store, ended.token, now=T0 + timedelta(minutes=1))
+        logins.session_account(store, idle.token, now=T0 + timedelta(minutes=50 + 61))
+    ended = logins.login(store, "lan", PASSWORD, now=T0)
+    logins.logout(store, ended.token, now=T0 + timedelta(minutes=1))
     with pytest.raises(LoginError, match="expired"):
-        acc.session_account(store, ended.token, now=T0 + timedelta(minutes=2))
+        logins.session_account(store, ended.token, now=T0 + timedelta(minutes=2))
     with pytest.raises(LoginError, match="expired"):
-        acc.session_account(store, "not-a-token", now=T0)
+        logins.session_account(store, "not-a-token", now=T0)
     actions = _actions(store, admin, "lan")
     assert actions.count("session_expired") == 2 and actions.count("logout") == 1
 
@@ -112,19 +113,19 @@ def test_disabling_ends_sessions_and_refuses_logins(store: Store, admin: Account
     """A disabled account cannot log in, its sessions end, and it cannot act."""
     minh = acc.add_account(store, "minh", actor=admin, role="dispatcher", password=PASSWORD,
                            offices=["BC-KONTUM"], display_name="Trần Minh")
-    session = acc.login(store, "minh", PASSWORD)
+    session = logins.login(store, "minh", PASSWORD)
     acc.set_disabled(store, "minh", True, actor=admin)
     with pytest.raises(LoginError, match="expired"):
-        acc.session_account(store, session.token)
+        logins.session_account(store, session.token)
     with pytest.raises(LoginError, match="disabled") as err:
-        acc.login(store, "minh", PASSWORD)
+        logins.login(store, "minh", PASSWORD)
     assert err.value.reason == "disabled"
     with pytest.raises(AccessDenied, match="is disabled"):
         acc.acting_account(store, "minh")
     with pytest.raises(InputError, match="last enabled admin"):
         acc.set_disabled(store, "lan", True, actor=admin)
     assert acc.set_disabled(store, "minh", False, actor=admin).disabled is False
-    assert acc.login(store, "minh", PASSWORD).account.username == "minh"
+    assert logins.login(store, "minh", PASSWORD).account.username == "minh"
     assert minh.offices == ("BC-KONTUM",)
 
 
@@ -145,20 +146,20 @@ def test_account_rules(store: Store, admin: Account) -> None:
     with pytest.raises(InputError, match="is taken"):
         acc.add_account(store, "xem", actor=admin, role="viewer", password=PASSWORD)
     acc.reset_password(store, "xem", "mật-khẩu-mới-2026", actor=viewer)  # their own
-    assert acc.login(store, "xem", "mật-khẩu-mới-2026").account == viewer
+    assert logins.login(store, "xem", "mật-khẩu-mới-2026").account == viewer
     assert [a.username for a in acc.list_accounts(store, actor=admin)] == ["lan", "xem"]
 
 
 def test_reset_password_clears_a_lock(store: Store, admin: Account) -> None:
     """An admin's reset opens a locked account with the new password."""
     at = T0
-    for wait in (*acc.FAILURE_DELAYS_S, 0):
+    for wait in (*logins.FAILURE_DELAYS_S, 0):
         with pytest.raises(LoginError):
-            acc.login(store, "lan", "sai", now=at)
+            logins.login(store, "lan", "sai", now=at)
         at += timedelta(seconds=wait)
     other = acc.add_account(store, "hoa", actor=admin, role="admin", password=PASSWORD)
     acc.reset_password(store, "lan", "mật-khẩu-mới-2026", actor=other)
-    assert acc.login(store, "lan", "mật-khẩu-mới-2026", now=at).account == admin
+    assert logins.login(store, "lan", "mật-khẩu-mới-2026", now=at).account == admin
     assert "password_reset" in _actions(store, admin, "hoa")
 
 
@@ -174,7 +175,7 @@ PEOPLE = [
 
 def test_map_identity_finds_the_account_by_email() -> None:
     """The provider's e-mail (any case) picks the local account and its role."""
-    account = acc.map_identity({"email": "LAN@buudien.vn", "email_verified": True,
+    account = logins.map_identity({"email": "LAN@buudien.vn", "email_verified": True,
                                 "name": "Lan"}, PEOPLE)
     assert account.username == "lan" and account.role == "dispatcher"
 
@@ -190,7 +191,7 @@ def test_map_identity_refuses_unknown_unverified_and_disabled(
         identity: dict[str, object], reason: str, message: str) -> None:
     """Unknown, unverified or missing e-mails and disabled accounts are refused."""
     with pytest.raises(LoginError, match=message) as err:
-        acc.map_identity(identity, PEOPLE)
+        logins.map_identity(identity, PEOPLE)
     assert err.value.reason == reason
 
 
@@ -199,19 +200,19 @@ def test_two_accounts_with_one_email_are_refused() -> None:
     twins = [PEOPLE[0], Account(id=3, username="lan2", display_name="Lan", role="admin",
                                 email="lan@buudien.vn")]
     with pytest.raises(LoginError, match="Several local accounts have the e-mail"):
-        acc.map_identity({"email": "lan@buudien.vn"}, twins)
+        logins.map_identity({"email": "lan@buudien.vn"}, twins)
 
 
 def test_oidc_login_opens_a_session_and_audits(store: Store, admin: Account) -> None:
     """A mapped provider identity gets a session; an unknown one is refused and audited."""
     acc.add_account(store, "hoa", actor=admin, role="planner", password=None,
                     email="hoa@buudien.vn")
-    session = acc.oidc_login(store, {"email": "hoa@buudien.vn", "email_verified": True})
-    assert acc.session_account(store, session.token).username == "hoa"
+    session = logins.oidc_login(store, {"email": "hoa@buudien.vn", "email_verified": True})
+    assert logins.session_account(store, session.token).username == "hoa"
     with pytest.raises(LoginError):
-        acc.oidc_login(store, {"email": "ke-la@example.org"})
+        logins.oidc_login(store, {"email": "ke-la@example.org"})
     with pytest.raises(LoginError, match="Wrong username or password"):  # no password at all
-        acc.login(store, "hoa", "")
+        logins.login(store, "hoa", "")
     entries = list_audit(store, actor=admin, action="login")
     assert [(e.username, e.detail["via"]) for e in entries] == [("hoa", "oidc")]
     failed = list_audit(store, actor=admin, action="login_failed")

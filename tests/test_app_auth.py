@@ -11,6 +11,7 @@ from apptest_utils import ADMIN_PASSWORD, make_app, no_exception
 from streamlit.testing.v1 import AppTest
 
 from data import accounts as acc
+from data import logins
 from data.audit import list_audit
 from data.settings import Settings
 from data.store import Store
@@ -71,8 +72,8 @@ def test_login_wrong_password_lock_and_logout(monkeypatch: pytest.MonkeyPatch,
         now = datetime.now(UTC)
         for wait in (1, 2, 4, 8):
             now += timedelta(seconds=wait)
-            with pytest.raises(acc.LoginError):
-                acc.login(store, "admin", "sai", now=now)
+            with pytest.raises(logins.LoginError):
+                logins.login(store, "admin", "sai", now=now)
     at.text_input(key="auth_password").set_value(ADMIN_PASSWORD)
     at.button(key="auth_login").click().run()
     assert any("tạm khoá" in e.value for e in at.error)
@@ -88,8 +89,8 @@ def test_login_wrong_password_lock_and_logout(monkeypatch: pytest.MonkeyPatch,
     at.button(key="auth_logout").click().run()
     assert [t for t in at.text_input if t.key == "auth_user"]
     assert "dsp_saved_ref" not in at.session_state  # nothing passes to the next account
-    with _store() as store, pytest.raises(acc.LoginError, match="expired"):
-        acc.session_account(store, token)
+    with _store() as store, pytest.raises(logins.LoginError, match="expired"):
+        logins.session_account(store, token)
 
 
 def test_an_expired_session_goes_back_to_the_login_form(monkeypatch: pytest.MonkeyPatch,
@@ -97,8 +98,8 @@ def test_an_expired_session_goes_back_to_the_login_form(monkeypatch: pytest.Monk
     """A session older than its lifetime is refused with a message; nothing else shows."""
     at = make_app(monkeypatch, tmp_path, logged_in=True)
     with _store() as store:
-        old = acc.login(store, "admin", ADMIN_PASSWORD,
-                        now=datetime.now(UTC) - timedelta(seconds=acc.SESSION_TTL_S + 60))
+        old = logins.login(store, "admin", ADMIN_PASSWORD,
+                        now=datetime.now(UTC) - timedelta(seconds=logins.SESSION_TTL_S + 60))
     at.session_state["auth_token"] = old.token
     at.run()
     no_exception(at)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from apptest_utils import make_app, no_exception, open_page
+from store_utils import account
 from streamlit.testing.v1 import AppTest
 from test_field_speeds import _traversals
 
@@ -17,11 +18,11 @@ from data.store import Store
 def app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppTest:
     """The app with a store holding 40 simulated rides on tertiary/paved at 30 km/h."""
     at = make_app(monkeypatch, tmp_path)
-    (tmp_path / "user").mkdir()
+    (tmp_path / "user").mkdir(exist_ok=True)
     with Store(f"sqlite:///{tmp_path / 'user' / 'postplan.sqlite'}") as store:
         save_batch(store, ObservationBatch(source="gps_trace", provenance="simulated",
                                            tables={"traversals": _traversals(40)}),
-                   author="sim")
+                   actor=account(store, "sim", role="planner"))
     return at
 
 

@@ -6,9 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from store_utils import account
 from test_compare import A, _plan, _route
 
 from cli import main
+from data.settings import Settings
+from data.store import Store
 
 
 def test_plans_compare_names_the_moved_job_and_km_per_courier(
@@ -17,7 +20,9 @@ def test_plans_compare_names_the_moved_job_and_km_per_courier(
     """v1→v2 moved J2 from C1 to C2: JSON and text say so, with km and minutes per courier."""
     monkeypatch.delenv("POSTPLAN_DB_URL", raising=False)
     monkeypatch.setenv("POSTPLAN_USER_DIR", str(tmp_path / "user"))
-    monkeypatch.setenv("POSTPLAN_AUTHOR", "Lan")
+    with Store.open(Settings.from_env()) as store:  # the account the CLI acts as
+        account(store, "lan")
+    monkeypatch.setenv("POSTPLAN_AS", "lan")
     b = _plan([
         _route("C1", [("J1", 28000, 2000.0)], 28500, 2000.0, "Lan"),
         _route("C2", [("J3", 28500, 5000.0), ("J2", 29400, 1500.0)], 31700, 6000.0, "Minh"),

@@ -9,9 +9,11 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pytest
+from store_utils import account
 
 from cli import main
 from data.settings import Settings
+from data.store import Store
 
 
 @pytest.fixture
@@ -21,6 +23,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: Settings) -> 
     monkeypatch.setenv("POSTPLAN_USER_DIR", str(tmp_path / "user"))
     monkeypatch.setenv("POSTPLAN_DATA_DIR", str(settings.data_dir))
     monkeypatch.delenv("POSTPLAN_DB_URL", raising=False)
+    monkeypatch.setenv("POSTPLAN_AS", "lan")  # the account the CLI acts as (made when needed)
     return tmp_path
 
 
@@ -50,9 +53,11 @@ def test_import_then_speeds_and_roads(env: Path, capsys: pytest.CaptureFixture[s
     path = nx.shortest_path(G, nodes[100], nodes[400], weight="travel_time_s")
     gpx = env / "ride.gpx"
     gpx.write_bytes(_gpx_along(G, path))
+    with Store.open(Settings.from_env()) as store:
+        account(store, "lan", role="planner")
     capsys.readouterr()
 
-    assert main(["field", "import", str(gpx), "--author", "lan", "--json"]) == 0
+    assert main(["field", "import", str(gpx), "--as", "lan", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["ok"] and doc["traces"] == 1 and doc["traversals"] >= 3
     assert doc["provenance"] == "observed"

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 from field_net import METRIC, grid_network
+from store_utils import account
 
 from data.observations import address_positions, save_batch
 from data.store import Store
@@ -42,7 +43,7 @@ def test_hidden_truth_is_recovered_and_predictions_improve(tmp_path: Path) -> No
     assert result.traces == len(rides)
 
     with Store(f"sqlite:///{tmp_path / 'e2e.sqlite'}") as store:
-        save_batch(store, batch, author="sim")
+        save_batch(store, batch, actor=account(store, "sim", role="planner"))
         state = field_state(store)
         proposal = propose_speeds(batch.table("traversals"), state.speed_table(), state.ref,
                                   provenance="simulated")
@@ -61,8 +62,8 @@ def test_hidden_truth_is_recovered_and_predictions_improve(tmp_path: Path) -> No
                                        lambda c: np.column_stack(to_m.transform(*c.T)))
             assert shapely.hausdorff_distance(line, miss_m) < 1500  # lies on the diagonal
             assert line.distance(miss_m) < 50
-        accept_speeds(store, proposal, author="planner")
-        accept_roads(store, roads, author="planner")
+        accept_speeds(store, proposal, actor=account(store, "planner", role="planner"))
+        accept_roads(store, roads, actor=account(store, "planner", role="planner"))
         after = apply_field_state(world.planner, field_state(store))
 
     rng = np.random.default_rng(9)

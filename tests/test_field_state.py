@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from field_net import small_network
+from store_utils import account
 from test_field_roads import _offroad
 from test_field_speeds import _traversals
 
@@ -47,7 +48,7 @@ def test_accepting_speeds_makes_a_new_version_that_retimes_the_network(store: St
                               params=SpeedParams(n_boot=20))
     G = small_network()
     assert network_speed_table(apply_field_state(G, field_state(store))) == default_ref()
-    ref = accept_speeds(store, proposal, author="lan")
+    ref = accept_speeds(store, proposal, actor=account(store, "lan", role="planner"))
     assert (ref.name, ref.version, ref.source) == ("field-calibrated", 1, "accepted")
     H = apply_field_state(G, field_state(store))
     assert next(iter(H["B"]["C"].values()))["travel_time_s"] == pytest.approx(120.0)
@@ -62,9 +63,9 @@ def test_a_proposal_against_an_older_table_is_refused(store: Store) -> None:
                            params=SpeedParams(n_boot=0))
     second = propose_speeds(_traversals(40, time_s=150.0), state.speed_table(), state.ref,
                             params=SpeedParams(n_boot=0))
-    accept_speeds(store, first, author="lan")
+    accept_speeds(store, first, actor=account(store, "lan", role="planner"))
     with pytest.raises(ConflictError, match="compute the proposal again"):
-        accept_speeds(store, second, author="minh")
+        accept_speeds(store, second, actor=account(store, "minh", role="planner"))
     assert field_state(store).ref.version == 1
 
 
@@ -73,7 +74,7 @@ def test_a_proposal_without_changes_saves_nothing(store: Store) -> None:
     state = field_state(store)
     proposal = propose_speeds(_traversals(5), state.speed_table(), state.ref)
     with pytest.raises(InputError, match="changes no cell"):
-        accept_speeds(store, proposal, author="lan")
+        accept_speeds(store, proposal, actor=account(store, "lan", role="planner"))
     assert field_state(store).table is None
 
 
@@ -83,14 +84,15 @@ def test_accepted_roads_join_the_network_once(store: Store) -> None:
 
     G = small_network()
     roads = propose_roads(_offroad(3), G).roads
-    assert accept_roads(store, roads, author="lan") == 1
+    assert accept_roads(store, roads, actor=account(store, "lan", role="planner")) == 1
     H = apply_field_state(G, field_state(store))
     assert H.has_edge("A", "E") and H.has_edge("E", "A")
     assert set(pd.Series([d["source"] for *_, d in H.edges(data=True)])) == {"osm", "trace"}
     with pytest.raises(InputError, match="no new road"):
-        accept_roads(store, roads, author="lan")
+        accept_roads(store, roads, actor=account(store, "lan", role="planner"))
     with pytest.raises(InputError, match="not in the proposal"):
-        accept_roads(store, roads, author="lan", road_ids=["trace-nope"])
+        accept_roads(store, roads, actor=account(store, "lan", role="planner"),
+                     road_ids=["trace-nope"])
 
 
 def test_coverage_network_says_which_speed_table_timed_it(store: Store) -> None:
@@ -100,7 +102,7 @@ def test_coverage_network_says_which_speed_table_timed_it(store: Store) -> None:
     state = field_state(store)
     proposal = propose_speeds(_traversals(40), state.speed_table(), state.ref,
                               params=SpeedParams(n_boot=0))
-    accept_speeds(store, proposal, author="lan")
+    accept_speeds(store, proposal, actor=account(store, "lan", role="planner"))
     G = apply_field_state(small_network(), field_state(store))
     assert AccessNetwork.build(G).speed_table.startswith("field-calibrated v1 (sha256 ")
     assert AccessNetwork.build(small_network()).speed_table.startswith("default v0")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from field_net import METRIC, lonlat
+from store_utils import account
 
 from data.errors import InputError
 from data.observations import (
@@ -39,23 +40,25 @@ def _batch(provenance: str = "observed", sha: str = "abc") -> ObservationBatch:
 
 def test_batches_round_trip_with_their_provenance(store: Store) -> None:
     """Two batches are read back concatenated, each row tagged with batch and provenance."""
-    save_batch(store, _batch(), author="lan")
-    save_batch(store, _batch("simulated", sha="def"), author="lan")
-    obs = load_observations(store)
+    save_batch(store, _batch(), actor=account(store, "lan", role="planner"))
+    save_batch(store, _batch("simulated", sha="def"),
+               actor=account(store, "lan", role="planner"))
+    obs = load_observations(store, actor=account(store))
     tv = obs.table("traversals")
     assert len(tv) == 2
     assert list(tv["provenance"]) == ["observed", "simulated"]
     assert obs.provenance == "observed+simulated"
     assert tv["mountain"].tolist() == [True, True]
-    assert len(load_observations(store, provenance="observed").table("traversals")) == 1
+    observed = load_observations(store, actor=account(store), provenance="observed")
+    assert len(observed.table("traversals")) == 1
     assert obs.table("offroad").empty
 
 
 def test_the_same_files_cannot_be_imported_twice(store: Store) -> None:
     """A batch of the same files is refused with the date of the first import."""
-    save_batch(store, _batch(), author="lan")
+    save_batch(store, _batch(), actor=account(store, "lan", role="planner"))
     with pytest.raises(InputError, match="already imported"):
-        save_batch(store, _batch(), author="minh")
+        save_batch(store, _batch(), actor=account(store, "minh", role="planner"))
 
 
 def test_a_batch_with_a_missing_column_is_rejected() -> None:

@@ -243,6 +243,7 @@ def test_read_only_postgres_server_opens_read_only() -> None:
 def test_a_damaged_store_still_lets_people_log_in_and_read(tmp_path: Path) -> None:
     """A read-only store checks passwords, keeps sessions in memory, and writes nothing."""
     from data import accounts as acc
+    from data import logins
     from data.errors import LoginError
 
     path = tmp_path / "store.sqlite"
@@ -255,11 +256,11 @@ def test_a_damaged_store_still_lets_people_log_in_and_read(tmp_path: Path) -> No
     with Store(url) as store:
         assert store.read_only
         with pytest.raises(LoginError, match="Wrong username or password"):
-            acc.login(store, "minh", "sai-mật-khẩu")
-        session = acc.login(store, "minh", "mật-khẩu-của-minh")
-        assert acc.session_account(store, session.token).username == "minh"
+            logins.login(store, "minh", "sai-mật-khẩu")
+        session = logins.login(store, "minh", "mật-khẩu-của-minh")
+        assert logins.session_account(store, session.token).username == "minh"
         assert len(store.list_objects(actor=session.account)) == 3
-        acc.logout(store, session.token)
+        logins.logout(store, session.token)
         with pytest.raises(LoginError, match="expired"):
-            acc.session_account(store, session.token)
+            logins.session_account(store, session.token)
     assert _sha(path) == before

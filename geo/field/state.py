@@ -33,6 +33,7 @@ from geo.profiles import apply_profile, get_profile, load_speed_table
 from geo.speed_tables import SpeedTableRef, default_ref, stamp, table_sha256
 
 if TYPE_CHECKING:
+    from data.access import Account
     from data.store import Store
 
 #: Stored name of the accepted (calibrated) speed table.
@@ -67,23 +68,34 @@ def _empty_roads() -> gpd.GeoDataFrame:
                             geometry=gpd.GeoSeries([], crs=GEO_CRS), crs=GEO_CRS)
 
 
-def field_state(store: Store) -> FieldState:
-    """Read the accepted speed table and roads from ``store``."""
+def field_state(store: Store, *, actor: Account | None = None) -> FieldState:
+    """Read the accepted speed table and roads from ``store``.
+
+    Parameters
+    ----------
+    store
+        The plan store.
+    actor
+        Who reads (default :data:`data.access.SYSTEM_READER`, the app's own read of the
+        registries it needs to build a network).
+    """
+    from data.access import SYSTEM_READER
     from data.store import table_from_stored
 
+    reader = actor or SYSTEM_READER
     ref = default_ref()
     table = None
-    info = store.find(SPEED_KIND, SPEED_TABLE_NAME)
+    info = store.find(SPEED_KIND, SPEED_TABLE_NAME, actor=reader)
     if info is not None:
-        obj = store.get(info.id)
+        obj = store.get(info.id, actor=reader)
         raw = table_from_stored(obj)
         table = load_speed_table(raw.to_csv(index=False).encode())
         ref = SpeedTableRef(SPEED_TABLE_NAME, obj.version, table_sha256(table), "accepted")
     roads = None
     version = 0
-    rinfo = store.find(ROADS_KIND, ROADS_NAME)
+    rinfo = store.find(ROADS_KIND, ROADS_NAME, actor=reader)
     if rinfo is not None:
-        robj = store.get(rinfo.id)
+        robj = store.get(rinfo.id, actor=reader)
         roads = table_from_stored(robj)
         version = robj.version
     return FieldState(ref=ref, table=table, roads=roads, roads_version=version)
@@ -124,8 +136,8 @@ def apply_field_state(G: nx.MultiDiGraph, state: FieldState, *, profile: str | N
     return stamp(H, state.ref)
 
 
-def accept_speeds(store: Store, proposal: SpeedProposal, *, author: str, season: str = "all",
-                  message: str = "") -> SpeedTableRef:
+def accept_speeds(store: Store, proposal: SpeedProposal, *, actor: Account,
+                  season: str = "all", message: str = "") -> SpeedTableRef:
     """Save the proposal's table as the new version of the table in use.
 
     Raises
@@ -135,7 +147,7 @@ def accept_speeds(store: Store, proposal: SpeedProposal, *, author: str, season:
     ConflictError
         When the table in use changed since the proposal was computed (compute it again).
     """
-    current = field_state(store)
+    current = field_state(store, actor=actor)
     if current.ref.sha256 != proposal.base.sha256:
         raise ConflictError(
             f"bảng tốc độ đang dùng đã đổi ({current.ref.label()}) sau khi đề xuất được tính "
@@ -150,12 +162,12 @@ def accept_speeds(store: Store, proposal: SpeedProposal, *, author: str, season:
             "every interval contains the table speed); nothing was saved",
             column="season", value=season)])
     table = proposal.proposed_table(season=season)
-    info = store.find(SPEED_KIND, SPEED_TABLE_NAME)
+    info = store.find(SPEED_KIND, SPEED_TABLE_NAME, actor=actor)
     sha = table_sha256(table)
     changed = [f"{r.vehicle} {r.highway}/{r.surface} {r.table_kph:g}→{r.proposed_kph:.1f}"
                for r in rows.itertuples()]
     obj = store.save_table(
-        SPEED_KIND, SPEED_TABLE_NAME, table, author=author,
+        SPEED_KIND, SPEED_TABLE_NAME, table, actor=actor,
         expected_version=None if info is None else info.version,
         message=message or f"accepted field proposal ({proposal.provenance}, season {season})",
         meta={"sha256": sha, "base": proposal.base.label(), "provenance": proposal.provenance,
@@ -163,7 +175,7 @@ def accept_speeds(store: Store, proposal: SpeedProposal, *, author: str, season:
     return SpeedTableRef(SPEED_TABLE_NAME, obj.version, sha, "accepted")
 
 
-def accept_roads(store: Store, roads: gpd.GeoDataFrame, *, author: str,
+def accept_roads(store: Store, roads: gpd.GeoDataFrame, *, actor: Account,
                  road_ids: Sequence[str] | None = None, message: str = "") -> int:
     """Add proposed roads (all, or those in ``road_ids``) to the accepted roads.
 
@@ -181,8 +193,9 @@ def accept_roads(store: Store, roads: gpd.GeoDataFrame, *, author: str,
     if unknown:
         raise InputError([Problem("không có trong đề xuất / not in the proposal",
                                   column="road_id", value=r) for r in unknown])
-    info = store.find(ROADS_KIND, ROADS_NAME)
-    current = _empty_roads() if info is None else table_from_stored(store.get(info.id))
+    info = store.find(ROADS_KIND, ROADS_NAME, actor=actor)
+    current = _empty_roads() if info is None else table_from_stored(
+        store.get(info.id, actor=actor))
     new = chosen[~chosen["road_id"].isin(set(current["road_id"]))]
     if not len(new):
         raise InputError([Problem("không có đường mới để thêm (đã chấp nhận hết) / no new road "
@@ -190,7 +203,7 @@ def accept_roads(store: Store, roads: gpd.GeoDataFrame, *, author: str,
     new = new.assign(status="accepted")
     merged = gpd.GeoDataFrame(pd.concat([current, new], ignore_index=True), geometry="geometry",
                               crs=GEO_CRS)
-    obj = store.save_table(ROADS_KIND, ROADS_NAME, merged, author=author,
+    obj = store.save_table(ROADS_KIND, ROADS_NAME, merged, actor=actor,
                            expected_version=None if info is None else info.version,
                            message=message or f"accepted {len(new)} road(s) from traces",
                            meta={"added": list(new["road_id"])[:50],
