@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -73,8 +74,10 @@ def running_app(
         pytest.fail(f"{CHROMIUM} is missing: install the Debian package 'chromium'")
     port = _free_port()
     full_env = dict(os.environ, POSTPLAN_TILES="none", PYTHONUNBUFFERED="1", **(env or {}))
+    made_dir = None
     if not (env or {}).get("POSTPLAN_USER_DIR"):  # never the developer's own store
-        full_env["POSTPLAN_USER_DIR"] = tempfile.mkdtemp(prefix="postplan-browser-")
+        made_dir = tempfile.mkdtemp(prefix="postplan-browser-")
+        full_env["POSTPLAN_USER_DIR"] = made_dir
     full_env.pop("POSTPLAN_DB_URL", None)
     from data.store import Store
 
@@ -121,6 +124,8 @@ def running_app(
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+        if made_dir is not None:
+            shutil.rmtree(made_dir, ignore_errors=True)
 
 
 @contextlib.contextmanager
