@@ -18,9 +18,15 @@ Roles
     Coverage, scenarios and siting; the speed table and the roads learnt from field
     traces; reads the registries; never citizens' data.
 ``courier``
-    Only their own route of the day (``Store.courier_route``).
+    Only their own route of the day (``Store.courier_route``), and what happened at its
+    stops (:mod:`data.outcomes`).
 ``viewer``
-    Aggregate figures only (``Store.plan_figures``, coverage scenarios, registries).
+    Aggregate figures only (``Store.plan_figures``, coverage scenarios, registries,
+    reports without personal fields).
+
+Stop outcomes (:func:`check_outcome`): a courier records and reads only the stops of their
+own route; a dispatcher those of their offices' routes; an admin all of them.
+Drafts (``drafts.own``): each account keeps only its own.
 """
 
 from __future__ import annotations
@@ -77,6 +83,11 @@ ACTION_RULES: Mapping[str, frozenset[str]] = {
     "route.own": frozenset({"courier"}),
     "figures.read": frozenset(ROLES),
     "store.info": frozenset(ROLES),
+    # what happened at a stop (data.outcomes): scoped further by check_outcome
+    "outcomes.record": frozenset({"admin", "dispatcher", "courier"}),
+    "outcomes.read": frozenset({"admin", "dispatcher", "courier"}),
+    # server-side drafts of one's own work in progress (data.drafts)
+    "drafts.own": frozenset({"admin", "dispatcher", "planner"}),
 }
 
 #: What each action is called in messages (Vietnamese / English).
@@ -89,6 +100,9 @@ _ACTION_LABELS: Mapping[str, tuple[str, str]] = {
     "route.own": ("xem tuyến của mình", "see their own route"),
     "figures.read": ("xem số liệu tổng hợp", "see aggregate figures"),
     "store.info": ("xem thông tin kho", "see the store's details"),
+    "outcomes.record": ("ghi kết quả phát", "record stop outcomes"),
+    "outcomes.read": ("xem kết quả phát", "read stop outcomes"),
+    "drafts.own": ("giữ bản nháp", "keep drafts"),
 }
 
 
@@ -257,4 +271,47 @@ def check_document(actor: object, verb: str, kind: str, offices: Iterable[str] =
                 f"dispatcher of that office, or the role admin. Nothing was written.",
                 needed=("admin", "dispatcher"),
             )
+    return account
+
+
+def check_outcome(actor: object, action: str, *, office_id: str | None,
+                  courier_id: str | None) -> Account:
+    """Refuse unless ``actor`` may record or read the outcomes of a stop.
+
+    Parameters
+    ----------
+    actor
+        The acting account.
+    action
+        ``"outcomes.record"`` or ``"outcomes.read"``.
+    office_id
+        The post office the route starts from (None: any, for a read across offices).
+    courier_id
+        The courier whose route it is (None: any).
+
+    Raises
+    ------
+    AccessDenied
+        The role may not; a courier asks about another courier's route; a dispatcher
+        about another office's.
+    """
+    account = require(actor, action)
+    vi_verb, en_verb = _ACTION_LABELS[action]
+    if account.role == "courier" and (courier_id is None or courier_id != account.courier_id):
+        raise AccessDenied(
+            f"Tài khoản '{account.username}' (bưu tá {account.courier_id or '—'}) chỉ được "
+            f"{vi_verb} trên tuyến của chính mình, không phải của {courier_id or 'mọi bưu tá'}. "
+            f"Không có gì được ghi. / Account '{account.username}' (courier "
+            f"{account.courier_id or '—'}) may {en_verb} only on their own route, not "
+            f"{courier_id or 'every courier'}'s. Nothing was written.",
+            needed=("admin", "dispatcher"))
+    if account.role == "dispatcher" and (office_id is None or office_id not in account.offices):
+        raise AccessDenied(
+            f"Tài khoản '{account.username}' (điều phối bưu cục "
+            f"{', '.join(account.offices) or '—'}) không được {vi_verb} của bưu cục "
+            f"{office_id or '—'}; cần điều phối viên của bưu cục đó hoặc quản trị. Không có gì "
+            f"được ghi. / Account '{account.username}' (dispatcher of "
+            f"{', '.join(account.offices) or 'no office'}) may not {en_verb} of office "
+            f"{office_id or '—'}; this needs a dispatcher of that office, or the role admin. "
+            f"Nothing was written.", needed=("admin", "dispatcher"))
     return account

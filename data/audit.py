@@ -6,7 +6,8 @@ trigger on both databases (migration ``0002``) refuses UPDATE and DELETE on the 
 
 Recorded actions (:data:`ACTIONS`): logins, failed logins, locks and logouts; opening
 anything that holds citizens' data; every export; saves, restores and deletes; account
-changes; personal-data requests and purges. Entries never hold personal data themselves:
+changes; personal-data requests and purges; each stop outcome reported from the road
+and each closed day. Entries never hold personal data themselves:
 a search for a citizen is recorded by the sha256 of its query.
 """
 
@@ -35,6 +36,7 @@ ACTIONS = (
     "save", "restore", "delete",
     "account_add", "account_disable", "account_enable", "password_reset",
     "privacy_find", "privacy_export", "privacy_erase", "privacy_purge",
+    "outcome", "day_close",
 )
 
 _AUDIT: Table = Base.metadata.tables["audit_log"]

@@ -18,6 +18,12 @@ Two tables hold every stored object, whatever its kind:
     and server-side sessions (only the sha256 of each token is kept).
 ``audit_log``
     Append-only: a trigger on both databases refuses UPDATE and DELETE.
+``outcomes``
+    Append-only: what happened at each stop (done / failed, reason, receiver, fee, time,
+    observed position), keyed by the phone's idempotency id; triggers refuse DELETE and
+    every UPDATE but the pseudonymisation of its two personal fields.
+``drafts``
+    One row per account and page: the work in progress, restored after a reload.
 
 The schema itself is created and upgraded by the Alembic migrations in
 ``data/migrations`` (never by ``metadata.create_all``); these models must match them.
@@ -25,13 +31,16 @@ The schema itself is created and upgraded by the Alembic migrations in
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
+    Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -159,3 +168,53 @@ class AuditRow(Base):
     object_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     object_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+
+class OutcomeRow(Base):
+    """What happened at one stop, as a courier's phone reported it (see :mod:`data.outcomes`).
+
+    Append-only: triggers on both databases refuse DELETE and any UPDATE except of the
+    personal fields ``receiver_name`` and ``note`` (which the privacy purge pseudonymises).
+    """
+
+    __tablename__ = "outcomes"
+    __table_args__ = (
+        Index("ix_outcomes_plan_date_office_id", "plan_date", "office_id"),
+        Index("ix_outcomes_plan_date_courier_id", "plan_date", "courier_id"),
+    )
+
+    outcome_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    plan_id: Mapped[int] = mapped_column(Integer)
+    plan_version: Mapped[int] = mapped_column(Integer)
+    plan_date: Mapped[date] = mapped_column(Date)
+    office_id: Mapped[str] = mapped_column(String(64))
+    courier_id: Mapped[str] = mapped_column(String(64))
+    job_id: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    note: Mapped[str] = mapped_column(Text)
+    receiver_name: Mapped[str] = mapped_column(String(200))
+    fee_vnd: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    accuracy_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    provenance: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(64))
+
+
+class DraftRow(Base):
+    """An account's unsaved work on one page, kept as it happens (see :mod:`data.drafts`)."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (UniqueConstraint("username", "page", name="uq_drafts_username_page"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64))
+    page: Mapped[str] = mapped_column(String(32))
+    content: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -54,6 +54,8 @@ PERSONAL_FIELDS: Mapping[str, str] = {
     "dossier_code": "dossier_code",
     "notes": "notes",
     "note": "notes",
+    # who took a result at the door (data.outcomes)
+    "receiver_name": "name",
 }
 
 #: Default retention: days after the plan date.

@@ -26,13 +26,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from data.errors import InputError, Problem
+from data.outcomes import OUTCOME_REASONS
 from routing.model import Job
 
 #: Failures (visited, not completed) after which a job is flagged for a phone call.
 CALL_AFTER_FAILURES = 3
-#: Why a visited stop failed (the courier page's list; issue 12 §4).
-FAILURE_REASONS = ("not_home", "wrong_address", "refused", "road_closed", "office_closed",
-                   "other")
+#: Why a visited stop failed: the one list of :data:`data.outcomes.OUTCOME_REASONS`.
+FAILURE_REASONS = tuple(OUTCOME_REASONS)
 #: What an attempt was: visited but not completed, or not in the day's plan at all.
 ATTEMPT_OUTCOMES = ("failed", "unserved")
 
