@@ -2,7 +2,8 @@
 
 One place says which fields are personal (:data:`PERSONAL_FIELDS`) and where they sit in
 stored documents (:func:`personal_records`): in job lists (a table row per job) and in
-plans and manual edits (the stops at a citizen's address: a stop with a job and no office).
+plans and manual edits (the stops at a citizen's address: a stop with a job and no office),
+and in the stop outcomes couriers report (:mod:`data.outcomes`: ``receiver_name``, ``note``).
 Vietnam's Law 91/2025/QH15 on personal data protection asks for limited retention and an
 answer when a citizen asks what is held about them:
 
@@ -66,6 +67,9 @@ PURGED_META_KEY = "personal_data_purged_at"
 
 _DOCUMENTS: Table = Base.metadata.tables["documents"]
 _VERSIONS: Table = Base.metadata.tables["document_versions"]
+#: Stop outcomes reported from the road (data.outcomes): receiver_name and note.
+_OUTCOMES: Table = Base.metadata.tables["outcomes"]
+OUTCOME_KIND = "outcome"
 
 
 # --------------------------------------------------------------------------- where it is
@@ -238,6 +242,8 @@ class PurgeReport:
         Personal fields replaced by pseudonyms.
     cutoff
         Plan dates before this day were purged (purge only).
+    outcomes
+        Stop outcomes (:mod:`data.outcomes`) whose receiver name or note was replaced.
     dry_run
         True when nothing was written (only counted).
     """
@@ -247,13 +253,15 @@ class PurgeReport:
     fields: int
     cutoff: date | None = None
     dry_run: bool = False
+    outcomes: int = 0
 
     def summary(self) -> str:
         """One line."""
         what = "would replace" if self.dry_run else "replaced"
         before = f" (plan dates before {self.cutoff.isoformat()})" if self.cutoff else ""
         return (f"{what} {self.fields} personal fields with pseudonyms in {self.versions} "
-                f"versions of {self.documents} documents{before}")
+                f"versions of {self.documents} documents and {self.outcomes} stop "
+                f"outcomes{before}")
 
 
 # --------------------------------------------------------------------------- operations
@@ -279,11 +287,45 @@ def _rows(conn: Any) -> list[Any]:
         .order_by(_VERSIONS.c.document_id, _VERSIONS.c.version)).all()
 
 
+def _outcome_rows(conn: Any) -> list[Any]:
+    return conn.execute(select(_OUTCOMES.c.outcome_id, _OUTCOMES.c.plan_id,
+                               _OUTCOMES.c.plan_version, _OUTCOMES.c.plan_date,
+                               _OUTCOMES.c.job_id, _OUTCOMES.c.receiver_name,
+                               _OUTCOMES.c.note)
+                        .order_by(_OUTCOMES.c.plan_date, _OUTCOMES.c.outcome_id)).all()
+
+
+def _outcome_record(row: Any) -> dict[str, Any]:
+    return {"job_id": row.job_id, "receiver_name": row.receiver_name, "note": row.note}
+
+
+def _rewrite_outcomes(conn: Any, pseudonym: Callable[[str, Any], str], *,
+                      pick_day: Callable[[date], bool],
+                      wanted: Callable[[Mapping[str, Any]], bool],
+                      dry_run: bool) -> tuple[int, int]:
+    """Pseudonymise the receiver names and notes of picked outcomes; (rows, fields)."""
+    rows = fields = 0
+    for row in _outcome_rows(conn):
+        record = _outcome_record(row)
+        if not pick_day(row.plan_date) or not wanted(record):
+            continue
+        found = personal_fields_of(record)
+        if not found:
+            continue
+        rows += 1
+        fields += len(found)
+        if not dry_run:  # the table's triggers allow only these two columns to change
+            conn.execute(_OUTCOMES.update().where(_OUTCOMES.c.outcome_id == row.outcome_id)
+                         .values({k: pseudonym(k, v) for k, v in found.items()}))
+    return rows, fields
+
+
 def _rewrite(store: Store, actor: Account, action: str, *,
              pick_version: Callable[[Any, Any], bool],
              wanted: Callable[[Mapping[str, Any]], bool],
              detail: dict[str, Any], dry_run: bool = False,
-             cutoff: date | None = None) -> PurgeReport:
+             cutoff: date | None = None,
+             pick_day: Callable[[date], bool] = lambda day: True) -> PurgeReport:
     pseudonym = _pseudonymiser(secrets.token_bytes(32))  # forgotten after this call
     now = datetime.now(UTC)
     versions = fields = 0
@@ -311,10 +353,13 @@ def _rewrite(store: Store, actor: Account, action: str, *,
             if row.version == row.latest:
                 conn.execute(_DOCUMENTS.update().where(_DOCUMENTS.c.id == row.document_id)
                              .values(content_hash=digest))
+        outcomes, outcome_fields = _rewrite_outcomes(conn, pseudonym, pick_day=pick_day,
+                                                     wanted=wanted, dry_run=dry_run)
+        fields += outcome_fields
         audit.append(conn, action, actor=actor, detail={
             **detail, "versions": versions, "documents": len(documents), "fields": fields,
-            "dry_run": dry_run}, at=now)
-    return PurgeReport(versions, len(documents), fields, cutoff, dry_run)
+            "outcomes": outcomes, "dry_run": dry_run}, at=now)
+    return PurgeReport(versions, len(documents), fields, cutoff, dry_run, outcomes)
 
 
 def purge(store: Store, *, actor: Account, days: int = DEFAULT_RETENTION_DAYS,
@@ -354,7 +399,7 @@ def purge(store: Store, *, actor: Account, days: int = DEFAULT_RETENTION_DAYS,
 
     return _rewrite(store, actor, "privacy_purge", pick_version=old, wanted=lambda r: True,
                     detail={"days": days, "cutoff": cutoff.isoformat()}, dry_run=dry_run,
-                    cutoff=cutoff)
+                    cutoff=cutoff, pick_day=lambda day: day < cutoff)
 
 
 def find(store: Store, *, actor: Account, phone: str | None = None,
@@ -387,6 +432,15 @@ def find(store: Store, *, actor: Account, phone: str | None = None,
                     version=row.version, plan_date=day.isoformat(),
                     job_id=None if record.get("job_id") is None else str(record["job_id"]),
                     fields=personal_fields_of(record)))
+    with store.read_transaction() as conn:
+        reported = _outcome_rows(conn)
+    for row in reported:
+        record = _outcome_record(row)
+        if wanted(record):
+            found.append(PersonalRecord(
+                object_id=row.plan_id, kind=OUTCOME_KIND, name=row.outcome_id,
+                version=row.plan_version, plan_date=row.plan_date.isoformat(),
+                job_id=row.job_id, fields=personal_fields_of(record)))
     store.record("privacy_find", actor=actor,
                  detail={"query_sha256": _query_hash(query), "matches": len(found)})
     return found

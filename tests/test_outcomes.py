@@ -267,3 +267,33 @@ def test_latest_report_per_stop_counts() -> None:
     other = tap(5, job_id="J2", role="delivery")
     assert latest_by_stop([later, first, other]) == {("J1", "pickup"): later,
                                                      ("J2", "delivery"): other}
+
+
+def test_privacy_finds_erases_and_purges_receiver_names_and_notes(
+        store: Store, people: dict[str, Account], plan_id: int) -> None:
+    """Citizens' requests and retention reach the outcomes; every other field stays."""
+    from data import privacy
+
+    admin = people["admin"]
+    record_outcome(store, tap(plan_id, receiver_name="Trần Thị Bình", note="gọi 0905 111 222"),
+                   actor=people["c1"])
+    record_outcome(store, tap(plan_id, courier_id="C2", receiver_name="Lê Văn Cường"),
+                   actor=people["c2"])
+    found = privacy.find(store, actor=admin, name="tran thi binh")
+    assert [(r.kind, r.job_id, r.fields["receiver_name"]) for r in found] == [
+        ("outcome", "J1", "Trần Thị Bình")]
+    assert len(privacy.find(store, actor=admin, phone="0905111222")) == 1
+    erased = privacy.erase(store, actor=admin, phone="0905111222")
+    assert (erased.outcomes, erased.fields) == (1, 2)
+    after = {o.courier_id: o for o in outcomes_for(store, actor=admin, plan_date=DAY)}
+    assert after["C1"].receiver_name.startswith("ẩn danh name ")
+    assert after["C1"].note.startswith("ẩn danh notes ")
+    assert (after["C1"].status, after["C1"].fee_vnd) == ("done", 30000)
+    assert after["C2"].receiver_name == "Lê Văn Cường"
+    kept = privacy.purge(store, actor=admin, days=90, today=DAY + timedelta(days=90))
+    assert kept.outcomes == 0  # the plan date is not past retention yet
+    purged = privacy.purge(store, actor=admin, days=90, today=DAY + timedelta(days=91))
+    assert purged.outcomes == 1  # C1's were already pseudonyms
+    left = outcomes_for(store, actor=admin, plan_date=DAY)
+    assert all(o.receiver_name.startswith("ẩn danh ") for o in left)
+    assert "Lê Văn Cường" not in str([o.to_dict() for o in left])
