@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from app.i18n import current_lang, t
+from app.i18n import N_, current_lang, t
 from app.safe import md_text
 from data.errors import (
     ConflictError,
@@ -29,11 +29,11 @@ _log = logging.getLogger(__name__)
 
 #: Error class -> key of the sentence that says what failed (most specific first).
 _KIND_KEYS: tuple[tuple[type[PostplanError], str], ...] = (
-    (ConflictError, "error.conflict"),
-    (DataIntegrityError, "error.integrity"),
-    (NetworkError, "error.network"),
-    (StorageError, "error.storage"),
-    (PostplanError, "error.postplan"),
+    (ConflictError, N_("error.conflict")),
+    (DataIntegrityError, N_("error.integrity")),
+    (NetworkError, N_("error.network")),
+    (StorageError, N_("error.storage")),
+    (PostplanError, N_("error.postplan")),
 )
 
 

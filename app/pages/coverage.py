@@ -15,7 +15,18 @@ from app import messages as msg
 from app import network as appnet
 from app import state as ss
 from app import store_view as sv
-from app.i18n import LANGUAGES, fmt_number, fmt_pct, keep, kept, lkey, option_labels, t
+from app.i18n import (
+    KIND_KEYS,
+    LANGUAGES,
+    N_,
+    fmt_number,
+    fmt_pct,
+    keep,
+    kept,
+    lkey,
+    option_labels,
+    t,
+)
 from app.safe import html_text, md_t
 from data.errors import ConflictError, PostplanError
 
@@ -69,7 +80,7 @@ kinds = keep(
         t("coverage.kinds"),
         present_kinds,
         default=[k for k in kept("cov_kinds", present_kinds) if k in present_kinds],
-        format_func=option_labels({k: f"kind.{k}" for k in present_kinds}),
+        format_func=option_labels(KIND_KEYS),
         key=lkey("cov_kinds"),
     ),
 )
@@ -81,7 +92,7 @@ units = keep(
         index=["old", "new"].index(kept("cov_units", "old")),
         horizontal=True,
         key=lkey("cov_units"),
-        format_func=option_labels({"old": "data.units_old", "new": "data.units_new"}),
+        format_func=option_labels({"old": N_("data.units_old"), "new": N_("data.units_new")}),
     ),
 )
 if not kinds:
@@ -292,7 +303,9 @@ model = keep(
         ["mclp", "pmedian"],
         index=["mclp", "pmedian"].index(kept("cov_model", "mclp")),
         key=lkey("cov_model"),
-        format_func=option_labels({m: f"coverage.model_{m}" for m in ("mclp", "pmedian")}),
+        format_func=option_labels(
+            {"mclp": N_("coverage.model_mclp"), "pmedian": N_("coverage.model_pmedian")}
+        ),
     ),
 )
 use_all = s3.checkbox(t("coverage.use_all_communes"), value=True, key="cov_use_all")
@@ -360,7 +373,7 @@ if siting is not None:
             "coverage.siting_note",
             model=res.model,
             status=res.status,
-            seconds=f"{res.seconds:.1f}",
+            seconds=fmt_number(res.seconds, decimals=1),
             greedy=", ".join(res.greedy_chosen),
         )
     )
@@ -411,7 +424,7 @@ with st.expander(
         )
         if existing is not None and (scenario_ref is None or scenario_ref[0] != existing.id):
             # the name belongs to another scenario: never add a version on top of it blindly
-            st.error(sv.name_taken(existing, kind_key="coverage.scenario_taken"))
+            st.error(sv.name_taken(existing, kind_key=N_("coverage.scenario_taken")))
         else:
             live = st.session_state.get(ss.SITING)
             doc = sv.scenario_document(
@@ -449,11 +462,11 @@ with st.expander(
                 if now is not None and scenario_ref is not None and now.id == scenario_ref[0]:
                     st.error(
                         sv.conflict_text(
-                            now, opened=scenario_ref[1], kind_key="coverage.scenario_conflict"
+                            now, opened=scenario_ref[1], kind_key=N_("coverage.scenario_conflict")
                         )
                     )
                 elif now is not None:
-                    st.error(sv.name_taken(now, kind_key="coverage.scenario_taken"))
+                    st.error(sv.name_taken(now, kind_key=N_("coverage.scenario_taken")))
             except PostplanError as exc:
                 st.error(msg.error_md(exc))
             else:

@@ -9,7 +9,17 @@ from app import maps
 from app import messages as msg
 from app import state as ss
 from app.field_panel import field_panel
-from app.i18n import fmt_number, keep, kept, kind_label, lkey, option_labels, source_label, t
+from app.i18n import (
+    N_,
+    fmt_number,
+    keep,
+    kept,
+    kind_label,
+    lkey,
+    option_labels,
+    source_label,
+    t,
+)
 from app.network import network_status_panel
 from app.safe import md_t
 from data.errors import InputError, PostplanError
@@ -62,7 +72,7 @@ with left:
             t("data.units"),
             ["old", "new"],
             index=["old", "new"].index(kept("data_units", "old")),
-            format_func=option_labels({"old": "data.units_old", "new": "data.units_new"}),
+            format_func=option_labels({"old": N_("data.units_old"), "new": N_("data.units_new")}),
             horizontal=True,
             key=lkey("data_units"),
         ),

@@ -16,6 +16,7 @@ from app import plan_view as pv
 from app import state as ss
 from app import store_view as sv
 from app.i18n import (
+    N_,
     current_lang,
     fmt_clock,
     fmt_date,
@@ -111,7 +112,7 @@ def _show_history(object_id: int) -> None:
             )
         except ConflictError:
             now = store.get(object_id, actor=ss.current_account()).info
-            st.error(sv.conflict_text(now, opened=latest, kind_key="dispatch.save_conflict"))
+            st.error(sv.conflict_text(now, opened=latest, kind_key=N_("dispatch.save_conflict")))
         except PostplanError as exc:
             st.error(msg.error_md(exc))
         else:
@@ -225,7 +226,7 @@ source = keep(
         horizontal=True,
         key=lkey("dsp_jobs_source"),
         format_func=option_labels(
-            {"simulate": "dispatch.jobs_simulate", "upload": "dispatch.jobs_upload"}
+            {"simulate": N_("dispatch.jobs_simulate"), "upload": N_("dispatch.jobs_upload")}
         ),
     ),
 )
@@ -639,7 +640,7 @@ if v3.button(t("dispatch.save_btn"), key="dsp_save"):
     opened_id = saved_ref[0] if saved_ref else None
     if existing is not None and existing.id != opened_id:
         # the name belongs to another plan: never add a version on top of it blindly
-        st.error(sv.name_taken(existing, kind_key="dispatch.save_taken"))
+        st.error(sv.name_taken(existing, kind_key=N_("dispatch.save_taken")))
     else:
         # a new plan, or a new version of the plan that was opened (from the version opened)
         expected = saved_ref[1] if existing is not None and saved_ref else None
@@ -653,9 +654,11 @@ if v3.button(t("dispatch.save_btn"), key="dsp_save"):
         except ConflictError:
             now = store.find("plan", plan_name.strip(), actor=ss.current_account())
             if expected is None or now is None:  # the name was taken meanwhile
-                st.error(sv.name_taken(now, kind_key="dispatch.save_taken") if now else "")
+                st.error(sv.name_taken(now, kind_key=N_("dispatch.save_taken")) if now else "")
             else:
-                st.error(sv.conflict_text(now, opened=expected, kind_key="dispatch.save_conflict"))
+                st.error(
+                    sv.conflict_text(now, opened=expected, kind_key=N_("dispatch.save_conflict"))
+                )
         except PostplanError as exc:
             st.error(msg.error_md(exc))
         else:
