@@ -11,12 +11,9 @@ import math
 import uuid
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from data.errors import InputError, Problem
-
-if TYPE_CHECKING:
-    from data.outcomes import Outcome
 
 #: What a report says about a stop.
 OUTCOME_STATUSES = ("done", "failed")
@@ -59,7 +56,7 @@ def field_problem(en: str, vi: str, column: str, value: Any) -> Problem:
                    message_vi=vi)
 
 
-def outcome_problems(o: Outcome) -> list[Problem]:
+def outcome_problems(o: Any) -> list[Problem]:
     """Every problem with a report's own fields (the plan is checked on recording)."""
     p: list[Problem] = []
     try:
@@ -131,8 +128,10 @@ def outcome_problems(o: Outcome) -> list[Problem]:
     return p
 
 
-def parse_fields(cls: type[Outcome], values: Mapping[str, Any]) -> dict[str, Any]:
-    """Turn JSON values into :class:`~data.outcomes.Outcome` arguments, every problem at once.
+def parse_fields(cls: Any, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn JSON values into the arguments of ``cls`` (:class:`data.outcomes.Outcome`).
+
+    Every problem is collected and raised at once.
 
     Raises
     ------
