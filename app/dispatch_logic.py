@@ -213,10 +213,11 @@ def plan_problem(plan: Plan) -> tuple[PlanningProblem | None, str | None, str | 
 
 def deadline_text(plan: Plan) -> str:
     """Return the page's message for a plan the solver's hard deadline cut short."""
-    from app.i18n import t
+    from app.i18n import fmt_number, t
     from routing.runner import DEADLINE_GRACE_S
 
-    return t("dispatch.solver_deadline", seconds=f"{plan.seconds + DEADLINE_GRACE_S:g}")
+    seconds = fmt_number(plan.seconds + DEADLINE_GRACE_S, decimals=None)
+    return t("dispatch.solver_deadline", seconds=seconds)
 
 
 def movable_choices(

@@ -54,7 +54,8 @@ def _speed_rows(proposal: Any) -> pd.DataFrame:
         t("field.col_n"): rows["n"],
         t("field.col_table"): rows["table_kph"].round(1),
         t("field.col_observed"): rows["proposed_kph"].round(1),
-        t("field.col_ci"): [f"{a:.1f}–{b:.1f}" if pd.notna(a) else "—"
+        t("field.col_ci"): [f"{fmt_number(a, decimals=1)}–{fmt_number(b, decimals=1)}"
+                            if pd.notna(a) else "—"
                             for a, b in zip(rows["ci_low_kph"], rows["ci_high_kph"],
                                             strict=True)],
         t("field.col_status"): [status.get(s, s) for s in rows["status"]],

@@ -4,8 +4,9 @@ Every user-facing string goes through :func:`t` with a stable key (``"dispatch.p
 the texts live in the gettext catalogues ``app/locale/<lang>/LC_MESSAGES/postplan.po``
 (see :mod:`app.catalogues` and ARCHITECTURE.md, "Adding a label"). The language lives in
 ``st.session_state["lang"]`` (``"vi"`` by default) and is switched by the sidebar toggle
-that :func:`language_toggle` draws. Dates print as dd/mm/yyyy and times on the 24-hour
-clock in both languages; numbers use the Vietnamese separators (``540.438``) in Vietnamese.
+that :func:`language_toggle` draws. Numbers, dates and times are formatted by Babel with
+CLDR's rules for the language (``540.438,5``, ``72,8%`` in Vietnamese); dates print as
+dd/mm/yyyy and times on the 24-hour clock in both languages.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ import unicodedata
 from typing import Any
 
 import streamlit as st
+from babel import Locale
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal, format_percent
 
 from app.catalogues import compiled
 
@@ -148,25 +152,55 @@ def keep(key: str, value: Any) -> Any:
     return value
 
 
-def fmt_date(day: dt.date) -> str:
-    """Format a date as dd/mm/yyyy (both languages)."""
-    return day.strftime("%d/%m/%Y")
+#: The CLDR locale (Babel) that formats numbers, dates and times for each language; English
+#: follows British usage so that dates stay day-first and times 24-hour, as in Vietnamese.
+FORMAT_LOCALES = {"vi": "vi", "en": "en_GB"}
+#: Dates print as dd/mm/yyyy in both languages (CLDR's Vietnamese short date is d/M/yy).
+DATE_PATTERN = "dd/MM/y"
+#: Times print on the 24-hour clock (CLDR's short time for vi and en_GB).
+TIME_PATTERN = "HH:mm"
 
 
-def fmt_clock(seconds: float | None) -> str:
-    """Format seconds since midnight as 24-hour ``HH:MM`` (``—`` for None/NaN)."""
+def format_locale(lang: str | None = None) -> str:
+    """Return the Babel locale that formats numbers and dates for ``lang`` (default: session's)."""
+    return FORMAT_LOCALES[lang or current_lang()]
+
+
+def fmt_date(day: dt.date, *, lang: str | None = None) -> str:
+    """Format a date as dd/mm/yyyy (``05/03/2026``, both languages)."""
+    return format_date(day, DATE_PATTERN, locale=format_locale(lang))
+
+
+def fmt_time(value: dt.time, *, lang: str | None = None) -> str:
+    """Format a time of day on the 24-hour clock (``07:05``)."""
+    return format_time(value, TIME_PATTERN, locale=format_locale(lang))
+
+
+def fmt_datetime(value: dt.datetime, *, lang: str | None = None) -> str:
+    """Format a date and time as ``dd/mm/yyyy HH:MM`` (in the zone ``value`` carries)."""
+    return f"{fmt_date(value.date(), lang=lang)} {fmt_time(value.time(), lang=lang)}"
+
+
+def fmt_clock(seconds: float | None, *, lang: str | None = None) -> str:
+    """Format seconds since midnight as 24-hour ``HH:MM`` (``—`` for None/NaN).
+
+    A time past midnight shows the days it runs over: ``00:30 (+1)``.
+    """
     if seconds is None or seconds != seconds:
         return "—"
-    total_min = round(float(seconds) / 60.0)
-    return f"{total_min // 60:02d}:{total_min % 60:02d}"
+    days, minute = divmod(round(float(seconds) / 60.0), 24 * 60)
+    text = fmt_time(dt.time(minute // 60, minute % 60), lang=lang)
+    return text if days == 0 else f"{text} ({days:+d})"
 
 
-def fmt_number(value: float, *, decimals: int = 0, lang: str | None = None) -> str:
-    """Format a number with the language's separators (vi ``540.438,5``; en ``540,438.5``)."""
-    text = f"{value:,.{decimals}f}"
-    if (lang or current_lang()) == "vi":
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text
+def fmt_number(value: float, *, decimals: int | None = 0, lang: str | None = None) -> str:
+    """Format a number with the language's separators (vi ``540.438,5``; en ``540,438.5``).
+
+    ``decimals`` fixes the digits after the decimal mark; None shows up to three, without
+    trailing zeros (``2,5``, ``32``).
+    """
+    pattern = None if decimals is None else "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=format_locale(lang))
 
 
 def fmt_delta(value: float, *, decimals: int = 0, lang: str | None = None) -> str:
@@ -178,8 +212,12 @@ def fmt_delta(value: float, *, decimals: int = 0, lang: str | None = None) -> st
 
 
 def fmt_pct(share: float, *, decimals: int = 1, lang: str | None = None) -> str:
-    """Format a share (0–1) as a percentage with the language's decimal mark (``72,8 %``)."""
-    return fmt_number(share * 100.0, decimals=decimals, lang=lang) + " %"
+    """Format a share (0–1) as the language's percentage (``72,8%``; CLDR's pattern)."""
+    loc = format_locale(lang)
+    pattern = Locale.parse(loc).percent_formats[None].pattern
+    if decimals:
+        pattern = pattern.replace("0", "0." + "0" * decimals, 1)
+    return format_percent(share, format=pattern, locale=loc)
 
 
 def source_label(source: str) -> str:

@@ -23,7 +23,7 @@ from folium import plugins
 from jinja2 import Template
 from streamlit_folium import st_folium
 
-from app.i18n import current_lang, kind_label, source_label
+from app.i18n import current_lang, fmt_number, kind_label, source_label
 from app.safe import html_text
 
 #: Centre of the former Kon Tum province (lat, lon) and a zoom that shows all of it.
@@ -189,7 +189,7 @@ def legend_html(cmap: cm.LinearColormap, *, caption: str, fmt: Any = None) -> st
     stops = ", ".join(
         cmap.rgb_hex_str(cmap.vmin + (cmap.vmax - cmap.vmin) * i / 10) for i in range(11)
     )
-    show = fmt or (lambda v: f"{v:,.0f}")
+    show = fmt or fmt_number
     return (
         f'<div style="font-size:0.85rem">{html_text(caption)}'
         '<div style="height:12px;border:1px solid #999;'
@@ -326,9 +326,9 @@ def add_trace_roads(m: folium.Map, roads: gpd.GeoDataFrame, *, name: str) -> Non
     group = folium.FeatureGroup(name=name)
     for row in roads.to_dict("records"):
         coords = [(float(y), float(x)) for x, y in row["geometry"].coords]
-        tip = html_text(f"{row['road_id']}: {float(row['length_m']) / 1000:.2f} km, "
-                          f"{float(row['observed_speed_kph']):.0f} km/h, "
-                          f"{int(row['n_traces'])} GPS")
+        km = fmt_number(float(row["length_m"]) / 1000, decimals=2)
+        kph = fmt_number(float(row["observed_speed_kph"]))
+        tip = html_text(f"{row['road_id']}: {km} km, {kph} km/h, {int(row['n_traces'])} GPS")
         folium.PolyLine(coords, color="#8e44ad", weight=4, dash_array="2 6", opacity=0.95,
                         tooltip=tip).add_to(group)
     group.add_to(m)

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from app.i18n import t
+from app.i18n import fmt_datetime, t
 from app.safe import md_t
 
 #: Vietnam time (UTC+7, no daylight saving), the zone every time on the pages is shown in.
@@ -34,7 +34,7 @@ _CANDIDATE_COLUMNS = ["site_id", "name", "lat", "lon", "source"]
 def fmt_when(when: dt.datetime) -> str:
     """Format a stored (UTC) time as Vietnam time, ``dd/mm/yyyy HH:MM``."""
     aware = when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
-    return aware.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
+    return fmt_datetime(aware.astimezone(VN_TZ))
 
 
 def object_label(info: Any) -> str:

@@ -124,7 +124,7 @@ m2.metric(
     fmt_number(rep.population_covered),
     help=t("coverage.of_total", total=fmt_number(rep.population_total)),
 )
-m3.metric(t("coverage.mean_time"), f"{rep.mean_time_s / 60:.0f} {t('coverage.min')}")
+m3.metric(t("coverage.mean_time"), f"{fmt_number(rep.mean_time_s / 60)} {t('coverage.min')}")
 m4.metric(t("coverage.unreachable"), fmt_number(rep.population_unreachable))
 st.caption(t("coverage.population_note"))
 
@@ -215,7 +215,7 @@ with left:
     if clicked:
         st.session_state["cov_clicked"] = clicked
     st.markdown(
-        maps.legend_html(cmap, caption=t("coverage.share") + " (%)", fmt=lambda v: f"{v:.0f}"),
+        maps.legend_html(cmap, caption=t("coverage.share") + " (%)", fmt=fmt_number),
         unsafe_allow_html=True,
     )
 
@@ -344,7 +344,7 @@ if siting is not None:
     st.subheader(t("coverage.before_after"))
     b1, b2, b3 = st.columns(3)
     b1.metric(
-        t("coverage.served_pct") + f" ≤ {res.cutoff_s / 60:.0f} {t('coverage.min')}",
+        t("coverage.served_pct") + f" ≤ {fmt_number(res.cutoff_s / 60)} {t('coverage.min')}",
         fmt_pct(res.after.share_covered),
         delta=fmt_number((res.after.share_covered - res.before.share_covered) * 100, decimals=1)
         + " "
@@ -357,8 +357,8 @@ if siting is not None:
     )
     b3.metric(
         t("coverage.mean_time"),
-        f"{res.after.mean_time_s / 60:.1f} {t('coverage.min')}",
-        delta=f"{(res.after.mean_time_s - res.before.mean_time_s) / 60:+.1f}",
+        f"{fmt_number(res.after.mean_time_s / 60, decimals=1)} {t('coverage.min')}",
+        delta=fmt_number((res.after.mean_time_s - res.before.mean_time_s) / 60, decimals=1),
         delta_color="inverse",
     )
     chosen = pd.DataFrame(siting.chosen_sites.drop(columns="geometry"))
