@@ -26,6 +26,7 @@ import streamlit as st
 
 from app import state as ss
 from app.i18n import current_lang
+from app.labels import role_label
 from data import accounts as acc
 from data import logins
 from data.errors import InputError, LoginError, PostplanError
@@ -232,7 +233,8 @@ def gate() -> Any:
 
 def sidebar(account: Any) -> None:
     """Show who is logged in and a logout button in the sidebar."""
-    st.sidebar.text(_t("logged_in_as", name=account.display_name, role=account.role))
+    role = role_label(account.role)
+    st.sidebar.text(_t("logged_in_as", name=account.display_name, role=role))
     if st.sidebar.button(_t("logout"), key="auth_logout"):
         token = st.session_state.get(ss.AUTH_TOKEN)
         forget_session()

@@ -15,6 +15,7 @@ import streamlit as st
 from app import maps
 from app import state as ss
 from app.i18n import fmt_number, t
+from app.labels import HIGHWAY_KEYS, SURFACE_KEYS, label, labelled, profile_label
 from app.safe import md_t, md_text
 from data.errors import AccessDenied, ConflictError, InputError, PostplanError
 from data.settings import Settings
@@ -49,8 +50,9 @@ def _speed_rows(proposal: Any) -> pd.DataFrame:
     status = {"change": t("field.status_change"), "keep": t("field.status_keep"),
               "too_few": t("field.status_too_few")}
     return pd.DataFrame({
-        t("field.col_class"): rows["highway"] + " / " + rows["surface"],
-        t("field.col_vehicle"): rows["vehicle"],
+        t("field.col_class"): [f"{label(HIGHWAY_KEYS, h)} ({label(SURFACE_KEYS, s).lower()})"
+                               for h, s in zip(rows["highway"], rows["surface"], strict=True)],
+        t("field.col_vehicle"): rows["vehicle"].map(profile_label),
         t("field.col_n"): rows["n"],
         t("field.col_table"): rows["table_kph"].round(1),
         t("field.col_observed"): rows["proposed_kph"].round(1),
@@ -104,10 +106,9 @@ def field_panel(settings: Settings) -> None:
     m = maps.base_map(center=maps.KONTUM_CENTER, zoom=9)
     maps.add_trace_roads(m, table, name="trace_roads")
     maps.show_map(m, key="field_roads_map", height=380)
-    st.dataframe(table.drop(columns="geometry")[["road_id", "length_m", "observed_speed_kph",
-                                                 "n_traces", "first_seen", "last_seen",
-                                                 "note"]].round(1),
-                 hide_index=True, width="stretch", key="field_roads")
+    shown = table.drop(columns="geometry")[["road_id", "length_m", "observed_speed_kph",
+                                            "n_traces", "first_seen", "last_seen", "note"]]
+    st.dataframe(labelled(shown.round(1)), hide_index=True, width="stretch", key="field_roads")
     from geo.field.osc import roads_to_osc
 
     c1, c2 = st.columns(2)

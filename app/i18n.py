@@ -49,6 +49,7 @@ SOURCE_KEYS = {
     "national_road": N_("source.national_road"),
     "census": N_("source.census"),
     "worldpop": N_("source.worldpop"),
+    "trace": N_("source.trace"),
 }
 #: Office kind -> label key.
 KIND_KEYS = {

@@ -24,6 +24,8 @@ from jinja2 import Template
 from streamlit_folium import st_folium
 
 from app.i18n import current_lang, fmt_number, kind_label, source_label
+from app.labels import HIGHWAY_KEYS
+from app.labels import label as code_label
 from app.safe import html_text
 
 #: Centre of the former Kon Tum province (lat, lon) and a zoom that shows all of it.
@@ -311,7 +313,7 @@ def add_network(m: folium.Map, G: nx.MultiDiGraph, *, name: str) -> folium.Featu
             style = {"color": "#c0392b", "weight": 3.5, "opacity": 0.9}
         else:
             style = {"color": "#d35400", "weight": 2, "opacity": 0.8}
-        tip = html_text(f"{source_label(source)} · {highway}")
+        tip = html_text(f"{source_label(source)} · {code_label(HIGHWAY_KEYS, highway)}")
         folium.PolyLine(coords, tooltip=tip, **style).add_to(group)
     group.add_to(m)
     return group

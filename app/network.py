@@ -19,7 +19,8 @@ import streamlit as st
 from app import maps
 from app import messages as msg
 from app import state as ss
-from app.i18n import fmt_number, source_label, t
+from app.i18n import fmt_number, option_labels, source_label, t
+from app.labels import PROFILE_KEYS, column_config
 from app.safe import md_text
 from data.errors import InputError, PostplanError
 from data.settings import GEO_CRS, METRIC_CRS, Settings
@@ -180,6 +181,7 @@ def _speed_panel() -> None:
         width="stretch",
         num_rows="fixed",
         disabled=["highway", "surface"],
+        column_config=column_config(table),
     )
     c1, c2, c3 = st.columns(3)
     if c1.button(t("common.apply"), key="speed_apply"):
@@ -315,11 +317,16 @@ def _closures_panel() -> None:
         num_rows="dynamic",
         hide_index=True,
         width="stretch",
-        column_config={
-            "valid_from": st.column_config.DateColumn(format="DD/MM/YYYY"),
-            "valid_to": st.column_config.DateColumn(format="DD/MM/YYYY"),
-            "radius_m": st.column_config.NumberColumn(min_value=10, max_value=20_000, step=10),
-        },
+        column_config=column_config(
+            table,
+            {
+                "valid_from": st.column_config.DateColumn(format="DD/MM/YYYY"),
+                "valid_to": st.column_config.DateColumn(format="DD/MM/YYYY"),
+                "radius_m": st.column_config.NumberColumn(
+                    min_value=10, max_value=20_000, step=10
+                ),
+            },
+        ),
     )
     c1, c2 = st.columns(2)
     if c1.button(t("common.apply"), key="closures_apply"):
@@ -347,7 +354,12 @@ def _closures_panel() -> None:
 
 def _status_panel(settings: Settings) -> None:
     st.header(t("data.network_title"))
-    profile = st.selectbox(t("data.speeds_profile"), PROFILES, key="network_profile")
+    profile = st.selectbox(
+        t("data.speeds_profile"),
+        PROFILES,
+        format_func=option_labels(PROFILE_KEYS),
+        key="network_profile",
+    )
     try:
         with st.spinner(t("dispatch.step_network")):
             G = current_routing_network(profile, dt.date.today())

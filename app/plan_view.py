@@ -10,7 +10,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from app.i18n import N_, current_lang, fmt_clock, fmt_number, t
+from app.i18n import current_lang, fmt_clock, fmt_number, t
+from app.labels import job_kind_label
 from app.maps import COURIER_COLOURS, RouteLayer
 from app.safe import html_text
 from routing.edit import Violation
@@ -26,22 +27,6 @@ def courier_colour(index: int) -> str:
 def courier_label(route: CourierRoute, names: dict[str, str] | None = None) -> str:
     """Display name of a route's courier."""
     return (names or {}).get(route.courier_id) or route.courier_name or route.courier_id
-
-
-#: Job kind -> label key.
-JOB_KIND_KEYS = {
-    "dossier_pickup": N_("jobkind.dossier_pickup"),
-    "result_delivery": N_("jobkind.result_delivery"),
-    "counter_transfer": N_("jobkind.counter_transfer"),
-    "delivery": N_("jobkind.delivery"),
-    "pickup": N_("jobkind.pickup"),
-    "transfer": N_("jobkind.transfer"),
-}
-
-
-def job_kind_label(kind: str) -> str:
-    """Return the label of a job kind (dossier pickup, result delivery, …)."""
-    return t(JOB_KIND_KEYS[kind]) if kind in JOB_KIND_KEYS else kind
 
 
 def stop_type(kind: str, job_kind: str | None) -> str:

@@ -21,6 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from data import tables
+from data.bilingual import join
 from data.settings import Settings
 
 # Session-state keys (one place, so pages and tests agree).
@@ -178,7 +179,7 @@ def mark_user_edits(before: pd.DataFrame, after: pd.DataFrame, *, id_column: str
         if old is None or rid not in old.index:
             out.loc[i, "source"] = "user"
             if "location_note" in out.columns:
-                out.loc[i, "location_note"] = "added in the app"
+                out.loc[i, "location_note"] = join("thêm trong ứng dụng", "added in the app")
             continue
         prev = old.loc[rid]
         if isinstance(prev, pd.DataFrame):  # duplicate ids: validation will report them
@@ -187,7 +188,7 @@ def mark_user_edits(before: pd.DataFrame, after: pd.DataFrame, *, id_column: str
             out.loc[i, "source"] = "user"
             moved = any(str(row[c]) != str(prev.get(c)) for c in ("lat", "lon") if c in prev.index)
             if moved and "location_note" in out.columns:
-                out.loc[i, "location_note"] = "edited in the app"
+                out.loc[i, "location_note"] = join("sửa trong ứng dụng", "edited in the app")
     return out
 
 

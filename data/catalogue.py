@@ -57,6 +57,8 @@ class DatasetEntry:
         only a mirror of the bundle (``--base-url``) can supply it.
     members
         Further ``(path, sha256)`` pairs verified together with the entry (package files).
+    licence_vi, source_vi
+        ``licence`` and ``source`` in Vietnamese, for the pages (empty: as in English).
     """
 
     name: str
@@ -69,6 +71,16 @@ class DatasetEntry:
     location: Location = "data_dir"
     fetch_url: str | None = None
     members: tuple[tuple[str, str], ...] = ()
+    licence_vi: str = ""
+    source_vi: str = ""
+
+    def licence_in(self, lang: str) -> str:
+        """Return the licence in ``lang`` (``"vi"`` or ``"en"``)."""
+        return (self.licence_vi or self.licence) if lang == "vi" else self.licence
+
+    def source_in(self, lang: str) -> str:
+        """Return who made the dataset and how it reached the bundle, in ``lang``."""
+        return (self.source_vi or self.source) if lang == "vi" else self.source
 
 
 @dataclass(frozen=True)
@@ -143,6 +155,14 @@ CATALOGUE: tuple[DatasetEntry, ...] = (
             "NAME_3 (GADM spelling without spaces), TYPE_3, 2019 census total/urban/rural "
             "(sum 540,438)"
         ),
+        licence_vi=(
+            "Ranh giới GADM: dùng miễn phí cho mục đích phi thương mại, không phân phối lại; điều"
+            " tra dân số: số liệu thống kê công khai (Tổng cục Thống kê)"
+        ),
+        source_vi=(
+            "GADM 4.1 cấp xã qua kho rexin4n15/vietnam-map-34-provinces @026d337, ghép với điều "
+            "tra dân số 2019 của Tổng cục Thống kê qua kho hgscarlette/vn-demographic @bfc5508"
+        ),
     ),
     DatasetEntry(
         name="districts",
@@ -152,6 +172,7 @@ CATALOGUE: tuple[DatasetEntry, ...] = (
         source="daohoangson/dvhcvn @4b1b6b5 (from the government map service)",
         upstream_url=f"{_GH}/daohoangson/dvhcvn/blob/4b1b6b5/data/gis/62.json",
         contents="10 district-level units as of 2025-03-01 (MultiPolygon): level2_id, name",
+        source_vi="kho daohoangson/dvhcvn @4b1b6b5 (lấy từ dịch vụ bản đồ của Chính phủ)",
     ),
     DatasetEntry(
         name="commune_points",
@@ -166,6 +187,10 @@ CATALOGUE: tuple[DatasetEntry, ...] = (
         contents=(
             "102 rows: district, ward (with diacritics), wardCode (GSO), wardLat, wardLon, "
             "wardBounds"
+        ),
+        source_vi=(
+            "gói PyPI vietnamadminunits 1.0.4, bảng đơn vị hành chính cũ trong data/dataset.db "
+            "(điểm trung tâm xã mã hóa địa lý, không phải vị trí bưu cục khảo sát)"
         ),
     ),
     DatasetEntry(
@@ -190,6 +215,11 @@ CATALOGUE: tuple[DatasetEntry, ...] = (
             "3399c07a73a556a06c0a73328e2ea471be58abf3/data/VNM/worldpop/"
             "vnm_ppp_2020_1km_Aggregated_UNadj.tif"
         ),
+        licence_vi="CC BY 4.0 (WorldPop)",
+        source_vi=(
+            "lưới dân số WorldPop 2020 (1 km, hiệu chỉnh theo Liên Hợp Quốc) như lưu trong kho "
+            "kraemer-lab/geoglue @3399c07"
+        ),
     ),
     DatasetEntry(
         name="pois",
@@ -205,6 +235,11 @@ CATALOGUE: tuple[DatasetEntry, ...] = (
             "497 OSM points of interest (amenity, shop, tourism ...), osm_id, osm_type, tags; "
             "2 amenity=post_office 'Vietnam Post', 21 community_centre"
         ),
+        licence_vi="ODbL 1.0 (© những người đóng góp OpenStreetMap)",
+        source_vi=(
+            "bản xuất điểm quan tâm Việt Nam của Humanitarian OpenStreetMap Team ngày 10/08/2026,"
+            " như trong gói PyPI geoclip-vietnam 1.0.2, cắt theo Kon Tum"
+        ),
     ),
     DatasetEntry(
         name="national_roads",
@@ -214,6 +249,7 @@ CATALOGUE: tuple[DatasetEntry, ...] = (
         source="CTU-SematX/LegoCity @e37353d, clipped to the province",
         upstream_url=f"{_GH}/CTU-SematX/LegoCity/blob/e37353d/opendata/giaothong/giaothong.geojson",
         contents="5 national-highway lines (QL14, QL14C, QL24, QL40; 337 km): ten, cap_duong",
+        source_vi="kho CTU-SematX/LegoCity @e37353d, cắt theo tỉnh",
     ),
     DatasetEntry(
         name="sources",
@@ -223,6 +259,8 @@ CATALOGUE: tuple[DatasetEntry, ...] = (
         source="the bundle's own description",
         upstream_url="(bundle README; no upstream)",
         contents="What each bundle file is, where it came from, its licence, and what is missing",
+        licence_vi="như các tệp mà nó mô tả",
+        source_vi="mô tả của chính gói dữ liệu",
     ),
     DatasetEntry(
         name="vietnamadminunits",
@@ -243,6 +281,7 @@ CATALOGUE: tuple[DatasetEntry, ...] = (
                 "84f0848bf401b047775cbb49768c181a9271f77e4a4ec706d293b09bcb4faddd",
             ),
         ),
+        source_vi="gói PyPI vietnamadminunits 1.0.4 (đã cài)",
     ),
 )
 

@@ -43,6 +43,7 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from data.bilingual import join
 from data.errors import DataIntegrityError, InputError, Problem
 from data.names import pick_commune
 from data.settings import GEO_CRS, Settings
@@ -240,7 +241,8 @@ def place_commune_points(
                      "note_vi": f"Ước tính: {wrong_vi}; {how_vi}",
                      "note_en": f"Estimated: {wrong_en}; {how_en}"})
     out = pd.DataFrame(rows)
-    out["location_note"] = out["note_vi"] + " / " + out["note_en"]
+    out["location_note"] = [join(vi, en) for vi, en in zip(out["note_vi"], out["note_en"],
+                                                           strict=True)]
     out = out[list(RULE_COLUMNS)]
     _verify(out, communes)
     return out

@@ -28,6 +28,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from data.bilingual import join
 from data.errors import InputError
 from data.hours import DEFAULT_OPENING_HOURS, parse_hours, parse_opening_hours
 from data.settings import GEO_CRS, Settings
@@ -150,7 +151,9 @@ def _office_points(settings: Settings) -> pd.DataFrame:
     return pd.DataFrame({
         "commune_code": points["commune_code"], "name": points["name"],
         "district": points["district"], "lon": points["point_lon"], "lat": points["point_lat"],
-        "note": "commune point of " + points["name"] + " ("
+        "note_vi": "điểm xã của " + points["name"] + " ("
+        + points["note_vi"].str.removeprefix("Ước tính: ") + ")",
+        "note_en": "commune point of " + points["name"] + " ("
         + points["note_en"].str.removeprefix("Estimated: ") + ")",
     }).set_index("commune_code")
 
@@ -169,7 +172,8 @@ def _default_offices(settings: Settings) -> gpd.GeoDataFrame:
     communes = load_communes(settings)
     points = _office_points(settings)
     hours = DEFAULT_OPENING_HOURS
-    hours_note = "; opening hours: default, not surveyed"
+    hours_vi = "; giờ mở cửa: mặc định, chưa khảo sát"
+    hours_en = "; opening hours: default, not surveyed"
     records: list[dict[str, Any]] = []
 
     # 1. Post offices mapped in OpenStreetMap.
@@ -191,8 +195,12 @@ def _default_offices(settings: Settings) -> gpd.GeoDataFrame:
             "commune_code": r.commune_code,
             "opening_hours": own_hours if has_hours else hours,
             "source": "osm",
-            "location_note": f"OpenStreetMap {r.poi_id} (HOT export 2026-08-10)"
-            + ("" if has_hours else hours_note),
+            "location_note": join(
+                f"OpenStreetMap {r.poi_id} (bản xuất HOT ngày 10/08/2026)"
+                + ("" if has_hours else hours_vi),
+                f"OpenStreetMap {r.poi_id} (HOT export 2026-08-10)"
+                + ("" if has_hours else hours_en),
+            ),
         })
 
     # 2. One post office per former district seat, unless OSM already has one there.
@@ -207,8 +215,10 @@ def _default_offices(settings: Settings) -> gpd.GeoDataFrame:
             continue
         p = points.loc[code]
         short = str(district).removeprefix("Huyện ").removeprefix("Thành phố ")
-        rule = ("district seat (township)" if code not in DISTRICT_SEATS.values()
-                else "district seat (see DISTRICT_SEATS)")
+        listed = code in DISTRICT_SEATS.values()
+        rule_en = "district seat (see DISTRICT_SEATS)" if listed else "district seat (township)"
+        rule_vi = "trung tâm huyện (theo danh sách của postplan)" if listed \
+            else "trung tâm huyện (thị trấn)"
         records.append({
             "office_id": f"po-{code}",
             "name": f"Bưu cục {short}",
@@ -218,8 +228,10 @@ def _default_offices(settings: Settings) -> gpd.GeoDataFrame:
             "commune_code": code,
             "opening_hours": hours,
             "source": "estimated",
-            "location_note": f"estimated: {rule} of {district}, placed at the {p['note']}"
-            + hours_note,
+            "location_note": join(
+                f"ước tính: {rule_vi} của {district}, đặt tại {p['note_vi']}" + hours_vi,
+                f"estimated: {rule_en} of {district}, placed at the {p['note_en']}" + hours_en,
+            ),
         })
 
     # 3. The provincial public administration service centre.
@@ -237,8 +249,12 @@ def _default_offices(settings: Settings) -> gpd.GeoDataFrame:
         "commune_code": str(kt_code.iloc[0]) if len(kt_code) else None,
         "opening_hours": hours,
         "source": "estimated",
-        "location_note": "estimated: not in OpenStreetMap; placed at vietnamadminunits' point "
-        "for the 2025 Phường Kon Tum (centre of the former provincial capital)" + hours_note,
+        "location_note": join(
+            "ước tính: không có trong OpenStreetMap; đặt tại điểm của vietnamadminunits cho "
+            "Phường Kon Tum (2025), trung tâm thành phố tỉnh lỵ cũ" + hours_vi,
+            "estimated: not in OpenStreetMap; placed at vietnamadminunits' point for the 2025 "
+            "Phường Kon Tum (centre of the former provincial capital)" + hours_en,
+        ),
     })
 
     # 4. One one-stop shop per pre-2025 commune.
@@ -252,7 +268,9 @@ def _default_offices(settings: Settings) -> gpd.GeoDataFrame:
             "commune_code": str(ccode),
             "opening_hours": hours,
             "source": "estimated",
-            "location_note": f"estimated: {p['note']}" + hours_note,
+            "location_note": join(
+                f"ước tính: {p['note_vi']}" + hours_vi, f"estimated: {p['note_en']}" + hours_en
+            ),
         })
     return _frame(records)
 
@@ -332,7 +350,8 @@ def _offices_from(table: CheckedTable, settings: Settings) -> gpd.GeoDataFrame:
             "office_id": rec["office_id"] or "", "name": rec["name"] or "", "kind": rec["kind"],
             "lat": lat, "lon": lon, "commune_code": code or None,
             "opening_hours": hours, "source": rec["source"],
-            "location_note": rec["location_note"] or f"imported from {table.source}",
+            "location_note": rec["location_note"]
+            or join(f"nhập từ {table.source}", f"imported from {table.source}"),
         })
     table.raise_if_problems()
     out = _frame(records)

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from babel.numbers import format_decimal
 
 from data.commune_points import load_commune_points, point_warnings
 from data.layers import load_communes, load_population_grid
@@ -19,7 +20,7 @@ __all__ = ["QUALITY_COLUMNS", "data_quality_table", "data_quality_warnings"]
 QUALITY_COLUMNS: tuple[str, ...] = (
     "commune_code", "name", "district", "new_commune_name", "population_census",
     "population_grid", "grid_cells", "grid_to_census", "geocoded_in_commune", "point_source",
-    "point_method", "warning",
+    "point_method", "warning", "warning_vi",
 )
 
 
@@ -34,7 +35,7 @@ def data_quality_table(settings: Settings) -> pd.DataFrame:
         ``population_grid`` (sum of WorldPop 2020 cells whose centre lies in the commune),
         ``grid_cells``, ``grid_to_census`` (ratio), ``geocoded_in_commune``,
         ``point_source`` and ``point_method`` (:func:`data.commune_points.load_commune_points`),
-        and ``warning`` (empty when fine).
+        and ``warning`` / ``warning_vi`` (English / Vietnamese; empty when fine).
     """
     communes = load_communes(settings)
     grid = load_population_grid(settings)
@@ -53,22 +54,34 @@ def data_quality_table(settings: Settings) -> pd.DataFrame:
     table["point_source"] = table["commune_code"].map(points["source"])
     table["point_method"] = table["commune_code"].map(points["method"])
     table["_note"] = table["commune_code"].map(points["note_en"])
-    warnings = []
+    table["_note_vi"] = table["commune_code"].map(points["note_vi"])
+    warnings, warnings_vi = [], []
     for r in table.to_dict("records"):
-        parts = []
+        parts, parts_vi = [], []
         ratio = float(r["grid_to_census"])
         if int(r["grid_cells"]) == 0:
             parts.append("no populated WorldPop cell centre inside the commune")
+            parts_vi.append("không có tâm ô WorldPop có dân nào nằm trong xã")
         elif not 0.5 <= ratio <= 2.0:
+            grid, census = float(r["population_grid"]), int(r["population_census"])
             parts.append(
-                f"WorldPop 2020 gives {float(r['population_grid']):,.0f} people, "
-                f"{ratio:.2f}x the 2019 census ({int(r['population_census']):,})"
+                f"WorldPop 2020 gives {grid:,.0f} people, {ratio:.2f}x the 2019 census "
+                f"({census:,})"
+            )
+            parts_vi.append(
+                f"WorldPop 2020 cho {format_decimal(grid, '#,##0', locale='vi')} người, "
+                f"gấp {format_decimal(ratio, '0.00', locale='vi')} lần điều tra 2019 "
+                f"({format_decimal(census, '#,##0', locale='vi')})"
             )
         if r["point_source"] == "estimated":
             parts.append("commune point replaced: "
                          + str(r["_note"]).removeprefix("Estimated: "))
+            parts_vi.append("đã thay điểm xã: "
+                            + str(r["_note_vi"]).removeprefix("Ước tính: "))
         warnings.append("; ".join(parts))
+        warnings_vi.append("; ".join(parts_vi))
     table["warning"] = warnings
+    table["warning_vi"] = warnings_vi
     return table[list(QUALITY_COLUMNS)].reset_index(drop=True)
 
 

@@ -50,7 +50,7 @@ def test_first_start_prints_a_setup_link_that_creates_the_first_admin(
     at.text_input(key="setup_password2").set_value("mật-khẩu-quản-trị")
     at.button(key="setup_create").click().run()
     no_exception(at)
-    assert "Nguyễn Thị Lan (admin)" in _texts(at)
+    assert "Nguyễn Thị Lan (quản trị viên)" in _texts(at)
     assert [b for b in at.button if b.key == "auth_logout"]
     with _store() as store:
         lan = acc.get_account(store, "lan")
@@ -84,7 +84,7 @@ def test_login_wrong_password_lock_and_logout(monkeypatch: pytest.MonkeyPatch,
     at.button(key="auth_login").click().run()
     no_exception(at)
     token = at.session_state["auth_token"]
-    assert "Quản trị viên (admin)" in _texts(at)
+    assert "Quản trị viên (quản trị viên)" in _texts(at)
     at.session_state["dsp_saved_ref"] = (1, 1, "Kế hoạch của quản trị")  # something opened
     at.button(key="auth_logout").click().run()
     assert [t for t in at.text_input if t.key == "auth_user"]

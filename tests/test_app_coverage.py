@@ -83,7 +83,7 @@ def test_commune_from_the_list_is_placed_inside_it(app: AppTest) -> None:
     no_exception(at)
     shown = next(d.value for d in at.dataframe if "Vĩ độ" in d.value.columns)
     (row,) = shown.to_dict("records")
-    assert (row["Tên"], row["Nguồn"]) == ("Xã Ia Dom", "estimated")
+    assert (row["Tên"], row["Nguồn"]) == ("Xã Ia Dom", "ước tính")
     poly = load_communes(Settings.from_env()).set_index("commune_code").loc["23537"].geometry
     assert shapely.contains_xy(poly, row["Kinh độ"], row["Vĩ độ"])
     assert (row["Vĩ độ"], row["Kinh độ"]) != (14.517883, 107.858387)

@@ -56,10 +56,13 @@ def test_data_page_warns_about_replaced_commune_points(app: AppTest) -> None:
     quality = next(d.value for d in at.dataframe if "Điểm xã" in d.value.columns)
     assert quality["Điểm xã"].value_counts().to_dict() == {"mã hóa địa lý": 92, "ước tính": 10}
     ia_dom = quality[quality["Xã"] == "Xã Ia Dom"].iloc[0]
-    assert "34.6 km outside" in ia_dom["Cảnh báo"]
+    assert "nằm ngoài ranh giới xã 34,6 km" in ia_dom["Cảnh báo"]
     at.toggle(key="lang_toggle").set_value(True).run()
     assert any(w.value.startswith("10 of 102 commune points in the bundle were wrong")
                for w in at.warning)
+    quality = next(d.value for d in at.dataframe if "Commune point" in d.value.columns)
+    ia_dom = quality[quality["Commune"] == "Xã Ia Dom"].iloc[0]
+    assert "34.6 km outside" in ia_dom["Warning"]
 
 
 def test_english_toggle_translates_labels(app: AppTest) -> None:

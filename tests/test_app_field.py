@@ -32,7 +32,7 @@ def test_field_panel_shows_simulated_speeds_and_accepts_them(app: AppTest) -> No
     no_exception(at)
     assert any("MÔ PHỎNG" in w.value for w in at.warning)
     table = next(d.value for d in at.dataframe if "Loại đường / mặt" in d.value.columns)
-    row = table[table["Loại đường / mặt"] == "tertiary / paved"].iloc[0]
+    row = table[table["Loại đường / mặt"] == "Đường cấp ba (nhựa, bê tông)"].iloc[0]
     assert (row["n"], row["Bảng (km/h)"], row["Quan sát (km/h)"], row["Đề xuất"]) == (
         40, 35.0, 30.0, "đổi")
     assert any("Không có đường đề xuất" in i.value for i in at.info)

@@ -77,3 +77,12 @@ def test_truncated_and_missing_files_are_reported(settings: Settings, tmp_path: 
         dataset_path("worldpop", s)
     with pytest.raises(DataIntegrityError, match=r"districts.geojson is missing .*9e119cd9"):
         dataset_path("districts", s)
+
+
+def test_every_dataset_is_described_in_vietnamese_too() -> None:
+    """Pages show licence and source in Vietnamese; the English stays for the CLI and JSON."""
+    assert all(e.source_vi for e in CATALOGUE)
+    communes = get_entry("communes")
+    assert communes.licence_in("vi").startswith("Ranh giới GADM: dùng miễn phí")
+    assert communes.licence_in("en").startswith("GADM boundaries: free for non-commercial use")
+    assert get_entry("districts").licence_in("vi") == "GPL-3.0"

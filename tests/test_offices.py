@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
+from data.bilingual import part
 from data.commune_points import load_commune_points
 from data.errors import InputError
 from data.layers import load_communes
@@ -83,6 +84,10 @@ def test_default_offices_placement_rules(settings: Settings) -> None:
     seat = o.loc["po-23341"]  # Thị trấn Đăk Glei
     assert (seat["lat"], seat["lon"]) == (15.031807, 107.751778)
     assert seat["source"] == "estimated" and "township" in seat["location_note"]
+    assert part(seat["location_note"], "vi").startswith(
+        "ước tính: trung tâm huyện (thị trấn) của Huyện Đắk Glei, đặt tại điểm xã của "
+    )
+    assert part(seat["location_note"], "en").startswith("estimated: district seat (township)")
     assert o.loc["po-23293", "name"] == "Bưu cục Kon Tum"  # city seat: Phường Thắng Lợi
     ia_toi = o.loc["oss-23538"]  # geocoded point 51 km outside: densest WorldPop cell instead
     assert "most populated WorldPop" in ia_toi["location_note"]
@@ -127,7 +132,7 @@ def test_import_fills_defaults_and_commune(settings: Settings) -> None:
     row = o.iloc[0]
     assert row["opening_hours"] == DEFAULT_OPENING_HOURS
     assert row["source"] == "user" and row["commune_code"] == "23293"
-    assert row["location_note"] == "imported from o.csv"
+    assert row["location_note"] == "nhập từ o.csv / imported from o.csv"
 
 
 def test_import_accepts_vietnamese_kind_names(settings: Settings) -> None:

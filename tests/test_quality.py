@@ -16,9 +16,11 @@ def test_data_quality_table_compares_grid_with_census(settings: Settings) -> Non
     assert int(t["grid_cells"].sum()) == 11_607
     row = t.set_index("commune_code").loc["23551"]
     assert "5.37x" in row["warning"] and "1.0 km outside" in row["warning"]
+    assert row["warning_vi"].startswith("WorldPop 2020 cho 7.703 người, gấp 5,37 lần điều tra")
+    assert "đã thay điểm xã: " in row["warning_vi"]
     assert (row["point_source"], row["point_method"]) == ("estimated", "worldpop_top_cell")
     fine = t.set_index("commune_code").loc["23281"]
-    assert (fine["warning"], fine["point_source"]) == ("", "geocoded")
+    assert (fine["warning"], fine["warning_vi"], fine["point_source"]) == ("", "", "geocoded")
     assert t["point_source"].value_counts().to_dict() == {"geocoded": 92, "estimated": 10}
 
 

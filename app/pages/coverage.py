@@ -27,6 +27,7 @@ from app.i18n import (
     option_labels,
     t,
 )
+from app.labels import PROFILE_KEYS, labelled, model_label, status_label
 from app.safe import html_text, md_t
 from data.errors import ConflictError, PostplanError
 
@@ -73,7 +74,12 @@ if pending is not None:
 
 c1, c2, c3, c4 = st.columns([2, 1, 3, 2])
 minutes = c1.slider(t("coverage.cutoff"), 5, 180, 30, step=5, key="cov_cutoff")
-profile = c2.selectbox(t("coverage.profile"), appnet.PROFILES, key="cov_profile")
+profile = c2.selectbox(
+    t("coverage.profile"),
+    appnet.PROFILES,
+    format_func=option_labels(PROFILE_KEYS),
+    key="cov_profile",
+)
 kinds = keep(
     "cov_kinds",
     c3.multiselect(
@@ -277,15 +283,7 @@ if c.button(t("coverage.clear"), key="cov_clear"):
 candidates = cs.candidate_frame()
 if len(candidates):
     st.dataframe(
-        candidates.rename(
-            columns={
-                "site_id": t("coverage.site_id"),
-                "name": t("dispatch.name"),
-                "lat": t("coverage.lat"),
-                "lon": t("coverage.lon"),
-                "source": t("data.source"),
-            }
-        ),
+        labelled(candidates),
         hide_index=True,
         width="stretch",
         key="cov_candidates",
@@ -361,20 +359,21 @@ if siting is not None:
         delta=fmt_number((res.after.mean_time_s - res.before.mean_time_s) / 60, decimals=1),
         delta_color="inverse",
     )
+    site_names = dict(zip(siting.sites["site_id"].astype(str), siting.sites["name"], strict=True))
     chosen = pd.DataFrame(siting.chosen_sites.drop(columns="geometry"))
     chosen["lat"] = siting.chosen_sites.geometry.y.round(5)
     chosen["lon"] = siting.chosen_sites.geometry.x.round(5)
     st.markdown(f"**{t('coverage.chosen')}**")
-    st.dataframe(chosen, hide_index=True, width="stretch", key="cov_chosen")
+    st.dataframe(labelled(chosen), hide_index=True, width="stretch", key="cov_chosen")
     if appnet.is_proxy(siting.network_kind):
         st.caption(t("dispatch.banner_proxy"))
     st.caption(
         md_t(
             "coverage.siting_note",
-            model=res.model,
-            status=res.status,
+            model=model_label(res.model),
+            status=status_label(res.status),
             seconds=fmt_number(res.seconds, decimals=1),
-            greedy=", ".join(res.greedy_chosen),
+            greedy=", ".join(site_names.get(s, s) for s in res.greedy_chosen),
         )
     )
 else:

@@ -11,6 +11,7 @@ from app import state as ss
 from app.field_panel import field_panel
 from app.i18n import (
     N_,
+    current_lang,
     fmt_number,
     keep,
     kept,
@@ -20,10 +21,12 @@ from app.i18n import (
     source_label,
     t,
 )
+from app.labels import DATASET_KEYS, column_config, keep_stored_notes, label
 from app.network import network_status_panel
 from app.safe import md_t
+from data.bilingual import part
 from data.errors import InputError, PostplanError
-from data.offices import offices_to_bytes
+from data.offices import OFFICE_KINDS, offices_to_bytes
 
 settings = ss.get_settings()
 key = ss.data_key(settings)
@@ -151,7 +154,9 @@ with right:
                     t("data.quality_grid"): quality["population_grid"].round(0).astype(int),
                     t("data.quality_ratio"): quality["grid_to_census"].round(2),
                     t("data.quality_point"): quality["point_source"].map(source_label),
-                    t("data.quality_warning"): quality["warning"],
+                    t("data.quality_warning"): quality[
+                        "warning_vi" if current_lang() == "vi" else "warning"
+                    ],
                 }
             ),
             hide_index=True,
@@ -163,10 +168,10 @@ with right:
         with st.expander(t("data.sources_table")):
             rows = [
                 {
-                    t("data.catalogue_name"): e.name,
+                    t("data.catalogue_name"): label(DATASET_KEYS, e.name),
                     t("data.catalogue_file"): e.file,
-                    t("data.catalogue_licence"): e.licence,
-                    t("data.source"): e.source,
+                    t("data.catalogue_licence"): e.licence_in(current_lang()),
+                    t("data.source"): e.source_in(current_lang()),
                 }
                 for e in catalogue.CATALOGUE
             ]
@@ -207,7 +212,11 @@ elif st.session_state.get("offices_message"):
     st.success(st.session_state["offices_message"])
 
 offices = ss.current_offices()
-editable = pd.DataFrame(offices.drop(columns="geometry", errors="ignore"))
+stored = pd.DataFrame(offices.drop(columns="geometry", errors="ignore"))
+# notes are stored "Vietnamese / English"; the editor shows the reader's half
+editable = stored.assign(location_note=stored["location_note"].map(
+    lambda note: part(note, current_lang())
+)) if "location_note" in stored.columns else stored
 st.caption(t("data.offices_edit_hint"))
 edited = st.data_editor(
     editable,
@@ -215,18 +224,21 @@ edited = st.data_editor(
     num_rows="dynamic",
     hide_index=True,
     width="stretch",
-    column_config={
-        "kind": st.column_config.SelectboxColumn(
-            options=["post_office", "commune_post", "one_stop_shop"]
-        ),
-        "source": st.column_config.TextColumn(disabled=True),
-    },
+    column_config=column_config(
+        editable,
+        {
+            "kind": st.column_config.SelectboxColumn(
+                options=OFFICE_KINDS, format_func=lambda kind: kind_label(str(kind))
+            )
+        },
+    ),
 )
 b1, b2, b3, b4 = st.columns(4)
 if b1.button(t("common.apply"), key="offices_apply"):
     from data.offices import offices_from_frame
 
     changed = ss.mark_user_edits(editable, edited, id_column="office_id")
+    changed = keep_stored_notes(changed, shown=editable, stored=stored, id_column="office_id")
     try:
         new = offices_from_frame(
             changed.fillna("").astype(str), settings=settings, source_name=t("data.offices_title")

@@ -27,6 +27,7 @@ from app.i18n import (
     option_labels,
     t,
 )
+from app.labels import JOB_KIND_KEYS, PROFILE_KEYS, labelled
 from app.safe import md_t, md_text
 from data.errors import ConflictError, InputError, PostplanError, SolverError
 from routing.compare import compare_plans
@@ -60,7 +61,12 @@ with st.container(border=True):
         key="dsp_offices",
     )
     n_couriers = c3.number_input(t("dispatch.couriers"), 1, 80, 25, key="dsp_couriers")
-    profile = c4.selectbox(t("coverage.profile"), appnet.PROFILES, key="dsp_profile")
+    profile = c4.selectbox(
+        t("coverage.profile"),
+        appnet.PROFILES,
+        format_func=option_labels(PROFILE_KEYS),
+        key="dsp_profile",
+    )
     budget = c5.number_input(t("dispatch.budget"), 1, 120, 10, key="dsp_budget")
     iterations = c6.number_input(
         t("dispatch.iterations"),
@@ -295,7 +301,10 @@ st.caption(md_t("dispatch.jobs_loaded", n=len(jobs), source=dl.source_text(jobs_
 # would close it on the next rerun
 with st.expander(t("dispatch.jobs_table"), key="dsp_jobs_exp", on_change="rerun"):
     table = dl.jobs_table(jobs) if jobs else dl.jobs_table([])
-    st.dataframe(table, hide_index=True, width="stretch", key="dsp_jobs_table")
+    st.dataframe(
+        labelled(table, kinds=JOB_KIND_KEYS), hide_index=True, width="stretch",
+        key="dsp_jobs_table",
+    )
     st.download_button(
         t("common.download_csv"),
         data=ss.to_csv_bytes(table),
