@@ -84,6 +84,37 @@ def local_date_time(epoch_s: Any) -> tuple[np.ndarray, np.ndarray]:
     return dates.astype(object), t - day * 86400.0
 
 
+def address_key(label: str | None, commune_code: str | None = None) -> str | None:
+    """Key of a citizen's address: its text within its commune, as a pseudonymous id.
+
+    Case, accents, spacing and punctuation are ignored (``"Thôn 3, Đăk Rơ Wa"`` =
+    ``"thon 3 dak ro wa"``); the commune's GSO code is part of the key, so the same text in
+    two communes is two addresses. Stop reports and observed positions are kept under this
+    key (a hash: they never hold the address itself).
+
+    Parameters
+    ----------
+    label
+        The address as the jobs file gives it; None or blank gives None (no key).
+    commune_code
+        The pre-2025 commune the address names, or None.
+
+    Examples
+    --------
+    >>> address_key("Thôn 3, Đăk Rơ Wa", "23281") == address_key("thon 3  dak ro wa", "23281")
+    True
+    >>> address_key("  ") is None
+    True
+    """
+    from data.names import name_tokens
+
+    words = " ".join(name_tokens(label or ""))
+    if not words:
+        return None
+    digest = hashlib.sha256(f"{commune_code or ''}|{words}".encode()).hexdigest()
+    return f"addr-{digest[:20]}"
+
+
 def empty_table(name: str) -> pd.DataFrame:
     """Return an empty table with the columns of ``name`` (one of :data:`TABLES`)."""
     return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLES[name]})
@@ -351,6 +382,7 @@ __all__ = [
     "TRAVERSAL_COLUMNS",
     "ObservationBatch",
     "Observations",
+    "address_key",
     "address_positions",
     "combine_batches",
     "empty_table",

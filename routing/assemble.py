@@ -209,8 +209,8 @@ def courier_routes(builder: ModelBuilder, sol: Any, data: Any, leg_path: LegPath
                 office_id=pl.office_id, window=(int(window[0]), int(window[1]))
                 if window is not None else None,
                 amount=int(amount), priority=job.priority if job else 0,
-                approximate=bool(visit.approximate) if visit is not None else False,
                 instance_id=visit.instance_id if visit is not None else None,
+                **(visit.stop_fields() if visit is not None else {}),
             ))
             prev_place = place
         if any(st.load > courier.capacity or st.load < 0 for st in stops):

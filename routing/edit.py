@@ -210,7 +210,7 @@ def retime_route(
             waiting_s=round(timed.start_s - timed.arrival_s), service_s=int(st.service_s),
             load=int(timed.load), leg_length_m=leg_l, leg_time_s=timed.leg_time_s,
             job_id=job_id, job_kind=job.kind, office_id=visit.office_id, window=timed.window,
-            amount=int(st.delta), priority=job.priority, approximate=bool(visit.approximate),
+            amount=int(st.delta), priority=job.priority, **visit.stop_fields(),
         ))
         prev = st.place
     end_pl = places[run.end]

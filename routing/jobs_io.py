@@ -29,6 +29,17 @@ case or accents; a few Vietnamese headers such as ``ma_viec``, ``vi_do`` are acc
     provenance (default ``user``).
 ``approximate``
     ``true`` when lat/lon are not the real address (set automatically for a commune).
+``phone``
+    The citizen's phone number (the courier's page offers a call link); personal data.
+``address_id``
+    The post office's own key of the citizen's address, if it has one. Empty: made from
+    ``label`` within ``commune`` (:func:`data.observations.address_key`) when the row gives
+    an address text. Couriers' phones report positions per address, and a job placed at a
+    commune point takes the position observed there (:mod:`routing.placement`).
+``placed_by``
+    ``given``, ``observed`` or ``approximate`` (how the position was placed; empty: from
+    ``approximate``). Written by :func:`jobs_to_table`, so an export says which positions
+    were observed.
 """
 
 from __future__ import annotations
@@ -42,7 +53,7 @@ import pandas as pd
 from data.errors import InputError
 from data.settings import Settings
 from data.table_schema import CheckedTable, Column, TableSchema, frame_table, read_table
-from routing.model import Job, Visit, parse_windows
+from routing.model import PLACEMENTS, Job, Visit, parse_windows
 
 #: Kon Tum's bounding box with a margin (lon_min, lat_min, lon_max, lat_max).
 KONTUM_BBOX = (107.2, 13.8, 108.7, 15.5)
@@ -87,6 +98,12 @@ JOBS_SCHEMA = TableSchema(
         Column("label", headers=("dia_chi", "nhan"), vi="địa chỉ"),
         Column("source", default="user", vi="nguồn"),
         Column("approximate", "bool", default=False, vi="vị trí gần đúng"),
+        Column("phone", "code", headers=("so_dien_thoai", "dien_thoai", "sdt", "phone_number"),
+               vi="số điện thoại"),
+        Column("address_id", headers=("ma_dia_chi",), vi="mã địa chỉ"),
+        Column("placed_by", "choice", choices={p: p for p in PLACEMENTS}, vi="cách đặt vị trí",
+               hint_vi="given, observed hoặc approximate",
+               hint_en="given, observed or approximate"),
     ),
 )
 #: Columns of a jobs table, in the template's order.
@@ -126,6 +143,7 @@ def jobs_from_table(table: CheckedTable | pd.DataFrame, *, settings: Settings,
         Listing every problem in every row (row numbers as a spreadsheet shows them).
     """
     from data.commune_points import find_commune
+    from data.observations import address_key
 
     if isinstance(table, pd.DataFrame):
         table = frame_table(table, JOBS_SCHEMA, source=source)
@@ -206,8 +224,15 @@ def jobs_from_table(table: CheckedTable | pd.DataFrame, *, settings: Settings,
         common: dict[str, Any] = {"amount": int(cell["amount"]), "priority":
                                   int(cell["priority"]), "due_date": due,
                                   "source": cell["source"] or "user"}
+        placed_by = cell.get("placed_by") or ""
+        approximate = approximate or placed_by == "approximate"
+        # only "observed" adds to `approximate` (a commune point stays approximate)
+        placed_by = "observed" if placed_by == "observed" and not approximate else ""
         addr = Visit(lon=lon, lat=lat, windows=windows, service_s=service_s, label=label,
-                     approximate=approximate, commune_code=commune_code)
+                     approximate=approximate, commune_code=commune_code,
+                     address_id=(cell.get("address_id")
+                                 or address_key(cell["label"], commune_code)),
+                     placed_by=placed_by, phone=str(cell.get("phone") or "").strip())
         if kind == "dossier_pickup":
             jobs.append(Job(jid, kind, addr, Visit(office_id=office), **common))
         elif kind == "result_delivery":
@@ -267,5 +292,8 @@ def jobs_to_table(jobs: Iterable[Job]) -> pd.DataFrame:
             "amount": j.amount, "priority": j.priority, "due_date": j.due_date or "",
             "label": addr.label if addr else "", "source": j.source,
             "approximate": bool(addr.approximate) if addr else False,
+            "phone": addr.phone if addr else "",
+            "address_id": (addr.address_id or "") if addr else "",
+            "placed_by": addr.placement if addr else "",
         })
     return pd.DataFrame(rows, columns=list(JOB_COLUMNS))

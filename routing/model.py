@@ -35,6 +35,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
+from typing import Any
 
 from data.errors import InputError, Problem
 from data.vehicles import PROFILE_NAMES
@@ -49,6 +50,10 @@ PAIRED_KINDS = ("dossier_pickup", "result_delivery", "counter_transfer", "transf
 COURIER_PROFILES = PROFILE_NAMES
 
 Window = tuple[int, int]
+#: How a citizen's address was placed: coordinates given in the jobs file, the position
+#: observed by couriers' phones at earlier stops there (:mod:`routing.placement`), or the
+#: commune point (approximate).
+PLACEMENTS = ("given", "observed", "approximate")
 
 HOUR = 3600
 
@@ -308,6 +313,14 @@ class Visit:
     commune_code
         The pre-2025 commune (GSO code) the address names, when it names one; route sheets
         print this commune rather than the one the position falls in.
+    address_id
+        Key of the citizen's address (:func:`data.observations.address_key`): reports made
+        there by couriers' phones are kept per address and place it next time.
+    placed_by
+        One of :data:`PLACEMENTS`, or empty: then ``approximate`` says (see
+        :attr:`placement`).
+    phone
+        The citizen's phone number as given (the courier's call link), or empty.
     """
 
     office_id: str | None = None
@@ -319,11 +332,28 @@ class Visit:
     approximate: bool = False
     instance_id: str | None = None
     commune_code: str | None = None
+    address_id: str | None = None
+    placed_by: str = ""
+    phone: str = ""
 
     @property
     def at_office(self) -> bool:
         """True when the stop is at an office."""
         return self.office_id is not None
+
+    @property
+    def placement(self) -> str:
+        """How the position was placed (:data:`PLACEMENTS`); empty for an office stop."""
+        if self.at_office:
+            return ""
+        if self.placed_by:
+            return self.placed_by
+        return "approximate" if self.approximate else "given"
+
+    def stop_fields(self) -> dict[str, Any]:
+        """Return what a planned stop copies from its visit (``routing.result.PlannedStop``)."""
+        return {"approximate": bool(self.approximate), "address_id": self.address_id,
+                "placed_by": self.placement, "phone": self.phone}
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,9 @@ def _visit(v: Visit | None) -> dict[str, Any] | None:
             "lon": None if v.lon is None else float(v.lon),
             "lat": None if v.lat is None else float(v.lat),
             "windows": _windows(v.windows), "service_s": v.service_s, "label": v.label,
-            "approximate": bool(v.approximate), "instance_id": v.instance_id}
+            "approximate": bool(v.approximate), "instance_id": v.instance_id,
+            "commune_code": v.commune_code, "address_id": v.address_id,
+            "placed_by": v.placed_by, "phone": v.phone}
 
 
 def _settings(s: PlanSettings) -> dict[str, Any]:
@@ -137,7 +139,12 @@ def _read_visit(r: _Reader, v: Any, where: str) -> Visit | None:
                  service_s=r.get(v, "service_s", where, int, default=None, optional=True),
                  label=r.get(v, "label", where, str, default=""),
                  approximate=bool(r.get(v, "approximate", where, bool, default=False)),
-                 instance_id=r.get(v, "instance_id", where, str, default=None, optional=True))
+                 instance_id=r.get(v, "instance_id", where, str, default=None, optional=True),
+                 commune_code=r.get(v, "commune_code", where, str, default=None,
+                                    optional=True),
+                 address_id=r.get(v, "address_id", where, str, default=None, optional=True),
+                 placed_by=r.get(v, "placed_by", where, str, default=""),
+                 phone=r.get(v, "phone", where, str, default=""))
 
 
 def problem_from_dict(data: Mapping[str, Any]) -> tuple[PlanningProblem, str | None]:

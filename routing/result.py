@@ -86,6 +86,10 @@ class PlannedStop:
         The job's priority (1 normal, 2 high, 3 urgent); 0 for start and end.
     approximate
         True when the position is a commune point rather than the real address.
+    address_id, placed_by, phone
+        The citizen's address key, how its position was placed (``given``, ``observed``,
+        ``approximate``; empty at an office) and phone, from the job's
+        :class:`~routing.model.Visit`.
     status
         ``planned`` or ``done`` (see :data:`STOP_STATUSES`).
     instance_id
@@ -115,6 +119,9 @@ class PlannedStop:
     approximate: bool = False
     status: str = "planned"
     instance_id: str | None = None
+    address_id: str | None = None
+    placed_by: str = ""
+    phone: str = ""
 
 
 @dataclass(frozen=True)
