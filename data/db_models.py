@@ -24,6 +24,9 @@ Two tables hold every stored object, whatever its kind:
     every UPDATE but the pseudonymisation of its two personal fields.
 ``drafts``
     One row per account and page: the work in progress, restored after a reload.
+``stop_reports``
+    Where the courier's phone was when a stop was marked (one row per outcome with a
+    position; the address as its key, never its text): see :mod:`data.stop_reports`.
 
 The schema itself is created and upgraded by the Alembic migrations in
 ``data/migrations`` (never by ``metadata.create_all``); these models must match them.
@@ -218,3 +221,27 @@ class DraftRow(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StopReportRow(Base):
+    """Where the phone was when a stop was marked (see :mod:`data.stop_reports`)."""
+
+    __tablename__ = "stop_reports"
+
+    outcome_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    plan_date: Mapped[date] = mapped_column(Date)
+    office_id: Mapped[str] = mapped_column(String(64))
+    courier_id: Mapped[str] = mapped_column(String(64))
+    job_id: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    address_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    placed_by: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    planned_lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    planned_lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    provenance: Mapped[str] = mapped_column(String(16))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -70,6 +70,9 @@ TABLES: Mapping[str, tuple[str, ...]] = {
     "trace_stops": TRACE_STOP_COLUMNS,
     "stop_reports": STOP_REPORT_COLUMNS,
 }
+#: How a citizen's address was placed: coordinates given in the jobs file, the position
+#: observed by couriers' phones at earlier stops there, or the commune point (approximate).
+PLACEMENTS = ("given", "observed", "approximate")
 #: Columns a table may lack (quality measures of traversals; empty when absent).
 OPTIONAL_COLUMNS = frozenset({"fit_m", "fixes"})
 ADDRESS_POSITION_COLUMNS = ("address_id", "lon", "lat", "n", "spread_m", "first_seen",
@@ -298,7 +301,13 @@ def combine_batches(batches: Sequence[tuple[int, ObservationBatch]]) -> Observat
 
 def load_observations(store: Store, *, actor: Account,
                       provenance: str | None = None) -> Observations:
-    """Read every stored batch (optionally only ``observed`` or ``simulated`` ones)."""
+    """Read every stored batch (optionally only ``observed`` or ``simulated`` ones).
+
+    The stop reports of the courier page (:mod:`data.stop_reports`) come as one more
+    ``stop_report`` batch, number :data:`data.stop_reports.COURIER_PAGE_BATCH` (0).
+    """
+    from data.stop_reports import COURIER_PAGE_BATCH, courier_page_reports
+
     found = []
     for info in store.list_objects(kind=OBSERVATIONS_KIND, actor=actor):
         obj = store.get(info.id, actor=actor)
@@ -306,6 +315,13 @@ def load_observations(store: Store, *, actor: Account,
             continue
         found.append((info.id, ObservationBatch.from_document(obj.data())))
     found.sort(key=lambda item: item[0])
+    reports = courier_page_reports(store, actor=actor, provenance=provenance)
+    for prov in sorted(set(reports["provenance"])):
+        part = reports[reports["provenance"] == prov]
+        found.insert(0, (COURIER_PAGE_BATCH, ObservationBatch(
+            source="stop_report", provenance=prov,
+            tables={"stop_reports": part.drop(columns=["batch", "provenance"])},
+            notes=("courier page",))))
     return combine_batches(found)
 
 
@@ -374,6 +390,7 @@ __all__ = [
     "OBSERVATION_SOURCES",
     "OFFROAD_COLUMNS",
     "OPTIONAL_COLUMNS",
+    "PLACEMENTS",
     "PROVENANCES",
     "STOP_REPORT_COLUMNS",
     "TABLES",

@@ -38,6 +38,7 @@ from datetime import date
 from typing import Any
 
 from data.errors import InputError, Problem
+from data.observations import PLACEMENTS as _PLACEMENTS
 from data.vehicles import PROFILE_NAMES
 
 #: Job kinds (see the module docstring).
@@ -50,10 +51,8 @@ PAIRED_KINDS = ("dossier_pickup", "result_delivery", "counter_transfer", "transf
 COURIER_PROFILES = PROFILE_NAMES
 
 Window = tuple[int, int]
-#: How a citizen's address was placed: coordinates given in the jobs file, the position
-#: observed by couriers' phones at earlier stops there (:mod:`routing.placement`), or the
-#: commune point (approximate).
-PLACEMENTS = ("given", "observed", "approximate")
+#: How a citizen's address was placed (the one list, :data:`data.observations.PLACEMENTS`).
+PLACEMENTS = _PLACEMENTS
 
 HOUR = 3600
 
