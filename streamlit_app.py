@@ -38,6 +38,12 @@ def main() -> None:
         st.Page(
             "app/pages/data.py", title=t("nav.data"), icon=":material/table_view:", url_path="data"
         ),
+        st.Page(
+            "app/pages/courier.py",
+            title=t("nav.courier"),
+            icon=":material/route:",
+            url_path="courier",
+        ),
     ]
     # The pages are declared before the gate so that a link to /data still leads there after the
     # login; their menu stays hidden, and no page runs, until someone is logged in.

@@ -23,7 +23,7 @@ from folium import plugins
 from jinja2 import Template
 from streamlit_folium import st_folium
 
-from app.i18n import current_lang, fmt_number, kind_label, source_label
+from app.i18n import current_lang, fmt_number, kind_label, source_label, t
 from app.labels import HIGHWAY_KEYS
 from app.labels import label as code_label
 from app.safe import html_text
@@ -361,23 +361,44 @@ class RouteLayer:
         (lat, lon) points of the driven line, depot to depot.
     stops
         (lat, lon, sequence number, tooltip html) of each visit.
+    placements
+        How each stop's address was placed (``given``, ``observed``, ``approximate``;
+        ``routing.model.PLACEMENTS``), parallel to ``stops``; missing ones are ``given``.
     """
 
     label: str
     colour: str
     path: list[tuple[float, float]]
     stops: list[tuple[float, float, int, str]] = field(default_factory=list)
+    placements: list[str] = field(default_factory=list)
 
 
-def _number_icon(seq: int, colour: str, *, shift: tuple[int, int] = (0, 0)) -> folium.DivIcon:
+#: Marker style per placement: solid (coordinates given), ringed (observed by couriers'
+#: phones), hollow and dashed (approximate: a commune point).
+_PLACEMENT_STYLE = {
+    "given": "background:{c};color:#fff;border:2px solid #fff;box-shadow:0 0 2px #000;",
+    "observed": "background:{c};color:#fff;border:2px solid #fff;"
+    "box-shadow:0 0 0 2px {c},0 0 3px 3px #000;",
+    "approximate": "background:#fff;color:{c};border:2px dashed {c};box-shadow:0 0 2px #000;",
+}
+
+
+def _marker_html(text: str, colour: str, placement: str, *, cls: str = "stop-no") -> str:
+    style = _PLACEMENT_STYLE.get(placement, _PLACEMENT_STYLE["given"]).format(c=colour)
+    return (
+        f'<div class="{cls} placed-{placement if placement in _PLACEMENT_STYLE else "given"}" '
+        f'style="{style}border-radius:11px;width:22px;height:22px;line-height:18px;'
+        f'text-align:center;font:bold 11px sans-serif;box-sizing:border-box;">{text}</div>'
+    )
+
+
+def _number_icon(
+    seq: int, colour: str, *, shift: tuple[int, int] = (0, 0), placement: str = "given"
+) -> folium.DivIcon:
     return folium.DivIcon(
         icon_size=(22, 22),
         icon_anchor=(11 - shift[0], 11 - shift[1]),
-        html=(
-            f'<div class="stop-no" style="background:{colour};color:#fff;border:2px solid #fff;'
-            "border-radius:11px;width:22px;height:22px;line-height:18px;text-align:center;"
-            f'font:bold 11px sans-serif;box-shadow:0 0 2px #000;">{int(seq)}</div>'
-        ),
+        html=_marker_html(str(int(seq)), colour, placement),
     )
 
 
@@ -431,8 +452,11 @@ def add_routes(
                 offset=5,
                 attributes={"fill": route.colour, "font-size": "13", "font-weight": "bold"},
             ).add_to(group)
+        placements = iter(route.placements)
         for lat, lon, seq, tip in route.stops:
-            icon = _number_icon(seq, route.colour, shift=next(shifts))
+            icon = _number_icon(
+                seq, route.colour, shift=next(shifts), placement=next(placements, "given")
+            )
             folium.Marker([lat, lon], icon=icon, tooltip=tip).add_to(group)
         group.add_to(m)
     for lat, lon, label in depots:
@@ -480,12 +504,25 @@ class _Legend(MacroElement):
 
 
 def route_legend_html(routes: Sequence[RouteLayer]) -> str:
-    """HTML of the route legend: one coloured line and courier name per route, escaped."""
-    return "<br>".join(
+    """HTML of the route legend: one coloured line and courier name per route, escaped.
+
+    When some stop is not placed by given coordinates, the legend also shows the three
+    marker styles (given, observed, approximate).
+    """
+    lines = [
         f'<span style="color:{html_text(route.colour)};font-weight:bold">━</span> '
         f"{html_text(route.label)}"
         for route in routes
-    )
+    ]
+    used = {p for route in routes for p in route.placements}
+    if used - {"given"}:
+        for placement in _PLACEMENT_STYLE:
+            mark = _marker_html("1", "#555", placement, cls="legend-mark")
+            lines.append(
+                f'<span style="display:inline-block;vertical-align:middle">{mark}</span> '
+                f"{html_text(t(f'placement.short.{placement}'))}"
+            )
+    return "<br>".join(lines)
 
 
 def add_route_legend(m: folium.Map, routes: Sequence[RouteLayer]) -> None:

@@ -15,7 +15,7 @@ from app.labels import job_kind_label
 from app.maps import COURIER_COLOURS, RouteLayer
 from app.safe import html_text
 from routing.edit import Violation
-from routing.result import CourierRoute, Plan
+from routing.result import CourierRoute, Plan, PlannedStop
 from routing.sheets import action_label
 
 
@@ -41,6 +41,16 @@ def stop_type(kind: str, job_kind: str | None) -> str:
     return vi if current_lang() == "vi" else en
 
 
+def stop_placement(stop: PlannedStop) -> str:
+    """How a stop's address was placed: ``given``, ``observed``, ``approximate``; "" at an office.
+
+    Plans saved before stops carried ``placed_by`` fall back on ``approximate``.
+    """
+    if stop.office_id is not None:
+        return ""
+    return stop.placed_by or ("approximate" if stop.approximate else "given")
+
+
 def route_layers(plan: Plan, names: dict[str, str] | None = None) -> list[RouteLayer]:
     """One :class:`app.maps.RouteLayer` per route: road geometry when the plan has it."""
     layers = []
@@ -58,6 +68,7 @@ def route_layers(plan: Plan, names: dict[str, str] | None = None) -> list[RouteL
                 if s.lat is not None and s.lon is not None
             ]
         stops = []
+        placements = []
         for s in route.job_stops:
             if s.lat is None or s.lon is None:
                 continue
@@ -67,8 +78,14 @@ def route_layers(plan: Plan, names: dict[str, str] | None = None) -> list[RouteL
             )
             if s.job_id:
                 tip += f"<br>{html_text(s.job_id)}"
+            placed = stop_placement(s)
+            if placed:
+                tip += f"<br>{html_text(t('placement.' + placed))}"
             stops.append((float(s.lat), float(s.lon), int(s.sequence), tip))
-        layers.append(RouteLayer(label=label, colour=colour, path=path, stops=stops))
+            placements.append(placed or "given")
+        layers.append(
+            RouteLayer(label=label, colour=colour, path=path, stops=stops, placements=placements)
+        )
     return layers
 
 
