@@ -303,9 +303,8 @@ def process_taps(store: Store, payload: Any, *, actor: Account, route: Mapping[s
     lang
         Language of the refusal messages.
     """
-    from data.outcomes import Outcome, record_outcome
-
     from data.errors import AccessDenied, ConflictError, InputError, StorageError
+    from data.outcomes import Outcome, record_outcome
     from data.stop_reports import record_stop_report
 
     stops = {(str(s.get("job_id")), str(s.get("kind"))): s for s in route.get("stops") or []
@@ -332,6 +331,16 @@ def process_taps(store: Store, payload: Any, *, actor: Account, route: Mapping[s
             return TapResult(stored=tuple(stored), refused=refused, error=str(exc))
         stored.append(saved)
     return TapResult(stored=tuple(stored), refused=refused)
+
+
+def route_depots(route: Mapping[str, Any]) -> list[tuple[float, float, str]]:
+    """Return (lat, lon, label) of the offices the route starts and ends at."""
+    seen: dict[tuple[float, float], str] = {}
+    for s in route.get("stops") or []:
+        lat, lon = _number(s.get("lat")), _number(s.get("lon"))
+        if s.get("job_id") is None and lat is not None and lon is not None:
+            seen.setdefault((lat, lon), str(s.get("label") or ""))
+    return [(lat, lon, label) for (lat, lon), label in seen.items()]
 
 
 def route_layer(route: Mapping[str, Any], *, name: str, colour: str) -> RouteLayer:
@@ -366,6 +375,7 @@ __all__ = [
     "labels",
     "process_taps",
     "recorded_text",
+    "route_depots",
     "route_layer",
     "stop_cards",
     "storage_key",

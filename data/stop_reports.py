@@ -202,7 +202,7 @@ def observed_positions(store: Store, *, actor: Account, metric_crs: str,
     try:
         reports = stop_report_table(store, actor=actor, provenance="observed")
     except AccessDenied:
-        reports = None
+        reports = pd.DataFrame(columns=list(STOP_REPORT_COLUMNS))
     return address_positions(reports, metric_crs=metric_crs, max_accuracy_m=max_accuracy_m)
 
 

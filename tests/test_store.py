@@ -105,7 +105,7 @@ def test_migrations_create_the_schema_the_models_describe(db_url: str) -> None:
     assert schema_revision(engine) is None
     upgrade_schema(engine)
     upgrade_schema(engine)  # idempotent
-    assert schema_revision(engine) == head_revision() == "0003"
+    assert schema_revision(engine) == head_revision() == "0004"
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
@@ -116,7 +116,7 @@ def test_migrations_create_the_schema_the_models_describe(db_url: str) -> None:
     upgrade_schema(engine, revision="0001")
     assert schema_revision(engine) == "0001"
     upgrade_schema(engine)
-    assert schema_revision(engine) == "0003"
+    assert schema_revision(engine) == "0004"
     engine.dispose()
 
 

@@ -96,7 +96,7 @@ def test_bad_file_and_unknown_id_are_reported(
     assert code == 1 and "'42'" in json.loads(out)["message"]
     code, out, _ = run(capsys, "plans", "info", "--json")
     info = json.loads(out)
-    assert info["objects"] == 0 and info["revision"] == "0003"
+    assert info["objects"] == 0 and info["revision"] == "0004"
 
 
 def test_compare_two_versions(env: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,9 +17,9 @@ import datetime as dt
 
 import streamlit as st
 
+from app import basemap, maps
 from app import courier_component as cc
 from app import courier_view as cv
-from app import maps
 from app import state as ss
 from app.i18n import current_lang, fmt_date, t
 from app.safe import md_t
@@ -69,9 +69,14 @@ outcomes = outcomes_for(store, actor=account, plan_date=day, courier_id=account.
 
 layer = cv.route_layer(route.route, name=account.display_name, colour=maps.COURIER_COLOURS[0])
 points = [(lat, lon) for lat, lon in layer.path] or [(s[0], s[1]) for s in layer.stops]
-centre, zoom = maps.points_view(points, width_px=340, height_px=240)
+# the map is about 330 × 240 px on a phone; fit the route with a margin round it
+centre, zoom = maps.points_view(points, width_px=250, height_px=170)
 m = maps.base_map(center=centre, zoom=zoom, prefer_canvas=False)
-maps.add_routes(m, [layer])
+if maps.tiles_from_env() is None:  # no background tiles: communes and highways to go by
+    data_key = ss.data_key(ss.get_settings())
+    basemap.add_base_layers(m, communes=ss.load_layer("communes", data_key),
+                            roads=ss.load_layer("national_roads", data_key))
+maps.add_routes(m, [layer], depots=cv.route_depots(route.route))
 maps.show_map(m, key="courier_map", height=240)
 
 cc.mount(

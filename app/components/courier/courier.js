@@ -188,7 +188,7 @@ export default function (component) {
       text = L.sending.replace("{n}", waiting.length);
     }
     const bar = el("div", { class: `pp-status pp-${cls}`, role: "status", "data-state": cls },
-      el("span", { class: "pp-dot" }), el("span", { text }));
+      el("span", { class: "pp-dot" }), el("span", { class: "pp-text", text }));
     if (G.storageFailed) bar.appendChild(el("div", { class: "pp-warn", text: L.storage_failed }));
     return bar;
   }
@@ -253,15 +253,15 @@ export default function (component) {
     const time = el("input", { type: "time", class: "pp-in", "aria-label": L.time,
       on: { input: keep("time") } });
     time.value = o.time;
-    const note = el("textarea", { class: "pp-in", rows: 2, maxlength: 500, "aria-label": L.note,
-      placeholder: L.note, on: { input: keep("note") } });
+    const note = el("textarea", { class: "pp-in", rows: 2, maxlength: 1000, "aria-label": L.note,
+      on: { input: keep("note") } });
     note.value = o.note || "";
     const receiver = el("input", { type: "text", class: "pp-in", maxlength: 100,
-      autocomplete: "off", "aria-label": L.receiver, placeholder: L.receiver,
+      autocomplete: "off", "aria-label": L.receiver,
       on: { input: keep("receiver") } });
     receiver.value = o.receiver || "";
     const fee = el("input", { type: "number", class: "pp-in", min: 0, step: 1000,
-      inputmode: "numeric", "aria-label": L.fee, placeholder: L.fee, on: { input: keep("fee") } });
+      inputmode: "numeric", "aria-label": L.fee, placeholder: "0", on: { input: keep("fee") } });
     fee.value = o.fee || "";
     const error = el("div", { class: "pp-error", role: "alert" });
     if (status === "done") {
@@ -341,12 +341,25 @@ export default function (component) {
     return c;
   }
 
+  // Done / failed / left over the stops, the phone's own taps counting over the server's.
+  function progress(q) {
+    const n = { done: 0, failed: 0, left: 0 };
+    for (const s of data.stops) {
+      if (!s.markable) continue;
+      const mine = q.filter((t) => t.stop === s.key && !t.refused);
+      const last = mine.length ? mine[mine.length - 1].status : s.recorded_status;
+      n[last === "done" || last === "failed" ? last : "left"] += 1;
+    }
+    return L.progress.replace("{done}", n.done).replace("{failed}", n.failed)
+      .replace("{left}", n.left);
+  }
+
   function render(note) {
     const q = queue();
     const body = el("div", { class: "pp-body" }, statusBar(q));
     if (note) body.appendChild(el("div", { class: "pp-note", text: note }));
     body.appendChild(consentBox());
-    body.appendChild(el("div", { class: "pp-progress", text: data.progress }));
+    body.appendChild(el("div", { class: "pp-progress", text: progress(q) }));
     const ql = queueList(q);
     if (ql) body.appendChild(ql);
     const list = el("ol", { class: "pp-stops" });

@@ -1,0 +1,356 @@
+"""The courier's phone page in real Chromium at 360 × 800: taps stored exactly once, offline.
+
+A courier logs in on a phone-sized screen and marks stops *done* / *failed*. Then the
+connection goes: HTTP is cut (``context.set_offline``) and the app's websocket is closed and
+refused (``page.route_web_socket``: Playwright's offline mode alone leaves websockets open).
+The page says it is offline and lists the taps it keeps; when the connection is back they
+are sent, and the store holds every tap exactly once. A tap made offline and still queued
+when the page is reloaded is sent by the reloaded page; a tap already stored and sent again
+is not stored twice. The browser shares a fixed position (``geolocation``) with the
+courier's consent: the outcomes and the stop reports carry it. A stop named
+``<img src=x onerror=alert(1)>`` shows as text. Screenshots go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from browser_utils import ARTIFACTS, admin, chromium, running_app, wait_idle
+
+from data import accounts as acc
+from data.store import Store
+from routing.result import CourierRoute, Plan, PlannedStop
+
+pytestmark = pytest.mark.browser
+
+COURIER, COURIER_PASSWORD = "bt01", "mật-khẩu-bưu-tá-01"
+HOSTILE = "<img src=x onerror=alert(1)>"
+#: Where the phone says it is (Kon Tum city).
+HERE = {"latitude": 14.3561, "longitude": 108.0121, "accuracy": 8}
+TODAY = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+
+
+def _stop(seq: int, kind: str, label: str, lon: float, lat: float, **kw: Any) -> PlannedStop:
+    at = 27000 + 1200 * seq
+    return PlannedStop(sequence=seq, kind=kind, place_id=kw.pop("place_id", f"P{seq}"),
+                       label=label, lon=lon, lat=lat, arrival_s=at, start_s=at,
+                       departure_s=at + 300, waiting_s=0, service_s=300, load=0,
+                       leg_length_m=1500.0, leg_time_s=600.0, **kw)
+
+
+def todays_plan() -> Plan:
+    """Courier BT01's day: four citizens' stops between two visits to the office."""
+    office = {"office_id": "BC-KONTUM", "place_id": "BC-KONTUM"}
+    stops = (
+        _stop(0, "start", "Bưu điện tỉnh Kon Tum", 108.0005, 14.3497, **office),
+        _stop(1, "delivery", "Thôn 3, xã Đăk Rơ Wa", 108.0601, 14.3802, job_id="J1",
+              job_kind="delivery", window=(27000, 41400), approximate=True,
+              placed_by="approximate", address_id="addr-0000000000000000aaaa",
+              phone="0905 123 456"),
+        _stop(2, "pickup", HOSTILE, 108.012, 14.356, job_id="J2", job_kind="pickup",
+              placed_by="given", address_id="addr-0000000000000000bbbb"),
+        _stop(3, "delivery", "Số 5 Lê Lợi, phường Quyết Thắng", 108.0043, 14.3521,
+              job_id="J3", job_kind="delivery", placed_by="given"),
+        _stop(4, "delivery", "Tổ 2, phường Thắng Lợi", 107.995, 14.348, job_id="J4",
+              job_kind="delivery", placed_by="observed", address_id="addr-0000000000000000cccc"),
+        _stop(5, "end", "Bưu điện tỉnh Kon Tum", 108.0005, 14.3497, **office),
+    )
+    route = CourierRoute(courier_id="BT01", office_id="BC-KONTUM", end_office_id="BC-KONTUM",
+                         profile="motorbike", stops=stops, courier_name="Bưu tá 1")
+    return Plan(plan_date=TODAY.isoformat(), routes=(route,), unassigned=(),
+                network_kind="proxy", provenance="user", seed=1, seconds=1.0,
+                jobs_total=4, couriers_total=1)
+
+
+@pytest.fixture(scope="module")
+def user_dir() -> Iterator[Path]:
+    """A store with the admin, courier BT01's account and today's saved plan."""
+    folder = Path(tempfile.mkdtemp(prefix="postplan-courier-"))
+    with Store(f"sqlite:///{folder / 'postplan.sqlite'}") as store:
+        root = admin(store)
+        acc.add_account(store, COURIER, actor=root, role="courier", password=COURIER_PASSWORD,
+                        display_name="Nguyễn Văn Bưu", courier_id="BT01")
+        store.save_plan(todays_plan(), name="Kế hoạch hôm nay", actor=root)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def app_url(user_dir: Path) -> Iterator[str]:
+    with running_app({"POSTPLAN_USER_DIR": str(user_dir)}, log_name="courier-server.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as b:
+        yield b
+
+
+def stored(user_dir: Path) -> list[Any]:
+    """Every outcome in the server's store for today (read as the admin)."""
+    from data.outcomes import outcomes_for
+
+    with Store(f"sqlite:///{user_dir / 'postplan.sqlite'}") as store:
+        return outcomes_for(store, actor=admin(store), plan_date=TODAY)
+
+
+def stop_reports(user_dir: Path) -> Any:
+    """The courier page's stop reports (read as the admin)."""
+    from data.stop_reports import courier_page_reports
+
+    with Store(f"sqlite:///{user_dir / 'postplan.sqlite'}") as store:
+        return courier_page_reports(store, actor=admin(store))
+
+
+class Line:
+    """The app's websocket, cut and restored on demand (Playwright's routing).
+
+    ``drop_after_send``: the next message the page sends reaches the server, then the line
+    goes down before any answer comes back (a lost answer).
+    """
+
+    def __init__(self) -> None:
+        self.down = False
+        self.drop_after_send = False
+        self.open: list[Any] = []
+
+    def handle(self, ws: Any) -> None:
+        if self.down:
+            ws.close()
+            return
+        server = ws.connect_to_server()
+
+        def to_server(message: Any) -> None:
+            server.send(message)
+            if self.drop_after_send:
+                self.drop_after_send = False
+                self.down = True
+                ws.close()
+
+        ws.on_message(to_server)
+        self.open.append(ws)
+
+    def cut(self, context: Any) -> None:
+        self.down = True
+        context.set_offline(True)
+        for ws in self.open:
+            ws.close()
+        self.open.clear()
+
+    def restore(self, context: Any) -> None:
+        context.set_offline(False)
+        self.down = False
+
+
+def phone(browser: Any) -> tuple[Any, Any, Line, list[str]]:
+    """A 360 × 800 touch phone sharing HERE, its page, its line, and the dialogs it saw."""
+    context = browser.new_context(viewport={"width": 360, "height": 800}, is_mobile=True,
+                                  has_touch=True, device_scale_factor=2,
+                                  permissions=["geolocation"], geolocation=HERE,
+                                  locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+    page = context.new_page()
+    line = Line()
+    page.route_web_socket(re.compile(r".*/_stcore/stream.*"), line.handle)
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    return context, page, line, dialogs
+
+
+def log_in_courier(page: Any, url: str | None = None) -> None:
+    """Sign in as the courier (at ``url``/courier, or where the page is) and wait for the list."""
+    if url is not None:
+        page.goto(f"{url}/courier", wait_until="networkidle")
+    page.get_by_label("Tên đăng nhập").wait_for(timeout=60_000)
+    wait_idle(page)
+    page.get_by_label("Tên đăng nhập").fill(COURIER)
+    page.get_by_label("Mật khẩu").fill(COURIER_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.locator(".pp-stop").nth(5).wait_for(timeout=120_000)
+
+
+def card(page: Any, key: str) -> Any:
+    return page.locator(f'[data-stop="{key}"]')
+
+
+def mark_done(page: Any, key: str, *, receiver: str, fee: int) -> None:
+    c = card(page, key)
+    c.locator('[data-action="done"]').click()
+    c.get_by_label("Tên người nhận").fill(receiver)
+    c.get_by_label("Phí đã thu (đồng)").fill(str(fee))
+    c.get_by_role("button", name="Lưu").click()
+
+
+def mark_failed(page: Any, key: str, *, reason: str, note: str = "") -> None:
+    c = card(page, key)
+    c.locator('[data-action="failed"]').click()
+    c.locator(f'[data-reason="{reason}"]').click()
+    if note:
+        c.get_by_label("Ghi chú").fill(note)
+    c.get_by_role("button", name="Lưu").click()
+
+
+def status(page: Any) -> Any:
+    return page.locator(".pp-status")
+
+
+def wait_state(page: Any, state: str, timeout_ms: int = 60_000) -> None:
+    page.locator(f'.pp-status[data-state="{state}"]').wait_for(timeout=timeout_ms)
+
+
+def wait_stored(user_dir: Path, n: int, timeout_s: float = 60.0) -> list[Any]:
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    found = stored(user_dir)
+    while len(found) < n and time.monotonic() < deadline:
+        time.sleep(0.5)
+        found = stored(user_dir)
+    return found
+
+
+def test_taps_are_stored_once_through_a_lost_connection(app_url: str, browser: Any,
+                                                        user_dir: Path) -> None:
+    """Online taps are stored at once; offline ones wait, are listed, and are sent once."""
+    context, page, line, dialogs = phone(browser)
+    log_in_courier(page, app_url)
+    assert page.locator(".pp-stop").count() == 6  # the office, four stops, the office
+    page.get_by_role("button", name="Đồng ý ghi vị trí").click()
+    page.locator('[data-consent="yes"]').wait_for()
+    page.screenshot(path=str(ARTIFACTS / "courier-360.png"), full_page=True)
+
+    # online: each tap is stored at once
+    mark_done(page, "delivery:J1", receiver="Trần Thị Nhận", fee=25000)
+    card(page, "delivery:J1").locator('[data-state="stored"]').wait_for(timeout=60_000)
+    mark_failed(page, "pickup:J2", reason="not_home")
+    card(page, "pickup:J2").locator('[data-state="stored"]').wait_for(timeout=60_000)
+    wait_state(page, "ok")
+    assert len(stored(user_dir)) == 2
+
+    # the connection drops: the page says so and keeps the taps
+    line.cut(context)
+    wait_state(page, "off", 30_000)
+    mark_done(page, "delivery:J3", receiver="Lê Văn Ba", fee=0)
+    mark_failed(page, "delivery:J4", reason="other", note="Nhà khoá cửa, hàng xóm không biết")
+    wait_state(page, "off")
+    assert "Mất kết nối" in status(page).inner_text()
+    assert "2 lần bấm" in status(page).inner_text()
+    assert page.locator(".pp-queue li.pp-waiting").count() == 2
+    assert card(page, "delivery:J3").locator('[data-state="queued"]').count() == 1
+    page.screenshot(path=str(ARTIFACTS / "courier-offline-360.png"), full_page=True)
+    page.wait_for_timeout(3000)
+    assert len(stored(user_dir)) == 2  # nothing reached the server
+
+    # back online: the queue empties and every tap is stored exactly once
+    line.restore(context)
+    wait_state(page, "ok", 90_000)
+    assert page.locator(".pp-queue li").count() == 0
+    found = wait_stored(user_dir, 4)
+    assert len(found) == 4 and len({o.outcome_id for o in found}) == 4
+    by_stop = {o.stop: o for o in found}
+    assert set(by_stop) == {("J1", "delivery"), ("J2", "pickup"), ("J3", "delivery"),
+                            ("J4", "delivery")}
+    j1, j2, j4 = by_stop["J1", "delivery"], by_stop["J2", "pickup"], by_stop["J4", "delivery"]
+    assert (j1.status, j1.receiver_name, j1.fee_vnd) == ("done", "Trần Thị Nhận", 25000)
+    assert (j2.status, j2.reason) == ("failed", "not_home")
+    assert (j4.reason, j4.note) == ("other", "Nhà khoá cửa, hàng xóm không biết")
+    assert all(o.courier_id == "BT01" and o.actor == COURIER for o in found)
+    for o in found:  # the phone's position, with the courier's consent
+        assert (o.lat, o.lon, o.accuracy_m) == pytest.approx((14.3561, 108.0121, 8))
+    reports = stop_reports(user_dir)
+    assert sorted(reports["job_id"]) == ["J1", "J2", "J3", "J4"]
+    row = reports.set_index("job_id").loc["J1"]
+    assert (row["address_id"], row["placed_by"]) == ("addr-0000000000000000aaaa", "approximate")
+    assert (row["lat"], row["lon"]) == pytest.approx((14.3561, 108.0121))
+    assert dialogs == []
+    context.close()
+
+
+def test_a_tap_whose_answer_is_lost_is_stored_once(app_url: str, browser: Any,
+                                                  user_dir: Path) -> None:
+    """The server stores a tap, the answer never reaches the phone; the resend is not stored
+    again, and the tap leaves the phone's queue."""
+    context, page, line, dialogs = phone(browser)
+    log_in_courier(page, app_url)
+    before = stored(user_dir)
+    line.drop_after_send = True
+    mark_failed(page, "delivery:J3", reason="wrong_address")
+    after = wait_stored(user_dir, len(before) + 1)
+    assert len(after) == len(before) + 1  # the server stored it, the phone did not hear
+    new = next(o for o in after if o.outcome_id not in {b.outcome_id for b in before})
+    page.locator(".pp-queue li.pp-waiting").wait_for()
+    line.restore(context)
+    wait_state(page, "ok", 90_000)
+    assert page.locator(".pp-queue li").count() == 0
+    page.wait_for_timeout(2000)
+    again = stored(user_dir)
+    assert len(again) == len(after)
+    assert [o.outcome_id for o in again].count(new.outcome_id) == 1
+    assert card(page, "delivery:J3").locator('[data-state="stored"]').inner_text().startswith(
+        "Không thành công")
+    assert dialogs == []
+    context.close()
+
+
+def test_taps_queued_at_a_reload_are_sent_by_the_reloaded_page(app_url: str, browser: Any,
+                                                               user_dir: Path) -> None:
+    """A tap still on the phone when the page reloads is sent by the reloaded page."""
+    context, page, line, dialogs = phone(browser)
+    log_in_courier(page, app_url)
+    before = stored(user_dir)
+    line.cut(context)
+    wait_state(page, "off", 30_000)
+    mark_done(page, "delivery:J4", receiver="Chủ nhà", fee=15000)  # came back: done now
+    page.locator(".pp-queue li.pp-waiting").wait_for()
+    key = f"postplan.courier.v1.{COURIER}.{TODAY.isoformat()}"
+    queued = json.loads(page.evaluate(f"localStorage.getItem({json.dumps(key)})"))
+    assert len(queued) == 1
+    # HTTP back, the websocket still refused: the old page cannot send; reload it
+    context.set_offline(False)
+    page.reload(wait_until="load")
+    line.down = False
+    log_in_courier(page)
+    wait_state(page, "ok", 90_000)
+    after = wait_stored(user_dir, len(before) + 1)
+    assert len(after) == len(before) + 1
+    new = next(o for o in after if o.outcome_id == queued[0]["outcome_id"])
+    assert (new.job_id, new.status, new.fee_vnd) == ("J4", "done", 15000)
+    assert card(page, "delivery:J4").locator('[data-state="stored"]').inner_text().startswith(
+        "Đã xong")
+    assert json.loads(page.evaluate(f"localStorage.getItem({json.dumps(key)})")) == []
+    assert dialogs == []
+    context.close()
+
+
+def test_hostile_stop_name_is_text_and_links_are_built_from_numbers(app_url: str,
+                                                                     browser: Any) -> None:
+    """``<img src=x onerror=…>`` as a stop name shows as text; call and map links are safe."""
+    context, page, _line, dialogs = phone(browser)
+    log_in_courier(page, app_url)
+    hostile = card(page, "pickup:J2")
+    assert hostile.locator(".pp-label").inner_text() == HOSTILE
+    assert page.locator("img[src='x']").count() == 0
+    j1 = card(page, "delivery:J1")
+    assert j1.get_by_role("link", name="Gọi").get_attribute("href") == "tel:0905123456"
+    assert j1.get_by_role("link", name="Chỉ đường").get_attribute("href") == \
+        "geo:14.380200,108.060100"
+    assert "destination=14.380200,108.060100" in \
+        j1.get_by_role("link", name="Google Maps").get_attribute("href")
+    assert "gần đúng" in j1.locator(".pp-detail").inner_text()
+    assert card(page, "delivery:J3").get_by_role("link", name="Gọi").count() == 0  # no phone
+    for button in page.locator(".pp-stop .pp-btn").all()[:6]:  # large touch targets
+        box = button.bounding_box()
+        assert box is not None and box["height"] >= 48
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scroll
+    page.wait_for_timeout(1000)
+    assert dialogs == []
+    context.close()
