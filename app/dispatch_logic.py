@@ -130,6 +130,7 @@ def build_day(
     provenance: str,
     lang: str = "vi",
     iterations: int | None = None,
+    positions: Any = None,
 ) -> WorkingDay:
     """Build the day's problem through ``routing.workday.working_day`` (the CLI's path).
 
@@ -137,10 +138,14 @@ def build_day(
     ``day`` start nobody and their jobs are left out with the plain reason; when no start
     office is open an ``InputError`` says which office is closed and why. ``iterations``
     (None or 0: no limit) makes the plan reproducible (same jobs, seed and iteration budget
-    → same routes, whatever the machine's load).
+    → same routes, whatever the machine's load). ``positions`` (observed positions per
+    address, :func:`observed_positions`) place the jobs whose address sits at a commune
+    point where couriers' phones found it (``routing.placement``).
     """
+    from routing.placement import place_jobs
     from routing.workday import couriers_by_count, working_day
 
+    jobs = place_jobs(jobs, positions).jobs
     couriers = couriers_by_count(start_office_ids, n_couriers, profile=profile, lang=lang)
     return working_day(
         offices,
@@ -155,6 +160,17 @@ def build_day(
         ),
         provenance=provenance,
     )
+
+
+def observed_positions(store: Any, *, actor: Any, settings: Settings) -> pd.DataFrame:
+    """Observed positions per address from couriers' stop reports (``data.stop_reports``).
+
+    Empty when the account may not read field observations (the jobs keep their own
+    positions).
+    """
+    from data.stop_reports import observed_positions as positions
+
+    return positions(store, actor=actor, metric_crs=settings.metric_crs)
 
 
 def compute_matrices(problem: PlanningProblem, G: nx.MultiDiGraph, engine: Any) -> Any:

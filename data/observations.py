@@ -75,6 +75,9 @@ TABLES: Mapping[str, tuple[str, ...]] = {
 PLACEMENTS = ("given", "observed", "approximate")
 #: Columns a table may lack (quality measures of traversals; empty when absent).
 OPTIONAL_COLUMNS = frozenset({"fit_m", "fixes"})
+#: The ``batch`` number of the courier page's stop reports (:func:`courier_page_reports`;
+#: imported batches carry their store id, never 0).
+COURIER_PAGE_BATCH = 0
 ADDRESS_POSITION_COLUMNS = ("address_id", "lon", "lat", "n", "spread_m", "first_seen",
                             "last_seen", "placed_by")
 
@@ -299,15 +302,58 @@ def combine_batches(batches: Sequence[tuple[int, ObservationBatch]]) -> Observat
                         tables=tables)
 
 
+def _epoch_s(when: Any) -> float:
+    if when.tzinfo is None:  # SQLite gives back naive UTC times
+        when = when.replace(tzinfo=UTC)
+    return float(when.timestamp())
+
+
+def courier_page_reports(store: Store, *, actor: Account,
+                         provenance: str | None = None) -> pd.DataFrame:
+    """Return the courier page's stop reports as rows of the field-observation table.
+
+    Columns :data:`~data.observations.STOP_REPORT_COLUMNS` plus ``outcome_id``,
+    ``plan_date``, ``placed_by``, ``planned_lon``, ``planned_lat``, ``batch`` (=
+    :data:`COURIER_PAGE_BATCH`) and ``provenance``; ``time_s`` is epoch seconds (UTC).
+    The rows are written by :func:`data.stop_reports.record_stop_report`.
+
+    Raises
+    ------
+    AccessDenied
+        A role that may not read field observations (couriers, viewers).
+    """
+    from sqlalchemy import select
+
+    from data.access import check_document
+    from data.db_models import Base
+
+    reports = Base.metadata.tables["stop_reports"]
+    check_document(actor, "read", OBSERVATIONS_KIND)
+    query = select(reports).order_by(reports.c.at, reports.c.outcome_id)
+    if provenance is not None:
+        query = query.where(reports.c.provenance == provenance)
+    with store.read_transaction() as conn:
+        rows = conn.execute(query).all()
+    extra = ["outcome_id", "plan_date", "placed_by", "planned_lon", "planned_lat", "batch",
+             "provenance"]
+    out = [{
+        "courier_id": r.courier_id, "job_id": r.job_id, "address_id": r.address_id,
+        "status": r.status, "time_s": _epoch_s(r.at), "lon": r.lon, "lat": r.lat,
+        "accuracy_m": r.accuracy_m, "service_s": None, "outcome_id": r.outcome_id,
+        "plan_date": r.plan_date.isoformat(), "placed_by": r.placed_by,
+        "planned_lon": r.planned_lon, "planned_lat": r.planned_lat,
+        "batch": COURIER_PAGE_BATCH, "provenance": r.provenance,
+    } for r in rows]
+    return pd.DataFrame(out, columns=[*STOP_REPORT_COLUMNS, *extra])
+
+
 def load_observations(store: Store, *, actor: Account,
                       provenance: str | None = None) -> Observations:
     """Read every stored batch (optionally only ``observed`` or ``simulated`` ones).
 
     The stop reports of the courier page (:mod:`data.stop_reports`) come as one more
-    ``stop_report`` batch, number :data:`data.stop_reports.COURIER_PAGE_BATCH` (0).
+    ``stop_report`` batch, number :data:`COURIER_PAGE_BATCH` (0).
     """
-    from data.stop_reports import COURIER_PAGE_BATCH, courier_page_reports
-
     found = []
     for info in store.list_objects(kind=OBSERVATIONS_KIND, actor=actor):
         obj = store.get(info.id, actor=actor)
@@ -385,6 +431,7 @@ def _iso(epoch: Any) -> str:
 
 __all__ = [
     "ADDRESS_POSITION_COLUMNS",
+    "COURIER_PAGE_BATCH",
     "LOCAL_UTC_OFFSET_S",
     "OBSERVATIONS_KIND",
     "OBSERVATION_SOURCES",
@@ -402,6 +449,7 @@ __all__ = [
     "address_key",
     "address_positions",
     "combine_batches",
+    "courier_page_reports",
     "empty_table",
     "load_observations",
     "local_date_time",

@@ -11,6 +11,9 @@ position, the phone's position, accuracy and time. No citizen's name, note or ph
 * :func:`record_stop_report` — written when an outcome with a position is stored (same
   access rule as the outcome: the courier's own route, a dispatcher's office, an admin);
   idempotent on ``outcome_id`` like the outcome itself.
+* :func:`data.observations.courier_page_reports` reads them back as rows of the
+  field-observation table (and :func:`data.observations.load_observations` counts them as
+  one more ``stop_report`` batch).
 * :func:`stop_report_table` — every stop report as the field-observation table
   (:data:`data.observations.STOP_REPORT_COLUMNS`, plus ``batch`` and ``provenance``),
   the courier page's rows together with imported ``stop_report`` batches; read by those
@@ -30,14 +33,16 @@ import pandas as pd
 from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 
-from data.access import check_document, check_outcome
+from data.access import check_outcome
 from data.db_models import Base
 from data.observations import (
+    COURIER_PAGE_BATCH,
     OBSERVATIONS_KIND,
     PLACEMENTS,
     STOP_REPORT_COLUMNS,
     ObservationBatch,
     address_positions,
+    courier_page_reports,
 )
 
 if TYPE_CHECKING:
@@ -46,9 +51,6 @@ if TYPE_CHECKING:
     from data.store import Store
 
 _REPORTS: Table = Base.metadata.tables["stop_reports"]
-#: The ``batch`` value of the courier page's rows in :func:`stop_report_table` (imported
-#: batches carry their store id, which is never 0).
-COURIER_PAGE_BATCH = 0
 
 
 def _float(value: Any) -> float | None:
@@ -115,44 +117,6 @@ def record_stop_report(store: Store, outcome: Outcome, stop: Mapping[str, Any], 
     except IntegrityError:  # the same outcome sent twice at once: the first one won
         return False
     return True
-
-
-def _epoch_s(when: Any) -> float:
-    if when.tzinfo is None:  # SQLite gives back naive UTC times
-        when = when.replace(tzinfo=UTC)
-    return float(when.timestamp())
-
-
-def courier_page_reports(store: Store, *, actor: Account,
-                         provenance: str | None = None) -> pd.DataFrame:
-    """Return the courier page's stop reports as rows of the field-observation table.
-
-    Columns :data:`~data.observations.STOP_REPORT_COLUMNS` plus ``outcome_id``,
-    ``plan_date``, ``placed_by``, ``planned_lon``, ``planned_lat``, ``batch`` (=
-    :data:`COURIER_PAGE_BATCH`) and ``provenance``; ``time_s`` is epoch seconds (UTC).
-
-    Raises
-    ------
-    AccessDenied
-        A role that may not read field observations (couriers, viewers).
-    """
-    check_document(actor, "read", OBSERVATIONS_KIND)
-    query = select(_REPORTS).order_by(_REPORTS.c.at, _REPORTS.c.outcome_id)
-    if provenance is not None:
-        query = query.where(_REPORTS.c.provenance == provenance)
-    with store.read_transaction() as conn:
-        rows = conn.execute(query).all()
-    extra = ["outcome_id", "plan_date", "placed_by", "planned_lon", "planned_lat", "batch",
-             "provenance"]
-    out = [{
-        "courier_id": r.courier_id, "job_id": r.job_id, "address_id": r.address_id,
-        "status": r.status, "time_s": _epoch_s(r.at), "lon": r.lon, "lat": r.lat,
-        "accuracy_m": r.accuracy_m, "service_s": None, "outcome_id": r.outcome_id,
-        "plan_date": r.plan_date.isoformat(), "placed_by": r.placed_by,
-        "planned_lon": r.planned_lon, "planned_lat": r.planned_lat,
-        "batch": COURIER_PAGE_BATCH, "provenance": r.provenance,
-    } for r in rows]
-    return pd.DataFrame(out, columns=[*STOP_REPORT_COLUMNS, *extra])
 
 
 def stop_report_table(store: Store, *, actor: Account,

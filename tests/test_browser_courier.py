@@ -25,50 +25,23 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from browser_utils import ARTIFACTS, admin, chromium, running_app, wait_idle
+from courier_fixtures import ADDRESS_J1, HOSTILE, courier_plan
 
 from data import accounts as acc
 from data.store import Store
-from routing.result import CourierRoute, Plan, PlannedStop
+from routing.result import Plan
 
 pytestmark = pytest.mark.browser
 
 COURIER, COURIER_PASSWORD = "bt01", "mật-khẩu-bưu-tá-01"
-HOSTILE = "<img src=x onerror=alert(1)>"
 #: Where the phone says it is (Kon Tum city).
 HERE = {"latitude": 14.3561, "longitude": 108.0121, "accuracy": 8}
 TODAY = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
 
 
-def _stop(seq: int, kind: str, label: str, lon: float, lat: float, **kw: Any) -> PlannedStop:
-    at = 27000 + 1200 * seq
-    return PlannedStop(sequence=seq, kind=kind, place_id=kw.pop("place_id", f"P{seq}"),
-                       label=label, lon=lon, lat=lat, arrival_s=at, start_s=at,
-                       departure_s=at + 300, waiting_s=0, service_s=300, load=0,
-                       leg_length_m=1500.0, leg_time_s=600.0, **kw)
-
-
 def todays_plan() -> Plan:
-    """Courier BT01's day: four citizens' stops between two visits to the office."""
-    office = {"office_id": "BC-KONTUM", "place_id": "BC-KONTUM"}
-    stops = (
-        _stop(0, "start", "Bưu điện tỉnh Kon Tum", 108.0005, 14.3497, **office),
-        _stop(1, "delivery", "Thôn 3, xã Đăk Rơ Wa", 108.0601, 14.3802, job_id="J1",
-              job_kind="delivery", window=(27000, 41400), approximate=True,
-              placed_by="approximate", address_id="addr-0000000000000000aaaa",
-              phone="0905 123 456"),
-        _stop(2, "pickup", HOSTILE, 108.012, 14.356, job_id="J2", job_kind="pickup",
-              placed_by="given", address_id="addr-0000000000000000bbbb"),
-        _stop(3, "delivery", "Số 5 Lê Lợi, phường Quyết Thắng", 108.0043, 14.3521,
-              job_id="J3", job_kind="delivery", placed_by="given"),
-        _stop(4, "delivery", "Tổ 2, phường Thắng Lợi", 107.995, 14.348, job_id="J4",
-              job_kind="delivery", placed_by="observed", address_id="addr-0000000000000000cccc"),
-        _stop(5, "end", "Bưu điện tỉnh Kon Tum", 108.0005, 14.3497, **office),
-    )
-    route = CourierRoute(courier_id="BT01", office_id="BC-KONTUM", end_office_id="BC-KONTUM",
-                         profile="motorbike", stops=stops, courier_name="Bưu tá 1")
-    return Plan(plan_date=TODAY.isoformat(), routes=(route,), unassigned=(),
-                network_kind="proxy", provenance="user", seed=1, seconds=1.0,
-                jobs_total=4, couriers_total=1)
+    """Courier BT01's day (:func:`courier_fixtures.courier_plan`), dated today."""
+    return courier_plan(TODAY.isoformat())
 
 
 @pytest.fixture(scope="module")
@@ -269,7 +242,7 @@ def test_taps_are_stored_once_through_a_lost_connection(app_url: str, browser: A
     reports = stop_reports(user_dir)
     assert sorted(reports["job_id"]) == ["J1", "J2", "J3", "J4"]
     row = reports.set_index("job_id").loc["J1"]
-    assert (row["address_id"], row["placed_by"]) == ("addr-0000000000000000aaaa", "approximate")
+    assert (row["address_id"], row["placed_by"]) == (ADDRESS_J1, "approximate")
     assert (row["lat"], row["lon"]) == pytest.approx((14.3561, 108.0121))
     assert dialogs == []
     context.close()

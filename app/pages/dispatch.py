@@ -336,6 +336,9 @@ if st.button(
                 provenance="simulated" if simulated else "user",
                 lang=current_lang(),
                 iterations=int(iterations),
+                positions=dl.observed_positions(
+                    ss.plan_store(), actor=ss.current_account(), settings=settings
+                ),
             )
             new_problem = new_day.problem
             new_mats = appnet.problem_matrices(

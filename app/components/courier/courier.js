@@ -3,7 +3,7 @@
 // default function is called with `data` from app/pages/courier.py on every server update.
 //
 // Safety: data reaches the page only through textContent and element attributes, never as
-// HTML (no innerHTML anywhere); links are built on the server from numbers and digits only.
+// HTML (no HTML-parsing sink anywhere); links are built on the server from numbers and digits.
 //
 // Queue: every tap becomes an outcome with a random id (the server's idempotency key), is
 // written to localStorage under data.queue_key (account + day) BEFORE anything is sent, and is
