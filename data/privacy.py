@@ -85,7 +85,9 @@ def personal_records(doc: Any, kind: str) -> Iterator[dict[str, Any]]:
     kind
         Its kind: job lists are tables (one record per row); plans and manual edits hold
         routes whose citizen stops (a ``job_id`` and no ``office_id``) are records, as
-        are the rows of any ``details`` / ``jobs`` list beside them.
+        are the rows of any ``details`` / ``jobs`` list beside them and the citizens'
+        visits of the day's problem the plan carries (``problem.jobs[].pickup|delivery``:
+        address label and phone).
     """
     if kind not in PERSONAL_KINDS or not isinstance(doc, dict):
         return
@@ -99,6 +101,12 @@ def personal_records(doc: Any, kind: str) -> Iterator[dict[str, Any]]:
             if isinstance(stop, dict) and stop.get("job_id") is not None \
                     and not stop.get("office_id"):
                 yield stop
+    problem = doc.get("problem")
+    for job in (problem.get("jobs") or []) if isinstance(problem, dict) else []:
+        for role in ("pickup", "delivery"):
+            visit = job.get(role) if isinstance(job, dict) else None
+            if isinstance(visit, dict) and not visit.get("office_id"):
+                yield visit
     for key in ("details", "jobs"):
         rows = doc.get(key)
         values = rows.values() if isinstance(rows, dict) else rows if isinstance(rows, list) \

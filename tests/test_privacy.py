@@ -187,3 +187,24 @@ def test_privacy_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert code == 0 and json.loads(target.read_text(encoding="utf-8"))["records"]
     code, out = run("privacy", "purge", "--today", "2026-05-01", "--days", "90")
     assert code == 0 and out["purge"]["fields"] == 6
+
+
+def test_purge_reaches_phones_on_stops_and_in_the_plans_problem(store: Store) -> None:
+    """A plan's citizen stops and its problem's visits lose address and phone past retention."""
+    lan = account(store, "lan", role="dispatcher", offices=["BC-KONTUM"])
+    doc = json.loads(make_plan().to_json())
+    doc["plan_date"] = OLD_DAY
+    doc["routes"][0]["stops"][1]["phone"] = PHONE
+    doc["problem"] = {"jobs": [{"job_id": "J1", "kind": "pickup", "delivery": None,
+                                "pickup": {"office_id": None, "label": "Thôn 3, Đăk Rơ Wa",
+                                           "phone": PHONE, "lon": 108.012, "lat": 14.356}}]}
+    saved = store.save_plan(doc, name="Có số điện thoại", actor=lan)
+    admin = account(store)
+    assert privacy.purge(store, actor=admin, days=90, today=TODAY).fields == 4
+    after = store.get(saved.id, actor=admin).data()
+    visit = after["problem"]["jobs"][0]["pickup"]
+    stop = after["routes"][0]["stops"][1]
+    assert all(str(v).startswith("ẩn danh ") for v in (visit["label"], visit["phone"],
+                                                       stop["label"], stop["phone"]))
+    assert (visit["lon"], visit["lat"]) == (108.012, 14.356)
+    assert PHONE not in store.get(saved.id, actor=admin).content
