@@ -23,6 +23,7 @@ from app import courier_view as cv
 from app import state as ss
 from app.i18n import current_lang, fmt_date, t
 from app.safe import md_t
+from data.outcomes import outcomes_for
 
 ss.enter_page("courier")
 account = ss.current_account()
@@ -62,8 +63,6 @@ if route.network_kind != "osm":
 error = st.session_state.pop("courier_error", None)
 if error:
     st.warning(md_t("courier.server_error", error=error))
-
-from data.outcomes import outcomes_for  # noqa: E402 (after the role check: couriers only)
 
 outcomes = outcomes_for(store, actor=account, plan_date=day, courier_id=account.courier_id)
 
