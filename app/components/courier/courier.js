@@ -171,7 +171,8 @@ export default function (component) {
     send(true);
   }
 
-  function statusBar(q) {
+  // What the connection line says: ok (all stored), wait (sending), off (offline or unconfirmed).
+  function statusOf(q) {
     const waiting = q.filter((t) => !t.refused);
     const oldest = Math.min(...waiting.map((t) => t.queued || 0));
     const stale = waiting.length && Date.now() - Math.max(oldest, G.started) > STALE_MS;
@@ -187,6 +188,11 @@ export default function (component) {
       cls = "wait";
       text = L.sending.replace("{n}", waiting.length);
     }
+    return { cls, text };
+  }
+
+  function statusBar(q) {
+    const { cls, text } = statusOf(q);
     const bar = el("div", { class: `pp-status pp-${cls}`, role: "status", "data-state": cls },
       el("span", { class: "pp-dot" }), el("span", { class: "pp-text", text }));
     if (G.storageFailed) bar.appendChild(el("div", { class: "pp-warn", text: L.storage_failed }));
@@ -251,17 +257,18 @@ export default function (component) {
     const keep = (name) => (ev) => { o[name] = ev.target.value; };
     const f = el("div", { class: "pp-form", "data-form": status });
     const time = el("input", { type: "time", class: "pp-in", "aria-label": L.time,
-      on: { input: keep("time") } });
+      "data-field": "time", on: { input: keep("time") } });
     time.value = o.time;
     const note = el("textarea", { class: "pp-in", rows: 2, maxlength: 1000, "aria-label": L.note,
-      on: { input: keep("note") } });
+      "data-field": "note", on: { input: keep("note") } });
     note.value = o.note || "";
     const receiver = el("input", { type: "text", class: "pp-in", maxlength: 100,
-      autocomplete: "off", "aria-label": L.receiver,
+      autocomplete: "off", "aria-label": L.receiver, "data-field": "receiver",
       on: { input: keep("receiver") } });
     receiver.value = o.receiver || "";
     const fee = el("input", { type: "number", class: "pp-in", min: 0, step: 1000,
-      inputmode: "numeric", "aria-label": L.fee, placeholder: "0", on: { input: keep("fee") } });
+      inputmode: "numeric", "aria-label": L.fee, placeholder: "0", "data-field": "fee",
+      on: { input: keep("fee") } });
     fee.value = o.fee || "";
     const error = el("div", { class: "pp-error", role: "alert" });
     if (status === "done") {
@@ -354,8 +361,18 @@ export default function (component) {
       .replace("{left}", n.left);
   }
 
+  // Everything the page shows that can change without a server update.
+  function signature(q) {
+    return JSON.stringify([statusOf(q), q.map((t) => [t.outcome_id, t.refused || ""]),
+      window.localStorage.getItem(data.consent_key), G.fixError, G.storageFailed]);
+  }
+
   function render(note) {
     const q = queue();
+    G.shown = signature(q);
+    // a redraw replaces the inputs: keep the field being typed in focused
+    const active = parentElement.activeElement || document.activeElement;
+    const field = active && active.getAttribute ? active.getAttribute("data-field") : null;
     const body = el("div", { class: "pp-body" }, statusBar(q));
     if (note) body.appendChild(el("div", { class: "pp-note", text: note }));
     body.appendChild(consentBox());
@@ -366,6 +383,14 @@ export default function (component) {
     for (const s of data.stops) list.appendChild(card(s, q));
     body.appendChild(list);
     root.replaceChildren(body);
+    const again = field ? root.querySelector(`[data-field="${field}"]`) : null;
+    if (again) {
+      again.focus();
+      if (typeof again.value === "string" && again.setSelectionRange && again.type !== "number"
+          && again.type !== "time") {
+        again.setSelectionRange(again.value.length, again.value.length);
+      }
+    }
   }
 
   async function ping() {
@@ -385,7 +410,8 @@ export default function (component) {
   const timer = window.setInterval(async () => {
     const before = online();
     await ping();
-    if (!G.open && !G.busy) render();
+    // redraw only when something shown changed: a tap never lands on a replaced button
+    if (!G.busy && signature(queue()) !== G.shown) render();
     send(!before && online());
   }, PING_MS);
   G.cleanup = () => {
