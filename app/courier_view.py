@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from app.i18n import STRINGS, current_lang, fmt_clock, t
-from app.maps import RouteLayer
+from app.i18n import N_, current_lang, fmt_clock, t
+from app.maps import PLACEMENT_KEYS, RouteLayer
 from app.plan_view import stop_type
 from app.safe import html_text
 from data.observations import PLACEMENTS
@@ -53,6 +53,47 @@ TAP_FIELDS = ("outcome_id", "plan_id", "plan_version", "plan_date", "job_id", "r
 #: Most taps accepted in one message (a day's route has far fewer stops).
 MAX_TAPS = 500
 _JOB_ROLES = ("pickup", "delivery", "visit")
+#: The component's texts: name in the script (``L.name``) → label key.
+JS_LABELS: dict[str, str] = {
+    "online_all_saved": N_("courier.js.online_all_saved"),
+    "offline": N_("courier.js.offline"),
+    "offline_waiting": N_("courier.js.offline_waiting"),
+    "not_confirmed": N_("courier.js.not_confirmed"),
+    "sending": N_("courier.js.sending"),
+    "storage_failed": N_("courier.js.storage_failed"),
+    "locating": N_("courier.js.locating"),
+    "consent_ask": N_("courier.js.consent_ask"),
+    "consent_yes": N_("courier.js.consent_yes"),
+    "consent_no": N_("courier.js.consent_no"),
+    "consent_on": N_("courier.js.consent_on"),
+    "consent_off": N_("courier.js.consent_off"),
+    "consent_denied": N_("courier.js.consent_denied"),
+    "consent_change": N_("courier.js.consent_change"),
+    "queue_title": N_("courier.js.queue_title"),
+    "discard": N_("courier.js.discard"),
+    "discard_confirm": N_("courier.js.discard_confirm"),
+    "done": N_("courier.js.done"),
+    "failed": N_("courier.js.failed"),
+    "waiting": N_("courier.js.waiting"),
+    "refused": N_("courier.js.refused"),
+    "navigate": N_("courier.js.navigate"),
+    "google_maps": N_("courier.js.google_maps"),
+    "call": N_("courier.js.call"),
+    "mark_done": N_("courier.js.mark_done"),
+    "mark_failed": N_("courier.js.mark_failed"),
+    "receiver": N_("courier.js.receiver"),
+    "fee": N_("courier.js.fee"),
+    "reason": N_("courier.js.reason"),
+    "note": N_("courier.js.note"),
+    "time": N_("courier.js.time"),
+    "save": N_("courier.js.save"),
+    "cancel": N_("courier.js.cancel"),
+    "need_reason": N_("courier.js.need_reason"),
+    "need_note": N_("courier.js.need_note"),
+    "bad_fee": N_("courier.js.bad_fee"),
+    "bad_time": N_("courier.js.bad_time"),
+    "progress": N_("courier.js.progress"),
+}
 
 
 def today() -> dt.date:
@@ -167,7 +208,7 @@ def stop_cards(route: Mapping[str, Any], recorded: Mapping[tuple[str, str], Any]
             detail.append(t("courier.job", lang=lang, job=job_id))
             placed = _placement(stop)
             if placed:
-                detail.append(t(f"placement.{placed}", lang=lang))
+                detail.append(t(PLACEMENT_KEYS[placed], lang=lang))
         last = recorded.get((str(job_id), kind)) if markable else None
         cards.append({
             "key": f"{kind}:{job_id}" if markable else f"{kind}:{stop.get('sequence')}",
@@ -190,9 +231,8 @@ def stop_cards(route: Mapping[str, Any], recorded: Mapping[tuple[str, str], Any]
 
 
 def labels(lang: str) -> dict[str, str]:
-    """Return the component's texts in ``lang`` (the ``courier.js.*`` keys, without the prefix)."""
-    prefix = "courier.js."
-    return {key[len(prefix):]: t(key, lang=lang) for key in STRINGS if key.startswith(prefix)}
+    """Return the component's texts in ``lang`` (:data:`JS_LABELS`)."""
+    return {name: t(key, lang=lang) for name, key in JS_LABELS.items()}
 
 
 def component_data(route: CourierRoute, account: Account, *, day: dt.date,

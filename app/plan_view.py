@@ -12,7 +12,7 @@ import pandas as pd
 
 from app.i18n import current_lang, fmt_clock, fmt_number, t
 from app.labels import job_kind_label
-from app.maps import COURIER_COLOURS, RouteLayer
+from app.maps import COURIER_COLOURS, PLACEMENT_KEYS, RouteLayer
 from app.safe import html_text
 from routing.edit import Violation
 from routing.result import CourierRoute, Plan, PlannedStop
@@ -80,7 +80,7 @@ def route_layers(plan: Plan, names: dict[str, str] | None = None) -> list[RouteL
                 tip += f"<br>{html_text(s.job_id)}"
             placed = stop_placement(s)
             if placed:
-                tip += f"<br>{html_text(t('placement.' + placed))}"
+                tip += f"<br>{html_text(t(PLACEMENT_KEYS[placed]))}"
             stops.append((float(s.lat), float(s.lon), int(s.sequence), tip))
             placements.append(placed or "given")
         layers.append(
