@@ -140,10 +140,17 @@ def phone(browser: Any) -> tuple[Any, Any, Line, list[str]]:
 
 
 def log_in_courier(page: Any, url: str | None = None) -> None:
-    """Sign in as the courier (at ``url``/courier, or where the page is) and wait for the list."""
+    """Sign in as the courier (at ``url``/courier, or where the page is) and wait for the list.
+
+    A page whose login survived the reload shows the list straight away.
+    """
     if url is not None:
         page.goto(f"{url}/courier", wait_until="networkidle")
-    page.get_by_label("Tên đăng nhập").wait_for(timeout=60_000)
+    login = page.get_by_label("Tên đăng nhập")
+    page.locator(".pp-stop").or_(login).first.wait_for(timeout=120_000)
+    if not login.count():
+        page.locator(".pp-stop").nth(5).wait_for(timeout=120_000)
+        return
     wait_idle(page)
     page.get_by_label("Tên đăng nhập").fill(COURIER)
     page.get_by_label("Mật khẩu").fill(COURIER_PASSWORD)
