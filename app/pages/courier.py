@@ -23,6 +23,8 @@ from app import courier_view as cv
 from app import state as ss
 from app.i18n import current_lang, fmt_date, t
 from app.safe import md_t
+from data import logins
+from data.errors import LoginError
 from data.outcomes import outcomes_for
 
 ss.enter_page("courier")
@@ -41,10 +43,20 @@ st.subheader(t("courier.title", day=fmt_date(day)))
 
 
 def _on_taps() -> None:
-    """Store what the phone sent (runs before the script, on the component's trigger)."""
+    """Store what the phone sent (runs before the script, on the component's trigger).
+
+    Callbacks run before the login gate: the session is checked here again, and taps sent
+    after it ended are left on the phone (sent again after the next login).
+    """
+    try:
+        actor = logins.session_account(store, st.session_state.get(ss.AUTH_TOKEN) or "")
+    except LoginError:
+        return
+    if actor.username != account.username:
+        return
     value = st.session_state.get(cv.COMPONENT_KEY)
     payload = getattr(value, "taps", None)
-    result = cv.process_taps(store, payload, actor=account, route=route.route, lang=lang)
+    result = cv.process_taps(store, payload, actor=actor, route=route.route, lang=lang)
     refused = st.session_state.setdefault("courier_refused", {})
     refused.update(result.refused)
     st.session_state["courier_error"] = result.error
