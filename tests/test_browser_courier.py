@@ -88,8 +88,8 @@ def stop_reports(user_dir: Path) -> Any:
 class Line:
     """The app's websocket, cut and restored on demand (Playwright's routing).
 
-    ``drop_after_send``: the next message the page sends reaches the server, then the line
-    goes down before any answer comes back (a lost answer).
+    ``drop_after_send``: the next message carrying taps (``"batch"``) reaches the server,
+    then the line goes down before any answer comes back (a lost answer).
     """
 
     def __init__(self) -> None:
@@ -105,7 +105,8 @@ class Line:
 
         def to_server(message: Any) -> None:
             server.send(message)
-            if self.drop_after_send:
+            raw = message if isinstance(message, bytes) else str(message).encode()
+            if self.drop_after_send and b'"batch"' in raw:
                 self.drop_after_send = False
                 self.down = True
                 ws.close()
@@ -332,5 +333,32 @@ def test_hostile_stop_name_is_text_and_links_are_built_from_numbers(app_url: str
         assert box is not None and box["height"] >= 48
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scroll
     page.wait_for_timeout(1000)
+    assert dialogs == []
+    context.close()
+
+
+def test_refused_taps_and_other_days_taps_stay_in_sight(app_url: str, browser: Any,
+                                                        user_dir: Path) -> None:
+    """A tap the server refuses is listed with its reason; another day's queue is named."""
+    context, page, _line, dialogs = phone(browser)
+    log_in_courier(page, app_url)
+    key = f"postplan.courier.v1.{COURIER}.{TODAY.isoformat()}"
+    other = f"postplan.courier.v1.{COURIER}.2026-01-05"
+    bad = {"outcome_id": "3f0c6f5e-8d0c-4c71-9b35-2d4c4d7e9a01", "stop": "delivery:J9",
+           "job_id": "J9", "role": "delivery", "status": "done", "reason": None, "note": "",
+           "receiver_name": "", "fee_vnd": None, "at": f"{TODAY.isoformat()}T10:00:00+07:00",
+           "plan_id": 1, "plan_version": 1, "plan_date": TODAY.isoformat(), "queued": 1,
+           "lat": None, "lon": None, "accuracy_m": None}
+    page.evaluate("([k, v, o, w]) => { localStorage.setItem(k, v); localStorage.setItem(o, w); }",
+                  [key, json.dumps([bad]), other, json.dumps([{**bad, "outcome_id": "x"}])])
+    before = len(stored(user_dir))
+    refused = page.locator(f'.pp-queue li.pp-refused[data-outcome="{bad["outcome_id"]}"]')
+    refused.wait_for(timeout=60_000)  # sent on the next ping, refused by the server
+    assert "J9" in refused.locator(".pp-why").inner_text()
+    wait_state(page, "off")
+    assert "từ chối" in status(page).inner_text()
+    assert page.locator('[data-other-days="05/01/2026"]').count() == 1
+    assert len(stored(user_dir)) == before
+    assert len(json.loads(page.evaluate(f"localStorage.getItem({json.dumps(key)})"))) == 1
     assert dialogs == []
     context.close()

@@ -134,6 +134,23 @@ export default function (component) {
     return q;
   }
 
+  // Taps of this account kept for other days (sent when that day is opened): never hidden.
+  function otherDays() {
+    const out = { n: 0, days: [] };
+    for (let i = 0; i < window.localStorage.length; i += 1) {
+      const k = window.localStorage.key(i);
+      if (!k || k === key || !k.startsWith(data.queue_prefix)) continue;
+      const day = k.slice(data.queue_prefix.length);
+      if (!/^\d{4}-\d\d-\d\d$/.test(day)) continue;
+      const n = load(k).length;
+      if (n) {
+        out.n += n;
+        out.days.push(`${day.slice(8, 10)}/${day.slice(5, 7)}/${day.slice(0, 4)}`);
+      }
+    }
+    return out;
+  }
+
   function online() {
     return navigator.onLine !== false && G.healthOk;
   }
@@ -174,6 +191,7 @@ export default function (component) {
   // What the connection line says: ok (all stored), wait (sending), off (offline or unconfirmed).
   function statusOf(q) {
     const waiting = q.filter((t) => !t.refused);
+    const refusedN = q.length - waiting.length;
     const oldest = Math.min(...waiting.map((t) => t.queued || 0));
     const stale = waiting.length && Date.now() - Math.max(oldest, G.started) > STALE_MS;
     let cls = "ok";
@@ -187,6 +205,9 @@ export default function (component) {
     } else if (waiting.length) {
       cls = "wait";
       text = L.sending.replace("{n}", waiting.length);
+    } else if (refusedN) {
+      cls = "off";
+      text = L.refused_waiting.replace("{n}", refusedN);
     }
     return { cls, text };
   }
@@ -196,6 +217,11 @@ export default function (component) {
     const bar = el("div", { class: `pp-status pp-${cls}`, role: "status", "data-state": cls },
       el("span", { class: "pp-dot" }), el("span", { class: "pp-text", text }));
     if (G.storageFailed) bar.appendChild(el("div", { class: "pp-warn", text: L.storage_failed }));
+    const others = otherDays();
+    if (others.n) {
+      bar.appendChild(el("div", { class: "pp-warn", "data-other-days": others.days.join(","),
+        text: L.other_days.replace("{n}", others.n).replace("{days}", others.days.join(", ")) }));
+    }
     return bar;
   }
 
@@ -363,7 +389,7 @@ export default function (component) {
 
   // Everything the page shows that can change without a server update.
   function signature(q) {
-    return JSON.stringify([statusOf(q), q.map((t) => [t.outcome_id, t.refused || ""]),
+    return JSON.stringify([statusOf(q), otherDays(), q.map((t) => [t.outcome_id, t.refused || ""]),
       window.localStorage.getItem(data.consent_key), G.fixError, G.storageFailed]);
   }
 
