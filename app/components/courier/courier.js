@@ -193,7 +193,8 @@ export default function (component) {
     const waiting = q.filter((t) => !t.refused);
     const refusedN = q.length - waiting.length;
     const oldest = Math.min(...waiting.map((t) => t.queued || 0));
-    const stale = waiting.length && Date.now() - Math.max(oldest, G.started) > STALE_MS;
+    const since = Math.max(oldest, G.started, G.backAt || 0); // a fair chance to send first
+    const stale = waiting.length && Date.now() - since > STALE_MS;
     let cls = "ok";
     let text = L.online_all_saved;
     if (!online()) {
@@ -430,12 +431,17 @@ export default function (component) {
 
   render();
   send(false);
-  const onChange = () => { render(); send(true); };
+  const onChange = () => {
+    if (navigator.onLine) G.backAt = Date.now();
+    render();
+    send(true);
+  };
   window.addEventListener("online", onChange);
   window.addEventListener("offline", onChange);
   const timer = window.setInterval(async () => {
     const before = online();
     await ping();
+    if (!before && online()) G.backAt = Date.now();
     // redraw only when something shown changed: a tap never lands on a replaced button
     if (!G.busy && signature(queue()) !== G.shown) render();
     send(!before && online());
