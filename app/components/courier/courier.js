@@ -355,11 +355,14 @@ export default function (component) {
     if (links.childNodes.length) c.appendChild(links);
     if (!stop.markable) return c;
     const shown = last
-      ? { text: last.status === "done" ? L.done : L.failed, state: last.refused ? "refused" : "queued" }
-      : stop.recorded ? { text: stop.recorded, state: "stored" } : null;
+      ? { text: last.status === "done" ? L.done : L.failed, status: last.status,
+        state: last.refused ? "refused" : "queued" }
+      : stop.recorded ? { text: stop.recorded, status: stop.recorded_status, state: "stored" }
+        : null;
     if (shown) {
       const words = shown.state === "queued" ? L.waiting : shown.state === "refused" ? L.refused : "";
       c.appendChild(el("div", { class: `pp-result pp-${shown.state}`, "data-state": shown.state,
+        "data-status": shown.status,
         text: words ? `${shown.text} — ${words}` : shown.text }));
     }
     if (G.open && G.open.stop === stop.key && G.open.key === key) {
