@@ -1,7 +1,8 @@
 """Exact node-to-node travel times and lengths on the road network: the travel engine.
 
 :class:`TravelEngine` is built once per graph and weight. Edge weights are rounded to whole
-milliseconds (at least 1 ms) and every answer is exact on those rounded weights: the fast
+milliseconds (at least 1 ms), lengths to whole centimetres, and every answer is exact on
+those rounded values: the fast
 path, RoutingKit's customizable contraction hierarchies (``routingkit-cch``), gives the same
 numbers cell for cell as the reference path, ``scipy.sparse.csgraph.dijkstra`` on the same
 integer weights (both are kept; ``backend="scipy"`` forces the reference).
@@ -16,10 +17,15 @@ integer weights (both are kept; ``backend="scipy"`` forces the reference).
 - ``arcs(u, v)`` → time and length of the arc the engine uses between two nodes.
 - ``path(u, v)`` → the node list of a fastest route.
 
-Lengths need shortest-path trees, so ``matrix(..., lengths=True)`` runs the scipy
-reference in both backends (the length is that of one fastest route; where routes tie for
-the fastest, which one is taken is deterministic but arbitrary); ``lengths=False`` and
-:meth:`TravelEngine.times_ms` use the compiled backend alone.
+Lengths (``matrix(..., lengths=True)``) are exact without shortest-path trees: arc lengths
+are rounded to whole centimetres and folded into one lexicographic weight, ``time_ms · 2^k +
+length_cm`` (``k`` chosen per query so the length part cannot carry into the time part and
+every label stays an exact float64 integer), so one distance-only search per origin gives
+both the fastest time and the length of the *shortest of the fastest* routes, a well-defined
+tie-break. RoutingKit's weights are 32-bit, too narrow for that weight, so this search runs
+in scipy; when the bound cannot be met (times beyond ~18 h or missing lengths) the engine
+falls back to walking shortest-path trees (the reference, same answers on untied routes).
+``lengths=False`` and :meth:`TravelEngine.times_ms` use the compiled backend alone.
 The CCH node order depends only on the road layout and can be cached on disk
 (``cache_dir``), so new weights (another profile, a closure) only need a re-customisation.
 Points off the nodes (snapped addresses, offices) are handled by :mod:`geo.matrix`.
@@ -127,7 +133,13 @@ class TravelEngine:
         self._index = {n: i for i, n in enumerate(self.nodes)}
         n = len(self.nodes)
         tail, head, w_ms, length = _collapsed_arcs(G, self._index, weight)
+        length = np.where(np.isfinite(length), np.rint(length * 100.0) / 100.0, length)
         self._tail, self._head, self._w_ms, self._length = tail, head, w_ms, length
+        # lexicographic (time, length) search: lengths in whole centimetres
+        self._lex_ok = bool(len(length) == 0 or np.isfinite(length).all())
+        self._length_cm = np.rint(np.nan_to_num(length) * 100.0).astype(np.int64)
+        self._cm_per_ms = float((self._length_cm / w_ms).max()) if len(w_ms) else 0.0
+        self._lex_csr: dict[tuple[int, bool], sp.csr_matrix] = {}
         # sorted arc keys for (u, v) -> arc lookups when walking predecessor trees
         self._arc_key = tail.astype(np.int64) * n + head
         self._arc_order = np.argsort(self._arc_key, kind="stable")
@@ -245,11 +257,12 @@ class TravelEngine:
         origins, destinations
             Graph nodes.
         lengths
-            Also compute the length of each fastest route. Lengths need shortest-path
-            trees, so they always come from the scipy reference (one search per origin, or
-            per destination on the reversed graph when there are fewer destinations); with
-            ``lengths=False`` the compiled backend answers alone and the length array is
-            all NaN.
+            Also compute the length of each fastest route (of the shortest one where
+            several are equally fast), in whole centimetres: one distance-only search per
+            origin (per destination on the reversed graph when there are fewer
+            destinations) on the lexicographic weight ``time_ms · 2^k + length_cm``; no
+            shortest-path tree is kept or walked. With ``lengths=False`` the compiled
+            backend answers alone and the length array is all NaN.
 
         Returns
         -------
@@ -263,11 +276,7 @@ class TravelEngine:
         if len(o) == 0 or len(d) == 0:
             return np.zeros(shape), np.zeros(shape)
         if lengths:
-            if len(d) < len(o):
-                ms_t, length_t = self._scipy_rows(d, o, lengths=True, reverse=True)
-                ms, length = ms_t.T, length_t.T
-            else:
-                ms, length = self._scipy_rows(o, d, lengths=True)
+            ms, length = self._lengths_matrix(o, d)
         else:
             ms = self._cch_times(o, d) if self._metric is not None else \
                 self._scipy_rows(o, d, lengths=False)[0]
@@ -276,6 +285,69 @@ class TravelEngine:
         if lengths:
             length = np.where(ms < 0, np.inf, length)
         return time_s, np.ascontiguousarray(length)
+
+    def _lengths_matrix(self, o: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Integer ms and metres from ``o`` to ``d`` (the lexicographic search, else trees)."""
+        reverse = len(d) < len(o)
+        rows, cols = (d, o) if reverse else (o, d)
+        out = self._lex_rows(o, d, rows, cols, reverse=reverse)
+        if out is None:  # the bound cannot be met: walk shortest-path trees (reference)
+            out = self._scipy_rows(rows, cols, lengths=True, reverse=reverse)
+        ms, length = out
+        return (ms.T, length.T) if reverse else (ms, length)
+
+    def _time_bound_ms(self, o: np.ndarray, d: np.ndarray) -> float:
+        """Bound every finite time from ``o`` to ``d`` through one hub: T(s,r) + T(r,t)."""
+        hub = int(o[0])
+        to_hub = dijkstra(self._csr_t, indices=hub)[o]
+        from_hub = dijkstra(self._csr, indices=hub)[d]
+        return float(to_hub.max() + from_hub.max())
+
+    def _lex_rows(self, o: np.ndarray, d: np.ndarray, rows: np.ndarray, cols: np.ndarray, *,
+                  reverse: bool) -> tuple[np.ndarray, np.ndarray] | None:
+        """Search from ``rows`` on ``time_ms · 2^k + length_cm``; None when no ``k`` fits.
+
+        ``k`` must make ``2^k`` exceed the length of every fastest route (at most the
+        fastest speed, in cm per ms, times its time) and keep every label below ``2^53``.
+        The choice is checked on the answer (decoded times) and retried once.
+        """
+        if not self._lex_ok or len(self._w_ms) == 0:
+            return None
+        bound = self._time_bound_ms(o, d)
+        w_max = float(self._w_ms.max())
+        for _ in range(2):
+            if not np.isfinite(bound):
+                bound = 2.0 ** 24  # 4.7 h: a guess, checked below
+            k = max(1, int(np.ceil(np.log2(self._cm_per_ms * bound + 2.0))))
+            if (bound + 2.0) * 2.0 ** k + w_max * 2.0 ** k >= 2.0 ** 53:
+                return None
+            graph = self._lex_graph(k, reverse)
+            ms = np.empty((len(rows), len(cols)), dtype=np.int64)
+            cm = np.empty((len(rows), len(cols)), dtype=np.float64)
+            step = max(1, _BLOCK_BYTES // max(1, 8 * len(self.nodes)))
+            top = 0.0
+            for start in range(0, len(rows), step):
+                block = dijkstra(graph, indices=rows[start:start + step])[:, cols]
+                finite = np.isfinite(block)
+                t = np.floor(np.where(finite, block, 0.0) / 2.0 ** k)
+                ms[start:start + step] = np.where(finite, t, -1).astype(np.int64)
+                cm[start:start + step] = np.where(finite, block - t * 2.0 ** k, np.inf)
+                if finite.any():
+                    top = max(top, float(block[finite].max()))
+            t_max = float(ms.max()) if ms.size else 0.0
+            if self._cm_per_ms * t_max < 2.0 ** k and top + w_max * 2.0 ** k < 2.0 ** 53:
+                return ms, cm / 100.0
+            bound = t_max
+        return None
+
+    def _lex_graph(self, k: int, reverse: bool) -> sp.csr_matrix:
+        key = (k, reverse)
+        if key not in self._lex_csr:
+            n = len(self.nodes)
+            w = self._w_ms.astype(np.float64) * 2.0 ** k + self._length_cm
+            a, b = (self._head, self._tail) if reverse else (self._tail, self._head)
+            self._lex_csr[key] = sp.csr_matrix((w, (a, b)), shape=(n, n))
+        return self._lex_csr[key]
 
     def _cch_times(self, o: np.ndarray, d: np.ndarray) -> np.ndarray:
         targets = d.tolist()

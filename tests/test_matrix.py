@@ -162,3 +162,92 @@ def test_cached_engine_reuses_the_order_across_weights(tmp_path) -> None:
     o, d = list(G.nodes)[:5], list(G.nodes)[5:10]
     assert np.array_equal(second.times_ms(o, d), TravelEngine(G, backend="scipy").times_ms(o, d))
     assert len(list((tmp_path / "cch").glob("cch-order-*.npy"))) == 1
+
+
+def _lex_reference(G: nx.MultiDiGraph, sources: list, targets: list) -> tuple[np.ndarray,
+                                                                              np.ndarray]:
+    """Lexicographic (ms, cm) Dijkstra by networkx on tuples: the definition of the answer."""
+    import heapq
+
+    best: dict = {}
+    for u, v, d in G.edges(data=True):
+        if u == v:
+            continue
+        w = (max(1, round(d["travel_time_s"] * 1000)), round(d["length_m"] * 100))
+        if (u, v) not in best or w < best[(u, v)]:
+            best[(u, v)] = w
+    adj: dict = {}
+    for (u, v), w in best.items():
+        adj.setdefault(u, []).append((v, w))
+    ms = np.full((len(sources), len(targets)), -1, dtype=np.int64)
+    cm = np.full((len(sources), len(targets)), np.inf)
+    for i, s in enumerate(sources):
+        dist = {s: (0, 0)}
+        heap = [((0, 0), s)]
+        while heap:
+            dv, v = heapq.heappop(heap)
+            if dv > dist[v]:
+                continue
+            for x, (wt, wl) in adj.get(v, []):
+                nd = (dv[0] + wt, dv[1] + wl)
+                if x not in dist or nd < dist[x]:
+                    dist[x] = nd
+                    heapq.heappush(heap, (nd, x))
+        for j, t in enumerate(targets):
+            if t in dist:
+                ms[i, j], cm[i, j] = dist[t]
+    return ms, cm
+
+
+def test_lengths_are_those_of_the_shortest_fastest_route() -> None:
+    """Two routes tie on time: the length reported is the shorter one's, whichever search."""
+    G = nx.MultiDiGraph()
+    for i in range(4):
+        G.add_node(i, x=107.5 + 0.01 * i, y=14.3)
+    G.add_edge(0, 1, travel_time_s=10.0, length_m=300.0)  # 0-1-3: 20 s, 500 m
+    G.add_edge(1, 3, travel_time_s=10.0, length_m=200.0)
+    G.add_edge(0, 2, travel_time_s=10.0, length_m=100.0)  # 0-2-3: 20 s, 250 m
+    G.add_edge(2, 3, travel_time_s=10.0, length_m=150.0)
+    G.add_edge(0, 3, travel_time_s=20.001, length_m=10.0)  # 1 ms slower, much shorter
+    eng = TravelEngine(G)
+    t, length = eng.matrix([0], [3])
+    assert t.tolist() == [[20.0]] and length.tolist() == [[250.0]]
+    t2, length2 = eng.matrix([0, 1, 2], [3])  # fewer destinations: reversed search
+    assert t2[:, 0].tolist() == [20.0, 10.0, 10.0]
+    assert length2[:, 0].tolist() == [250.0, 200.0, 150.0]
+
+
+def test_lexicographic_lengths_equal_the_tuple_dijkstra_on_a_road_like_graph() -> None:
+    """Every cell equals a (ms, cm) tuple Dijkstra; lengths are rounded to whole centimetres."""
+    G = _road_like(400, seed=5)
+    eng = TravelEngine(G)
+    rng = np.random.default_rng(1)
+    o = rng.choice(400, 25, replace=False).tolist()
+    d = rng.choice(400, 60, replace=False).tolist()
+    ms, _ = _lex_reference(G, o, d)
+    for a, b in ((o, d), (d, o[:10])):  # both search directions
+        t, length = eng.matrix(a, b)
+        ref_ms, ref_cm = _lex_reference(G, a, b)
+        assert np.array_equal(np.where(np.isfinite(t), np.rint(t * 1000), -1), ref_ms)
+        assert np.allclose(length, ref_cm / 100.0, rtol=0, atol=1e-6)
+    assert np.array_equal(eng.times_ms(o, d), ms)  # the CCH agrees on the times
+
+
+def test_lengths_fall_back_to_trees_when_the_weight_cannot_hold_them() -> None:
+    """Missing lengths or a week-long route: the tree reference answers, the same cells."""
+    G = nx.MultiDiGraph()
+    for i in range(3):
+        G.add_node(i, x=107.5 + 0.01 * i, y=14.3)
+    G.add_edge(0, 1, travel_time_s=3 * 86_400.0, length_m=5_000_000.0)
+    G.add_edge(1, 2, travel_time_s=3 * 86_400.0, length_m=5_000_000.0)
+    eng = TravelEngine(G)
+    t, length = eng.matrix([0], [1, 2])
+    assert eng._lex_rows(np.array([0]), np.array([1, 2]), np.array([0]),
+                         np.array([1, 2]), reverse=False) is None
+    assert t.tolist() == [[259_200.0, 518_400.0]]
+    assert length.tolist() == [[5_000_000.0, 10_000_000.0]]
+    del G[1][2][0]["length_m"]
+    eng = TravelEngine(G)
+    t, length = eng.matrix([0], [1, 2])
+    assert t.tolist() == [[259_200.0, 518_400.0]] and length[0, 0] == 5_000_000.0
+    assert np.isnan(length[0, 1])

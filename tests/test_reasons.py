@@ -8,9 +8,12 @@ import pytest
 from routing.model import Courier, Job, Office, PlanningProblem, PlanSettings, hm
 from routing.reasons import (
     REASON_CODES,
+    best_insertion,
     insertion_reason,
     prescreen,
     reason,
+    run_of,
+    simulate,
     steps_of,
 )
 
@@ -164,3 +167,69 @@ def test_reason_formats_lengths_in_the_given_unit() -> None:
                  length_unit=10.0, courier="C7")
     assert got.text_en == "Left out for cost: it would add 1.2 km and 1 min to courier C7."
     assert (got.added_length_m, got.added_time_s) == (12.34, 89.0)
+
+
+def _exhaustive(p, job, routes, t, d, index, max_gap=8):  # type: ignore[no-untyped-def]
+    """Every position simulated, the cheapest feasible kept (the definition)."""
+    import itertools
+
+    new = steps_of(p, job, index)
+    best = None
+    for r_idx, (courier, steps) in enumerate(routes):
+        initial = sum(-s.delta for s in steps if s.delta < 0 and s.job_id is not None
+                      and p.jobs[s.job_id].pickup is None)
+        run = run_of(p, courier, index, initial + (job.amount if job.pickup is None else 0))
+        run0 = run_of(p, courier, index, initial)
+        base = [run0.start, *[s.place for s in steps], run0.end]
+        base_len = sum(d[a, b] for a, b in itertools.pairwise(base))
+        n = len(steps)
+        if len(new) == 1:
+            cands = [[*steps[:i], *new, *steps[i:]] for i in range(n + 1)]
+        else:
+            cands = [[*steps[:i], new[0], *steps[i:k], new[1], *steps[k:]]
+                     for i in range(n + 1) for k in range(i, min(n, i + max_gap) + 1)]
+        for cand in cands:
+            seq = [run.start, *[s.place for s in cand], run.end]
+            add = sum(d[a, b] for a, b in itertools.pairwise(seq)) - base_len
+            if (best is None or add < best[0] - 1e-9) and simulate(run, cand, t)[0]:
+                best = (add, r_idx)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_best_insertion_equals_trying_every_position(seed: int) -> None:
+    """Cheapest-first with the shift filter finds what simulating every position finds."""
+    rng = np.random.default_rng(seed)
+    p = PlanningProblem(PlanSettings(seconds=1))
+    p.add_office(Office("PO", "Bưu điện", 0.0, 0.0))
+    p.add_office(Office("SHOP", "Một cửa", 3000.0, 1000.0))
+    for c in range(3):
+        p.add_courier(Courier(f"C{c}", "PO", capacity=int(rng.integers(3, 8))))
+    for j in range(40):
+        x, y = rng.uniform(-8000, 8000, 2)
+        win = [(), ((hm("07:30"), hm("11:00")),), ((hm("13:30"), hm("16:30")),)][j % 3]
+        kind = j % 4
+        if kind == 0:
+            p.add_job(Job.dossier_pickup(f"J{j}", x, y, "SHOP", windows=win))
+        elif kind == 1:
+            p.add_job(Job.result_delivery(f"J{j}", "SHOP", x, y, windows=win))
+        elif kind == 2:
+            p.add_job(Job.plain_delivery(f"J{j}", x, y, windows=win))
+        else:
+            p.add_job(Job.plain_pickup(f"J{j}", x, y, windows=win))
+    t, d = matrices(p)
+    index = p.place_index()
+    jobs = list(p.jobs.values())
+    routes = [(c, []) for c in p.couriers.values()]
+    for job in jobs[:30]:  # build routes greedily with the function under test
+        ins = best_insertion(p, job, routes, t, d, index)
+        if ins is not None:
+            routes[ins.route] = (routes[ins.route][0], list(ins.steps))
+    assert sum(len(s) for _, s in routes) > 10
+    for job in jobs[30:]:
+        got = best_insertion(p, job, routes, t, d, index)
+        want = _exhaustive(p, job, routes, t, d, index)
+        if want is None:
+            assert got is None
+        else:
+            assert got is not None and got.added_length == pytest.approx(want[0])
