@@ -23,6 +23,7 @@ after, by trying every insertion position into the planned routes.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -248,9 +249,10 @@ def best_insertion(problem: PlanningProblem, job: Job, routes: Sequence[tuple[Co
         None when no route can take the job.
     """
     new = steps_of(problem, job, index)
+    places = [s.place for s in new]
     svc_new = float(sum(s.service_s for s in new))
-    pool: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]] = []  # add, i, k, route
     frames = []
+    parts: list[tuple[np.ndarray, ...]] = []  # before i, after i, before k, after k, room
     for r_idx, (courier, steps) in enumerate(routes):
         if job.carried_by is not None and courier.courier_id != job.carried_by:
             continue
@@ -260,23 +262,22 @@ def best_insertion(problem: PlanningProblem, job: Job, routes: Sequence[tuple[Co
         seq0 = np.array([run0.start, *[s.place for s in steps], run0.end], dtype=np.int64)
         run = run_of(problem, courier, index,
                      initial + (job.amount if job.pickup is None else 0))
-        n = len(steps)
-        i, k = _positions(n, len(new), max_gap)
-        add_len = _added(seq0, [s.place for s in new], i, k, length_m)
-        add_time = _added(seq0, [s.place for s in new], i, k, time_s)
+        i, k = _positions(len(steps), len(new), max_gap)
         drive = float(time_s[seq0[:-1], seq0[1:]].sum()) + sum(s.service_s for s in steps)
-        room = min(run.max_work_s, run.close_s - run.ready_s)
-        ok = np.isfinite(add_len) & (drive + add_time + svc_new <= room + 1e-6)
+        room = min(run.max_work_s, run.close_s - run.ready_s) - drive - svc_new
         frames.append((r_idx, steps, run0, seq0, run))
-        pool.append((add_len[ok], i[ok], k[ok], len(frames) - 1))
-    if not pool:
+        parts.append((seq0[i], seq0[i + 1], seq0[k], seq0[k + 1], i, k,
+                      np.full(len(i), room), np.full(len(i), len(frames) - 1)))
+    if not parts:
         return None
-    adds = np.concatenate([a for a, _, _, _ in pool])
+    pi, ni, pk, nk, ii, kk, room_all, ff = (np.concatenate(c) for c in zip(*parts,
+                                                                           strict=True))
+    adds = _added(pi, ni, pk, nk, ii == kk, places, length_m)
+    ok = np.isfinite(adds) & (_added(pi, ni, pk, nk, ii == kk, places, time_s)
+                              <= room_all + 1e-6)
+    adds, ii, kk, ff = adds[ok], ii[ok], kk[ok], ff[ok]
     if adds.size == 0:
         return None
-    ii = np.concatenate([b for _, b, _, _ in pool])
-    kk = np.concatenate([c for _, _, c, _ in pool])
-    ff = np.concatenate([np.full(len(a), f, dtype=np.int64) for a, _, _, f in pool])
     base_work: dict[int, float] = {}
     for pos in np.argsort(adds, kind="stable"):
         f = int(ff[pos])
@@ -299,36 +300,41 @@ def best_insertion(problem: PlanningProblem, job: Job, routes: Sequence[tuple[Co
     return None
 
 
+@functools.lru_cache(maxsize=512)
 def _positions(n: int, n_new: int, max_gap: int) -> tuple[np.ndarray, np.ndarray]:
     """Return the insertion positions ``(i, k)`` in a route of ``n`` steps, in the order tried.
 
     One stop: before step ``i`` (``k = i``). A pair: pickup before step ``i``, delivery
     before step ``k`` (``i <= k <= i + max_gap``).
     """
+    i = np.arange(n + 1, dtype=np.int64)
     if n_new == 1:
-        i = np.arange(n + 1, dtype=np.int64)
         return i, i.copy()
-    pairs = [(i, k) for i in range(n + 1) for k in range(i, min(n, i + max_gap) + 1)]
-    arr = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    return arr[:, 0], arr[:, 1]
+    gap = np.arange(max_gap + 1, dtype=np.int64)
+    ii, kk = np.repeat(i, len(gap)), (i[:, None] + gap[None, :]).reshape(-1)
+    keep = kk <= n
+    return ii[keep], kk[keep]
 
 
-def _added(seq: np.ndarray, places: list[int], i: np.ndarray, k: np.ndarray,
+def _added(before_i: np.ndarray, after_i: np.ndarray, before_k: np.ndarray,
+           after_k: np.ndarray, together: np.ndarray, places: list[int],
            m: np.ndarray) -> np.ndarray:
-    """Return what inserting ``places`` at positions ``(i, k)`` adds to ``seq`` on matrix ``m``.
+    """Return what inserting ``places`` between the given neighbours adds on matrix ``m``.
 
-    ``seq`` is start, steps, end (the step before position ``i`` is ``seq[i]``).
+    One stop goes between ``before_i`` and ``after_i``; a pair's pickup there and its
+    delivery between ``before_k`` and ``after_k``, or right after the pickup where
+    ``together``. Unreachable (inf − inf) counts as inf.
     """
     with np.errstate(invalid="ignore"):
         a = places[0]
+        first = m[before_i, a] + m[a, after_i] - m[before_i, after_i]
         if len(places) == 1:
-            out = m[seq[i], a] + m[a, seq[i + 1]] - m[seq[i], seq[i + 1]]
+            out = first
         else:
             b = places[1]
-            together = m[seq[i], a] + m[a, b] + m[b, seq[i + 1]] - m[seq[i], seq[i + 1]]
-            apart = (m[seq[i], a] + m[a, seq[i + 1]] - m[seq[i], seq[i + 1]]
-                     + m[seq[k], b] + m[b, seq[k + 1]] - m[seq[k], seq[k + 1]])
-            out = np.where(k == i, together, apart)
+            joint = m[before_i, a] + m[a, b] + m[b, after_i] - m[before_i, after_i]
+            second = m[before_k, b] + m[b, after_k] - m[before_k, after_k]
+            out = np.where(together, joint, first + second)
         return np.where(np.isnan(out), np.inf, np.asarray(out, dtype=np.float64))
 
 
