@@ -12,9 +12,13 @@ import argparse
 import importlib
 import json
 import sys
+import time
 from collections.abc import Sequence
 
 from data.errors import InputError, PostplanError
+
+#: When the command began (before the layers are imported): ``--time-limit`` counts from here.
+STARTED = time.perf_counter()
 
 #: Modules that provide ``register(subparsers) -> None``.
 COMMAND_MODULES = (
@@ -56,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.started = STARTED if argv is None else time.perf_counter()
     try:
         code = args.func(args)
     except InputError as exc:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from data.budget import Clock
 from data.errors import InputError
 from routing.assemble import LegPath
 from routing.model import Courier, Job, PlanningProblem, Window
@@ -159,7 +160,7 @@ def network_leg_path(problem: PlanningProblem, G: Any,
 
 def plan_day(jobs: Sequence[Job], couriers: Sequence[Courier], offices: Any, G: Any, *,
              plan_settings: Any = None, provenance: str = "user",
-             engine: Any = None, geometry: bool = True) -> Plan:
+             engine: Any = None, geometry: bool = True, clock: Clock | None = None) -> Plan:
     """Plan a day on a road graph (the adapter door): snap, build matrices, solve.
 
     Parameters
@@ -182,6 +183,9 @@ def plan_day(jobs: Sequence[Job], couriers: Sequence[Courier], offices: Any, G: 
         A ``geo.matrix.TravelEngine`` on ``G`` to reuse.
     geometry
         Draw every leg along the network.
+    clock
+        The command's :class:`~data.budget.Clock` (phase ``matrix`` here, the solver's
+        phases in :func:`~routing.solve.solve_matrix`, which gets what its limit leaves).
 
     Returns
     -------
@@ -220,18 +224,21 @@ def plan_day(jobs: Sequence[Job], couriers: Sequence[Courier], offices: Any, G: 
         problem.add_courier(c)
     problem.add_jobs(jobs)
     problem.validate()
-    eng = engine
-    if eng is None:
-        from geo.matrix import TravelEngine
-        eng = TravelEngine(G)
-    nm = network_matrices(problem, G, engine=eng)
+    clock = clock if clock is not None else Clock()
+    with clock.phase("matrix"):
+        eng = engine
+        if eng is None:
+            from geo.matrix import TravelEngine
+            eng = TravelEngine(G)
+        nm = network_matrices(problem, G, engine=eng)
     leg = network_leg_path(problem, G, nm, eng) if geometry else None
     extra = {"network": str(G.graph.get("cache_key", "")) or hash_array(
         np.array([G.number_of_nodes(), G.number_of_edges()], dtype=float)),
         "speed_table": network_speed_table(G).label()}
     plan = solve_matrix(problem, nm.time_s, nm.length_m,
                         network_kind=str(G.graph.get("kind", "unknown")), leg_path=leg,
-                        extra_hashes=extra, network_profile=G.graph.get("profile"))
+                        extra_hashes=extra, network_profile=G.graph.get("profile"),
+                        clock=clock)
     far = int(nm.too_far.sum())
     notes = (*plan.notes,
              f"matrix: {len(nm.nodes)} places in {nm.seconds:.2f} s; median off-road leg "

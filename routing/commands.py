@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,11 @@ def register(subparsers: Any) -> None:
     src.add_argument("--simulate", type=int, metavar="N",
                      help="simulate N jobs (labelled simulated)")
     p.add_argument("--date", required=True, help="plan date YYYY-MM-DD")
-    p.add_argument("--seconds", type=float, default=10.0, help="solver time budget")
+    p.add_argument("--seconds", type=float, default=None,
+                   help="solver time budget (default 10, or what --time-limit leaves)")
+    p.add_argument("--time-limit", type=float, default=None, metavar="S",
+                   help="seconds the whole command may take (reading, network, matrix, "
+                        "solver, reasons, writing): the solver gets what is left")
     p.add_argument("--iterations", type=int, default=None, metavar="N",
                    help="solver iteration budget: the same inputs, seed and N give the same "
                         "plan when N is reached within --seconds")
@@ -110,10 +115,18 @@ def cmd_bench_vrp(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     """Run ``postplan plan``."""
+    from data.budget import Clock
     from data.settings import Settings
     from routing.simulate import plan_kontum
 
     problems = _budget_problems(args)
+    try:
+        clock = Clock(args.time_limit, started=getattr(args, "started", None)
+                      or time.perf_counter())
+    except InputError as exc:
+        problems.extend(exc.problems)
+    seconds = args.seconds if args.seconds is not None else (
+        args.time_limit if args.time_limit is not None else 10.0)
     try:
         date.fromisoformat(args.date)
     except ValueError:
@@ -144,12 +157,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
         ids = (offices if offices is not None else default_offices(settings))["office_id"]
         roster = read_roster(args.roster, office_ids=ids)
     plan = plan_kontum(settings, jobs_file=args.jobs, simulate=args.simulate,
-                       plan_date=args.date, seconds=args.seconds, seed=args.seed,
+                       plan_date=args.date, seconds=seconds, seed=args.seed,
                        couriers=args.couriers, profile=args.profile, roster=roster,
                        offices=offices, calendar=calendar,
-                       iterations=args.iterations)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(plan.to_json(indent=1), encoding="utf-8")
+                       iterations=args.iterations, clock=clock)
+    with clock.phase("write"):
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(plan.to_json(indent=1), encoding="utf-8")
     if args.json:
         print(json.dumps({
             "ok": True, "out": str(args.out), "plan_date": plan.plan_date,
@@ -161,7 +175,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
             "seed": plan.seed, "seconds": plan.seconds, "solve_time_s": plan.solve_time_s,
             "notes": list(plan.notes),
             "iterations": plan.iterations, "iterations_done": plan.iterations_done,
-            "stopped_by": plan.stopped_by,
+            "stopped_by": plan.stopped_by, "time_limit_s": args.time_limit,
+            "timings": clock.as_dict(),
         }, ensure_ascii=False))
     else:
         print(plan.summary())

@@ -239,9 +239,12 @@ def best_insertion(problem: PlanningProblem, job: Job, routes: Sequence[tuple[Co
 
     The added length of every position comes from the matrix in one array operation; the
     positions are then checked cheapest first (a full simulation each) and the first that
-    is feasible wins, so a day of thousands of stops is explained in seconds. A position
-    whose driving and service alone (waiting left out) would exceed the courier's shift is
-    skipped unsimulated: it cannot be feasible.
+    is feasible wins, so a day of thousands of stops is explained in seconds. Positions
+    that cannot be feasible are skipped unsimulated: those whose driving and service alone
+    (waiting left out) would exceed the courier's shift, and those where the new stop,
+    reached no earlier than the planned route allows, could not start before its last
+    window closes or would reach the next stop after the latest time that stop can start
+    (necessary conditions only: every position kept is still simulated).
 
     Returns
     -------
@@ -265,16 +268,20 @@ def best_insertion(problem: PlanningProblem, job: Job, routes: Sequence[tuple[Co
         i, k = _positions(len(steps), len(new), max_gap)
         drive = float(time_s[seq0[:-1], seq0[1:]].sum()) + sum(s.service_s for s in steps)
         room = min(run.max_work_s, run.close_s - run.ready_s) - drive - svc_new
+        dep, late = _time_bounds(run0, steps, time_s)
         frames.append((r_idx, steps, run0, seq0, run))
         parts.append((seq0[i], seq0[i + 1], seq0[k], seq0[k + 1], i, k,
-                      np.full(len(i), room), np.full(len(i), len(frames) - 1)))
+                      np.full(len(i), room), np.full(len(i), len(frames) - 1),
+                      dep[i], late[i + 1], dep[k], late[k + 1]))
     if not parts:
         return None
-    pi, ni, pk, nk, ii, kk, room_all, ff = (np.concatenate(c) for c in zip(*parts,
-                                                                           strict=True))
-    adds = _added(pi, ni, pk, nk, ii == kk, places, length_m)
-    ok = np.isfinite(adds) & (_added(pi, ni, pk, nk, ii == kk, places, time_s)
+    (pi, ni, pk, nk, ii, kk, room_all, ff, dep_i, late_i, dep_k,
+     late_k) = (np.concatenate(c) for c in zip(*parts, strict=True))
+    together = ii == kk
+    adds = _added(pi, ni, pk, nk, together, places, length_m)
+    ok = np.isfinite(adds) & (_added(pi, ni, pk, nk, together, places, time_s)
                               <= room_all + 1e-6)
+    ok &= _in_time(new, time_s, pi, ni, pk, nk, together, dep_i, late_i, dep_k, late_k)
     adds, ii, kk, ff = adds[ok], ii[ok], kk[ok], ff[ok]
     if adds.size == 0:
         return None
@@ -298,6 +305,61 @@ def best_insertion(problem: PlanningProblem, job: Job, routes: Sequence[tuple[Co
         base_len = sum(float(length_m[a, b]) for a, b in itertools.pairwise(seq0.tolist()))
         return Insertion(length - base_len, work - base_work[f], r_idx, tuple(cand))
     return None
+
+
+def _time_bounds(run: Run, steps: Sequence[Step], time_s: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Earliest departure from, and latest start at, each place of a planned route.
+
+    ``dep[j]``: departure from ``seq[j]`` (the start, then each step) as the route is driven;
+    ``late[j]``: the latest time service may start at ``seq[j]`` (the end: its closing
+    time) so that every later stop can still start before its last window closes. Without
+    a strict replay of the route (it breaks a rule already) nothing is bounded.
+    """
+    n = len(steps)
+    dep = np.full(n + 1, -np.inf)
+    late = np.full(n + 2, np.inf)
+    r = replay(run, steps, time_s, strict=True)
+    if r is None:
+        return dep, late
+    dep[0] = run.ready_s  # the replay drives from the ready time
+    dep[1:] = [tm.departure_s for tm in r.stops]
+    late[n + 1] = run.close_s
+    nxt = run.end
+    for j in range(n, 0, -1):
+        st = steps[j - 1]
+        close = max(b for _, b in st.windows) if st.windows else np.inf
+        late[j] = min(close - st.service_s,
+                      late[j + 1] - st.service_s - float(time_s[st.place, nxt]))
+        nxt = st.place
+    return dep, late
+
+
+def _in_time(new: Sequence[Step], m: np.ndarray, before_i: np.ndarray, after_i: np.ndarray,
+             before_k: np.ndarray, after_k: np.ndarray, together: np.ndarray,
+             dep_i: np.ndarray, late_i: np.ndarray, dep_k: np.ndarray,
+             late_k: np.ndarray) -> np.ndarray:
+    """Return which insertions pass the necessary time test of :func:`best_insertion`."""
+
+    def reach(dep: np.ndarray, prev: np.ndarray, st: Step) -> tuple[np.ndarray, np.ndarray]:
+        arrive = dep + m[prev, st.place]
+        opens = min(a for a, _ in st.windows) if st.windows else -np.inf
+        close = max(b for _, b in st.windows) if st.windows else np.inf
+        start = np.maximum(arrive, opens)
+        return start + st.service_s, start <= close - st.service_s + 1e-6
+
+    with np.errstate(invalid="ignore"):
+        a = new[0]
+        leave_a, ok = reach(dep_i, before_i, a)
+        if len(new) == 1:
+            return ok & (leave_a + m[a.place, after_i] <= late_i + 1e-6)
+        b = new[1]
+        leave_b_joint, ok_b_joint = reach(leave_a, np.full(len(leave_a), a.place), b)
+        joint = ok_b_joint & (leave_b_joint + m[b.place, after_i] <= late_i + 1e-6)
+        leave_b, ok_b = reach(dep_k, before_k, b)
+        apart = ((leave_a + m[a.place, after_i] <= late_i + 1e-6) & ok_b
+                 & (leave_b + m[b.place, after_k] <= late_k + 1e-6))
+        return ok & np.where(together, joint, apart)
 
 
 @functools.lru_cache(maxsize=512)

@@ -295,6 +295,10 @@ class Plan:
         with shifts and start positions, jobs, settings, network profile), as
         :func:`routing.problem_io.problem_to_dict` writes it; editing and re-planning a
         saved plan rebuild it with :func:`routing.problem_io.problem_of`. Read only.
+    timings
+        Where the time went, ``(phase, seconds)`` in the order the phases ran (``jobs``,
+        ``network``, ``matrix``, ``solve``, ``repair``, ``reasons``, ``routes``, ``total``;
+        :class:`data.budget.Clock`); written as a ``{phase: seconds}`` object.
     """
 
     plan_date: str | None
@@ -318,6 +322,7 @@ class Plan:
     stopped_by: str = ""
     replanned_at_s: int | None = None
     problem: dict[str, Any] | None = field(default=None, repr=False)
+    timings: tuple[tuple[str, float], ...] = ()
 
     # -- totals -------------------------------------------------------------------------
     @property
@@ -408,6 +413,7 @@ class Plan:
         out["format"] = _FORMAT
         out["input_hashes"] = dict(self.input_hashes)
         out["settings"] = dict(self.settings)
+        out["timings"] = dict(self.timings)
         out["totals"] = {
             "length_m": self.total_length_m,
             "travel_time_s": self.total_travel_time_s,
@@ -464,6 +470,8 @@ class Plan:
             for k, v in data.get("settings", {}).items()
         )
         kwargs["notes"] = tuple(data.get("notes", ()))
+        kwargs["timings"] = tuple((str(k), float(v))
+                                  for k, v in (data.get("timings") or {}).items())
         return cls(**kwargs)
 
     @classmethod

@@ -24,8 +24,20 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-#: Seconds a run may take beyond its budget before the child is killed.
+#: Seconds a run may take beyond its budget before the child is killed (small problems).
 DEADLINE_GRACE_S = 2.0
+#: Further grace per location: starting the child, PyVRP's neighbour lists and returning
+#: the routes grow with the problem (about 1 s per 1,000 locations on a loaded core).
+GRACE_PER_LOCATION_S = 1e-3
+
+
+def grace_for(n_locations: int) -> float:
+    """Seconds past its budget a run on ``n_locations`` locations may take before it is killed.
+
+    The child stops its search ``grace - 1.5`` s (at least 0.5 s) before the kill, leaving
+    the rest for PyVRP's set-up and for sending the routes back.
+    """
+    return DEADLINE_GRACE_S + GRACE_PER_LOCATION_S * max(0, int(n_locations))
 
 #: A solution as plain data: per route, its vehicle type and its activities as
 #: ``(pyvrp.ActivityType value, index)``, depots left out.
@@ -165,7 +177,7 @@ def _child(conn: Any, job: dict[str, Any]) -> None:  # pragma: no cover - runs i
 
 def run_pyvrp(data: Any, *, seconds: float, seed: int, iterations: int | None = None,
               max_penalty: float = 100_000.0, initial: RouteList | None = None,
-              display: bool = False, grace_s: float = DEADLINE_GRACE_S) -> RunOutcome:
+              display: bool = False, grace_s: float | None = None) -> RunOutcome:
     """Solve ``data`` with PyVRP in a child process that cannot outlive its deadline.
 
     Parameters
@@ -185,7 +197,8 @@ def run_pyvrp(data: Any, *, seconds: float, seed: int, iterations: int | None = 
     display
         Print PyVRP's progress (from the child).
     grace_s
-        The child is killed ``seconds + grace_s`` after this call started.
+        The child is killed ``seconds + grace_s`` after this call started (default
+        :func:`grace_for` the problem's locations).
 
     Returns
     -------
@@ -194,13 +207,15 @@ def run_pyvrp(data: Any, *, seconds: float, seed: int, iterations: int | None = 
         carries the best solution reported until then.
     """
     t0 = time.monotonic()
+    if grace_s is None:
+        grace_s = grace_for(int(getattr(data, "num_locations", 0)))
     hard = t0 + float(seconds) + float(grace_s)
     ctx = _context()
     recv, send = ctx.Pipe(duplex=False)
     job = {"data": data, "seconds": float(seconds), "seed": int(seed),
            "iterations": None if iterations is None else int(iterations),
            "max_penalty": float(max_penalty), "initial": initial, "display": bool(display),
-           "soft_deadline": hard - 0.5}
+           "soft_deadline": hard - max(0.5, float(grace_s) - 1.5)}
     proc = ctx.Process(target=_child, args=(send, job), daemon=True,
                        name="postplan-pyvrp")
     try:
@@ -257,5 +272,13 @@ def run_pyvrp(data: Any, *, seconds: float, seed: int, iterations: int | None = 
     return RunOutcome(best, feasible, count, time.monotonic() - t0, stopped_by, message)
 
 
-__all__ = ["DEADLINE_GRACE_S", "RouteList", "RunOutcome", "routes_of", "run_pyvrp",
-           "solution_of"]
+__all__ = [
+    "DEADLINE_GRACE_S",
+    "GRACE_PER_LOCATION_S",
+    "RouteList",
+    "RunOutcome",
+    "grace_for",
+    "routes_of",
+    "run_pyvrp",
+    "solution_of",
+]

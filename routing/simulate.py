@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from data.budget import Clock
 from data.calendar import WorkCalendar, offices_on
 from data.errors import InputError, Problem
 from data.settings import Settings
@@ -192,7 +193,7 @@ def plan_kontum(settings: Settings, *, jobs_file: str | Path | None = None,
                 seed: int = 0, couriers: int = 25, profile: str = DEFAULT_PROFILE,
                 timings: dict[str, float] | None = None, roster: pd.DataFrame | None = None,
                 offices: pd.DataFrame | None = None, calendar: WorkCalendar | None = None,
-                iterations: int | None = None
+                iterations: int | None = None, clock: Clock | None = None
                 ) -> Plan:
     """Plan a Kon Tum day end to end: offices, network, jobs (file or simulated), solve.
 
@@ -228,6 +229,10 @@ def plan_kontum(settings: Settings, *, jobs_file: str | Path | None = None,
         Holidays and exceptions (default: Vietnam's public holidays).
     iterations
         Solver iteration budget (reproducible plans), or None.
+    clock
+        The command's :class:`~data.budget.Clock`: phases ``jobs``, ``network`` here,
+        ``matrix`` and the solver's downstream; with a limit the solver gets what is left.
+        The plan's ``timings`` are the clock's at the end.
     """
     from data.offices import default_offices
     from data.roster import on_duty
@@ -237,18 +242,20 @@ def plan_kontum(settings: Settings, *, jobs_file: str | Path | None = None,
     from routing.jobs_io import read_jobs
 
     day = date.fromisoformat(plan_date)
+    clock = clock if clock is not None else Clock()
     offices = default_offices(settings) if offices is None else offices
-    if jobs_file is not None:
-        jobs = read_jobs(jobs_file, settings=settings, office_ids=offices["office_id"])
-        provenance = "user"
-        if jobs and all(j.source == "simulated" for j in jobs):
+    with clock.phase("jobs"):
+        if jobs_file is not None:
+            jobs = read_jobs(jobs_file, settings=settings, office_ids=offices["office_id"])
+            provenance = "user"
+            if jobs and all(j.source == "simulated" for j in jobs):
+                provenance = "simulated"
+        elif simulate is not None:
+            jobs = simulate_jobs(settings, n_jobs=simulate, plan_date=plan_date, seed=seed,
+                                 offices=offices, calendar=calendar)
             provenance = "simulated"
-    elif simulate is not None:
-        jobs = simulate_jobs(settings, n_jobs=simulate, plan_date=plan_date, seed=seed,
-                             offices=offices, calendar=calendar)
-        provenance = "simulated"
-    else:
-        raise InputError("give a jobs file or a number of jobs to simulate")
+        else:
+            raise InputError("give a jobs file or a number of jobs to simulate")
     absent_notes: list[str] = []
     if roster is not None:
         duty = on_duty(roster, day, offices=offices, calendar=calendar)
@@ -267,15 +274,17 @@ def plan_kontum(settings: Settings, *, jobs_file: str | Path | None = None,
                      plan_settings=PlanSettings(seconds=seconds, seed=seed,
                                                 plan_date=plan_date, iterations=iterations))
     t0 = time.perf_counter()
-    G = cached_network(settings, profile=profile)
-    engine = TravelEngine(G)
+    with clock.phase("network"):
+        G = cached_network(settings, profile=profile)
+        engine = TravelEngine(G)
     t1 = time.perf_counter()
     p = wd.problem
     plan = wd.complete(plan_day(list(p.jobs.values()), list(p.couriers.values()),
                                 list(p.offices.values()), G, plan_settings=p.settings,
-                                provenance=provenance, engine=engine))
+                                provenance=provenance, engine=engine, clock=clock))
     if absent_notes:
         plan = replace(plan, notes=(*plan.notes, *absent_notes))
+    plan = replace(plan, timings=tuple(clock.as_dict().items()))
     t2 = time.perf_counter()
     if timings is not None:
         timings["network_s"] = t1 - t0

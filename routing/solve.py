@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from data.budget import Clock
 from data.errors import InputError, SolverError
 from routing.assemble import (
     LegPath,
@@ -56,7 +57,14 @@ from routing.problem_io import problem_to_dict
 from routing.pyvrp_model import ModelBuilder
 from routing.reasons import best_insertion, insertion_reason, prescreen
 from routing.result import Plan, UnassignedJob
-from routing.runner import DEADLINE_GRACE_S, RunOutcome, routes_of, run_pyvrp, solution_of
+from routing.runner import (
+    DEADLINE_GRACE_S,
+    RunOutcome,
+    grace_for,
+    routes_of,
+    run_pyvrp,
+    solution_of,
+)
 from routing.timing import Step
 
 
@@ -120,7 +128,7 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
                  iterations: int | None = None, network_kind: str = "matrix",
                  leg_path: LegPath | None = None, extra_hashes: dict[str, str] | None = None,
                  display: bool = False, network_profile: str | None = None,
-                 overflow_guard: bool = True) -> Plan:
+                 overflow_guard: bool = True, clock: Clock | None = None) -> Plan:
     """Solve a planning problem on given matrices (the core door).
 
     Parameters
@@ -146,6 +154,12 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
     overflow_guard
         Keep PyVRP's costs within int64 (:mod:`routing.pyvrp_model`); False only to
         reproduce the upstream hang in a test.
+    clock
+        The command's :class:`~data.budget.Clock`: phases ``solve``, ``repair``,
+        ``reasons`` and ``routes`` are timed on it, and with a limit the solver gets
+        ``min(seconds, what the limit leaves)`` after reserving
+        :func:`post_solve_reserve_s` and the hard deadline's grace. The plan records
+        ``seconds`` actually given and the clock's ``timings``.
 
     Returns
     -------
@@ -171,9 +185,18 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
         changes["iterations"] = int(iterations)
     if changes:
         problem = problem.with_settings(**changes)
+    clock = clock if clock is not None else Clock()
+    if clock.limit_s is not None:
+        rounds = 2 if any(len(problem.windows_of(v)) > 1 for j in problem.jobs.values()
+                          if j.is_pair for _, v in j.visits) else 1
+        given = clock.left_for("the solver", wanted_s=float(problem.settings.seconds),
+                               reserve_s=post_solve_reserve_s(len(problem.jobs))
+                               + rounds * grace_for(len(problem.places())))
+        problem = problem.with_settings(seconds=given)
     s = problem.settings
     t, d = _check_matrices(problem, time_s, length_m)
     index = problem.place_index()
+    phase_start = clock.elapsed()
 
     unassigned: list[UnassignedJob] = []
     solvable: list[Job] = []
@@ -232,6 +255,7 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
                      "the first round's plan")
         stopped_by = "deadline"
     solve_time = time.perf_counter() - t0
+    phase_start = _lap(clock, "solve", phase_start)
 
     routes, served, feasible = courier_routes(builder, best, data, None)
     route_steps = _route_steps(problem, builder, routes, index)
@@ -252,12 +276,15 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
         if repaired is not None:
             builder, data, best = repaired
             notes.append(f"{added} left-out job(s) inserted by a final greedy repair")
+    phase_start = _lap(clock, "repair", phase_start)
     routes, served, feasible = courier_routes(builder, best, data, leg_path)
+    phase_start = _lap(clock, "routes", phase_start)
     route_steps = _route_steps(problem, builder, routes, index)
     for job in solvable:
         if job.job_id not in served:
             unassigned.append(insertion_reason(problem, job, route_steps, t, d, index,
                                                length_unit=length_unit))
+    _lap(clock, "reasons", phase_start)
     hashes = problem.fingerprint()
     hashes["time_s"] = hash_array(t)
     hashes["length_m"] = hash_array(d)
@@ -275,7 +302,24 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
         notes=tuple(notes), iterations=s.iterations,
         iterations_done=sum(o.iterations for o in outcomes), stopped_by=stopped_by,
         problem=problem_to_dict(problem, network_profile=network_profile),
+        timings=tuple(clock.as_dict().items()),
     )
 
 
-__all__ = ["LegPath", "hash_array", "solve_matrix"]
+def post_solve_reserve_s(n_jobs: int) -> float:
+    """Seconds kept after the solver for repair, reasons, routes and writing.
+
+    Measured on the 2,000-job Kon Tum day (``benchmarks/day.py``): about 1.5 ms per job
+    on an idle core; twice that is kept, plus half a second.
+    """
+    return 0.5 + 0.003 * n_jobs
+
+
+def _lap(clock: Clock, name: str, since: float) -> float:
+    """Add the seconds since ``since`` (``clock.elapsed()``) to phase ``name``; return now."""
+    now = clock.elapsed()
+    clock.timings[name] = clock.timings.get(name, 0.0) + now - since
+    return now
+
+
+__all__ = ["LegPath", "hash_array", "post_solve_reserve_s", "solve_matrix"]
