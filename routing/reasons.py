@@ -23,10 +23,12 @@ after, by trying every insertion position into the planned routes.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -230,7 +232,8 @@ class Insertion:
 
 def best_insertion(problem: PlanningProblem, job: Job, routes: Sequence[tuple[Courier,
                    list[Step]]], time_s: np.ndarray, length_m: np.ndarray,
-                   index: dict[str, int], *, max_gap: int = 8) -> Insertion | None:
+                   index: dict[str, int], *, max_gap: int = 8,
+                   cache: dict[Any, Any] | None = None) -> Insertion | None:
     """Find the cheapest feasible insertion of a job into planned routes.
 
     Tries every position of the job's stops (the delivery at most ``max_gap`` stops after
@@ -246,6 +249,13 @@ def best_insertion(problem: PlanningProblem, job: Job, routes: Sequence[tuple[Co
     window closes or would reach the next stop after the latest time that stop can start
     (necessary conditions only: every position kept is still simulated).
 
+    Parameters
+    ----------
+    cache
+        A dictionary kept across calls on the same matrices (e.g. explaining every
+        left-out job of one plan): what each route's checks need is computed once per
+        route content.
+
     Returns
     -------
     Insertion or None
@@ -256,19 +266,25 @@ def best_insertion(problem: PlanningProblem, job: Job, routes: Sequence[tuple[Co
     svc_new = float(sum(s.service_s for s in new))
     frames = []
     parts: list[tuple[np.ndarray, ...]] = []  # before i, after i, before k, after k, room
+    cache = {} if cache is None else cache
     for r_idx, (courier, steps) in enumerate(routes):
         if job.carried_by is not None and courier.courier_id != job.carried_by:
             continue
-        initial = sum(-s.delta for s in steps if s.delta < 0 and s.job_id is not None
-                      and problem.jobs[s.job_id].pickup is None)
-        run0 = run_of(problem, courier, index, initial)
-        seq0 = np.array([run0.start, *[s.place for s in steps], run0.end], dtype=np.int64)
-        run = run_of(problem, courier, index,
-                     initial + (job.amount if job.pickup is None else 0))
+        key = (courier.courier_id, tuple(steps))
+        if key not in cache:
+            initial = sum(-s.delta for s in steps if s.delta < 0 and s.job_id is not None
+                          and problem.jobs[s.job_id].pickup is None)
+            run0 = run_of(problem, courier, index, initial)
+            seq0 = np.array([run0.start, *[s.place for s in steps], run0.end],
+                            dtype=np.int64)
+            drive = (float(time_s[seq0[:-1], seq0[1:]].sum())
+                     + sum(s.service_s for s in steps))
+            cache[key] = (run0, seq0, drive, *_time_bounds(run0, steps, time_s))
+        run0, seq0, drive, dep, late = cache[key]
+        run = dataclasses.replace(
+            run0, initial_load=run0.initial_load + (job.amount if job.pickup is None else 0))
         i, k = _positions(len(steps), len(new), max_gap)
-        drive = float(time_s[seq0[:-1], seq0[1:]].sum()) + sum(s.service_s for s in steps)
         room = min(run.max_work_s, run.close_s - run.ready_s) - drive - svc_new
-        dep, late = _time_bounds(run0, steps, time_s)
         frames.append((r_idx, steps, run0, seq0, run))
         parts.append((seq0[i], seq0[i + 1], seq0[k], seq0[k + 1], i, k,
                       np.full(len(i), room), np.full(len(i), len(frames) - 1),
@@ -403,7 +419,7 @@ def _added(before_i: np.ndarray, after_i: np.ndarray, before_k: np.ndarray,
 def insertion_reason(problem: PlanningProblem, job: Job, routes: Sequence[tuple[Courier,
                      list[Step]]], time_s: np.ndarray, length_m: np.ndarray,
                      index: dict[str, int], *, length_unit: float = 1000.0,
-                     max_gap: int = 8) -> UnassignedJob:
+                     max_gap: int = 8, cache: dict[Any, Any] | None = None) -> UnassignedJob:
     """Explain why a servable job was left out: no room, or what it would add.
 
     Parameters
@@ -423,12 +439,16 @@ def insertion_reason(problem: PlanningProblem, job: Job, routes: Sequence[tuple[
     max_gap
         Largest number of stops between a pair's pickup and delivery tried.
 
+    cache
+        As :func:`best_insertion`'s (one dictionary for all left-out jobs of a plan).
+
     Returns
     -------
     UnassignedJob
         ``left_out_for_cost`` with the cheapest feasible insertion, or ``no_room``.
     """
-    best = best_insertion(problem, job, routes, time_s, length_m, index, max_gap=max_gap)
+    best = best_insertion(problem, job, routes, time_s, length_m, index, max_gap=max_gap,
+                          cache=cache)
     if best is None:
         return reason(job, "no_room")
     courier = routes[best.route][0]

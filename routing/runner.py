@@ -27,8 +27,8 @@ from typing import Any
 #: Seconds a run may take beyond its budget before the child is killed (small problems).
 DEADLINE_GRACE_S = 2.0
 #: Further grace per location: starting the child, PyVRP's neighbour lists and returning
-#: the routes grow with the problem (about 1 s per 1,000 locations on a loaded core).
-GRACE_PER_LOCATION_S = 1e-3
+#: the routes grow with the problem (about 1–2 s per 1,000 locations on a loaded core).
+GRACE_PER_LOCATION_S = 2e-3
 
 
 def grace_for(n_locations: int) -> float:

@@ -114,7 +114,7 @@ def _no_plan(outcome: RunOutcome, seconds: float) -> SolverError:
             "có được giữ nguyên; hãy thử lại, nếu vẫn lỗi hãy báo cho quản trị.",
             f"The solver failed before it found any plan ({outcome.message}). The current "
             "plan is kept; try again, and report it if it fails again.")
-    limit = seconds + DEADLINE_GRACE_S
+    limit = seconds + max(DEADLINE_GRACE_S, outcome.runtime_s - seconds)
     return SolverError(
         f"Bộ giải không trả kết quả trong {limit:.0f} giây nên đã bị dừng, và chưa tìm được "
         "kế hoạch nào. Kế hoạch đang có được giữ nguyên; hãy thử lại với ít công việc hơn "
@@ -248,8 +248,9 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
                       "time" if any(o.stopped_by == "time" for o in outcomes)
                       else "iterations")
     if stopped_by in ("deadline", "error"):
-        notes.append(f"the solver was stopped at its hard deadline ({budget:g} s + "
-                     f"{DEADLINE_GRACE_S:g} s): this is the best plan it had found by then"
+        notes.append(f"the solver was stopped at its hard deadline ({budget:.1f} s + "
+                     f"{grace_for(len(problem.places())):.1f} s): this is the best plan it "
+                     "had found by then"
                      if stopped_by == "deadline" else
                      f"the solver's second round failed ({outcomes[-1].message}); this is "
                      "the first round's plan")
@@ -262,9 +263,13 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
     # greedy repair: insert every left-out job whose cheapest feasible insertion (with the
     # real windows, waiting through the closure) costs less than it is worth
     added = 0
+    frames: dict[Any, Any] = {}
     for job in sorted((j for j in solvable if j.job_id not in served),
                       key=lambda j: -problem.prize_of(j)):
-        ins = best_insertion(problem, job, route_steps, t, d, index)
+        if clock.remaining() < 0.5 * post_solve_reserve_s(len(problem.jobs)):
+            notes.append("the greedy repair was cut short by the time limit")
+            break
+        ins = best_insertion(problem, job, route_steps, t, d, index, cache=frames)
         if ins is None or ins.added_length > problem.prize_of(job):
             continue
         courier = route_steps[ins.route][0]
@@ -280,10 +285,11 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
     routes, served, feasible = courier_routes(builder, best, data, leg_path)
     phase_start = _lap(clock, "routes", phase_start)
     route_steps = _route_steps(problem, builder, routes, index)
+    frames = {}
     for job in solvable:
         if job.job_id not in served:
             unassigned.append(insertion_reason(problem, job, route_steps, t, d, index,
-                                               length_unit=length_unit))
+                                               length_unit=length_unit, cache=frames))
     _lap(clock, "reasons", phase_start)
     hashes = problem.fingerprint()
     hashes["time_s"] = hash_array(t)

@@ -184,3 +184,37 @@ def test_replan_of_an_old_plan_names_the_fix(planned, tmp_path, capsys):
     assert code == 2
     assert "saved before plans carried their planning problem" in out["message"]
     assert "postplan plan" in out["message"] and "lập tuyến lại" in out["message"]
+
+
+def test_plan_time_limit_bounds_the_command_and_reports_timings(tmp_path, monkeypatch,
+                                                                 capsys):
+    """--time-limit: the whole command fits it, and the JSON and the plan say where it went."""
+    from routing.result import Plan
+
+    monkeypatch.setenv("POSTPLAN_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "plan.json"
+    code = main(["plan", "--simulate", "30", "--couriers", "4", "--date", "2026-11-25",
+                 "--time-limit", "20", "--out", str(out), "--json"])
+    summary = json.loads(capsys.readouterr().out)
+    assert code == 0 and summary["time_limit_s"] == 20.0
+    timings = summary["timings"]
+    assert {"jobs", "network", "matrix", "solve", "reasons", "write", "total"} <= set(timings)
+    assert timings["total"] <= 20.0
+    assert summary["seconds"] < 20.0  # the solver got what was left, not the whole limit
+    plan = Plan.from_json(out.read_text(encoding="utf-8"))
+    recorded = dict(plan.timings)
+    assert recorded["matrix"] == timings["matrix"] and "write" not in recorded
+
+
+def test_plan_time_limit_too_short_names_the_smallest_that_would_do(tmp_path, monkeypatch,
+                                                                    capsys):
+    """A limit spent before the solver starts: exit 2, the figures, nothing written."""
+    monkeypatch.setenv("POSTPLAN_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "plan.json"
+    code = main(["plan", "--simulate", "30", "--couriers", "4", "--date", "2026-11-25",
+                 "--time-limit", "0.2", "--out", str(out), "--json"])
+    err = json.loads(capsys.readouterr().out)
+    assert code == 2 and err["error"] == "input_error"
+    assert "--time-limit 0.2 s leaves" in err["problems"][0]
+    assert "give at least --time-limit" in err["problems"][0]
+    assert not out.exists()
