@@ -32,6 +32,7 @@ from data.bilingual import join
 from data.errors import InputError
 from data.hours import DEFAULT_OPENING_HOURS, parse_hours, parse_opening_hours
 from data.settings import GEO_CRS, Settings
+from data.table_reader import ReadLimits
 from data.table_schema import CheckedTable, Column, TableSchema, frame_table, read_table
 from data.tables import csv_bytes, xlsx_bytes
 
@@ -424,7 +425,8 @@ def read_offices(
     """
     name = filename or ("offices.csv" if isinstance(path_or_bytes, bytes)
                         else Path(path_or_bytes).name)
-    table = read_table(path_or_bytes, OFFICES_SCHEMA, filename=name)
+    table = read_table(path_or_bytes, OFFICES_SCHEMA, filename=name,
+                       limits=ReadLimits.from_settings(settings))
     return _offices_from(table, settings)
 
 

@@ -52,6 +52,15 @@ class Settings:
         Days after a plan's date that citizens' personal data is kept before
         ``postplan privacy purge`` replaces it with pseudonyms (``POSTPLAN_RETENTION_DAYS``;
         default 90).
+    max_rows, max_job_rows, max_file_mb
+        What one import may read (``POSTPLAN_MAX_ROWS``, default 100,000 rows;
+        ``POSTPLAN_MAX_JOB_ROWS`` for a day's jobs file, default 20,000;
+        ``POSTPLAN_MAX_FILE_MB``, default 20 MB): a bigger file is refused before it is
+        read in full (``data.table_reader.ReadLimits``).
+    max_memory_mb
+        Memory a plan's matrices may take (``POSTPLAN_MAX_MEMORY_MB``; default None = 75 %
+        of the machine's memory): the estimate is checked before any matrix is allocated
+        (``geo.matrix.check_memory``).
     """
 
     data_dir: Path = field(default_factory=_default_data_dir)
@@ -60,9 +69,18 @@ class Settings:
     db_url: str | None = None
     metric_crs: str = METRIC_CRS
     retention_days: int = 90
+    max_rows: int = 100_000
+    max_job_rows: int = 20_000
+    max_file_mb: float = 20.0
+    max_memory_mb: float | None = None
 
     def __post_init__(self) -> None:
         problems = []
+        for name in ("max_rows", "max_job_rows", "max_file_mb", "max_memory_mb"):
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                problems.append(f"{name} must be positive, got {value!r}; set "
+                                f"POSTPLAN_{name.upper()} to a positive number or unset it.")
         for name in ("data_dir", "cache_dir", "user_dir"):
             value = getattr(self, name)
             if not isinstance(value, Path):
@@ -108,4 +126,14 @@ class Settings:
         if env.get("POSTPLAN_RETENTION_DAYS"):
             raw = env["POSTPLAN_RETENTION_DAYS"].strip()
             updates["retention_days"] = int(raw) if raw.isdigit() else raw
+        for name, kind in (("max_rows", int), ("max_job_rows", int), ("max_file_mb", float),
+                           ("max_memory_mb", float)):
+            text = env.get(f"POSTPLAN_{name.upper()}")
+            if text:
+                try:
+                    updates[name] = kind(text)
+                except ValueError:
+                    raise InputError(f"POSTPLAN_{name.upper()}={text!r} is not a number; set "
+                                     "it to e.g. 20000 or unset it",
+                                     summary="Invalid settings") from None
         return replace(settings, **updates)  # type: ignore[arg-type]

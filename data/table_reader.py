@@ -37,10 +37,57 @@ import pandas as pd
 
 from data.errors import InputError, Problem
 
-#: Largest file read (bytes); a bigger one is refused before parsing.
+#: Largest file read (bytes) by default; a bigger one is refused before parsing.
 MAX_BYTES = 20 * 1024 * 1024
-#: Most data rows read from one file.
+#: Most data rows read from one file by default.
 MAX_ROWS = 100_000
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """How much one import may read: refused before the work, with the figure and the fix.
+
+    Parameters
+    ----------
+    max_rows
+        Most data rows (the header not counted). Reading stops at the first row past it,
+        so a huge spreadsheet is refused in the time it takes to read the limit.
+    max_bytes
+        Largest file; a bigger one is refused before it is parsed.
+
+    The defaults are :data:`MAX_ROWS` and :data:`MAX_BYTES`; ``data.settings.Settings``
+    sets them per installation (``POSTPLAN_MAX_ROWS``, ``POSTPLAN_MAX_FILE_MB``,
+    ``POSTPLAN_MAX_JOB_ROWS`` for jobs files) through :meth:`from_settings`.
+    """
+
+    max_rows: int = MAX_ROWS
+    max_bytes: int = MAX_BYTES
+
+    @classmethod
+    def from_settings(cls, settings: Any, *, kind: str = "") -> ReadLimits:
+        """Return the limits ``settings`` set (``kind="jobs"``: the jobs-file row limit)."""
+        rows = getattr(settings, "max_job_rows" if kind == "jobs" else "max_rows", MAX_ROWS)
+        mb = getattr(settings, "max_file_mb", MAX_BYTES / 2**20)
+        return cls(max_rows=int(rows), max_bytes=int(float(mb) * 2**20))
+
+
+def _too_many_rows(source: str, limit: int, *, found: int | None = None,
+                   declared: int | None = None, lines: int | None = None) -> InputError:
+    if found is not None:
+        vi = f"tệp có {found:,} dòng; tối đa {limit:,}"
+        en = f"the file has {found:,} rows; at most {limit:,} are read"
+    else:
+        more = (f" (the sheet declares {declared:,})" if declared else
+                f" (about {lines:,} lines)" if lines else "")
+        more_vi = (f" (bảng tính ghi {declared:,} dòng)" if declared else
+                   f" (khoảng {lines:,} dòng)" if lines else "")
+        vi = f"tệp có hơn {limit:,} dòng{more_vi}; tối đa {limit:,}"
+        en = f"the file has more than {limit:,} rows{more}; at most {limit:,} are read"
+    return rejected(source, [problem(
+        f"{vi}; sửa: chia thành nhiều tệp (ví dụ theo bưu cục) hoặc tăng giới hạn "
+        "POSTPLAN_MAX_ROWS / POSTPLAN_MAX_JOB_ROWS",
+        f"{en}; fix: split it (e.g. by office) or raise POSTPLAN_MAX_ROWS / "
+        "POSTPLAN_MAX_JOB_ROWS", source=source)])
 #: Delimiters the sniffer chooses from.
 DELIMITERS = (",", ";", "\t", "|")
 SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm")
@@ -266,7 +313,7 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _rows_from_cells(cells: list[list[str]], source: str, fmt: str, encoding: str | None,
-                     delimiter: str | None) -> RawTable:
+                     delimiter: str | None, max_rows: int = MAX_ROWS) -> RawTable:
     numbered = [(i + 1, row) for i, row in enumerate(cells)]
     numbered = [(n, r) for n, r in numbered if any(c for c in r)]
     if not numbered:
@@ -277,11 +324,8 @@ def _rows_from_cells(cells: list[list[str]], source: str, fmt: str, encoding: st
     (_, header), data = numbered[0], numbered[1:]
     while header and not header[-1]:
         header = header[:-1]
-    if len(data) > MAX_ROWS:
-        raise rejected(source, [problem(
-            f"tệp có {len(data):,} dòng; tối đa {MAX_ROWS:,}; sửa: chia thành nhiều tệp",
-            f"the file has {len(data):,} rows; at most {MAX_ROWS:,} are read; fix: split it",
-            source=source)])
+    if len(data) > max_rows:
+        raise _too_many_rows(source, max_rows, found=len(data))
     problems = []
     rows = []
     for n, r in data:
@@ -298,13 +342,22 @@ def _rows_from_cells(cells: list[list[str]], source: str, fmt: str, encoding: st
                     tuple(problems))
 
 
-def _read_xlsx(data: bytes, source: str) -> RawTable:
+def _read_xlsx(data: bytes, source: str, max_rows: int = MAX_ROWS) -> RawTable:
     import openpyxl
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = book.worksheets[0]
-        cells = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        declared = sheet.max_row
+        cells: list[list[str]] = []
+        filled = 0
+        too_many = False
+        for row in sheet.iter_rows(values_only=True):
+            cells.append([cell_text(v) for v in row])
+            filled += any(cells[-1])
+            if filled > max_rows + 1:  # the header and one row past the limit: stop
+                too_many = True
+                break
         book.close()
     except Exception:  # openpyxl raises many types for damaged workbooks
         # the user reads what to do; Python's exception text is no help to them
@@ -313,10 +366,12 @@ def _read_xlsx(data: bytes, source: str) -> RawTable:
             "hoặc xuất CSV UTF-8",
             "the file is not a readable .xlsx workbook; fix: save it again from Excel as "
             ".xlsx, or export CSV UTF-8", source=source)]) from None
-    return _rows_from_cells(cells, source, "xlsx", None, None)
+    if too_many:
+        raise _too_many_rows(source, max_rows, declared=declared)
+    return _rows_from_cells(cells, source, "xlsx", None, None, max_rows)
 
 
-def _read_csv(data: bytes, source: str) -> RawTable:
+def _read_csv(data: bytes, source: str, max_rows: int = MAX_ROWS) -> RawTable:
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         from charset_normalizer import from_bytes
 
@@ -330,17 +385,25 @@ def _read_csv(data: bytes, source: str) -> RawTable:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     delimiter = sniff_delimiter(text)
     try:
-        cells = [[cell_text(c) for c in row]
-                 for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+        cells = []
+        filled = 0
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+            cells.append([cell_text(c) for c in row])
+            filled += any(cells[-1])
+            if filled > max_rows + 1:
+                break
     except csv.Error:
         raise rejected(source, [problem(
             "không phải CSV hợp lệ; sửa: đặt giá trị có dấu phân cách trong ngoặc kép",
             "the file is not valid CSV; fix: quote values that contain the separator",
             source=source)], what=encoding) from None
-    return _rows_from_cells(cells, source, "csv", encoding, delimiter)
+    if filled > max_rows + 1:
+        raise _too_many_rows(source, max_rows, lines=text.count("\n"))
+    return _rows_from_cells(cells, source, "csv", encoding, delimiter, max_rows)
 
 
-def read_raw(data: bytes | str | Path, *, filename: str | None = None) -> RawTable:
+def read_raw(data: bytes | str | Path, *, filename: str | None = None,
+             limits: ReadLimits | None = None) -> RawTable:
     """Read a CSV or XLSX file (path or bytes) into text cells.
 
     Parameters
@@ -349,6 +412,8 @@ def read_raw(data: bytes | str | Path, *, filename: str | None = None) -> RawTab
         A path, or the file's bytes (e.g. an upload).
     filename
         Name for messages and for the file type when bytes are given (default: CSV).
+    limits
+        Rows and bytes this import may read (default :class:`ReadLimits`()).
 
     Raises
     ------
@@ -356,15 +421,13 @@ def read_raw(data: bytes | str | Path, *, filename: str | None = None) -> RawTab
         When the file cannot be read, is empty, too large, of an unsupported type, in a
         legacy font encoding, or not valid CSV/XLSX.
     """
+    lim = limits or ReadLimits()
     if isinstance(data, str | Path):
         path = Path(data)
         source = filename or path.name
         try:
-            if path.stat().st_size > MAX_BYTES:
-                raise rejected(source, [problem(
-                    f"tệp lớn hơn {MAX_BYTES // 2**20} MB; sửa: chia nhỏ",
-                    f"the file is larger than {MAX_BYTES // 2**20} MB; fix: split it",
-                    source=source)])
+            if path.stat().st_size > lim.max_bytes:
+                raise _too_big(source, path.stat().st_size, lim.max_bytes)
             raw = path.read_bytes()
         except OSError as exc:
             raise rejected(source, [problem(
@@ -380,15 +443,21 @@ def read_raw(data: bytes | str | Path, *, filename: str | None = None) -> RawTab
             f"không hỗ trợ loại tệp {suffix!r}; sửa: dùng .csv (UTF-8) hoặc .xlsx",
             f"unsupported file type {suffix!r}; fix: use .csv (UTF-8) or .xlsx",
             source=source)])
-    if len(raw) > MAX_BYTES:
-        raise rejected(source, [problem(
-            f"tệp lớn hơn {MAX_BYTES // 2**20} MB; sửa: chia nhỏ",
-            f"the file is larger than {MAX_BYTES // 2**20} MB; fix: split it", source=source)])
+    if len(raw) > lim.max_bytes:
+        raise _too_big(source, len(raw), lim.max_bytes)
     if not raw.strip():
         return _rows_from_cells([], source, "csv", None, None)
     if suffix in (".xlsx", ".xlsm") or raw.startswith(b"PK\x03\x04"):
-        return _read_xlsx(raw, source)
-    return _read_csv(raw, source)
+        return _read_xlsx(raw, source, lim.max_rows)
+    return _read_csv(raw, source, lim.max_rows)
+
+
+def _too_big(source: str, size: int, limit: int) -> InputError:
+    return rejected(source, [problem(
+        f"tệp {size / 2**20:.1f} MB lớn hơn giới hạn {limit / 2**20:.1f} MB; sửa: chia nhỏ "
+        "hoặc tăng POSTPLAN_MAX_FILE_MB",
+        f"the file is {size / 2**20:.1f} MB, larger than the {limit / 2**20:.1f} MB limit; "
+        "fix: split it or raise POSTPLAN_MAX_FILE_MB", source=source)])
 
 
 def raw_from_frame(frame: pd.DataFrame, *, source: str) -> RawTable:
@@ -407,6 +476,7 @@ __all__ = [
     "MAX_BYTES",
     "MAX_ROWS",
     "RawTable",
+    "ReadLimits",
     "cell_text",
     "decode_text",
     "header_key",

@@ -39,6 +39,7 @@ import pandas as pd
 from data.errors import InputError, Problem
 from data.table_reader import (
     RawTable,
+    ReadLimits,
     header_key,
     parse_number,
     problem,
@@ -417,8 +418,10 @@ def check_table(raw: RawTable, schema: TableSchema) -> CheckedTable:
 
 
 def read_table(data: bytes | str | Path, schema: TableSchema, *,
-               filename: str | None = None) -> CheckedTable:
+               filename: str | None = None, limits: ReadLimits | None = None) -> CheckedTable:
     """Read a file with the one reader and check it against ``schema``.
+
+    ``limits``: rows and bytes the import may read (default ``ReadLimits()``).
 
     Raises
     ------
@@ -426,7 +429,7 @@ def read_table(data: bytes | str | Path, schema: TableSchema, *,
         Only for file-level problems (unreadable, empty, legacy encoding …); cell and
         header problems are in the result's ``problems``.
     """
-    return check_table(read_raw(data, filename=filename), schema)
+    return check_table(read_raw(data, filename=filename, limits=limits), schema)
 
 
 def frame_table(frame: pd.DataFrame, schema: TableSchema, *, source: str) -> CheckedTable:

@@ -20,6 +20,7 @@ travel engine's own arcs — the one form every door-to-door computation uses:
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -28,12 +29,93 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from data.errors import InputError
+from data.errors import InputError, Problem
 from geo.engine import EngineInfo, TravelEngine, cached_engine
 from geo.snap import DEFAULT_MAX_DISTANCE_M, EdgeIndex, SnapResult, snap_points
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+
+#: Bytes per cell while a door-to-door matrix is built (times and lengths, the 2 × 2
+#: combination's temporaries, the caller's copies).
+MATRIX_BYTES_PER_CELL = 64
+#: Further bytes per cell a day's plan needs (the solver's integer matrices, in this process
+#: and in the solver's child process). Measured: a 2,018-place day peaks ~400 MB above a
+#: small one (``benchmarks/day.py``), ~100 B per cell; the estimate keeps 1.6 × that.
+PLAN_BYTES_PER_CELL = 96
+#: What a planning process holds before any matrix (libraries, the network, the data).
+BASE_BYTES = 512 * 2**20
+
+
+def memory_estimate_bytes(n_from: int, n_to: int, *, end_nodes: int | None = None,
+                          plan: bool = False) -> int:
+    """Estimate the peak memory of a door-to-door matrix (and of planning on it).
+
+    Parameters
+    ----------
+    n_from, n_to
+        Points in the rows and the columns.
+    end_nodes
+        Nodes of the network: the node-to-node block behind the door-to-door matrix has at
+        most two end nodes per point, and never more rows or columns than this.
+    plan
+        Add the solver's copies (a day's plan), not only the matrix.
+    """
+    cells = int(n_from) * int(n_to)
+    rows, cols = 2 * int(n_from), 2 * int(n_to)
+    if end_nodes is not None:
+        rows, cols = min(rows, end_nodes), min(cols, end_nodes)
+    per_cell = MATRIX_BYTES_PER_CELL + (PLAN_BYTES_PER_CELL if plan else 0)
+    return BASE_BYTES + cells * per_cell + rows * cols * 24
+
+
+def default_memory_limit_bytes() -> int:
+    """75 % of the machine's physical memory (the limit when none is set)."""
+    try:
+        return int(0.75 * os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        return 8 * 2**30
+
+
+def check_memory(n_from: int, n_to: int, *, limit_bytes: float | None = None,
+                 end_nodes: int | None = None, plan: bool = False) -> int:
+    """Refuse, before anything is allocated, a matrix whose estimate exceeds the limit.
+
+    Parameters
+    ----------
+    n_from, n_to, end_nodes, plan
+        As :func:`memory_estimate_bytes`.
+    limit_bytes
+        The limit (``Settings.max_memory_mb`` × 2**20); default
+        :func:`default_memory_limit_bytes`.
+
+    Returns
+    -------
+    int
+        The estimate, in bytes, when it fits.
+
+    Raises
+    ------
+    InputError
+        Naming the number of points, the estimate and the limit (GiB), and the fix.
+    """
+    limit = default_memory_limit_bytes() if limit_bytes is None else float(limit_bytes)
+    need = memory_estimate_bytes(n_from, n_to, end_nodes=end_nodes, plan=plan)
+    if need <= limit:
+        return need
+    what_en = "planning on a" if plan else "a"
+    what_vi = "lập kế hoạch trên ma trận" if plan else "ma trận"
+    raise InputError([Problem(
+        f"{what_en} {n_from:,} × {n_to:,} travel matrix needs about {need / 2**30:.1f} GiB of "
+        f"memory, more than the limit of {limit / 2**30:.1f} GiB; fix: split the work (e.g. "
+        "one plan per office or per half day, or fewer points), or raise "
+        "POSTPLAN_MAX_MEMORY_MB if the machine has the memory",
+        column="points", value=f"{n_from}×{n_to}",
+        message_vi=f"{what_vi} {n_from:,} × {n_to:,} điểm cần khoảng {need / 2**30:.1f} GiB "
+                   f"bộ nhớ, vượt giới hạn {limit / 2**30:.1f} GiB; sửa: chia nhỏ công việc "
+                   "(ví dụ mỗi bưu cục hoặc mỗi buổi một kế hoạch, hoặc ít điểm hơn), hoặc "
+                   "tăng POSTPLAN_MAX_MEMORY_MB nếu máy đủ bộ nhớ")],
+        summary="Không đủ bộ nhớ / Not enough memory")
 
 
 @dataclass(frozen=True, eq=False)
@@ -218,7 +300,8 @@ class MatrixResult:
 def point_matrix(G: nx.MultiDiGraph, points_a: Any, points_b: Any = None, *,
                  engine: TravelEngine | None = None, max_distance_m: float | None = None,
                  speed_kph: float | None = None,
-                 on_too_far: Literal["raise", "inf"] = "raise") -> MatrixResult:
+                 on_too_far: Literal["raise", "inf"] = "raise",
+                 max_memory_bytes: float | None = None, plan: bool = False) -> MatrixResult:
     """Travel times and lengths between points, snapped to the nearest edges.
 
     The route from ``a`` to ``b`` is: the off-network leg from ``a`` to its road, along
@@ -242,6 +325,9 @@ def point_matrix(G: nx.MultiDiGraph, points_a: Any, points_b: Any = None, *,
     on_too_far
         ``raise`` an :class:`InputError` listing every point too far from the network, or
         give those rows/columns ``np.inf``.
+    max_memory_bytes, plan
+        The memory limit checked before anything is allocated (:func:`check_memory`;
+        default 75 % of the machine's memory), and whether to count a plan's solver copies.
 
     Returns
     -------
@@ -249,6 +335,8 @@ def point_matrix(G: nx.MultiDiGraph, points_a: Any, points_b: Any = None, *,
     """
     limit = DEFAULT_MAX_DISTANCE_M if max_distance_m is None else max_distance_m
     b_pts = points_a if points_b is None else points_b
+    check_memory(len(points_a), len(b_pts), limit_bytes=max_memory_bytes,
+                 end_nodes=G.number_of_nodes(), plan=plan)
     index = EdgeIndex(G)
     snap_a = snap_points(G, points_a, max_distance_m=limit, speed_kph=speed_kph, index=index)
     snap_b = snap_a if points_b is None else snap_points(
@@ -310,6 +398,9 @@ __all__ = [
     "TravelEngine",
     "attach",
     "cached_engine",
+    "check_memory",
+    "default_memory_limit_bytes",
     "ends_matrix",
+    "memory_estimate_bytes",
     "point_matrix",
 ]

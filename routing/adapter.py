@@ -60,7 +60,8 @@ class NetworkMatrices:
 
 
 def network_matrices(problem: PlanningProblem, G: Any, *, engine: Any = None,
-                     max_access_m: float | None = None) -> NetworkMatrices:
+                     max_access_m: float | None = None,
+                     max_memory_bytes: float | None = None) -> NetworkMatrices:
     """Snap every place of a problem onto the nearest road edge and build the matrices.
 
     Uses ``geo.matrix.point_matrix``: each place joins the road where the perpendicular
@@ -79,6 +80,10 @@ def network_matrices(problem: PlanningProblem, G: Any, *, engine: Any = None,
     max_access_m
         Snapping limit (default ``geo.snap.DEFAULT_MAX_DISTANCE_M``). Distances are
         measured in the graph's own ``metric_crs``.
+    max_memory_bytes
+        Memory the plan may take: the estimate (``geo.matrix.check_memory``, the solver's
+        copies included) is checked before any matrix is allocated; default 75 % of the
+        machine's memory.
     """
     import geopandas as gpd
 
@@ -93,7 +98,8 @@ def network_matrices(problem: PlanningProblem, G: Any, *, engine: Any = None,
                                                        [p.lat for p in places]),
                            crs="EPSG:4326", index=ids)
     limit = DEFAULT_MAX_DISTANCE_M if max_access_m is None else float(max_access_m)
-    mr = point_matrix(G, pts, engine=engine, max_distance_m=limit, on_too_far="inf")
+    mr = point_matrix(G, pts, engine=engine, max_distance_m=limit, on_too_far="inf",
+                      max_memory_bytes=max_memory_bytes, plan=True)
     tm = np.array(mr.time_s, dtype=float)
     lm = np.array(mr.length_m, dtype=float)
     np.fill_diagonal(tm, 0.0)
@@ -160,7 +166,8 @@ def network_leg_path(problem: PlanningProblem, G: Any,
 
 def plan_day(jobs: Sequence[Job], couriers: Sequence[Courier], offices: Any, G: Any, *,
              plan_settings: Any = None, provenance: str = "user",
-             engine: Any = None, geometry: bool = True, clock: Clock | None = None) -> Plan:
+             engine: Any = None, geometry: bool = True, clock: Clock | None = None,
+             max_memory_bytes: float | None = None) -> Plan:
     """Plan a day on a road graph (the adapter door): snap, build matrices, solve.
 
     Parameters
@@ -186,6 +193,8 @@ def plan_day(jobs: Sequence[Job], couriers: Sequence[Courier], offices: Any, G: 
     clock
         The command's :class:`~data.budget.Clock` (phase ``matrix`` here, the solver's
         phases in :func:`~routing.solve.solve_matrix`, which gets what its limit leaves).
+    max_memory_bytes
+        As :func:`network_matrices` (refused before any matrix is allocated).
 
     Returns
     -------
@@ -230,7 +239,7 @@ def plan_day(jobs: Sequence[Job], couriers: Sequence[Courier], offices: Any, G: 
         if eng is None:
             from geo.matrix import TravelEngine
             eng = TravelEngine(G)
-        nm = network_matrices(problem, G, engine=eng)
+        nm = network_matrices(problem, G, engine=eng, max_memory_bytes=max_memory_bytes)
     leg = network_leg_path(problem, G, nm, eng) if geometry else None
     extra = {"network": str(G.graph.get("cache_key", "")) or hash_array(
         np.array([G.number_of_nodes(), G.number_of_edges()], dtype=float)),

@@ -52,6 +52,7 @@ import pandas as pd
 
 from data.errors import InputError
 from data.settings import Settings
+from data.table_reader import ReadLimits
 from data.table_schema import CheckedTable, Column, TableSchema, frame_table, read_table
 from routing.model import PLACEMENTS, Job, Visit, parse_windows
 
@@ -110,8 +111,12 @@ JOBS_SCHEMA = TableSchema(
 JOB_COLUMNS = JOBS_SCHEMA.names
 
 
-def read_jobs_table(data: bytes | str | Path, *, filename: str | None = None) -> CheckedTable:
+def read_jobs_table(data: bytes | str | Path, *, filename: str | None = None,
+                    settings: Settings | None = None) -> CheckedTable:
     """Read a jobs file with the one reader and check it against :data:`JOBS_SCHEMA`.
+
+    ``settings`` set the row and size limits (``Settings.max_job_rows``, ``max_file_mb``);
+    a longer file is refused at the first row past the limit.
 
     Raises
     ------
@@ -119,7 +124,9 @@ def read_jobs_table(data: bytes | str | Path, *, filename: str | None = None) ->
         For file-level problems (the others are in the result's ``problems``).
     """
     name = filename or (Path(data).name if isinstance(data, str | Path) else "jobs.csv")
-    return read_table(data, JOBS_SCHEMA, filename=name)
+    limits = ReadLimits.from_settings(settings if settings is not None else Settings(),
+                                      kind="jobs")
+    return read_table(data, JOBS_SCHEMA, filename=name, limits=limits)
 
 
 def jobs_from_table(table: CheckedTable | pd.DataFrame, *, settings: Settings,
@@ -265,7 +272,7 @@ def read_jobs(data: bytes | str | Path, *, settings: Settings, office_ids: Itera
     InputError
         With every row-level problem (row, column, value and how to fix it).
     """
-    table = read_jobs_table(data, filename=filename)
+    table = read_jobs_table(data, filename=filename, settings=settings)
     return jobs_from_table(table, settings=settings, office_ids=office_ids)
 
 

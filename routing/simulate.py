@@ -281,7 +281,9 @@ def plan_kontum(settings: Settings, *, jobs_file: str | Path | None = None,
     p = wd.problem
     plan = wd.complete(plan_day(list(p.jobs.values()), list(p.couriers.values()),
                                 list(p.offices.values()), G, plan_settings=p.settings,
-                                provenance=provenance, engine=engine, clock=clock))
+                                provenance=provenance, engine=engine, clock=clock,
+                                max_memory_bytes=(None if settings.max_memory_mb is None
+                                                  else settings.max_memory_mb * 2**20)))
     if absent_notes:
         plan = replace(plan, notes=(*plan.notes, *absent_notes))
     plan = replace(plan, timings=tuple(clock.as_dict().items()))

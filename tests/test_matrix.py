@@ -251,3 +251,41 @@ def test_lengths_fall_back_to_trees_when_the_weight_cannot_hold_them() -> None:
     t, length = eng.matrix([0], [1, 2])
     assert t.tolist() == [[259_200.0, 518_400.0]] and length[0, 0] == 5_000_000.0
     assert np.isnan(length[0, 1])
+
+
+def test_memory_estimate_refuses_a_province_of_addresses_before_allocating() -> None:
+    """100,000 points: refused with the estimate in GiB and the limit, nothing allocated."""
+    from geo.matrix import check_memory, memory_estimate_bytes
+
+    need = memory_estimate_bytes(100_000, 100_000, end_nodes=3_600, plan=True)
+    assert need > 1.4e12
+    with pytest.raises(InputError, match=r"planning on a 100,000 × 100,000 travel matrix "
+                                         r"needs about 1\d{3}\.\d GiB of memory, more than "
+                                         r"the limit of 8\.0 GiB") as exc:
+        check_memory(100_000, 100_000, limit_bytes=8 * 2**30, end_nodes=3_600, plan=True)
+    assert "POSTPLAN_MAX_MEMORY_MB" in str(exc.value)
+    assert "GiB bộ nhớ" in exc.value.problems[0].message_vi
+
+
+def test_memory_estimate_at_the_limit_is_accepted() -> None:
+    """Boundary: an estimate equal to the limit passes and is returned."""
+    from geo.matrix import check_memory, memory_estimate_bytes
+
+    need = memory_estimate_bytes(2_000, 2_000, end_nodes=3_600, plan=True)
+    assert check_memory(2_000, 2_000, limit_bytes=need, end_nodes=3_600, plan=True) == need
+    with pytest.raises(InputError, match="Not enough memory"):
+        check_memory(2_000, 2_000, limit_bytes=need - 1, end_nodes=3_600, plan=True)
+
+
+def test_point_matrix_checks_memory_first() -> None:
+    """point_matrix refuses before snapping when its estimate exceeds the limit given."""
+    import geopandas as gpd
+
+    from geo.matrix import point_matrix
+
+    G = _road_like(50, seed=2)
+    G.graph.update(crs="EPSG:4326", metric_crs="EPSG:9216", kind="proxy")
+    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([107.5] * 3, [14.3] * 3),
+                           crs="EPSG:4326")
+    with pytest.raises(InputError, match=r"a 3 × 3 travel matrix needs about"):
+        point_matrix(G, pts, max_memory_bytes=1000)

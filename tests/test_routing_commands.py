@@ -218,3 +218,35 @@ def test_plan_time_limit_too_short_names_the_smallest_that_would_do(tmp_path, mo
     assert "--time-limit 0.2 s leaves" in err["problems"][0]
     assert "give at least --time-limit" in err["problems"][0]
     assert not out.exists()
+
+
+def test_plan_refuses_a_100000_row_jobs_file_quickly(tmp_path, monkeypatch, capsys):
+    """A 100,000-row jobs file: exit 2 within seconds, naming the row limit and the fix."""
+    import time
+
+    monkeypatch.setenv("POSTPLAN_CACHE_DIR", str(tmp_path / "cache"))
+    big = tmp_path / "jobs.csv"
+    rows = "".join(f"J{i},result_delivery,14.35,108.0,KT-PO-01\n" for i in range(100_000))
+    big.write_text("job_id,kind,lat,lon,office_id\n" + rows, encoding="utf-8")
+    t0 = time.perf_counter()
+    code = main(["plan", "--jobs", str(big), "--date", "2026-11-25", "--out",
+                 str(tmp_path / "p.json"), "--json"])
+    seconds = time.perf_counter() - t0
+    err = json.loads(capsys.readouterr().out)
+    assert code == 2 and err["error"] == "input_error"
+    assert "more than 20,000 rows" in err["problems"][0]
+    assert "POSTPLAN_MAX_JOB_ROWS" in err["problems"][0]
+    assert seconds < 15
+
+
+def test_plan_refuses_a_day_beyond_the_memory_limit_with_the_figures(tmp_path, monkeypatch,
+                                                                     capsys):
+    """POSTPLAN_MAX_MEMORY_MB below the estimate: refused before any matrix, with GiB."""
+    monkeypatch.setenv("POSTPLAN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("POSTPLAN_MAX_MEMORY_MB", "100")
+    code = main(["plan", "--simulate", "20", "--couriers", "3", "--date", "2026-11-25",
+                 "--seconds", "1", "--out", str(tmp_path / "p.json"), "--json"])
+    err = json.loads(capsys.readouterr().out)
+    assert code == 2
+    assert "more than the limit of 0.1 GiB" in err["problems"][0]
+    assert not (tmp_path / "p.json").exists()

@@ -34,3 +34,20 @@ def test_input_error_lists_every_problem() -> None:
     assert "o.csv, row 3, column 'kind', value 'bank': bad kind" in text
     assert "row 4, column 'lat': missing" in text
     assert len(err.problems) == 2
+
+
+def test_import_and_memory_limits_come_from_the_environment() -> None:
+    """POSTPLAN_MAX_* set the limits; a non-number or a non-positive value is refused."""
+    import pytest
+
+    from data.errors import InputError
+    from data.settings import Settings
+
+    s = Settings.from_env({"POSTPLAN_MAX_JOB_ROWS": "500", "POSTPLAN_MAX_FILE_MB": "2.5",
+                           "POSTPLAN_MAX_MEMORY_MB": "4096"})
+    assert (s.max_job_rows, s.max_file_mb, s.max_memory_mb, s.max_rows) == (500, 2.5, 4096.0,
+                                                                             100_000)
+    with pytest.raises(InputError, match="POSTPLAN_MAX_ROWS='many' is not a number"):
+        Settings.from_env({"POSTPLAN_MAX_ROWS": "many"})
+    with pytest.raises(InputError, match="max_job_rows must be positive, got 0"):
+        Settings.from_env({"POSTPLAN_MAX_JOB_ROWS": "0"})

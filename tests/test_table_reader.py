@@ -103,10 +103,40 @@ def test_unknown_columns_are_warnings() -> None:
     assert [w.column for w in t.warnings] == ["STT"]
 
 
-def test_too_many_rows_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A file beyond MAX_ROWS is refused with the count (not read half-way)."""
-    import data.table_reader as tr
+def test_too_many_rows_is_refused_at_the_first_row_past_the_limit() -> None:
+    """A file past its row limit is refused naming the limit and how to raise it."""
+    from data.table_reader import ReadLimits
 
-    monkeypatch.setattr(tr, "MAX_ROWS", 3)
-    with pytest.raises(InputError, match="the file has 4 rows; at most 3"):
-        read_raw(b"a\n1\n2\n3\n4\n", filename="f.csv")
+    with pytest.raises(InputError, match=r"more than 3 rows \(about 5 lines\); at most 3 "
+                                         r"are read; fix: split it"):
+        read_raw(b"a\n1\n2\n3\n4\n", filename="f.csv", limits=ReadLimits(max_rows=3))
+    assert len(read_raw(b"a\n1\n2\n3\n", filename="f.csv",
+                        limits=ReadLimits(max_rows=3)).rows) == 3  # exactly the limit
+
+
+def test_a_long_workbook_is_refused_without_reading_it_all(tmp_path) -> None:
+    """XLSX: reading stops one row past the limit; the sheet's own row count is named."""
+    import openpyxl
+
+    from data.table_reader import ReadLimits
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["job_id", "lat"])
+    for i in range(500):
+        sheet.append([f"J{i}", 14.3])
+    path = tmp_path / "jobs.xlsx"
+    book.save(path)
+    with pytest.raises(InputError, match=r"more than 10 rows \(the sheet declares 501\)"):
+        read_raw(path, limits=ReadLimits(max_rows=10))
+
+
+def test_a_file_over_the_size_limit_is_refused_before_parsing(tmp_path) -> None:
+    """The size limit names the file's size and the limit, before anything is parsed."""
+    from data.table_reader import ReadLimits
+
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"a\n" + b"x" * 3000 + b"\n")
+    with pytest.raises(InputError, match=r"the file is 0\.0 MB, larger than the 0\.0 MB "
+                                         r"limit; fix: split it or raise POSTPLAN_MAX_FILE_MB"):
+        read_raw(path, limits=ReadLimits(max_bytes=1000))
