@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import math
 import os
@@ -223,7 +224,7 @@ def solve_vroom(problem: Any, t: np.ndarray, d: np.ndarray, seconds: float
     broken = 0
     for vid, r in sol.routes.groupby("vehicle_id", sort=False):
         locs = r["location_index"].astype(int).tolist()
-        length += float(sum(d[a, b] for a, b in zip(locs[:-1], locs[1:], strict=True)))
+        length += float(sum(d[a, b] for a, b in itertools.pairwise(locs)))
         steps = []
         for jid in r["id"].dropna().astype(int).tolist():
             job_id, role = job_of[jid]
