@@ -99,7 +99,8 @@ def run_command(n_jobs: int, couriers: int, seconds: float, out: Path) -> dict[s
     stop.set()
     sampler.join()
     if proc.returncode != 0:
-        raise RuntimeError(f"postplan plan failed ({proc.returncode}): {stderr[-2000:]}")
+        raise RuntimeError(f"postplan plan failed ({proc.returncode}): {stdout[-2000:]} "
+                           f"{stderr[-2000:]}")
     summary = json.loads(stdout)
     return {"wall_s": round(wall, 2), "peak_mb": round(peak, 1),
             "timings": summary["timings"], "assigned": summary["assigned"],
