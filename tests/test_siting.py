@@ -331,3 +331,42 @@ def test_siting_on_kontum(kontum_net: AccessNetwork, settings: Settings) -> None
     assert quick.population_covered == pytest.approx(plan.result.after.population_covered,
                                                      rel=1e-12)
     assert quick.mean_time_s == pytest.approx(plan.result.after.mean_time_s, rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("k", [2, 4])
+def test_pmedian_cuts_equal_the_compact_formulation_and_brute_force(seed: int, k: int) -> None:
+    """Radius cuts, the compact radius MILP and enumeration agree (ties and unreachable too)."""
+    from geo.siting.greedy import greedy_choice
+    from geo.siting.pmedian import solve_pmedian, solve_pmedian_compact
+
+    rng = np.random.default_rng(100 + seed)
+    n, m = 80, 18
+    cost = rng.choice([300.0, 600.0, 900.0, 1200.0, 2400.0], (n, m))  # many ties
+    cost[rng.random((n, m)) < 0.1] = np.inf
+    existing = np.zeros(m, bool)
+    existing[: seed % 3] = True  # 0, 1 or 2 offices kept
+    p = SitingProblem(cost, rng.integers(1, 50, n).astype(float), existing,
+                      [f"s{j}" for j in range(m)], CUTOFF_S, k)
+    best = min(_weighted_time(p, s) for s in itertools.combinations(_free(p), k))
+    start = greedy_choice(p, "pmedian", k, 86_400.0)
+    cut_cols, status, gap = solve_pmedian(p, k, 86_400.0, 60.0, 0.0, start)
+    assert status == "optimal" and gap == 0.0
+    assert math.isclose(_weighted_time(p, tuple(cut_cols)), best, rel_tol=1e-12)
+    compact_cols, status_c, _ = solve_pmedian_compact(p, k, 86_400.0, 60.0, 0.0, start)
+    assert status_c == "optimal"
+    assert math.isclose(_weighted_time(p, tuple(compact_cols)), best, rel_tol=1e-12)
+
+
+def test_pmedian_cuts_prove_optimality_from_a_poor_start() -> None:
+    """From the worst start the integer rounds still reach and prove the optimum."""
+    from geo.siting.pmedian import solve_pmedian
+
+    p = _instance(7, n=40, m=12).with_k(3)
+    free = _free(p)
+    worst = max(itertools.combinations(free, 3), key=lambda s: _weighted_time(p, s))
+    best = min(_weighted_time(p, s) for s in itertools.combinations(free, 3))
+    cols, status, gap = solve_pmedian(p, 3, 86_400.0, 60.0, 0.0, list(worst),
+                                      improve_start=False)
+    assert status == "optimal" and gap == 0.0
+    assert math.isclose(_weighted_time(p, tuple(cols)), best, rel_tol=1e-12)

@@ -256,8 +256,8 @@ def _swap_search(rel: np.ndarray, w: np.ndarray, open_cols: list[int],
 
 
 def solve_pmedian(problem: SitingProblem, k: int, penalty_s: float, time_limit_s: float,
-                  mip_rel_gap: float, start: list[int] | None = None
-                  ) -> tuple[list[int] | None, str, float]:
+                  mip_rel_gap: float, start: list[int] | None = None, *,
+                  improve_start: bool = True) -> tuple[list[int] | None, str, float]:
     """Solve p-median exactly by radius cuts (module docstring); columns, status, gap.
 
     Parameters
@@ -267,7 +267,9 @@ def solve_pmedian(problem: SitingProblem, k: int, penalty_s: float, time_limit_s
     time_limit_s, mip_rel_gap
         HiGHS' limits over the whole run (0 gap: proven optimal).
     start
-        A feasible choice (the greedy one): the first upper bound and the MIP start.
+        A feasible choice (the greedy one), improved by :func:`_swap_search` unless
+        ``improve_start`` is False: the first upper bound, its cuts and the MIP start.
+        When the LP bound meets it, it is optimal and no branching is done.
     """
     import time
 
@@ -299,7 +301,8 @@ def solve_pmedian(problem: SitingProblem, k: int, penalty_s: float, time_limit_s
     start_cols = start_positions(free, start or [])
     if start_cols.size:
         best_x = np.zeros(n_x)
-        best_x[_swap_search(rel, w, start_cols[:k_open].tolist())] = 1.0
+        first = start_cols[:k_open].tolist()
+        best_x[_swap_search(rel, w, first) if improve_start else first] = 1.0
         best_obj = float(w @ true_cost(best_x))
         add(np.arange(n_g), cuts.best(best_x)[1])
     # 1. the LP relaxation, cuts added where violated: interior point for the first
