@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from data.budget import Clock
 from data.errors import InputError, Problem
 from data.settings import Settings
 from geo.profiles import DEFAULT_PROFILE, PROFILES
@@ -135,16 +136,20 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     started = time.perf_counter()
-    inp = _inputs(args, settings)
-    surface = access_surface(inp["net"], inp["offices"], inp["cells"], points=inp["points"],
-                             kinds=inp["kinds"])
-    report = coverage_report(surface, inp["communes"], minutes=float(args.minutes),
-                             new_communes=inp["new_communes"], worst=max(1, args.worst),
-                             villages=named_villages(load_pois(settings)))
+    clock = Clock(started=getattr(args, "started", None) or started)
+    with clock.phase("inputs"):
+        inp = _inputs(args, settings)
+    with clock.phase("access"):
+        surface = access_surface(inp["net"], inp["offices"], inp["cells"],
+                                 points=inp["points"], kinds=inp["kinds"])
+    with clock.phase("report"):
+        report = coverage_report(surface, inp["communes"], minutes=float(args.minutes),
+                                 new_communes=inp["new_communes"], worst=max(1, args.worst),
+                                 villages=named_villages(load_pois(settings)))
     doc = {"ok": True, **report.to_dict(worst=max(1, args.worst)),
            "offices": len(surface.offices),
            "seconds": round(time.perf_counter() - started, 2),
-           "access_seconds": round(surface.seconds, 3)}
+           "access_seconds": round(surface.seconds, 3), "timings": clock.as_dict()}
     text = report.summary(worst=max(1, args.worst))
     if args.export is not None:
         path = export_coverage(report, args.export)
@@ -176,15 +181,19 @@ def cmd_site(args: argparse.Namespace) -> int:
         raise InputError([Problem("--new must be 0 or more.", column="--new",
                                   value=str(args.new))])
     started = time.perf_counter()
-    inp = _inputs(args, settings)
-    candidates = candidate_sites(settings, args.candidates,
-                                 cell_min_people=args.cell_min_people)
-    plan = site_new_posts(inp["net"], inp["cells"], candidates, inp["offices"], k=args.new,
-                          minutes=float(args.minutes), model=args.model,
-                          time_limit_s=float(args.time_limit))
+    clock = Clock(started=getattr(args, "started", None) or started)
+    with clock.phase("inputs"):
+        inp = _inputs(args, settings)
+        candidates = candidate_sites(settings, args.candidates,
+                                     cell_min_people=args.cell_min_people)
+    with clock.phase("siting"):
+        plan = site_new_posts(inp["net"], inp["cells"], candidates, inp["offices"],
+                              k=args.new, minutes=float(args.minutes), model=args.model,
+                              time_limit_s=float(args.time_limit))
     doc = {"ok": True, **plan.to_dict(), "candidates": args.candidates,
            "profile": args.profile, "population": args.population,
-           "total_seconds": round(time.perf_counter() - started, 2)}
+           "total_seconds": round(time.perf_counter() - started, 2),
+           "timings": clock.as_dict()}
     text = plan.summary()
     if args.export is not None:
         written = export_sites(plan, args.export)

@@ -280,7 +280,7 @@ def cmd_replan(args: argparse.Namespace) -> int:
             "network_kind": new.network_kind, "seed": new.seed, "seconds": new.seconds,
             "iterations": new.iterations, "iterations_done": new.iterations_done,
             "stopped_by": new.stopped_by, "solve_time_s": new.solve_time_s,
-            "warnings": warnings,
+            "warnings": warnings, "timings": dict(new.timings),
         }, ensure_ascii=False))
     else:
         print(new.summary())

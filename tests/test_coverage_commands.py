@@ -48,6 +48,8 @@ def test_coverage_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> No
     polygons = gpd.read_file(areas)
     assert len(polygons) == 4 * doc["offices"]
     assert sorted(set(polygons["minutes"])) == [15.0, 30.0, 45.0, 60.0]
+    assert list(doc["timings"]) == ["inputs", "access", "report", "total"]
+    assert doc["timings"]["total"] >= doc["timings"]["access"] > 0
 
 
 def test_site_json_and_problem_export(capsys: pytest.CaptureFixture[str],
@@ -82,6 +84,7 @@ def test_site_pmedian_halls(capsys: pytest.CaptureFixture[str]) -> None:
     assert doc["objective"] < doc["objective_before"]
     assert doc["mean_time_after_s"] < doc["mean_time_before_s"]
     assert doc["chosen_sites"][0]["site_id"].startswith("hall-")
+    assert list(doc["timings"]) == ["inputs", "siting", "total"]
 
 
 def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:

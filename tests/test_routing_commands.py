@@ -110,6 +110,7 @@ def test_replan_from_ten_within_budget(planned, tmp_path, monkeypatch, capsys):
     summary = json.loads(capsys.readouterr().out)
     assert code == 0 and summary["ok"] is True and summary["at"] == "10:00"
     assert summary["solve_time_s"] < 2 + 2 + 1  # budget + the runner's grace
+    assert {"solve", "reasons", "total"} <= set(summary["timings"])
     old = Plan.from_json(path.read_text(encoding="utf-8"))
     new = Plan.from_json(out.read_text(encoding="utf-8"))
     assert new.replanned_at_s == 36_000
