@@ -245,9 +245,15 @@ def steps_of_route(problem: PlanningProblem, route: CourierRoute, index: dict[st
 def solution_from_steps(problem: PlanningProblem, builder: ModelBuilder,
                          pins: dict[tuple[str, str], Window],
                          route_steps: Sequence[tuple[Courier, list[Step]]], t: np.ndarray,
-                         d: np.ndarray, solvable: Sequence[Job], index: dict[str, int]
+                         d: np.ndarray, solvable: Sequence[Job], index: dict[str, int], *,
+                         check_s: np.ndarray | None = None
                         ) -> tuple[ModelBuilder, Any, Any] | None:
-    """Rebuild the solver model and a solution from repaired routes (None if infeasible)."""
+    """Rebuild the solver model and a solution from repaired routes (None if infeasible).
+
+    ``check_s`` (default ``t``): the times the routes are replayed on to choose each
+    stop's window — the solver's own whole-second times keep that choice consistent with
+    PyVRP's feasibility check.
+    """
     from pyvrp import Route, Solution
     from pyvrp._pyvrp import Activity, ActivityType
 
@@ -257,7 +263,8 @@ def solution_from_steps(problem: PlanningProblem, builder: ModelBuilder,
         initial = sum(-s.delta for s in steps if s.role == "delivery"
                       and problem.jobs[s.job_id or ""].pickup is None)
         chosen: list[Window | None] = []
-        ok, _, _ = simulate(run_of(problem, courier, index, initial), steps, t, chosen)
+        ok, _, _ = simulate(run_of(problem, courier, index, initial), steps,
+                            t if check_s is None else check_s, chosen)
         if not ok:
             return None
         chosen_of.append(chosen)

@@ -264,12 +264,15 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
     # real windows, waiting through the closure) costs less than it is worth
     added = 0
     frames: dict[Any, Any] = {}
+    # the solver's own times (whole units, rounded up as routing.pyvrp_model does), so an
+    # insertion found feasible here is feasible for PyVRP too
+    t_solver = np.ceil(t * s.time_scale - 1e-9) / s.time_scale
     for job in sorted((j for j in solvable if j.job_id not in served),
                       key=lambda j: -problem.prize_of(j)):
         if clock.remaining() < 0.5 * post_solve_reserve_s(len(problem.jobs)):
             notes.append("the greedy repair was cut short by the time limit")
             break
-        ins = best_insertion(problem, job, route_steps, t, d, index, cache=frames)
+        ins = best_insertion(problem, job, route_steps, t_solver, d, index, cache=frames)
         if ins is None or ins.added_length > problem.prize_of(job):
             continue
         courier = route_steps[ins.route][0]
@@ -277,7 +280,7 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
         added += 1
     if added:
         repaired = solution_from_steps(problem, builder, pins, route_steps, t, d, solvable,
-                                       index)
+                                       index, check_s=t_solver)
         if repaired is not None:
             builder, data, best = repaired
             notes.append(f"{added} left-out job(s) inserted by a final greedy repair")
