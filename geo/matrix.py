@@ -244,22 +244,28 @@ def ends_matrix(engine: TravelEngine, a: SnappedPoints, b: SnappedPoints, *,
     d_inv = d_inv.reshape(b.destination_nodes.shape)
     T, L = engine.matrix([engine.nodes[i] for i in o_nodes],
                          [engine.nodes[i] for i in d_nodes], lengths=lengths)
+    if lengths and (a.origin_m is None or b.destination_m is None):
+        raise InputError("lengths need snapped points with origin_m and "
+                         "destination_m; build them with geo.matrix.attach")
     time = np.full((na, nb), np.inf)
     length = np.full((na, nb), np.inf) if lengths else None
     for i in range(2):
         for j in range(2):
             block = np.ix_(o_inv[:, i], d_inv[:, j])
-            t = a.origin_s[:, i, None] + T[block] + b.destination_s[None, :, j]
+            t = T[block]  # a new array: the sums below are done in place (peak memory)
+            t += a.origin_s[:, i, None]
+            t += b.destination_s[None, :, j]
             if length is None:
                 np.minimum(time, t, out=time)
                 continue
-            if a.origin_m is None or b.destination_m is None:
-                raise InputError("lengths need snapped points with origin_m and "
-                                 "destination_m; build them with geo.matrix.attach")
-            ln = a.origin_m[:, i, None] + L[block] + b.destination_m[None, :, j]
+            assert a.origin_m is not None and b.destination_m is not None
+            ln = L[block]
+            ln += a.origin_m[:, i, None]
+            ln += b.destination_m[None, :, j]
             better = t < time
-            time = np.where(better, t, time)
-            length = np.where(better, ln, length)
+            np.copyto(time, t, where=better)
+            np.copyto(length, ln, where=better)
+            del t, ln, better
     return time, length
 
 
