@@ -156,8 +156,8 @@ def solve_project(problem: Any, t: np.ndarray, d: np.ndarray, seconds: float
     return out
 
 
-def solve_vroom(problem: Any, t: np.ndarray, d: np.ndarray, seconds: float
-                ) -> dict[str, Any]:
+def solve_vroom(problem: Any, t: np.ndarray, d: np.ndarray, seconds: float,
+                level: int = 5) -> dict[str, Any]:
     """VROOM on the same matrices and the same model, with ``timeout = seconds``."""
     try:
         import vroom
@@ -215,7 +215,7 @@ def solve_vroom(problem: Any, t: np.ndarray, d: np.ndarray, seconds: float
             job_of[next_id] = (j.job_id, role)
             next_id += 1
     t0 = time.perf_counter()
-    sol = inp.solve(exploration_level=5, nb_threads=1,
+    sol = inp.solve(exploration_level=level, nb_threads=1,
                     timeout=dt.timedelta(seconds=seconds))
     wall = time.perf_counter() - t0
     from routing.timing import initial_load_of, replay, run_of, steps_of
@@ -243,7 +243,7 @@ def solve_vroom(problem: Any, t: np.ndarray, d: np.ndarray, seconds: float
 
 
 def one_size(n_jobs: int, couriers: int, seconds: float, reference: bool,
-             workdir: Path) -> dict[str, Any]:
+             workdir: Path, vroom_level: int = 5) -> dict[str, Any]:
     """Measure one size: the command, then the three solvers on its day."""
     row: dict[str, Any] = {"jobs": n_jobs, "couriers": couriers, "seconds": seconds,
                            "load_before": os.getloadavg()[0]}
@@ -252,7 +252,7 @@ def one_size(n_jobs: int, couriers: int, seconds: float, reference: bool,
     row["places"] = int(t.shape[0])
     row["matrix_s"] = round(matrix_s, 2)
     row["pyvrp"] = solve_project(problem, t, d, seconds)
-    row["vroom"] = solve_vroom(problem, t, d, seconds)
+    row["vroom"] = solve_vroom(problem, t, d, seconds, vroom_level)
     if reference:
         row["pyvrp_10x"] = solve_project(problem, t, d, 10 * seconds)
         ref = row["pyvrp_10x"]["objective_km"]
@@ -273,6 +273,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--no-reference", action="store_true",
                         help="skip PyVRP with 10 × the time")
+    parser.add_argument("--vroom-level", type=int, default=5,
+                        help="VROOM's exploration level 1-5 (5 may overrun its timeout while "
+                             "it constructs)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     workdir = Path(os.environ.get("TMPDIR", "/tmp")) / "postplan-bench-day"
@@ -284,7 +287,7 @@ def main() -> int:
         "rows": []}
     for size in args.sizes.split(","):
         n, c = (int(x) for x in size.split(":"))
-        row = one_size(n, c, args.seconds, not args.no_reference, workdir)
+        row = one_size(n, c, args.seconds, not args.no_reference, workdir, args.vroom_level)
         out["rows"].append(row)
         if not args.json:
             print(json.dumps(row, ensure_ascii=False), flush=True)
