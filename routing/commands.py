@@ -164,6 +164,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     with clock.phase("write"):
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(plan.to_json(indent=1), encoding="utf-8")
+    from routing.deadlines import on_time_risk
+
+    risk = on_time_risk(plan)
     if args.json:
         print(json.dumps({
             "ok": True, "out": str(args.out), "plan_date": plan.plan_date,
@@ -176,13 +179,16 @@ def cmd_plan(args: argparse.Namespace) -> int:
             "notes": list(plan.notes),
             "iterations": plan.iterations, "iterations_done": plan.iterations_done,
             "stopped_by": plan.stopped_by, "time_limit_s": args.time_limit,
-            "timings": clock.as_dict(),
+            "timings": clock.as_dict(), "on_time": risk.to_dict(),
         }, ensure_ascii=False))
     else:
         print(plan.summary())
         for u in plan.unassigned:
             if u.code == "office_closed":
                 print(f"  {u.job_id}: {u.text_vi} / {u.text_en}")
+        print(f"{risk.summary('vi')}\n{risk.summary('en')}")
+        for r in risk.at_risk:
+            print(f"  {r.job_id} (hẹn / due {r.due_date}): {r.text_vi} / {r.text_en}")
         print(f"written to {args.out}", file=sys.stderr)
     return 0
 

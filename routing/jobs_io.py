@@ -25,8 +25,11 @@ case or accents; a few Vietnamese headers such as ``ma_viec``, ``vi_do`` are acc
 ``service_min``
     Service minutes at the citizen (empty: 10).
 ``amount``, ``priority``, ``due_date``, ``label``, ``source``
-    Packages (default 1), priority 1–3 (default 1), ``YYYY-MM-DD``, address text, and
-    provenance (default ``user``).
+    Packages (default 1), priority 1–3 (default 1), the legal appointment date for the
+    result (*ngày hẹn trả kết quả*, ``YYYY-MM-DD`` or ``dd/mm/yyyy``; optional), address
+    text, and provenance (default ``user``).
+``received_date``
+    The date the dossier was received (*ngày tiếp nhận*; optional, not after ``due_date``).
 ``approximate``
     ``true`` when lat/lon are not the real address (set automatically for a commune).
 ``phone``
@@ -95,7 +98,9 @@ JOBS_SCHEMA = TableSchema(
         Column("priority", "integer", default=1, min=1, max=3, headers=("uu_tien",),
                vi="ưu tiên", hint_vi="1 (thường), 2 (cao) hoặc 3 (khẩn)",
                hint_en="1 (normal), 2 (high) or 3 (urgent)"),
-        Column("due_date", "date", headers=("ngay_hen", "han"), vi="ngày hẹn"),
+        Column("due_date", "date", headers=("ngay_hen", "han", "ngay_hen_tra"), vi="ngày hẹn"),
+        Column("received_date", "date", headers=("ngay_nhan", "ngay_tiep_nhan"),
+               vi="ngày tiếp nhận"),
         Column("label", headers=("dia_chi", "nhan"), vi="địa chỉ"),
         Column("source", default="user", vi="nguồn"),
         Column("approximate", "bool", default=False, vi="vị trí gần đúng"),
@@ -228,8 +233,15 @@ def jobs_from_table(table: CheckedTable | pd.DataFrame, *, settings: Settings,
             continue
         service_s = None if cell["service_min"] is None else round(cell["service_min"] * 60)
         due = cell["due_date"].isoformat() if cell["due_date"] else None
+        received = cell["received_date"].isoformat() if cell["received_date"] else None
+        if due is not None and received is not None and received > due:
+            table.bad(row, "received_date", f"ngày tiếp nhận sau ngày hẹn {due}; sửa một trong "
+                      "hai ngày", f"received after its appointment date {due}; fix one of the "
+                      "two dates", value=received)
+            continue
         common: dict[str, Any] = {"amount": int(cell["amount"]), "priority":
                                   int(cell["priority"]), "due_date": due,
+                                  "received_date": received,
                                   "source": cell["source"] or "user"}
         placed_by = cell.get("placed_by") or ""
         approximate = approximate or placed_by == "approximate"
@@ -297,6 +309,7 @@ def jobs_to_table(jobs: Iterable[Job]) -> pd.DataFrame:
             "windows": format_windows(addr.windows) if addr and addr.windows else "",
             "service_min": (addr.service_s / 60 if addr and addr.service_s is not None else None),
             "amount": j.amount, "priority": j.priority, "due_date": j.due_date or "",
+            "received_date": j.received_date or "",
             "label": addr.label if addr else "", "source": j.source,
             "approximate": bool(addr.approximate) if addr else False,
             "phone": addr.phone if addr else "",

@@ -152,7 +152,14 @@ class PlanSettings:
     priority_weights
         Multiplier per priority 1, 2, 3.
     due_today_weight
-        Extra multiplier for a job due on (or before) the plan date.
+        A job due on (or before) the plan date *must* be taken: it is worth the most
+        urgent priority's weight × this (50: more than 25 optional urgent jobs), a little
+        more for each day it is overdue (:mod:`routing.deadlines`).
+    due_soon_weight
+        A job due within ``horizon_days`` is optional; its priority weight grows linearly
+        from 1× (``horizon_days`` away) to this (due tomorrow).
+    horizon_days
+        How many days ahead a due date starts to raise a job's value.
     time_weight
         Cost per second of working time, in length units (0: distance only).
     distance_scale, time_scale
@@ -171,7 +178,9 @@ class PlanSettings:
     shift: Window = DEFAULT_SHIFT
     job_value_m: float = 200_000.0
     priority_weights: tuple[float, float, float] = (1.0, 3.0, 10.0)
-    due_today_weight: float = 3.0
+    due_today_weight: float = 50.0
+    due_soon_weight: float = 2.0
+    horizon_days: int = 5
     time_weight: float = 0.0
     distance_scale: float = 1.0
     time_scale: float = 1.0
@@ -197,6 +206,13 @@ class PlanSettings:
             problems.append(Problem(f"shift {self.shift} ends before it starts", column="shift"))
         if self.distance_scale <= 0 or self.time_scale <= 0:
             problems.append(Problem("distance_scale and time_scale must be positive"))
+        if self.due_today_weight < 1 or self.due_soon_weight < 1:
+            problems.append(Problem("due_today_weight and due_soon_weight must be ≥ 1",
+                                    column="due_today_weight"))
+        if not isinstance(self.horizon_days, int) or self.horizon_days < 1:
+            problems.append(Problem(f"horizon_days must be a whole number ≥ 1, got "
+                                    f"{self.horizon_days}", column="horizon_days",
+                                    value=str(self.horizon_days)))
         if len(self.priority_weights) != 3:
             problems.append(Problem("priority_weights needs one weight per priority 1, 2, 3"))
         if self.plan_date is not None:
@@ -377,7 +393,8 @@ class Job:
     priority
         1 normal, 2 high, 3 urgent.
     due_date
-        ISO date by which the job must be done, or None.
+        ISO date by which the job must be done (the legal appointment date, *ngày hẹn trả
+        kết quả*), or None.
     required
         True forces the solver to serve it (benchmarks); a daily plan leaves it False so an
         impossible job is reported, not fatal.
@@ -386,6 +403,8 @@ class Job:
     carried_by
         Set by a re-plan for a pair already picked up: the courier who carries it; only
         its delivery remains (``pickup`` is None) and only that courier may serve it.
+    received_date
+        ISO date the job came in (*ngày tiếp nhận*), or None when not known.
     """
 
     job_id: str
@@ -398,6 +417,7 @@ class Job:
     required: bool = False
     source: str = "user"
     carried_by: str | None = None
+    received_date: str | None = None
 
     @property
     def is_pair(self) -> bool:
@@ -669,12 +689,14 @@ class PlanningProblem:
         return s.office_service_s if visit.at_office else s.citizen_service_s
 
     def prize_of(self, job: Job) -> float:
-        """Return what serving a job is worth, in length units (``job_value_m`` × weights)."""
-        s = self.settings
-        value = s.job_value_m * s.priority_weights[max(1, min(3, job.priority)) - 1]
-        if job.due_date is not None and s.plan_date is not None and job.due_date <= s.plan_date:
-            value *= s.due_today_weight
-        return value
+        """Return what serving a job is worth, in length units (``job_value_m`` × weight).
+
+        The weight is :func:`routing.deadlines.job_weight`: the priority's, growing as the
+        appointment date nears, and far above every optional job once it is due.
+        """
+        from routing.deadlines import job_weight
+
+        return self.settings.job_value_m * job_weight(job, self.settings)
 
     def fingerprint(self) -> dict[str, str]:
         """sha256 of the offices, couriers and jobs (for a plan's ``input_hashes``)."""

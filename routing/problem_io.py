@@ -93,7 +93,7 @@ def problem_to_dict(problem: PlanningProblem, *, network_profile: str | None = N
                   "delivery": _visit(j.delivery), "amount": int(j.amount),
                   "priority": int(j.priority), "due_date": j.due_date,
                   "required": bool(j.required), "source": j.source,
-                  "carried_by": j.carried_by}
+                  "carried_by": j.carried_by, "received_date": j.received_date}
                  for j in problem.jobs.values()],
     }
 
@@ -243,7 +243,9 @@ def problem_from_dict(data: Mapping[str, Any]) -> tuple[PlanningProblem, str | N
                   due_date=r.get(j, "due_date", where, str, default=None, optional=True),
                   required=bool(r.get(j, "required", where, bool, default=False)),
                   source=r.get(j, "source", where, str, default="user"),
-                  carried_by=r.get(j, "carried_by", where, str, default=None, optional=True))
+                  carried_by=r.get(j, "carried_by", where, str, default=None, optional=True),
+                  received_date=r.get(j, "received_date", where, str, default=None,
+                                      optional=True))
         if job.job_id in problem.jobs:
             r.problems.append(Problem(f"{where}: job id is used twice", column="job_id",
                                       value=job.job_id))

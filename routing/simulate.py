@@ -124,6 +124,7 @@ def simulate_jobs(settings: Settings, *, n_jobs: int = 200, plan_date: str | Non
         priority = int(rng.choice(3, p=PRIORITY_SHARES)) + 1
         due = day if priority > 1 else day + timedelta(days=int(rng.integers(0, 4)))
         common: dict[str, Any] = {"priority": priority, "due_date": due.isoformat(),
+                                  "received_date": day.isoformat(),
                                   "source": "simulated",
                                   "amount": 1 if rng.random() < 0.9 else 2}
         if kind == "counter_transfer":

@@ -82,7 +82,7 @@ def test_prize_grows_with_priority_and_due_today():
     c = Job.plain_delivery("C", 108.0, 14.0, due_date="2026-11-25")
     assert p.prize_of(a) == 200_000.0
     assert p.prize_of(b) == 2_000_000.0
-    assert p.prize_of(c) == 600_000.0
+    assert p.prize_of(c) == 200_000.0 * 10 * 50  # due today: must be taken
 
 
 def test_windows_parse_and_format_round_trip():

@@ -73,6 +73,37 @@ def test_plan_from_jobs_file(tmp_path, monkeypatch, capsys):
     assert code == 2 and "YYYY-MM-DD" in json.loads(capsys.readouterr().out)["message"]
 
 
+def test_plan_reports_on_time_risk(tmp_path, monkeypatch, capsys):
+    """Jobs with received and appointment dates: the plan says how many due jobs it took."""
+    monkeypatch.setenv("POSTPLAN_CACHE_DIR", str(tmp_path / "cache"))
+    jobs = tmp_path / "jobs.csv"
+    jobs.write_text("job_id,kind,lat,lon,office_id,due_date,received_date\n"
+                    "R1,result_delivery,14.3601,108.0012,oss-23281,25/11/2026,20/11/2026\n"
+                    "V1,delivery,14.35,108.01,,2026-11-28,2026-11-25\n"
+                    "V2,delivery,14.36,108.02,,,\n", encoding="utf-8")
+    out = tmp_path / "plan.json"
+    code = main(["plan", "--jobs", str(jobs), "--couriers", "2", "--date", "2026-11-25",
+                 "--seconds", "1", "--out", str(out), "--json"])
+    on_time = json.loads(capsys.readouterr().out)["on_time"]
+    assert code == 0
+    assert (on_time["must_take"], on_time["must_planned"], on_time["will_miss"]) == (1, 1, 0)
+    assert on_time["counts"]["due_soon"] == {"jobs": 1, "planned": 1}
+    assert on_time["at_risk"] == []
+    code = main(["plan", "--jobs", str(jobs), "--couriers", "2", "--date", "2026-11-25",
+                 "--seconds", "1", "--out", str(out)])
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "Việc đến hạn hoặc quá hạn: 1/1 được lập tuyến" in text
+    assert "Jobs due today or overdue: 1/1 planned; 0 will miss their date" in text
+    bad = tmp_path / "bad.csv"
+    bad.write_text("job_id,kind,lat,lon,due_date,received_date\n"
+                   "V1,delivery,14.35,108.01,2026-11-24,2026-11-25\n", encoding="utf-8")
+    code = main(["plan", "--jobs", str(bad), "--date", "2026-11-25", "--out", str(out),
+                 "--json"])
+    message = json.loads(capsys.readouterr().out)["message"]
+    assert code == 2 and "received after its appointment date 2026-11-24" in message
+
+
 @pytest.fixture(scope="module")
 def planned(tmp_path_factory):
     """A simulated day of 15 jobs planned with an iteration budget, and its cache folder."""
