@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "routing.sheets_commands",
     "routing.compare_commands",
     "routing.study.commands",
+    "routing.day_commands",
 )
 
 

@@ -51,8 +51,8 @@ ROLE_LABELS: Mapping[str, str] = {
 #: Document kinds that hold citizens' personal data (names, addresses, phones, dossiers).
 PERSONAL_KINDS = frozenset({"plan", "manual_edit", "job_list"})
 #: Document kinds that belong to post offices (a dispatcher sees only their offices'): the
-#: citizens' data and the courier roster (staff names and phones).
-OFFICE_SCOPED_KINDS = PERSONAL_KINDS | {"roster"}
+#: citizens' data, the courier roster (staff names and phones) and closed days' facts.
+OFFICE_SCOPED_KINDS = PERSONAL_KINDS | {"roster", "day_summary"}
 
 _CITIZEN_WORK = frozenset({"admin", "dispatcher"})
 _REGISTRY_READERS = frozenset({"admin", "dispatcher", "planner", "viewer"})
@@ -73,6 +73,9 @@ DOCUMENT_RULES: Mapping[str, Mapping[str, frozenset[str]]] = {
     "coverage_scenario": {"read": frozenset({"admin", "planner", "viewer"}),
                           "write": frozenset({"admin", "planner"})},
     "roster": {"read": _CITIZEN_WORK, "write": _CITIZEN_WORK},
+    # a closed day's facts (routing.dayclose): counts, communes, km, no personal field —
+    # what reports add up; dispatchers close their offices' days
+    "day_summary": {"read": _REGISTRY_READERS, "write": _CITIZEN_WORK},
 }
 
 #: Who may do each action that is not about one document.

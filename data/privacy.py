@@ -114,6 +114,11 @@ def personal_records(doc: Any, kind: str) -> Iterator[dict[str, Any]]:
         for row in values:
             if isinstance(row, dict):
                 yield row
+                job = row.get("job")  # carried jobs (routing.dayloop): the job's stops
+                for visit in (job.get("pickup"), job.get("delivery")) \
+                        if isinstance(job, dict) else ():
+                    if isinstance(visit, dict):
+                        yield visit
 
 
 def personal_fields_of(record: Mapping[str, Any]) -> dict[str, Any]:

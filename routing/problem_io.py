@@ -41,6 +41,15 @@ def _visit(v: Visit | None) -> dict[str, Any] | None:
             "placed_by": v.placed_by, "phone": v.phone}
 
 
+def job_to_dict(j: Job) -> dict[str, Any]:
+    """Write one job as JSON-ready types (as :func:`problem_to_dict` does)."""
+    return {"job_id": j.job_id, "kind": j.kind, "pickup": _visit(j.pickup),
+            "delivery": _visit(j.delivery), "amount": int(j.amount),
+            "priority": int(j.priority), "due_date": j.due_date,
+            "required": bool(j.required), "source": j.source,
+            "carried_by": j.carried_by, "received_date": j.received_date}
+
+
 def _settings(s: PlanSettings) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in dataclasses.fields(s):
@@ -89,12 +98,7 @@ def problem_to_dict(problem: PlanningProblem, *, network_profile: str | None = N
                       "start_lat": None if c.start_lat is None else float(c.start_lat),
                       "start_s": c.start_s}
                      for c in problem.couriers.values()],
-        "jobs": [{"job_id": j.job_id, "kind": j.kind, "pickup": _visit(j.pickup),
-                  "delivery": _visit(j.delivery), "amount": int(j.amount),
-                  "priority": int(j.priority), "due_date": j.due_date,
-                  "required": bool(j.required), "source": j.source,
-                  "carried_by": j.carried_by, "received_date": j.received_date}
-                 for j in problem.jobs.values()],
+        "jobs": [job_to_dict(j) for j in problem.jobs.values()],
     }
 
 
@@ -145,6 +149,40 @@ def _read_visit(r: _Reader, v: Any, where: str) -> Visit | None:
                  address_id=r.get(v, "address_id", where, str, default=None, optional=True),
                  placed_by=r.get(v, "placed_by", where, str, default=""),
                  phone=r.get(v, "phone", where, str, default=""))
+
+
+def _read_job(r: _Reader, j: Mapping[str, Any], where: str) -> Job:
+    return Job(r.get(j, "job_id", where, str), r.get(j, "kind", where, str),
+               _read_visit(r, j.get("pickup"), f"{where}.pickup"),
+               _read_visit(r, j.get("delivery"), f"{where}.delivery"),
+               amount=r.get(j, "amount", where, int, default=1),
+               priority=r.get(j, "priority", where, int, default=1),
+               due_date=r.get(j, "due_date", where, str, default=None, optional=True),
+               required=bool(r.get(j, "required", where, bool, default=False)),
+               source=r.get(j, "source", where, str, default="user"),
+               carried_by=r.get(j, "carried_by", where, str, default=None, optional=True),
+               received_date=r.get(j, "received_date", where, str, default=None,
+                                   optional=True))
+
+
+def jobs_from_dicts(items: Any, *, where: str = "jobs") -> list[Job]:
+    """Read jobs written by :func:`job_to_dict`, listing every bad field at once.
+
+    Raises
+    ------
+    InputError
+        A job is not an object, or a field is missing or invalid.
+    """
+    r = _Reader()
+    out: list[Job] = []
+    for k, j in enumerate(items or []):
+        if not isinstance(j, Mapping):
+            r.problems.append(Problem(f"{where}[{k}]: must be an object"))
+            continue
+        out.append(_read_job(r, j, f"{where}[{k}]"))
+    if r.problems:
+        raise InputError(r.problems, summary="The stored jobs cannot be read")
+    return out
 
 
 def problem_from_dict(data: Mapping[str, Any]) -> tuple[PlanningProblem, str | None]:
@@ -235,17 +273,7 @@ def problem_from_dict(data: Mapping[str, Any]) -> tuple[PlanningProblem, str | N
         if not isinstance(j, Mapping):
             r.problems.append(Problem(f"{where}: must be an object"))
             continue
-        job = Job(r.get(j, "job_id", where, str), r.get(j, "kind", where, str),
-                  _read_visit(r, j.get("pickup"), f"{where}.pickup"),
-                  _read_visit(r, j.get("delivery"), f"{where}.delivery"),
-                  amount=r.get(j, "amount", where, int, default=1),
-                  priority=r.get(j, "priority", where, int, default=1),
-                  due_date=r.get(j, "due_date", where, str, default=None, optional=True),
-                  required=bool(r.get(j, "required", where, bool, default=False)),
-                  source=r.get(j, "source", where, str, default="user"),
-                  carried_by=r.get(j, "carried_by", where, str, default=None, optional=True),
-                  received_date=r.get(j, "received_date", where, str, default=None,
-                                      optional=True))
+        job = _read_job(r, j, where)
         if job.job_id in problem.jobs:
             r.problems.append(Problem(f"{where}: job id is used twice", column="job_id",
                                       value=job.job_id))
@@ -279,4 +307,5 @@ def problem_of(plan: Plan) -> tuple[PlanningProblem, str | None]:
     return problem_from_dict(plan.problem)
 
 
-__all__ = ["PROBLEM_FORMAT", "problem_from_dict", "problem_of", "problem_to_dict"]
+__all__ = ["PROBLEM_FORMAT", "job_to_dict", "jobs_from_dicts", "problem_from_dict",
+           "problem_of", "problem_to_dict"]

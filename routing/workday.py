@@ -122,6 +122,8 @@ class WorkingDay:
         The closed offices that matter that day (a courier's home or a job's office).
     left_out
         Jobs at a closed office, with reason ``office_closed``.
+    left_out_jobs
+        Those jobs themselves (the plan keeps them, so the day's close can carry them).
     """
 
     day: dt.date
@@ -129,19 +131,29 @@ class WorkingDay:
     office_days: Mapping[str, OfficeDay]
     closed: tuple[OfficeDay, ...]
     left_out: tuple[UnassignedJob, ...]
+    left_out_jobs: tuple[Job, ...] = ()
 
     def messages(self, lang: str = "vi") -> list[str]:
         """Say which offices are closed, plainly (the same sentences in app and CLI)."""
         return [od.message(lang) for od in self.closed]
 
     def complete(self, plan: Plan) -> Plan:
-        """Return ``plan`` with the left-out jobs among its unassigned ones, and notes."""
+        """Return ``plan`` with the left-out jobs among its unassigned ones, and notes.
+
+        The left-out jobs themselves go into the plan's problem record
+        (``problem["left_out_jobs"]``), so closing the day carries them to the next one.
+        """
         if not self.left_out and not self.closed:
             return plan
+        from routing.problem_io import job_to_dict
+
+        problem = plan.problem
+        if problem is not None and self.left_out_jobs:
+            problem = {**problem, "left_out_jobs": [job_to_dict(j) for j in self.left_out_jobs]}
         return dataclasses.replace(
             plan, unassigned=(*plan.unassigned, *self.left_out),
             jobs_total=plan.jobs_total + len(self.left_out),
-            notes=(*plan.notes, *self.messages("vi"), *self.messages("en")))
+            notes=(*plan.notes, *self.messages("vi"), *self.messages("en")), problem=problem)
 
 
 def closed_day_error(closed: Iterable[OfficeDay]) -> InputError:
@@ -174,7 +186,7 @@ def working_day(offices: pd.DataFrame, jobs: Iterable[Job], couriers: Iterable[C
     working = [c for c in couriers if not (c.office_id in days and days[c.office_id].closed)]
     if couriers and not working:
         raise closed_day_error(closed_homes)
-    kept, left = [], []
+    kept, left, left_jobs = [], [], []
     closed_used: dict[str, OfficeDay] = {od.office_id: od for od in closed_homes}
     for j in jobs:
         shut = next((days[v.office_id] for _, v in j.visits
@@ -183,6 +195,7 @@ def working_day(offices: pd.DataFrame, jobs: Iterable[Job], couriers: Iterable[C
             kept.append(j)
             continue
         closed_used.setdefault(shut.office_id, shut)
+        left_jobs.append(j)
         left.append(reason(j, "office_closed", closed_vi=shut.message("vi"),
                            closed_en=shut.message("en")))
     problem = PlanningProblem(ps, provenance=provenance)
@@ -191,7 +204,8 @@ def working_day(offices: pd.DataFrame, jobs: Iterable[Job], couriers: Iterable[C
         problem.add_courier(c)
     problem.add_jobs(kept)
     problem.validate()
-    return WorkingDay(day, problem, days, tuple(closed_used.values()), tuple(left))
+    return WorkingDay(day, problem, days, tuple(closed_used.values()), tuple(left),
+                      tuple(left_jobs))
 
 
 __all__ = [

@@ -76,6 +76,8 @@ CONTENT = {
                "table": {"schema": {"fields": [{"name": "courier_id", "type": "string"},
                                                {"name": "office_id", "type": "string"}]},
                          "data": [{"courier_id": "C1", "office_id": OFFICE_A}]}},
+    "day_summary": {"format": "postplan-day-summary", "day": "2026-11-23",
+                    "offices": [OFFICE_A], "jobs": [], "routes": []},
 }
 
 #: Who may read and write each kind — what the issue asks for, written out in full.
@@ -97,6 +99,8 @@ EXPECTED = {
     ("coverage_scenario", "read"): {"admin", "planner", "viewer"},
     ("coverage_scenario", "write"): {"admin", "planner"},
     ("roster", "read"): {"admin", "disp_a"}, ("roster", "write"): {"admin", "disp_a"},
+    ("day_summary", "read"): {"admin", "disp_a", "planner", "viewer"},
+    ("day_summary", "write"): {"admin", "disp_a"},
 }
 
 

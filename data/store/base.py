@@ -41,6 +41,7 @@ KINDS = (
     "roster",
     "field_observations",
     "trace_roads",
+    "day_summary",
 )
 
 #: Longest accepted ``name`` and ``author`` (a username).
@@ -122,7 +123,8 @@ def document_offices(kind: str, parsed: Any, offices: Iterable[str] | None,
     """Return the post offices a document belongs to (stored with it; what dispatchers are held to).
 
     Explicit ``offices`` win; a plan or manual edit belongs to the offices its routes start
-    or end at; a table with an ``office_id`` column to those offices; a dispatcher's
+    or end at; a document listing ``offices`` (a day summary, carried jobs) to those; a
+    table with an ``office_id`` column to those offices; a dispatcher's
     document naming none to the dispatcher's offices. Kinds that are not office-scoped
     (registries, scenarios) belong to no office (None).
     """
@@ -131,6 +133,8 @@ def document_offices(kind: str, parsed: Any, offices: Iterable[str] | None,
     found: set[str] = set()
     if offices is not None:
         found = {str(o).strip() for o in offices if str(o).strip()}
+    elif isinstance(parsed, dict) and isinstance(parsed.get("offices"), list):
+        found = {str(o) for o in parsed["offices"] if str(o).strip()}
     elif isinstance(parsed, dict) and isinstance(parsed.get("routes"), list):
         found = {str(r[key]) for r in parsed["routes"] if isinstance(r, dict)
                  for key in ("office_id", "end_office_id") if r.get(key)}
