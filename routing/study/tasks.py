@@ -161,8 +161,12 @@ class DayResult:
     solve_s: float = dataclasses.field(default=0.0, compare=False)
 
 
-def _failures(served: list[str], day: dt.date, rate: float, seed: int) -> dict[str, str]:
-    """Draw which served jobs fail (a draw per job and day, independent of the others)."""
+def draw_failures(served: list[str], day: dt.date, rate: float, seed: int) -> dict[str, str]:
+    """Draw which served jobs fail (a draw per job and day, independent of the others).
+
+    The one simulated-failure rule: the study and the simulated month
+    (:mod:`routing.study.month`) both call it.
+    """
     out: dict[str, str] = {}
     if rate <= 0:
         return out
@@ -171,6 +175,71 @@ def _failures(served: list[str], day: dt.date, rate: float, seed: int) -> dict[s
         if rng.random() < rate:
             out[jid] = SIMULATED_FAILURES[int(rng.integers(len(SIMULATED_FAILURES)))]
     return out
+
+
+_failures = draw_failures  # the name the study's tests know
+
+
+@dataclass(frozen=True)
+class OfficeDayPlan:
+    """What planning one office-day gave.
+
+    Parameters
+    ----------
+    plan
+        The plan (None when the office is closed or the list is empty).
+    unserved
+        ``job_id`` → why the plan does not serve it (``office_closed``, the solver's code).
+    solve_s
+        Solver wall time (a measurement).
+    """
+
+    plan: Any
+    unserved: dict[str, str]
+    solve_s: float = dataclasses.field(default=0.0, compare=False)
+
+
+def plan_office_day(task: DayTask, today: tuple[PendingJob, ...], G: Any, *,
+                    crew: list[Any] | None = None) -> OfficeDayPlan:
+    """Plan one office's day list (calendar, closed offices, solver) — no failures drawn.
+
+    Parameters
+    ----------
+    task
+        The office-day (offices, calendar, solver budget, couriers by count).
+    today
+        The day's list (:func:`routing.carryover.day_list`).
+    G
+        The road graph.
+    crew
+        The couriers on duty (default ``task.couriers`` couriers by count).
+    """
+    from routing.adapter import plan_day
+    from routing.workday import couriers_by_count, working_day
+
+    post = {str(k): v for k, v in task.offices[0].items()}
+    if office_day(post, task.day, task.calendar).closed:
+        return OfficeDayPlan(None, {p.job_id: "office_closed" for p in today})
+    if not today:
+        return OfficeDayPlan(None, {})
+    if crew is None:
+        crew = couriers_by_count([task.office_id], task.couriers, profile=task.profile,
+                                 capacity=task.capacity)
+    settings = PlanSettings(seconds=task.seconds, seed=task.seed,
+                            iterations=task.iterations, plan_date=task.day.isoformat())
+    wd = working_day(pd.DataFrame(list(task.offices)), [p.job for p in today], crew,
+                     task.day, plan_settings=settings, calendar=task.calendar,
+                     provenance="simulated")
+    unserved = {u.job_id: u.code for u in wd.left_out}
+    p = wd.problem
+    if not p.jobs:
+        return OfficeDayPlan(None, unserved)
+    plan = plan_day(list(p.jobs.values()), list(p.couriers.values()),
+                    list(p.offices.values()), G, plan_settings=p.settings,
+                    provenance="simulated", engine=engine_for(G), geometry=False)
+    plan = wd.complete(plan)
+    unserved.update({u.job_id: u.code for u in plan.unassigned})
+    return OfficeDayPlan(plan, unserved, plan.solve_time_s)
 
 
 def run_office_day(task: DayTask, previous: DayResult | None, G: Any) -> DayResult:
@@ -190,41 +259,22 @@ def run_office_day(task: DayTask, previous: DayResult | None, G: Any) -> DayResu
     -------
     DayResult
     """
-    from routing.adapter import plan_day
-    from routing.workday import couriers_by_count, working_day
-
     t0 = time.perf_counter()
     carried = previous.left if previous is not None else ()
     today = day_list(carried, task.new_jobs, task.day)
-    post = {str(k): v for k, v in task.offices[0].items()}
     served: list[str] = []
-    unserved: dict[str, str] = {}
-    length_m, work_s, overtime_s, routes, stopped_by, iters, solve_s = 0.0, 0, 0, 0, "", 0, 0.0
-    if office_day(post, task.day, task.calendar).closed:
-        unserved = {p.job_id: "office_closed" for p in today}
-    elif today:
-        crew = couriers_by_count([task.office_id], task.couriers, profile=task.profile,
-                                 capacity=task.capacity)
-        settings = PlanSettings(seconds=task.seconds, seed=task.seed,
-                                iterations=task.iterations, plan_date=task.day.isoformat())
-        wd = working_day(pd.DataFrame(list(task.offices)), [p.job for p in today], crew,
-                         task.day, plan_settings=settings, calendar=task.calendar,
-                         provenance="simulated")
-        unserved = {u.job_id: u.code for u in wd.left_out}
-        p = wd.problem
-        if p.jobs:
-            plan = plan_day(list(p.jobs.values()), list(p.couriers.values()),
-                            list(p.offices.values()), G, plan_settings=p.settings,
-                            provenance="simulated", engine=engine_for(G), geometry=False)
-            used = [r for r in plan.routes if r.job_ids]
-            served = [j for r in used for j in r.job_ids]
-            unserved.update({u.job_id: u.code for u in plan.unassigned})
-            length_m = float(sum(r.length_m for r in used))
-            work_s = int(sum(r.duration_s for r in used))
-            overtime_s = int(sum(max(0, r.duration_s - task.regular_work_s) for r in used))
-            routes, stopped_by, iters = len(used), plan.stopped_by, plan.iterations_done
-            solve_s = plan.solve_time_s
-    failed = _failures(served, task.day, task.fail_rate, task.fail_seed)
+    length_m, work_s, overtime_s, routes, stopped_by, iters = 0.0, 0, 0, 0, "", 0
+    planned = plan_office_day(task, today, G)
+    unserved = dict(planned.unserved)
+    plan = planned.plan
+    if plan is not None:
+        used = [r for r in plan.routes if r.job_ids]
+        served = [j for r in used for j in r.job_ids]
+        length_m = float(sum(r.length_m for r in used))
+        work_s = int(sum(r.duration_s for r in used))
+        overtime_s = int(sum(max(0, r.duration_s - task.regular_work_s) for r in used))
+        routes, stopped_by, iters = len(used), plan.stopped_by, plan.iterations_done
+    failed = draw_failures(served, task.day, task.fail_rate, task.fail_seed)
     close: DayClose = close_day(today, task.day, served=served, failed=failed,
                                 unserved=unserved)
     with_due = [d for d in close.done if d.due is not None]
@@ -237,7 +287,8 @@ def run_office_day(task: DayTask, previous: DayResult | None, G: Any) -> DayResu
         late_left=len(close.late_left), flagged=len(close.flagged), length_m=length_m,
         work_s=work_s, overtime_s=overtime_s, routes=routes, stopped_by=stopped_by,
         iterations_done=iters)
-    return DayResult(metrics, close.left, seconds=time.perf_counter() - t0, solve_s=solve_s)
+    return DayResult(metrics, close.left, seconds=time.perf_counter() - t0,
+                     solve_s=planned.solve_s)
 
 
 @dataclass(frozen=True)
@@ -285,8 +336,11 @@ __all__ = [
     "DayMetrics",
     "DayResult",
     "DayTask",
+    "OfficeDayPlan",
     "SitingCase",
+    "draw_failures",
     "engine_for",
+    "plan_office_day",
     "run_office_day",
     "solve_siting_case",
 ]
