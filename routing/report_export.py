@@ -63,7 +63,7 @@ def _esc(text: object) -> str:
 
 
 def _fmt(value: Any, column: str) -> str:
-    if value is None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
         return "—"
     if column == "on_time_share":
         return f"{100 * float(value):.1f} %"
@@ -84,7 +84,8 @@ def report_pdf(report: Report, *, lang: str = "vi") -> bytes:
 
     register_fonts()
     base = ParagraphStyle("base", fontName=FONT, fontSize=7, leading=8.5)
-    head = ParagraphStyle("head", parent=base, fontName=FONT_BOLD, fontSize=6.5, leading=7.5)
+    head = ParagraphStyle("head", parent=base, fontName=FONT_BOLD, fontSize=6, leading=7,
+                          splitLongWords=0)
     h1 = ParagraphStyle("h1", parent=base, fontName=FONT_BOLD, fontSize=13, leading=16)
     warn = ParagraphStyle("warn", parent=base, fontName=FONT_BOLD, fontSize=9, leading=11,
                           textColor=colors.HexColor("#b00020"))
@@ -104,9 +105,10 @@ def report_pdf(report: Report, *, lang: str = "vi") -> bytes:
         data = [[Paragraph(_esc(label(c, lang)), head) for c in cols]]
         for rec in frame.to_dict("records"):
             data.append([Paragraph(_esc(_fmt(rec[c], c)), base) for c in cols])
-        first = 32 * mm
-        rest = (doc.width - first - (18 * mm if report.period != "total" else 0)) / len(columns)
-        widths = ([18 * mm] if report.period != "total" else []) + [first] + [rest] * len(columns)
+        first = 28 * mm
+        per = 14 * mm if report.period != "total" else 0
+        rest = (doc.width - first - per) / len(columns)
+        widths = ([per] if per else []) + [first] + [rest] * len(columns)
         t = Table(data, colWidths=widths, repeatRows=1)
         t.setStyle(TableStyle([
             ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
