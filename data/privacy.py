@@ -21,6 +21,7 @@ old versions: the one exception to "versions are never changed", made for the la
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -29,7 +30,7 @@ import secrets
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, select
@@ -257,6 +258,8 @@ class PurgeReport:
         Plan dates before this day were purged (purge only).
     outcomes
         Stop outcomes (:mod:`data.outcomes`) whose receiver name or note was replaced.
+    drafts
+        Unsaved drafts (:mod:`data.drafts`) untouched past retention, deleted (purge only).
     dry_run
         True when nothing was written (only counted).
     """
@@ -267,6 +270,7 @@ class PurgeReport:
     cutoff: date | None = None
     dry_run: bool = False
     outcomes: int = 0
+    drafts: int = 0
 
     def summary(self) -> str:
         """One line."""
@@ -274,7 +278,8 @@ class PurgeReport:
         before = f" (plan dates before {self.cutoff.isoformat()})" if self.cutoff else ""
         return (f"{what} {self.fields} personal fields with pseudonyms in {self.versions} "
                 f"versions of {self.documents} documents and {self.outcomes} stop "
-                f"outcomes{before}")
+                f"outcomes{before}" + (f"; deleted {self.drafts} old drafts" if self.drafts
+                                       else ""))
 
 
 # --------------------------------------------------------------------------- operations
@@ -410,9 +415,17 @@ def purge(store: Store, *, actor: Account, days: int = DEFAULT_RETENTION_DAYS,
     def old(row: Any, doc: Any) -> bool:
         return _version_day(row.meta or {}, doc, row.created_at) < cutoff
 
-    return _rewrite(store, actor, "privacy_purge", pick_version=old, wanted=lambda r: True,
-                    detail={"days": days, "cutoff": cutoff.isoformat()}, dry_run=dry_run,
-                    cutoff=cutoff, pick_day=lambda day: day < cutoff)
+    report = _rewrite(store, actor, "privacy_purge", pick_version=old,
+                      wanted=lambda r: True,
+                      detail={"days": days, "cutoff": cutoff.isoformat()}, dry_run=dry_run,
+                      cutoff=cutoff, pick_day=lambda day: day < cutoff)
+    if dry_run:
+        return report
+    from data.drafts import purge_old_drafts
+
+    gone = purge_old_drafts(store, actor=actor, days=days,
+                            now=datetime.combine(cutoff + timedelta(days=days), time(), UTC))
+    return dataclasses.replace(report, drafts=gone)
 
 
 def find(store: Store, *, actor: Account, phone: str | None = None,
