@@ -44,6 +44,12 @@ def main() -> None:
             icon=":material/route:",
             url_path="courier",
         ),
+        st.Page(
+            "app/pages/reports.py",
+            title=t("nav.reports"),
+            icon=":material/bar_chart:",
+            url_path="reports",
+        ),
     ]
     # The pages are declared before the gate so that a link to /data still leads there after the
     # login; their menu stays hidden, and no page runs, until someone is logged in.

@@ -131,10 +131,12 @@ def build_day(
     lang: str = "vi",
     iterations: int | None = None,
     positions: Any = None,
+    couriers: Sequence[Any] | None = None,
 ) -> WorkingDay:
     """Build the day's problem through ``routing.workday.working_day`` (the CLI's path).
 
-    Couriers are spread over the start offices (``couriers_by_count``); offices closed on
+    Couriers are the roster's ticked couriers (``couriers``), or else ``n_couriers`` spread
+    over the start offices (``couriers_by_count``); offices closed on
     ``day`` start nobody and their jobs are left out with the plain reason; when no start
     office is open an ``InputError`` says which office is closed and why. ``iterations``
     (None or 0: no limit) makes the plan reproducible (same jobs, seed and iteration budget
@@ -146,7 +148,8 @@ def build_day(
     from routing.workday import couriers_by_count, working_day
 
     jobs = place_jobs(jobs, positions).jobs
-    couriers = couriers_by_count(start_office_ids, n_couriers, profile=profile, lang=lang)
+    if couriers is None:  # no roster: a number of couriers spread over the start offices
+        couriers = couriers_by_count(start_office_ids, n_couriers, profile=profile, lang=lang)
     return working_day(
         offices,
         jobs,
@@ -398,13 +401,18 @@ def replan(
     seconds: float | None = None,
     iterations: int | None = None,
     profile: str | None = None,
+    done: Any = None,
+    cancelled: Sequence[str] = (),
+    positions: Any = None,
 ) -> tuple[Plan, int]:
     """Re-plan the rest of the day from ``at_s`` with ``routing.replan.replan``.
 
     Stops finished by ``at_s`` are kept as done; each courier restarts from its last done
     stop; ``locked`` couriers keep their remaining route. ``problem`` is the day's problem
     (:func:`plan_problem`); ``seconds`` and ``iterations`` (0 or None: no limit) are the
-    solver's budgets. Returns the new plan and the number of stops kept as done.
+    solver's budgets; ``done``, ``cancelled`` and ``positions`` come from the couriers'
+    reports (:func:`routing.progress.replan_inputs`). Returns the new plan and the number
+    of stops kept as done.
 
     Raises
     ------
@@ -426,6 +434,9 @@ def replan(
         seconds=seconds,
         iterations=int(iterations) if iterations else None,
         network_profile=profile or G.graph.get("profile"),
+        done=done,
+        cancelled=list(cancelled),
+        positions=positions,
     )
     kept = sum(1 for r in new_plan.routes for s in r.job_stops if s.status == "done")
     return new_plan, kept

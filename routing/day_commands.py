@@ -182,45 +182,10 @@ def _registry(settings: Any, offices: Path | None, exceptions: Path | None) -> t
 
 def _commune_lookup(settings: Any) -> Any:
     """``(lon, lat) → pre-2025 commune code`` by the bundled polygons."""
-    import geopandas as gpd
-    from shapely.geometry import Point
-
     from data.layers import load_communes
+    from routing.dayclose import commune_finder
 
-    communes = load_communes(settings)[["commune_code", "geometry"]]
-    index = communes.sindex
-
-    def commune_of(lon: float, lat: float) -> str | None:
-        p = Point(lon, lat)
-        for i in index.query(p, predicate="intersects"):
-            return str(communes.iloc[int(i)]["commune_code"])
-        return None
-
-    _ = gpd  # the spatial index needs geopandas' optional backends loaded
-    return commune_of
-
-
-def report_names(settings: Any, by: str) -> tuple[dict[str, str], dict[str, str]]:
-    """Names to show per key, and the old → new commune mapping (for ``commune_new``)."""
-    from data.layers import load_communes
-    from data.offices import default_offices
-
-    communes = load_communes(settings)
-    new_of = dict(zip(communes["commune_code"].astype(str),
-                      communes["new_commune_code"].astype(str), strict=True))
-    if by == "commune":
-        names = dict(zip(communes["commune_code"].astype(str), communes["name"].astype(str),
-                         strict=True))
-    elif by == "commune_new":
-        names = dict(zip(communes["new_commune_code"].astype(str),
-                         communes["new_commune_name"].astype(str), strict=True))
-    elif by == "office":
-        offices = default_offices(settings)
-        names = dict(zip(offices["office_id"].astype(str), offices["name"].astype(str),
-                         strict=True))
-    else:
-        names = {}
-    return names, new_of
+    return commune_finder(load_communes(settings))
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -229,12 +194,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     from data.store import Store
     from routing.dayloop import summaries_between
     from routing.report_export import report_pdf, report_xlsx
-    from routing.reports import build_report
+    from routing.reports import build_report, group_names
 
     date_from = _date(args.date_from, "--from")
     date_to = _date(args.date_to, "--to")
     settings = Settings.from_env()
-    names, new_of = report_names(settings, args.by)
+    names, new_of = group_names(settings, args.by)
     with Store.open(settings) as store:
         actor = acting(store, args)
         summaries = summaries_between(store, actor=actor, date_from=date_from, date_to=date_to)
@@ -259,4 +224,4 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["cmd_close", "cmd_progress", "cmd_report", "register", "report_names"]
+__all__ = ["cmd_close", "cmd_progress", "cmd_report", "register"]

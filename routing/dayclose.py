@@ -44,6 +44,30 @@ NOT_PLANNED = "not_planned"
 
 CommuneOf = Callable[[float, float], str | None]
 
+#: Why a job ended a day unserved, in a few words (Vietnamese, English): the plan's reason
+#: codes (``routing.reasons``), and the two the close adds.
+UNSERVED_LABELS: Mapping[str, tuple[str, str]] = {
+    "unreachable": ("không có đường tới", "unreachable"),
+    "over_capacity": ("quá sức chở", "over capacity"),
+    "shift_too_short": ("ca làm việc quá ngắn", "shift too short"),
+    "window_infeasible": ("ngoài khung giờ", "outside its windows"),
+    "no_room": ("không còn thời gian hoặc chỗ", "no time or room left"),
+    "left_out_for_cost": ("bỏ qua vì chi phí", "left out for cost"),
+    "office_closed": ("bưu cục đóng cửa", "office closed"),
+    NOT_REPORTED: ("chưa có báo cáo", "not reported"),
+    NOT_PLANNED: ("không có trong kế hoạch", "not in the plan"),
+}
+
+
+def attempt_label(outcome: str, reason: str, lang: str = "vi") -> str:
+    """Say why a job was not finished on a day, in ``lang`` (a failure's or the plan's reason)."""
+    from data.outcomes import reason_label
+
+    if outcome == "failed":
+        return reason_label(reason, lang)
+    vi_en = UNSERVED_LABELS.get(reason)
+    return reason if vi_en is None else vi_en[0 if lang == "vi" else 1]
+
 
 @dataclass(frozen=True)
 class JobFact:
@@ -306,6 +330,27 @@ def close_plan_day(plan: Plan, outcomes: Iterable[Outcome], *,
     return ClosedDay(close, summary)
 
 
+def commune_finder(communes: Any) -> CommuneOf:
+    """Return ``(lon, lat) → pre-2025 commune code`` by polygon (None outside them all).
+
+    Parameters
+    ----------
+    communes
+        ``data.layers.load_communes`` (``commune_code`` and polygons in EPSG:4326).
+    """
+    from shapely.geometry import Point
+
+    frame = communes[["commune_code", "geometry"]].reset_index(drop=True)
+    index = frame.sindex
+    codes = frame["commune_code"].astype(str).tolist()
+
+    def commune_of(lon: float, lat: float) -> str | None:
+        hits = index.query(Point(lon, lat), predicate="intersects")
+        return codes[int(min(hits))] if len(hits) else None
+
+    return commune_of
+
+
 def pending_to_dict(p: PendingJob) -> dict[str, Any]:
     """Write a carried job with its history as JSON (the job in ``problem_io``'s form)."""
     from routing.problem_io import job_to_dict
@@ -343,11 +388,14 @@ __all__ = [
     "NOT_PLANNED",
     "NOT_REPORTED",
     "SUMMARY_FORMAT",
+    "UNSERVED_LABELS",
     "ClosedDay",
     "DaySummary",
     "JobFact",
     "RouteFact",
+    "attempt_label",
     "close_plan_day",
+    "commune_finder",
     "pending_from_dicts",
     "pending_to_dict",
 ]

@@ -223,6 +223,37 @@ class Report:
         }
 
 
+def group_names(settings: Any, by: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Names to show per group key (communes, offices), and old → new commune codes.
+
+    Parameters
+    ----------
+    settings
+        Where the bundle is (``data.settings.Settings``).
+    by
+        One of :data:`GROUPINGS` (couriers are shown by id: a report names no person).
+    """
+    from data.layers import load_communes
+    from data.offices import default_offices
+
+    communes = load_communes(settings)
+    new_of = dict(zip(communes["commune_code"].astype(str),
+                      communes["new_commune_code"].astype(str), strict=True))
+    if by == "commune":
+        names = dict(zip(communes["commune_code"].astype(str), communes["name"].astype(str),
+                         strict=True))
+    elif by == "commune_new":
+        names = dict(zip(communes["new_commune_code"].astype(str),
+                         communes["new_commune_name"].astype(str), strict=True))
+    elif by == "office":
+        offices = default_offices(settings)
+        names = dict(zip(offices["office_id"].astype(str), offices["name"].astype(str),
+                         strict=True))
+    else:
+        names = {}
+    return names, new_of
+
+
 def period_of(day: dt.date, period: str) -> str:
     """Return the period a day falls in: ``""`` (total), ``2026-W48`` or ``2026-11``."""
     if period == "week":
@@ -367,6 +398,7 @@ __all__ = [
     "Report",
     "ReportRow",
     "build_report",
+    "group_names",
     "label",
     "period_of",
 ]

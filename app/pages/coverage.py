@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import folium
@@ -10,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from app import coverage_state as cs
-from app import maps
+from app import drafts, maps
 from app import messages as msg
 from app import network as appnet
 from app import state as ss
@@ -68,6 +69,13 @@ def _apply_scenario(doc: dict[str, Any], present: list[str]) -> None:
     st.session_state["cov_scenario_siting"] = doc.get("siting")
 
 
+def _restore_draft(content: Mapping[str, Any]) -> None:
+    """Apply a coverage draft (a scenario document) as an opened scenario would be."""
+    st.session_state["cov_scenario_pending"] = sv.scenario_from_document(content["cov_draft"])
+
+
+drafts.restore("coverage", _restore_draft)
+drafts.banner("coverage")
 pending = st.session_state.pop("cov_scenario_pending", None)
 if pending is not None:
     _apply_scenario(pending, present_kinds)
@@ -513,3 +521,20 @@ with st.expander(
                 st.rerun()
     else:
         st.caption(t("coverage.scenario_none"))
+
+# ---- the draft: these settings and candidates come back after a reload --------------------
+drafts.keep(
+    "coverage",
+    {
+        "cov_draft": sv.scenario_document(
+            cutoff_min=int(minutes),
+            profile=str(profile),
+            office_kinds=list(kinds),
+            model=str(model),
+            k=int(k),
+            candidates=cs.candidate_frame(),
+            siting=None,
+            network_kind=str(rep.network_kind),
+        )
+    },
+)

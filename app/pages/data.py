@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app import maps
+from app import drafts, maps
 from app import messages as msg
 from app import state as ss
 from app.field_panel import field_panel
@@ -23,6 +23,7 @@ from app.i18n import (
 )
 from app.labels import DATASET_KEYS, column_config, keep_stored_notes, label
 from app.network import network_status_panel
+from app.roster_panel import roster_panel
 from app.safe import md_t
 from data.bilingual import part
 from data.errors import InputError, PostplanError
@@ -31,8 +32,10 @@ from data.offices import OFFICE_KINDS, offices_to_bytes
 settings = ss.get_settings()
 key = ss.data_key(settings)
 ss.enter_page("data")
+drafts.restore("data")
 
 st.title(t("data.title"))
+drafts.banner("data")
 st.caption(t("data.intro"))
 
 try:
@@ -272,8 +275,12 @@ b4.download_button(
     on_click="ignore",
 )
 
+# ---- the courier roster ------------------------------------------------------------------
+roster_panel(settings)
+
 # ---- speed table, closures, network status ---------------------------------------------
 network_status_panel(settings)
 
 # ---- learnt from the field (GPS traces) --------------------------------------------------
 field_panel(settings)
+drafts.keep("data")

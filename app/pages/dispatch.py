@@ -7,12 +7,14 @@ from typing import Any
 
 import streamlit as st
 
-from app import basemap, maps
+from app import basemap, drafts, maps
 from app import compare_view as cv
+from app import day_panel as dp
 from app import dispatch_logic as dl
 from app import messages as msg
 from app import network as appnet
 from app import plan_view as pv
+from app import roster_panel as rp
 from app import state as ss
 from app import store_view as sv
 from app.i18n import (
@@ -37,8 +39,10 @@ from routing.result import Plan
 settings = ss.get_settings()
 key = ss.data_key(settings)
 ss.enter_page("dispatch")
+drafts.restore("dispatch")
 
 st.title(t("dispatch.title"))
+drafts.banner("dispatch", dp.forget_carried)
 
 offices = ss.current_offices()
 post_offices = offices[offices["kind"].astype(str) == "post_office"]
@@ -60,7 +64,12 @@ with st.container(border=True):
         format_func=lambda oid: office_name.get(oid, oid),
         key="dsp_offices",
     )
-    n_couriers = c3.number_input(t("dispatch.couriers"), 1, 80, 25, key="dsp_couriers")
+    roster_here = rp.roster_for(offices, start_ids)
+    n_couriers = (
+        c3.number_input(t("dispatch.couriers"), 1, 80, 25, key="dsp_couriers")
+        if roster_here is None
+        else 0
+    )
     profile = c4.selectbox(
         t("coverage.profile"),
         appnet.PROFILES,
@@ -80,6 +89,7 @@ with st.container(border=True):
     closed_today = dl.day_status(offices, start_ids, day)
     if closed_today:
         st.warning("\n\n".join(closed_today))
+    crew = rp.crew_picker(roster_here, offices, start_ids, day, profile)
 
 # ---- saved plans: open one, history, restore, compare -------------------------------------
 
@@ -288,7 +298,10 @@ if errors:
     st.error(msg.problems_box(errors))
 
 jobs: list[Job] = st.session_state.get(ss.JOBS) or []
-if not jobs and st.session_state.get(ss.PLAN) is None:
+carried_jobs = dp.carried(start_ids, day)
+dp.carried_panel(carried_jobs)
+drafts.keep("dispatch")
+if not jobs and not carried_jobs and st.session_state.get(ss.PLAN) is None:
     st.info(t("dispatch.no_jobs"))
     st.stop()
 
@@ -316,7 +329,10 @@ with st.expander(t("dispatch.jobs_table"), key="dsp_jobs_exp", on_change="rerun"
 
 # ---- plan -------------------------------------------------------------------------------
 if st.button(
-    t("dispatch.plan_btn"), type="primary", key="dsp_plan", disabled=not start_ids or not jobs
+    t("dispatch.plan_btn"),
+    type="primary",
+    key="dsp_plan",
+    disabled=not start_ids or not (jobs or carried_jobs) or crew == [],
 ):
     with st.status(t("dispatch.planning"), expanded=True) as status:
         try:
@@ -326,7 +342,7 @@ if st.button(
             st.write(t("dispatch.step_matrix"))
             new_day = dl.build_day(
                 offices,
-                jobs,
+                dp.day_jobs(jobs, carried_jobs, day),
                 start_ids,
                 int(n_couriers),
                 day=day,
@@ -339,6 +355,7 @@ if st.button(
                 positions=dl.observed_positions(
                     ss.plan_store(), actor=ss.current_account(), settings=settings
                 ),
+                couriers=crew,
             )
             new_problem = new_day.problem
             new_mats = appnet.problem_matrices(
@@ -373,6 +390,7 @@ if st.button(
             )
 
 current: Plan | None = st.session_state.get(ss.PLAN)
+drafts.keep("dispatch")
 if current is None:
     st.stop()
 plan: Plan = current
@@ -393,6 +411,7 @@ if appnet.is_proxy(plan.network_kind):
 if plan.provenance == "simulated" and not simulated:
     st.warning(t("dispatch.banner_simulated"))
 st.success(pv.summary_line(plan) + f" — {fmt_date(plan_day)}")
+dp.risk_panel(plan, problem)
 report = st.session_state.get(ss.PLAN_EDIT_REPORT)
 if report is not None:
     if report:
@@ -599,6 +618,17 @@ with st.expander(
         kind, text = shown_msg if isinstance(shown_msg, tuple) else ("success", shown_msg)
         {"error": st.error, "warning": st.warning}.get(kind, st.success)(text)
 
+# ---- the day as it happens: couriers' reports, re-plan from them --------------------------
+dp.progress_panel(
+    plan,
+    problem,
+    saved_ref,
+    names,
+    budget=float(budget),
+    iterations=int(iterations),
+    profile=plan_profile,
+)
+
 # ---- route sheets --------------------------------------------------------------------------
 st.subheader(t("dispatch.sheets_title"))
 f1, f2, f3 = st.columns([1, 2, 2])
@@ -684,3 +714,7 @@ if v3.button(t("dispatch.save_btn"), key="dsp_save"):
             )
             st.rerun()
 ss.show_flash("dsp_flash")
+
+# ---- end of the day ------------------------------------------------------------------------
+dp.close_panel(plan, saved_ref, offices)
+drafts.keep("dispatch")
