@@ -177,3 +177,33 @@ def test_data_page_shows_the_stored_roster_duty_and_downloads(
     back = read_roster(data, office_ids=[OFFICE], filename=name)
     assert back["name"].tolist() == ["Nguyễn Văn An", "Y Blưk"]
     assert back["phone"].tolist() == ["0905123456", "0912345678"]
+
+
+def test_roster_upload_lists_every_problem_then_replaces_and_saves(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A bad file keeps nothing and names each row; a good one is shown, then saved."""
+    at = open_page(make_app(monkeypatch, tmp_path), "data")
+    assert any(i.value.startswith("Chưa có danh sách bưu tá") for i in at.info)
+    bad = ("courier_id,name,office_id,shift\n"
+           "C01,,po-23401,07:00-17:00\n"
+           "C01,Lê Văn Bình,po-nowhere,17:00-07:00\n").encode()
+    at.get("file_uploader")[-1].upload("roster.csv", bad, "text/csv").run()
+    no_exception(at)
+    errors = " ".join(e.value for e in at.error)
+    assert "dòng 2" in errors and "dòng 3" in errors and "po" in errors
+    assert any(i.value.startswith("Chưa có danh sách bưu tá") for i in at.info)
+    good = ("Mã bưu tá,Họ tên,Điện thoại,Bưu cục,Phương tiện,Ngày nghỉ\n"
+            "C01,Nguyễn Văn An,905123456,po-23401,xe máy,CN\n").encode()
+    at.get("file_uploader")[-1].upload("roster2.csv", good, "text/csv").run()
+    no_exception(at)
+    assert any("Đã đọc 1 bưu tá từ roster2" in s.value.replace("\\", "") for s in at.success)
+    assert any(w.value.startswith("Danh sách chưa lưu") for w in at.warning)
+    at.button(key="roster_save").click().run()
+    no_exception(at)
+    assert any(c.value == "Danh sách đang dùng: 1 bưu tá đã lưu." for c in at.caption)
+    with _store() as store:
+        from data.accounts import get_account
+        from data.roster_store import stored_roster
+
+        kept = stored_roster(store, actor=get_account(store, "admin"))
+    assert kept is not None and kept["phone"].tolist() == ["0905123456"]

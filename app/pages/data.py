@@ -275,12 +275,12 @@ b4.download_button(
     on_click="ignore",
 )
 
-# ---- the courier roster ------------------------------------------------------------------
-roster_panel(settings)
-
 # ---- speed table, closures, network status ---------------------------------------------
 network_status_panel(settings)
 
 # ---- learnt from the field (GPS traces) --------------------------------------------------
 field_panel(settings)
+
+# ---- the courier roster ------------------------------------------------------------------
+roster_panel(settings)
 drafts.keep("data")
