@@ -95,7 +95,7 @@ def day_jobs(new: Sequence[Job], carried_jobs: Sequence[PendingJob], day: dt.dat
 
 def risk_panel(plan: Plan, problem: Any) -> None:
     """Show how many due jobs the plan takes and the jobs at risk of missing their date."""
-    from routing.deadlines import on_time_risk
+    from routing.on_time import on_time_risk
 
     if problem is None:
         return

@@ -164,7 +164,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     with clock.phase("write"):
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(plan.to_json(indent=1), encoding="utf-8")
-    from routing.deadlines import on_time_risk
+    from routing.on_time import on_time_risk
 
     risk = on_time_risk(plan)
     if args.json:

@@ -40,6 +40,7 @@ from typing import Any
 from data.errors import InputError, Problem
 from data.observations import PLACEMENTS as _PLACEMENTS
 from data.vehicles import PROFILE_NAMES
+from routing.deadlines import job_weight
 
 #: Job kinds (see the module docstring).
 JOB_KINDS = (
@@ -694,8 +695,6 @@ class PlanningProblem:
         The weight is :func:`routing.deadlines.job_weight`: the priority's, growing as the
         appointment date nears, and far above every optional job once it is due.
         """
-        from routing.deadlines import job_weight
-
         return self.settings.job_value_m * job_weight(job, self.settings)
 
     def fingerprint(self) -> dict[str, str]:

@@ -207,3 +207,25 @@ def test_roster_upload_lists_every_problem_then_replaces_and_saves(
 
         kept = stored_roster(store, actor=get_account(store, "admin"))
     assert kept is not None and kept["phone"].tolist() == ["0905123456"]
+
+
+def test_data_and_coverage_drafts_come_back(monkeypatch: pytest.MonkeyPatch,
+                                            tmp_path: Path) -> None:
+    """An unsaved roster and a coverage cutoff survive a new session."""
+    at = open_page(make_app(monkeypatch, tmp_path), "data")
+    good = ("courier_id,name,office_id\nC09,Hồ Thị Mai,po-23401\n").encode()
+    at.get("file_uploader")[-1].upload("roster.csv", good, "text/csv").run()
+    no_exception(at)
+    cov = open_page(log_in(AppTest.from_file(at._script_path, default_timeout=240)),
+                    "coverage")
+    cov.slider(key="cov_cutoff").set_value(45).run()
+    no_exception(cov)
+    again = open_page(log_in(AppTest.from_file(at._script_path, default_timeout=240)), "data")
+    no_exception(again)
+    assert any(i.value.startswith("Đã khôi phục bản nháp lúc") for i in again.info)
+    assert any(w.value.startswith("Danh sách chưa lưu") for w in again.warning)
+    roster = next(d.value for d in again.dataframe if "Vì sao nghỉ" in d.value.columns)
+    assert roster["Họ tên"].tolist() == ["Hồ Thị Mai"]
+    again.switch_page("app/pages/coverage.py").run()
+    no_exception(again)
+    assert again.slider(key="cov_cutoff").value == 45

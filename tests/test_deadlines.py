@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from test_solve import base, matrices
 
-from routing.deadlines import deadline_state, job_weight, must_take, on_time_risk
+from routing.deadlines import deadline_state, job_weight, must_take
 from routing.model import Courier, Job, PlanSettings, hm
+from routing.on_time import on_time_risk
 from routing.solve import solve_matrix
 
 DAY = "2026-11-25"
