@@ -97,6 +97,18 @@ DATASET_KEYS = {
     "sources": N_("dataset.sources"),
     "vietnamadminunits": N_("dataset.vietnamadminunits"),
 }
+#: How a stop's address was placed (``data.observations.PLACEMENTS``) → label key: the
+#: sentence for tooltips and the courier's cards, and the short one of the map legend.
+PLACEMENT_KEYS = {
+    "given": N_("placement.given"),
+    "observed": N_("placement.observed"),
+    "approximate": N_("placement.approximate"),
+}
+PLACEMENT_SHORT_KEYS = {
+    "given": N_("placement.short.given"),
+    "observed": N_("placement.short.observed"),
+    "approximate": N_("placement.short.approximate"),
+}
 #: Column of a file or store table -> header key (the same name means the same thing in
 #: offices, jobs, closures, speed tables and siting results).
 COLUMN_KEYS = {
@@ -143,6 +155,10 @@ COLUMN_KEYS = {
     "note": N_("col.note"),
     "first_seen": N_("col.first_seen"),
     "last_seen": N_("col.last_seen"),
+    "received_date": N_("col.received_date"),
+    "phone": N_("col.phone"),
+    "address_id": N_("col.address_id"),
+    "placed_by": N_("col.placed_by"),
 }
 
 
@@ -205,6 +221,8 @@ def value_labels(*, kinds: Mapping[str, str] = KIND_KEYS) -> dict[str, Callable[
         "vehicle": profile_label,
         "role": role_label,
         "due_date": _as_date,
+        "received_date": _as_date,
+        "placed_by": lambda v: label(PLACEMENT_SHORT_KEYS, v) if v else "",
         "valid_from": _as_date,
         "valid_to": _as_date,
         "first_seen": _as_date,

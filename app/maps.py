@@ -23,8 +23,8 @@ from folium import plugins
 from jinja2 import Template
 from streamlit_folium import st_folium
 
-from app.i18n import N_, current_lang, fmt_number, kind_label, source_label, t
-from app.labels import HIGHWAY_KEYS
+from app.i18n import current_lang, fmt_number, kind_label, source_label, t
+from app.labels import HIGHWAY_KEYS, PLACEMENT_SHORT_KEYS
 from app.labels import label as code_label
 from app.safe import html_text
 
@@ -373,18 +373,6 @@ class RouteLayer:
     placements: list[str] = field(default_factory=list)
 
 
-#: How a stop's address was placed (``data.observations.PLACEMENTS``) → label key: the
-#: sentence for tooltips and the courier's cards, and the short one of the map legend.
-PLACEMENT_KEYS = {
-    "given": N_("placement.given"),
-    "observed": N_("placement.observed"),
-    "approximate": N_("placement.approximate"),
-}
-PLACEMENT_SHORT_KEYS = {
-    "given": N_("placement.short.given"),
-    "observed": N_("placement.short.observed"),
-    "approximate": N_("placement.short.approximate"),
-}
 #: Marker style per placement: solid (coordinates given), ringed (observed by couriers'
 #: phones), hollow and dashed (approximate: a commune point).
 _PLACEMENT_STYLE = {

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import pandas as pd
 
 from app.i18n import current_lang, fmt_clock, fmt_number, t
-from app.labels import job_kind_label
-from app.maps import COURIER_COLOURS, PLACEMENT_KEYS, RouteLayer
+from app.labels import PLACEMENT_KEYS, job_kind_label
+from app.maps import COURIER_COLOURS, RouteLayer
 from app.safe import html_text
 from routing.edit import Violation
 from routing.result import CourierRoute, Plan, PlannedStop

@@ -10,6 +10,7 @@ unticked, with why.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -17,7 +18,7 @@ import streamlit as st
 
 from app import messages as msg
 from app import state as ss
-from app.i18n import current_lang, fmt_date, t
+from app.i18n import N_, current_lang, fmt_date, t
 from app.safe import md_t
 from data.errors import InputError, PostplanError
 
@@ -42,6 +43,38 @@ def current_roster(office_ids: list[str]) -> pd.DataFrame | None:
         st.session_state[ROSTER] = found
         st.session_state[ROSTER_SAVED] = True
     return found
+
+
+#: Roster column -> label key (the editor keeps the file's column names).
+ROSTER_COLUMN_KEYS = {
+    "courier_id": N_("roster.col_id"),
+    "name": N_("roster.col_name"),
+    "phone": N_("roster.col_phone"),
+    "office_id": N_("roster.col_office"),
+    "profile": N_("roster.col_profile"),
+    "shift": N_("roster.col_shift"),
+    "days_off": N_("roster.col_days_off"),
+    "capacity": N_("roster.col_capacity"),
+    "active": N_("roster.col_active"),
+}
+
+
+def _editor_columns(frame: pd.DataFrame) -> dict[str, Any]:
+    """Headers in the page's language; the vehicle as words from the one profile list."""
+    from app.labels import profile_label
+    from data.vehicles import PROFILE_NAMES
+
+    out: dict[str, Any] = {}
+    for col in frame.columns:
+        header = t(ROSTER_COLUMN_KEYS[col]) if col in ROSTER_COLUMN_KEYS else str(col)
+        if col == "profile":
+            out[col] = st.column_config.SelectboxColumn(
+                header, options=list(PROFILE_NAMES), format_func=lambda v: profile_label(str(v)))
+        elif col == "active":
+            out[col] = st.column_config.CheckboxColumn(header)
+        else:
+            out[col] = st.column_config.Column(header)
+    return out
 
 
 def _columns() -> dict[str, str]:
@@ -91,9 +124,13 @@ def roster_panel(settings: Any) -> None:
         st.caption(t("roster.stored", n=len(roster)))
     else:
         st.warning(t("roster.unsaved"))
-    editable = pd.DataFrame(roster).astype(object).where(pd.DataFrame(roster).notna(), "")
-    edited = st.data_editor(editable.astype(str), key="roster_editor", num_rows="dynamic",
-                            hide_index=True, width="stretch")
+    editable = pd.DataFrame(roster).copy()
+    for col in editable.columns:
+        if editable[col].dtype == object:
+            editable[col] = editable[col].fillna("").astype(str)
+    edited = st.data_editor(editable, key="roster_editor", num_rows="dynamic",
+                            hide_index=True, width="stretch",
+                            column_config=_editor_columns(editable))
     b1, b2, b3, b4 = st.columns(4)
     if b1.button(t("common.apply"), key="roster_apply"):
         try:
@@ -138,13 +175,20 @@ def duty_table(roster: pd.DataFrame, offices: pd.DataFrame, day: dt.date
 
     duty = on_duty(roster, day, offices=offices)
     why = "why_vi" if current_lang() == "vi" else "why_en"
-    rows = [{"use": True, **{k: str(r.get(k, "")) for k in ("name", "courier_id", "office_id",
-                                                             "profile", "shift")}, "why": ""}
-            for r in duty.on_duty.to_dict("records")]
-    rows += [{"use": False, **{k: str(r.get(k, "")) for k in ("name", "courier_id",
-                                                              "office_id", "profile",
-                                                              "shift")},
-              "why": str(r[why])} for r in duty.absent.to_dict("records")]
+    from app.labels import profile_label
+
+    names = dict(zip(offices["office_id"].astype(str), offices["name"].astype(str),
+                     strict=False))
+
+    def row(r: Mapping[Any, Any], use: bool, reason: str) -> dict[str, Any]:
+        return {"use": use, "name": str(r.get("name", "")),
+                "courier_id": str(r.get("courier_id", "")),
+                "office_id": names.get(str(r.get("office_id")), str(r.get("office_id"))),
+                "profile": profile_label(str(r.get("profile", ""))),
+                "shift": str(r.get("shift", "")), "why": reason}
+
+    rows = [row(r, True, "") for r in duty.on_duty.to_dict("records")]
+    rows += [row(r, False, str(r[why])) for r in duty.absent.to_dict("records")]
     frame = pd.DataFrame(rows, columns=["use", "name", "courier_id", "office_id", "profile",
                                         "shift", "why"])
     return frame.rename(columns={"use": t("roster.col_use"), **_columns()}), duty

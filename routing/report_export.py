@@ -94,6 +94,8 @@ def report_pdf(report: Report, *, lang: str = "vi") -> bytes:
                             rightMargin=10 * mm, topMargin=10 * mm, bottomMargin=10 * mm,
                             title=title(report, lang), author="postplan", creator="postplan")
     frame = report.frame()
+    shown = report.frame(lang=lang)  # periods and names in words, same order
+    frame["period"], frame["name"] = shown.iloc[:, 0].values, shown.iloc[:, 2].values
     story: list[Any] = [Paragraph(_esc(title(report, lang)), h1), Spacer(1, 2 * mm)]
     for n in report.notes(lang):
         story.append(Paragraph(_esc(n), warn if n.startswith(("MÔ", "SIM", "ƯỚC", "EST"))

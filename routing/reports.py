@@ -84,6 +84,8 @@ PERIOD_LABELS: Mapping[str, tuple[str, str]] = {
 #: A group without a key (a transfer between offices has no commune; a job never planned
 #: has no courier).
 UNKNOWN = ("(không xác định)", "(none)")
+#: The name of the total row.
+TOTAL = ("Tổng cộng", "Total")
 
 
 def label(column: str, lang: str = "vi") -> str:
@@ -189,10 +191,18 @@ class Report:
         return self.network_kind != "osm"
 
     def frame(self, *, lang: str | None = None) -> pd.DataFrame:
-        """Return the rows (and a total row) as a table; with ``lang``, labelled columns."""
+        """Return the rows (and a total row) as a table.
+
+        With ``lang`` it is the table people read: labelled columns, periods in words
+        (:func:`period_label`), the unknown group and the total named in that language.
+        """
         rows = [r.values() for r in (*self.rows, self.total)]
         df = pd.DataFrame(rows, columns=["period", "key", "name", *FIGURES])
         if lang is not None:
+            i = 0 if lang == "vi" else 1
+            df["period"] = df["period"].map(lambda p: period_label(p, lang))
+            df["name"] = [TOTAL[i] if n == TOTAL[0] else UNKNOWN[i] if n == UNKNOWN[0] else n
+                          for n in df["name"]]
             df = df.rename(columns={c: label(c, lang) for c in df.columns})
         return df
 
@@ -252,6 +262,16 @@ def group_names(settings: Any, by: str) -> tuple[dict[str, str], dict[str, str]]
     else:
         names = {}
     return names, new_of
+
+
+def period_label(period: str, lang: str = "vi") -> str:
+    """Say a period id in words: ``2026-W48`` → "tuần 48/2026", ``2026-11`` → "11/2026"."""
+    if "-W" in period:
+        year, week = period.split("-W")
+        return f"tuần {int(week)}/{year}" if lang == "vi" else f"week {int(week)} of {year}"
+    if len(period) == 7:
+        return f"{period[5:]}/{period[:4]}"
+    return period
 
 
 def period_of(day: dt.date, period: str) -> str:
@@ -384,7 +404,7 @@ def build_report(summaries: Iterable[DaySummary], *, date_from: dt.date, date_to
         for s in days) else "observed"
     network = "osm" if days and all(s.network_kind == "osm" for s in days) else "proxy"
     return Report(date_from, date_to, by, period, rows,
-                  total.row("", "", "Tổng cộng / Total"), len(days), provenance, network)
+                  total.row("", "", TOTAL[0]), len(days), provenance, network)
 
 
 __all__ = [
@@ -394,11 +414,13 @@ __all__ = [
     "LABELS",
     "PERIODS",
     "PERIOD_LABELS",
+    "TOTAL",
     "UNKNOWN",
     "Report",
     "ReportRow",
     "build_report",
     "group_names",
     "label",
+    "period_label",
     "period_of",
 ]

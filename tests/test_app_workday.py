@@ -126,7 +126,7 @@ def test_roster_crew_risk_progress_close_and_report(monkeypatch: pytest.MonkeyPa
     no_exception(at)
     table = next(d.value for d in at.dataframe if "Tổng việc đã xong" in d.value.columns)
     total = table.iloc[-1]
-    assert total["Tên"] == "Tổng cộng / Total"
+    assert total["Tên"] == "Tổng cộng"
     assert total["Tổng việc đã xong"] == len({s.job_id for s in stops}) - 1
     assert total["Không thành công: Không có người ở nhà"] == 1
     assert any(w.value.startswith("MÔ PHỎNG") for w in at.warning)
@@ -229,3 +229,61 @@ def test_data_and_coverage_drafts_come_back(monkeypatch: pytest.MonkeyPatch,
     again.switch_page("app/pages/coverage.py").run()
     no_exception(again)
     assert again.slider(key="cov_cutoff").value == 45
+
+
+def test_the_working_day_panels_show_only_vietnamese(monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    """Crew, carried jobs, risk, progress, close, the roster and a report: no English, no
+    raw code (the checker of tests/test_app_vietnamese.py)."""
+    from apptest_utils import ADMIN_PASSWORD
+    from test_app_vietnamese import CODE_WORDS, _names
+    from ui_text import english_catalogue, shown_texts, untranslated
+
+    from data import accounts
+
+    texts, words = english_catalogue()
+    vocabulary = {"english_texts": texts, "english_words": words | CODE_WORDS,
+                  "names": _names()}
+
+    def check(at: AppTest, where: str) -> None:
+        no_exception(at)
+        problems = untranslated(shown_texts(at), **vocabulary)
+        assert not problems, f"{where}:\n" + "\n".join(problems)
+
+    at = make_app(monkeypatch, tmp_path, logged_in=False)
+    with _store() as store:
+        lan = accounts.create_first_admin(store, "lan", password=ADMIN_PASSWORD,
+                                          display_name="Nguyễn Thị Lan")
+        save_roster(store, roster_from_frame(pd.DataFrame([
+            {"courier_id": "C01", "name": "Nguyễn Văn An", "office_id": OFFICE},
+            {"courier_id": "C02", "name": "Y Blưk", "office_id": OFFICE,
+             "days_off": DAY.strftime("%d/%m/%Y")}])), actor=lan)
+    at = _dispatch_day(log_in(at, "lan", ADMIN_PASSWORD))
+    at.number_input(key="dsp_n_jobs").set_value(6)
+    at.button(key="dsp_simulate").click().run()
+    at.button(key="dsp_plan").click().run()
+    at.button(key="dsp_save").click().run()
+    plan = at.session_state["plan"]
+    plan_id, version, _ = at.session_state["dsp_saved_ref"]
+    first = plan.routes[0].job_stops[0]
+    with _store() as store:
+        record_outcome(store, Outcome(
+            outcome_id=str(uuid.uuid4()), plan_id=plan_id, plan_version=version,
+            plan_date=DAY, courier_id="C01", job_id=str(first.job_id), role=first.kind,
+            status="failed", reason="wrong_address",
+            at=dt.datetime.combine(DAY, dt.time(9), VN_TZ)), actor=lan)
+    at.button(key="dsp_progress_refresh").click().run()
+    check(at, "dispatch (crew, risk, progress)")
+    at.button(key="dsp_close_day").click().run()
+    at.date_input(key="dsp_date").set_value(DAY + dt.timedelta(days=1)).run()
+    check(at, "dispatch (next day, carried jobs)")
+    at.switch_page("app/pages/data.py").run()
+    at.date_input(key="roster_duty_day").set_value(DAY).run()
+    check(at, "data (roster)")
+    at.switch_page("app/pages/reports.py").run()
+    at.date_input(key="rep_from").set_value(DAY)
+    at.date_input(key="rep_to").set_value(DAY).run()
+    for by in ("commune", "office"):
+        at.selectbox(key="rep_by").set_value(by)
+        at.selectbox(key="rep_period").set_value("week").run()
+        check(at, f"reports (by {by}, per week)")

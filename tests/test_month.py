@@ -171,7 +171,7 @@ def test_report_by_commune_equals_the_ground_truth(month: tuple[Store, MonthRun,
     assert report.total.km == pytest.approx(sum(r.length_m for r in run.routes) / 1000)
     assert report.simulated and report.estimated
     frame = report.frame(lang="vi")
-    assert frame.iloc[-1]["Tên"] == "Tổng cộng / Total"
+    assert frame.iloc[-1]["Tên"] == "Tổng cộng"
 
 
 def test_report_by_courier_has_exact_km_hours_and_figures(month: tuple[Store, MonthRun, str]

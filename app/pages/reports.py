@@ -22,9 +22,11 @@ from routing.reports import (
     GROUPINGS,
     PERIOD_LABELS,
     PERIODS,
+    UNKNOWN,
     Report,
     build_report,
     label,
+    period_label,
 )
 
 settings = ss.get_settings()
@@ -84,7 +86,10 @@ st.caption(t("reports.days", n=report.days) + f" {fmt_date(date_from)} – {fmt_
 
 # ---- charts ------------------------------------------------------------------------------
 rows = pd.DataFrame([r.values() for r in report.rows])
-rows["group"] = rows["name"] + ((" · " + rows["period"]) if period != "total" else "")
+rows["name"] = rows["name"].replace({UNKNOWN[0]: UNKNOWN[index]})
+rows["group"] = rows["name"] + (
+    (" · " + rows["period"].map(lambda p: period_label(p, lang))) if period != "total" else ""
+)
 what = t("reports.what")
 count = t("reports.count")
 done = rows.melt(id_vars=["group"], value_vars=["dossiers_picked_up", "results_delivered",
