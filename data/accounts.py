@@ -338,7 +338,8 @@ def update_account(
     """Change an account's role, offices, courier id, display name or e-mail (admins; audited).
 
     Only the fields given change; ``""`` clears ``courier_id`` or ``email``. The result is
-    checked as a whole (a dispatcher needs an office, a courier a courier id). A change of
+    checked as a whole (a dispatcher needs an office, a courier a courier id); offices are
+    kept for dispatchers only and a courier id for couriers only. A change of
     role or offices ends the account's sessions, so it logs in again under the new rules.
     The last enabled admin keeps the admin role.
 
@@ -362,9 +363,9 @@ def update_account(
     new_email = before.email if email is None else email
     office_ids, courier, mail = _validated(username, new_role, None, new_offices, new_courier,
                                            new_email)
-    if new_role != "dispatcher" and offices is None and role is not None:
-        office_ids = ()  # offices belong to dispatchers: a new role drops them
-    if new_role != "courier" and courier_id is None and role is not None:
+    if new_role != "dispatcher":
+        office_ids = ()  # offices belong to dispatchers, courier ids to couriers
+    if new_role != "courier":
         courier = None
     shown = before.display_name if display_name is None else (display_name.strip() or username)
     values: dict[str, Any] = {"role": new_role, "offices": list(office_ids),
