@@ -71,7 +71,7 @@ def _opened_by_minh(plan_id: int) -> list[int]:
 def test_the_picker_lists_only_the_dispatchers_own_office(
         dispatcher_a: tuple[AppTest, int, int]) -> None:
     """Only office A's plan is offered."""
-    at, plan_a, _ = dispatcher_a
+    at, _, _ = dispatcher_a
     assert len(at.selectbox(key="dsp_saved_pick").options) == 1
     assert "Kế hoạch A" in at.selectbox(key="dsp_saved_pick").options[0]
 
