@@ -9,7 +9,8 @@ sits in the sidebar.
 
 ``streamlit run`` finds ``app`` below (an ``st.App``) and serves the script through it, with
 the two small routes that keep the login in an HttpOnly cookie (``app/session_cookie.py``),
-so a reload stays logged in.
+so a reload stays logged in, and a start-up hook that prints the one-time setup link at once
+on a database without any account.
 """
 
 from __future__ import annotations
@@ -40,8 +41,9 @@ def main() -> None:
 # `app`; each browser session then runs it as "__main__". The route solver's child processes
 # import it as "__mp_main__": then nothing runs.
 if __name__ == "streamlit_app":
+    from app.auth import lifespan
     from app.session_cookie import routes
 
-    app = st.App("streamlit_app.py", routes=routes())
+    app = st.App("streamlit_app.py", routes=routes(), lifespan=lifespan)
 elif __name__ == "__main__":
     main()

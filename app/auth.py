@@ -25,8 +25,11 @@ nobody is.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import secrets
+import threading
+from collections.abc import AsyncIterator
 from typing import Any
 
 import streamlit as st
@@ -91,7 +94,11 @@ def login_message(error: LoginError) -> str:
     return _t(error.reason) if error.reason in _TEXTS else str(error)
 
 
-@st.cache_resource(show_spinner=False)
+_SETUP_LOCK = threading.Lock()
+#: The one-time setup token of each database URL, for this server process.
+_SETUP_TOKENS: dict[str, str] = {}
+
+
 def setup_token(database_url: str) -> str:
     """Return the one-time setup token of this server process, printing its link once.
 
@@ -100,7 +107,11 @@ def setup_token(database_url: str) -> str:
     database_url
         The store's URL (a new token per database).
     """
-    token = secrets.token_urlsafe(24)
+    with _SETUP_LOCK:
+        token = _SETUP_TOKENS.get(database_url)
+        if token is not None:
+            return token
+        token = _SETUP_TOKENS[database_url] = secrets.token_urlsafe(24)
     address = st.get_option("browser.serverAddress") or "localhost"
     port = st.get_option("browser.serverPort") or st.get_option("server.port") or 8501
     print(
@@ -109,6 +120,25 @@ def setup_token(database_url: str) -> str:
         flush=True,
     )
     return token
+
+
+def announce_setup() -> None:
+    """Print the setup link when the server starts on a database without any account."""
+    from data.settings import Settings
+    from data.store import Store
+
+    settings = Settings.from_env()
+    settings.user_dir.mkdir(parents=True, exist_ok=True)
+    with Store(settings.database_url) as store:
+        if not store.read_only and acc.count_accounts(store) == 0:
+            setup_token(store.url)
+
+
+@contextlib.asynccontextmanager
+async def lifespan(_app: Any) -> AsyncIterator[None]:
+    """``st.App`` start-up: print the one-time setup link at once if no account exists."""
+    announce_setup()
+    yield None
 
 
 def _oidc_configured() -> bool:

@@ -92,13 +92,24 @@ def first_page(names: Sequence[str]) -> str | None:
 def build(account: Any | None) -> Any:
     """Declare ``account``'s pages with ``st.navigation`` and return the page to run.
 
-    Nobody logged in: every page, menu hidden (the login gate runs next and stops).
+    Nobody logged in: every page, menu hidden (the login gate runs next and stops). The
+    root address is a hidden start page that moves on to the role's first page, so every
+    page keeps its own address (Streamlit serves its default page at ``/`` only, and a link
+    such as ``/dispatch?plan=12`` must reach Dispatch).
     """
     names = page_names(account)
-    default = first_page(names)
-    pages = [
-        st.Page(PAGES[name].file, title=t(PAGES[name].title_key), icon=PAGES[name].icon,
-                url_path=PAGES[name].url_path, default=name == default)
+    pages = {
+        name: st.Page(PAGES[name].file, title=t(PAGES[name].title_key), icon=PAGES[name].icon,
+                      url_path=PAGES[name].url_path)
         for name in names
-    ]
-    return st.navigation(pages, position="sidebar" if account is not None else "hidden")
+    }
+    first = pages.get(first_page(names) or "")
+
+    def start() -> None:
+        if first is not None:
+            st.switch_page(first)
+
+    home = st.Page(start, title=t(PAGES[first_page(names) or "dispatch"].title_key),
+                   url_path="start", default=True, visibility="hidden")
+    return st.navigation([home, *pages.values()],
+                         position="sidebar" if account is not None else "hidden")

@@ -1,5 +1,8 @@
 """Tuyến của tôi / My route: a courier's own route of the day, as a table.
 
+The table is ``st.table`` (read whole on a phone); its cells are markdown, so every text
+from the plan goes through :func:`app.safe.md_text`.
+
 Stands in at ``/courier`` until the courier's phone page (``app/pages/courier.py``) lands.
 The route comes from :meth:`data.store.Store.courier_route` (the store checks the role and
 audits the opening): only the logged-in courier's own route, never another courier's.
@@ -16,7 +19,7 @@ import streamlit as st
 from app import state as ss
 from app.i18n import fmt_clock, fmt_date, t
 from app.messages import error_md
-from app.safe import md_t
+from app.safe import md_t, md_text
 from data.errors import PostplanError
 
 ss.enter_page("courier")
@@ -41,12 +44,13 @@ table = pd.DataFrame({
     t("route.col_order"): [i + 1 for i in range(len(stops))],
     t("route.col_arrival"): [fmt_clock(s.get("arrival_s")) for s in stops],
     t("route.col_kind"): [t(f"route.kind_{s.get('kind')}") for s in stops],
-    t("route.col_place"): [str(s.get("label") or "") for s in stops],
-    t("route.col_job"): [str(s.get("job_id") or "") for s in stops],
+    t("route.col_place"): [md_text(str(s.get("label") or "")) for s in stops],
+    t("route.col_job"): [md_text(str(s.get("job_id") or "")) for s in stops],
     t("route.col_window"): [
         f"{fmt_clock(s['window'][0])}–{fmt_clock(s['window'][1])}"
         if isinstance(s.get("window"), list) and len(s["window"]) == 2 else ""
         for s in stops
     ],
 })
-st.dataframe(table, hide_index=True, width="stretch", key="route_table")
+# a plain table a phone shows whole; cells are markdown, so the data in them is escaped
+st.table(table, hide_index=True)
