@@ -148,8 +148,8 @@ def test_a_courier_sees_only_their_own_route(app: tuple[str, int], browser: Any)
     url, _ = app
     page = browser.new_page()
     log_in(page, url, user="an", password=PASSWORD)
-    page.get_by_text("Tuyến của tôi hôm nay").wait_for(timeout=60_000)
-    page.wait_for_timeout(1_000)
+    page.locator('[data-testid="stTable"]').wait_for(timeout=60_000)
+    wait_idle(page)
     assert _menu(page) == []  # one page: nothing else in the navigation
     assert MINE in _everything(page) and OTHERS not in _everything(page)
     page.screenshot(path=str(ARTIFACTS / "access-courier.png"), full_page=True)
