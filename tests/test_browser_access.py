@@ -32,7 +32,7 @@ MINE, OTHERS, B_SECRET = "Nhà ông An số 1", "Nhà bí mật của BT02", "Nh
 TODAY = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
 
 
-def _plan(office: str, routes: dict[str, str]) -> dict[str, Any]:
+def todays_plan(office: str, routes: dict[str, str]) -> dict[str, Any]:
     """Today's plan at ``office``: one route per courier id, its job stop labelled."""
     doc = json.loads(make_plan().to_json())
     template = doc["routes"][0]
@@ -66,9 +66,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
         ):
             add_account(store, name, actor=root, role=role, password=PASSWORD,
                         display_name=name.title(), **extra)  # type: ignore[arg-type]
-        store.save_plan(_plan(OFFICE_A, {"BT01": MINE, "BT02": OTHERS}), name="Kế hoạch A",
+        store.save_plan(todays_plan(OFFICE_A, {"BT01": MINE, "BT02": OTHERS}), name="Kế hoạch A",
                         actor=root)
-        plan_b = store.save_plan(_plan(OFFICE_B, {"BT09": B_SECRET}), name="Kế hoạch B",
+        plan_b = store.save_plan(todays_plan(OFFICE_B, {"BT09": B_SECRET}), name="Kế hoạch B",
                                  actor=root)
     env = {"POSTPLAN_USER_DIR": str(user_dir), "POSTPLAN_LOGIN_DELAYS_S": "0,0,0,0"}
     with running_app(env, log_name="access-server.log", with_admin=False) as url:
