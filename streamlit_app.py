@@ -41,9 +41,19 @@ def main() -> None:
 # `app`; each browser session then runs it as "__main__". The route solver's child processes
 # import it as "__mp_main__": then nothing runs.
 if __name__ == "streamlit_app":
-    from app.auth import lifespan
+    import contextlib
+    from collections.abc import AsyncIterator
+    from typing import Any
+
     from app.session_cookie import routes
 
-    app = st.App("streamlit_app.py", routes=routes(), lifespan=lifespan)
+    @contextlib.asynccontextmanager
+    async def _started(_app: Any) -> AsyncIterator[None]:
+        from app.auth import announce_setup  # once Streamlit's runtime runs (its caches)
+
+        announce_setup()
+        yield None
+
+    app = st.App("streamlit_app.py", routes=routes(), lifespan=_started)
 elif __name__ == "__main__":
     main()

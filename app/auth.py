@@ -25,11 +25,9 @@ nobody is.
 
 from __future__ import annotations
 
-import contextlib
 import hmac
 import secrets
 import threading
-from collections.abc import AsyncIterator
 from typing import Any
 
 import streamlit as st
@@ -132,13 +130,6 @@ def announce_setup() -> None:
     with Store(settings.database_url) as store:
         if not store.read_only and acc.count_accounts(store) == 0:
             setup_token(store.url)
-
-
-@contextlib.asynccontextmanager
-async def lifespan(_app: Any) -> AsyncIterator[None]:
-    """``st.App`` start-up: print the one-time setup link at once if no account exists."""
-    announce_setup()
-    yield None
 
 
 def _oidc_configured() -> bool:
