@@ -301,8 +301,7 @@ def gate(account: Any | None = None, notice: str | None = None) -> Any:
             st.stop()
         else:
             _start(store, session)
-            _cookie_frames()
-            return session.account
+            st.rerun()  # the menu of this run was built for nobody: build the role's
     try:
         nobody = acc.count_accounts(store) == 0
     except PostplanError as exc:  # an unreadable database: say so, open nothing
