@@ -164,9 +164,10 @@ def forget_session() -> None:
             del st.session_state[key]
 
 
-#: Session keys: a cookie to set on the next run (its lifetime, s); a cookie to clear; the
-#: sha256 of a cookie token that was logged out or refused (never tried again).
+#: Session keys: a cookie to set (its lifetime, s); the one-time code that sets it; a cookie
+#: to clear; the sha256 of a cookie token that was logged out or refused (never tried again).
 _COOKIE_SET = "auth_cookie_set"
+_COOKIE_CODE = "auth_cookie_code"
 _COOKIE_CLEAR = "auth_cookie_clear"
 _COOKIE_DEAD = "auth_cookie_dead"
 
@@ -192,7 +193,12 @@ def _cookie_frames() -> None:
     max_age_s = st.session_state.pop(_COOKIE_SET, None)
     token = st.session_state.get(ss.AUTH_TOKEN)
     if max_age_s is not None and token:
-        cookie.set_cookie(token, max_age_s=int(max_age_s))
+        st.session_state[_COOKIE_CODE] = cookie.issue_handoff(token, max_age_s=int(max_age_s))
+    code = st.session_state.get(_COOKIE_CODE)
+    if code and cookie.pending(code):
+        cookie.set_cookie(code)
+    elif code:
+        del st.session_state[_COOKIE_CODE]
     if st.session_state.pop(_COOKIE_CLEAR, False):
         cookie.clear_cookie()
 

@@ -69,6 +69,13 @@ def issue_handoff(token: str, *, max_age_s: int) -> str:
     return code
 
 
+def pending(code: str) -> bool:
+    """Whether ``code`` is still waiting to be exchanged (not used, not expired)."""
+    with _LOCK:
+        found = _PENDING.get(code)
+    return found is not None and found[2] >= time.monotonic()
+
+
 def redeem(code: str) -> tuple[str, int] | None:
     """Return (token, cookie lifetime) for a live one-time ``code`` and forget it, or None."""
     with _LOCK:
@@ -93,12 +100,13 @@ def _frame(body: str) -> None:
         st.iframe(f"<!doctype html><script>{body}</script>", height=1)
 
 
-def set_cookie(token: str, *, max_age_s: int) -> None:
-    """Draw the hidden frame that turns a one-time code into the session cookie.
+def set_cookie(code: str) -> None:
+    """Draw the hidden frame that turns the one-time ``code`` into the session cookie.
 
-    The frame's script holds only the random one-time code (no account data).
+    The frame's script holds only the random one-time code (no account data). Drawn with
+    the same code on every run until the code is used (:func:`pending`), so a page that
+    moves on at once (``st.switch_page``) still gets its cookie.
     """
-    code = issue_handoff(token, max_age_s=max_age_s)
     _frame(f"fetch({json.dumps(SESSION_PATH)}, {{method: 'POST', credentials: 'same-origin', "
            f"headers: {{'Content-Type': 'application/json'}}, "
            f"body: JSON.stringify({{code: {json.dumps(code)}}})}});")

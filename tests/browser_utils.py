@@ -150,19 +150,34 @@ def log_in(page: Any, url: str, path: str = "", *, user: str = USER,
     """Open ``url``/``path`` and sign in as ``user`` through the login form.
 
     A new page of a new browser context (``browser.new_page()``) has no session cookie, so
-    it starts at the login form; after the login the app shows the page the link named.
+    it starts at the login form; after the login the app shows the page the link named. A
+    page whose context already logged in keeps that login (the session cookie): then only
+    the page opens.
     """
     page.goto(f"{url}/{path}", wait_until="networkidle")
     wait_idle(page)
+    page.wait_for_function(  # the login form, or the sidebar of a session already logged in
+        "() => document.querySelector('input[aria-label=\"Tên đăng nhập\"]') || "
+        "(document.querySelector('[data-testid=\"stSidebar\"]')?.innerText || '')"
+        ".includes('Đang đăng nhập')", timeout=120_000)
+    if page.get_by_label("Tên đăng nhập").count() == 0:
+        return
     type_login(page, user, password)
 
 
 def type_login(page: Any, user: str, password: str) -> None:
-    """Fill the login form shown on ``page`` and press *Đăng nhập*."""
+    """Fill the login form shown on ``page`` and press *Đăng nhập*.
+
+    After a login at ``/`` the app moves on to the role's first page: this waits until it
+    has (a wrong password stays on the form).
+    """
     page.get_by_label("Tên đăng nhập").fill(user)
     page.get_by_label("Mật khẩu", exact=True).fill(password)
     page.get_by_role("button", name="Đăng nhập").click()
     wait_idle(page)
+    if page.get_by_label("Tên đăng nhập").count() == 0:  # logged in
+        page.wait_for_function("() => location.pathname !== '/'", timeout=120_000)
+        wait_idle(page)
 
 
 def wait_idle(page: Any, timeout_ms: int = 120_000) -> None:

@@ -150,15 +150,17 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                                   display_name=hostile("Quản trị", 1))
         lan = add_account(store, "lan", actor=root, role="admin", password=None,
                           display_name=hostile("Lan", 4))
+        # the courier C1's route of today (saved first: the plan with two versions stays
+        # the newest, the one Dispatch's picker offers first)
+        today = {**hostile_plan(moved=False), "plan_date": TODAY}
+        store.save_plan(today, name=hostile("Hôm nay", 6), actor=root)
         name = hostile("Kế hoạch", 0)
         store.save_plan(hostile_plan(moved=False), name=name, actor=root)
         store.save_plan(hostile_plan(moved=True), name=name, actor=lan,
                         expected_version=1, message=hostile("ghi chú", 3))
         store.save("coverage_scenario", hostile("Kịch bản", 2), hostile_scenario(),
                    actor=root)
-        # the courier C1's route of today, and a viewer of the figures
-        today = {**hostile_plan(moved=False), "plan_date": TODAY}
-        store.save_plan(today, name=hostile("Hôm nay", 6), actor=root)
+        # a courier (C1) and a viewer of the figures
         add_account(store, "c1", actor=root, role="courier", password=PASSWORD,
                     courier_id="C1", display_name=hostile("Bưu tá", 1))
         add_account(store, "xem", actor=root, role="viewer", password=PASSWORD,
@@ -180,9 +182,9 @@ def _go(page: Any, title: str) -> None:
 
 
 def _upload(page: Any, index: int, name: str, data: bytes) -> None:
-    page.locator('input[type="file"]').nth(index).set_input_files(
-        {"name": name, "mimeType": "text/csv", "buffer": data}
-    )
+    box = page.locator('input[type="file"]').nth(index)
+    box.wait_for(state="attached", timeout=180_000)  # a busy machine reruns slowly
+    box.set_input_files({"name": name, "mimeType": "text/csv", "buffer": data})
     wait_idle(page, 180_000)
 
 

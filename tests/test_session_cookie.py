@@ -100,3 +100,11 @@ def test_routes_are_the_two_post_routes() -> None:
     """st.App gets exactly the two POST routes."""
     assert [(r.path, sorted(r.methods or ())) for r in sc.routes()] == [
         (sc.SESSION_PATH, ["POST"]), (sc.LOGOUT_PATH, ["POST"])]
+
+
+def test_a_code_is_pending_until_used() -> None:
+    """The page keeps drawing the frame while its code waits; once used, it stops."""
+    code = sc.issue_handoff("tok", max_age_s=60)
+    assert sc.pending(code)
+    assert sc.redeem(code) == ("tok", 60)
+    assert not sc.pending(code) and not sc.pending("never-issued")
