@@ -86,6 +86,6 @@ def test_the_guides_login_role_may_use_rows_but_not_change_tables() -> None:
                           "TRUNCATE audit_log", "DROP TABLE documents",
                           "ALTER TABLE accounts ADD COLUMN x int",
                           "CREATE TABLE mine (x int)"):
-            with pytest.raises(ProgrammingError, match="permission denied|must be owner"), \
+            with pytest.raises(ProgrammingError, match=r"permission denied|must be owner"), \
                     store.engine.begin() as conn:
                 conn.execute(text(statement))
