@@ -5,11 +5,9 @@ only says where each page lives, what it is called and which one opens first. Th
 refuses what a role may not read or write all the same, so a page reached some other way
 (an old link, a tampered session) shows the refusal, never the data.
 
-Two pages are being built on other branches: the courier's phone page
-(``app/pages/courier.py``) and the reports page (``app/pages/reports.py``). Their routes
-(``/courier``, ``/reports``) are registered here by name; until a file lands, the route
-shows a small page of this branch (``my_route.py``: the courier's own route of the day as a
-table; ``figures.py``: aggregate plan figures).
+The reports page (``app/pages/reports.py``) is being built on another branch: its route
+(``/reports``) is registered here by name, and until the file lands it shows
+``figures.py`` (aggregate plan figures from ``Store.plan_figures``).
 """
 
 from __future__ import annotations
@@ -21,7 +19,7 @@ from typing import Any
 
 import streamlit as st
 
-from app.i18n import t
+from app.i18n import N_, t
 from data.access import PAGE_RULES, pages_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,16 +54,16 @@ class PageSpec:
 
 #: Every page, in menu order; keys are those of ``data.access.PAGE_RULES``.
 PAGES: dict[str, PageSpec] = {
-    "dispatch": PageSpec(("app/pages/dispatch.py",), "nav.dispatch",
+    "dispatch": PageSpec(("app/pages/dispatch.py",), N_("nav.dispatch"),
                          ":material/local_shipping:", "dispatch"),
-    "coverage": PageSpec(("app/pages/coverage.py",), "nav.coverage", ":material/map:",
+    "coverage": PageSpec(("app/pages/coverage.py",), N_("nav.coverage"), ":material/map:",
                          "coverage"),
-    "data": PageSpec(("app/pages/data.py",), "nav.data", ":material/table_view:", "data"),
-    "courier": PageSpec(("app/pages/courier.py", "app/pages/my_route.py"), "nav.courier",
+    "data": PageSpec(("app/pages/data.py",), N_("nav.data"), ":material/table_view:", "data"),
+    "courier": PageSpec(("app/pages/courier.py",), N_("nav.courier"),
                         ":material/route:", "courier"),
-    "reports": PageSpec(("app/pages/reports.py", "app/pages/figures.py"), "nav.reports",
+    "reports": PageSpec(("app/pages/reports.py", "app/pages/figures.py"), N_("nav.reports"),
                         ":material/bar_chart:", "reports"),
-    "admin": PageSpec(("app/pages/admin.py",), "nav.admin",
+    "admin": PageSpec(("app/pages/admin.py",), N_("nav.admin"),
                       ":material/admin_panel_settings:", "admin"),
 }
 assert set(PAGES) == set(PAGE_RULES), "every page of data.access.PAGE_RULES has a place"

@@ -148,7 +148,7 @@ def test_a_courier_sees_only_their_own_route(app: tuple[str, int], browser: Any)
     url, _ = app
     page = browser.new_page()
     log_in(page, url, user="an", password=PASSWORD)
-    page.locator('[data-testid="stTable"]').wait_for(timeout=60_000)
+    page.get_by_text(MINE).first.wait_for(timeout=120_000)
     wait_idle(page)
     assert _menu(page) == []  # one page: nothing else in the navigation
     assert MINE in _everything(page) and OTHERS not in _everything(page)
@@ -159,6 +159,7 @@ def test_a_courier_sees_only_their_own_route(app: tuple[str, int], browser: Any)
         text = _everything(page)
         assert OTHERS not in text and B_SECRET not in text, path
         assert "Mở kế hoạch đã lưu" not in text and "Quản trị: tài khoản" not in text, path
+        assert OTHERS not in text, path
         assert _menu(page) == [], path
 
 

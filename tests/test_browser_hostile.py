@@ -309,7 +309,7 @@ def test_hostile_names_on_the_admin_courier_and_viewer_pages(app_url: str, brows
     courier = browser.new_page(viewport={"width": 420, "height": 1500})
     courier.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     log_in(courier, app_url, user="c1", password=PASSWORD)
-    courier.locator('[data-testid="stTable"]').wait_for(timeout=60_000)
+    courier.get_by_text(hostile("Nhà", 1)).first.wait_for(timeout=120_000)
     wait_idle(courier)
     shown = _plain(courier.locator('[data-testid="stMain"]').inner_text())
     assert hostile("Nhà", 1) in shown and hostile("Hôm nay", 6) in shown, shown[-800:]

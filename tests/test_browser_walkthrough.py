@@ -109,8 +109,8 @@ def test_a_new_users_first_day(tmp_path: Path) -> None:
         wait_idle(admin)
         admin.screenshot(path=str(ARTIFACTS / "walkthrough-nav.png"), full_page=True)
         admin.get_by_text("Quản trị: tài khoản và nhật ký").wait_for(timeout=180_000)
-        _add_account(admin, "minh", "Điều phối", MINH_PW, office="po-23293")
-        _add_account(admin, "an", "Bưu tá", AN_PW, courier_id="BT01")
+        _add_account(admin, "minh", "điều phối viên", MINH_PW, office="po-23293")
+        _add_account(admin, "an", "bưu tá", AN_PW, courier_id="BT01")
         admin.screenshot(path=str(ARTIFACTS / "walkthrough-admin.png"), full_page=True)
 
         plan_file = tmp_path / "today.json"
@@ -123,7 +123,7 @@ def test_a_new_users_first_day(tmp_path: Path) -> None:
 
         courier = browser.new_page(viewport={"width": 420, "height": 1200})
         log_in(courier, url, user="an", password=AN_PW)
-        courier.locator('[data-testid="stTable"]').wait_for(timeout=60_000)
+        courier.get_by_text(STOP).first.wait_for(timeout=120_000)
         shown = courier.locator('[data-testid="stMain"]').inner_text()
         assert STOP in shown and "Nhà người khác" not in shown
         assert courier.locator('[data-testid="stSidebarNav"]').count() == 0

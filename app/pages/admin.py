@@ -17,12 +17,13 @@ import pandas as pd
 import streamlit as st
 
 from app import state as ss
-from app.i18n import t
+from app.i18n import N_, fmt_datetime, t
+from app.labels import role_label
 from app.messages import error_md
 from app.safe import md_t
 from data import accounts as acc
 from data.access import ROLES, require_page
-from data.audit import ACTIONS, audit_rows, export_audit, list_audit
+from data.audit import ACTIONS, export_audit, list_audit
 from data.errors import PostplanError
 
 ss.enter_page("admin")
@@ -38,8 +39,37 @@ except PostplanError as exc:
 ss.show_flash("adm_flash")
 
 
+#: Audit-log action -> label key.
+ACTION_KEYS = {
+    "login": N_("audit.login"), "login_failed": N_("audit.login_failed"),
+    "lock": N_("audit.lock"), "logout": N_("audit.logout"),
+    "session_expired": N_("audit.session_expired"), "open": N_("audit.open"),
+    "export": N_("audit.export"), "save": N_("audit.save"), "restore": N_("audit.restore"),
+    "delete": N_("audit.delete"), "account_add": N_("audit.account_add"),
+    "account_update": N_("audit.account_update"),
+    "account_disable": N_("audit.account_disable"),
+    "account_enable": N_("audit.account_enable"), "password_reset": N_("audit.password_reset"),
+    "privacy_find": N_("audit.privacy_find"), "privacy_export": N_("audit.privacy_export"),
+    "privacy_erase": N_("audit.privacy_erase"), "privacy_purge": N_("audit.privacy_purge"),
+}
+#: What an audit entry is about -> label key.
+OBJECT_KEYS = {
+    "account": N_("audit.obj_account"), "audit_log": N_("audit.obj_audit_log"),
+    "plan": N_("audit.obj_plan"), "manual_edit": N_("audit.obj_manual_edit"),
+    "job_list": N_("audit.obj_job_list"), "office_registry": N_("audit.obj_office_registry"),
+    "coverage_scenario": N_("audit.obj_coverage_scenario"),
+    "closure_set": N_("audit.obj_closure_set"), "speed_table": N_("audit.obj_speed_table"),
+    "roster": N_("audit.obj_roster"), "field_observations": N_("audit.obj_field_observations"),
+    "trace_roads": N_("audit.obj_trace_roads"),
+}
+
+
 def _role_label(role: str) -> str:
-    return t(f"role.{role}")
+    return role_label(role)
+
+
+def _coded(keys: dict[str, str], value: str | None) -> str:
+    return t(keys[value]) if value in keys else (value or "")
 
 
 def _post_offices() -> dict[str, str]:
@@ -59,7 +89,8 @@ def _account_table(rows: list[Any]) -> pd.DataFrame:
         t("admin.col_username"): [a.username for a in rows],
         t("admin.col_display"): [a.display_name for a in rows],
         t("admin.col_role"): [_role_label(a.role) for a in rows],
-        t("admin.col_offices"): [", ".join(a.offices) for a in rows],
+        t("admin.col_offices"): [", ".join(post_offices.get(o, o) for o in a.offices)
+                                 for a in rows],
         t("admin.col_courier"): [a.courier_id or "" for a in rows],
         t("admin.col_email"): [a.email or "" for a in rows],
         t("admin.col_state"): [t("admin.disabled") if a.disabled else t("admin.enabled")
@@ -85,7 +116,7 @@ with tab_accounts:
                                 format_func=_role_label, key="adm_add_role")
         b1, b2, b3 = st.columns(3)
         new_offices = b1.multiselect(t("admin.offices"), list(post_offices),
-                                     format_func=lambda o: f"{o} — {post_offices.get(o, '')}",
+                                     format_func=lambda o: post_offices.get(o, o),
                                      key="adm_add_offices", help=t("admin.offices_help"))
         new_courier = b2.text_input(t("admin.courier_id"), key="adm_add_courier",
                                     help=t("admin.courier_help"))
@@ -128,7 +159,7 @@ with tab_accounts:
                                format_func=_role_label, key=f"adm_edit_role_{chosen.username}")
         f1, f2, f3 = st.columns(3)
         ed_offices = f1.multiselect(t("admin.offices"), choices, default=list(chosen.offices),
-                                    format_func=lambda o: f"{o} — {post_offices.get(o, '')}",
+                                    format_func=lambda o: post_offices.get(o, o),
                                     key=f"adm_edit_offices_{chosen.username}")
         ed_courier = f2.text_input(t("admin.courier_id"), value=chosen.courier_id or "",
                                    key=f"adm_edit_courier_{chosen.username}")
@@ -178,7 +209,8 @@ with tab_audit:
     user = h2.selectbox(t("admin.user"), ["", *names],
                         format_func=lambda u: u or t("admin.everyone"), key="adm_user")
     action = h3.selectbox(t("admin.action"), ["", *ACTIONS],
-                          format_func=lambda a: a or t("admin.every_action"), key="adm_action")
+                          format_func=lambda a: _coded(ACTION_KEYS, a) or t("admin.every_action"),
+                          key="adm_action")
     filters: dict[str, Any] = {"since": since if isinstance(since, dt.date) else None,
                                "user": user or None, "action": action or None}
     try:
@@ -187,7 +219,15 @@ with tab_audit:
         st.error(error_md(exc))
         entries = []
     st.caption(t("admin.audit_count", n=len(entries)))
-    shown = pd.DataFrame(audit_rows(entries[-1000:][::-1]))
+    newest = entries[-1000:][::-1]
+    shown = pd.DataFrame({
+        t("admin.col_at"): [fmt_datetime(e.at) for e in newest],
+        t("admin.col_username"): [e.username or "" for e in newest],
+        t("admin.col_role"): [_role_label(e.role) if e.role else "" for e in newest],
+        t("admin.col_action"): [_coded(ACTION_KEYS, e.action) for e in newest],
+        t("admin.col_object"): [_coded(OBJECT_KEYS, e.object_kind) for e in newest],
+        t("admin.col_name"): [e.object_name or "" for e in newest],
+    })
     st.dataframe(shown, hide_index=True, width="stretch", key="adm_audit_table")
 
     def _export() -> bytes:

@@ -7,11 +7,13 @@ read and which holds nothing personal; estimated networks and simulated jobs say
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
 from app import state as ss
-from app.i18n import fmt_number, fmt_pct, t
+from app.i18n import fmt_date, fmt_number, fmt_pct, t
 from app.messages import error_md
 from data.errors import PostplanError
 
@@ -26,11 +28,23 @@ if not figures:
     st.info(t("figures.none"))
     st.stop()
 st.caption(t("figures.caption"))
+offices = ss.current_offices()
+office_names = {str(r.office_id): str(r.name) for r in offices.itertuples()}
+
+
+def _day(iso: str | None) -> str:
+    try:
+        return fmt_date(dt.date.fromisoformat(iso or ""))
+    except ValueError:
+        return iso or ""
+
+
 table = pd.DataFrame({
     t("figures.col_name"): [f.name for f in figures],
     t("figures.col_version"): [f.version for f in figures],
-    t("figures.col_date"): [f.plan_date or "" for f in figures],
-    t("figures.col_offices"): [", ".join(f.offices) for f in figures],
+    t("figures.col_date"): [_day(f.plan_date) for f in figures],
+    t("figures.col_offices"): [", ".join(office_names.get(o, o) for o in f.offices)
+                               for f in figures],
     t("figures.col_jobs"): [f.jobs_assigned for f in figures],
     t("figures.col_unassigned"): [f.jobs_unassigned for f in figures],
     t("figures.col_couriers"): [f.couriers_used for f in figures],
