@@ -142,7 +142,7 @@ with tab_accounts:
                 for k in ("adm_add_user", "adm_add_display", "adm_add_courier", "adm_add_email",
                           "adm_add_pw", "adm_add_pw2"):
                     st.session_state.pop(k, None)
-                _done("admin.added", name=made.username, role=_role_label(made.role))
+                _done(N_("admin.added"), name=made.username, role=_role_label(made.role))
 
     st.subheader(t("admin.change_title"))
     names = [a.username for a in accounts]
@@ -174,7 +174,7 @@ with tab_accounts:
         except PostplanError as exc:
             st.error(error_md(exc))
         else:
-            _done("admin.changed", name=chosen.username)
+            _done(N_("admin.changed"), name=chosen.username)
 
     g1, g2, g3 = st.columns([2, 2, 1])
     reset_pw = g1.text_input(t("admin.new_password"), type="password", key="adm_reset_pw")
@@ -190,15 +190,15 @@ with tab_accounts:
             else:
                 st.session_state.pop("adm_reset_pw", None)
                 st.session_state.pop("adm_reset_pw2", None)
-                _done("admin.reset_done", name=chosen.username)
-    toggle_key = "admin.enable_btn" if chosen.disabled else "admin.disable_btn"
+                _done(N_("admin.reset_done"), name=chosen.username)
+    toggle_key = N_("admin.enable_btn") if chosen.disabled else N_("admin.disable_btn")
     if st.button(t(toggle_key), key="adm_toggle"):
         try:
             acc.set_disabled(store, chosen.username, not chosen.disabled, actor=actor)
         except PostplanError as exc:
             st.error(error_md(exc))
         else:
-            _done("admin.enabled_done" if chosen.disabled else "admin.disabled_done",
+            _done(N_("admin.enabled_done") if chosen.disabled else N_("admin.disabled_done"),
                   name=chosen.username)
 
 # ---- audit log ------------------------------------------------------------------------------
