@@ -51,6 +51,7 @@ ACTION_KEYS = {
     "account_enable": N_("audit.account_enable"), "password_reset": N_("audit.password_reset"),
     "privacy_find": N_("audit.privacy_find"), "privacy_export": N_("audit.privacy_export"),
     "privacy_erase": N_("audit.privacy_erase"), "privacy_purge": N_("audit.privacy_purge"),
+    "outcome": N_("audit.outcome"), "day_close": N_("audit.day_close"),
 }
 #: What an audit entry is about -> label key.
 OBJECT_KEYS = {
