@@ -1,9 +1,16 @@
 """Entry point of the web app: ``streamlit run streamlit_app.py``.
 
-Three pages through ``st.navigation``: Điều phối / Dispatch, Vùng phục vụ / Coverage and
-Dữ liệu / Data. Vietnamese first; the English toggle sits in the sidebar. Nothing is
-reachable before the login gate (``app/auth.py``) lets an account in; on a new database it
-prints a one-time setup link on this console to create the first admin.
+Nothing is reachable before the login gate (``app/auth.py``) lets an account in; on a new
+database it prints a one-time setup link on this console to create the first admin. The
+menu is built from the logged-in account's role (``app/navigation.py``, the rules in
+``data.access.PAGE_RULES``): Điều phối / Dispatch, Vùng phục vụ / Coverage, Dữ liệu / Data,
+the courier's own route, reports, and the admin page. Vietnamese first; the English toggle
+sits in the sidebar.
+
+``streamlit run`` finds ``app`` below (an ``st.App``) and serves the script through it, with
+the two small routes that keep the login in an HttpOnly cookie (``app/session_cookie.py``),
+so a reload stays logged in, and a start-up hook that prints the one-time setup link at once
+on a database without any account.
 """
 
 from __future__ import annotations
@@ -14,53 +21,39 @@ from app.i18n import language_toggle, t
 
 
 def main() -> None:
-    """Draw the app: the login gate, then the page chosen in the navigation."""
-    from app import auth  # here, not at import: solver child processes import this file
+    """Draw the app: who is logged in, their menu, the login gate, then the chosen page."""
+    from app import auth, navigation  # here, not at import: solver child processes import this
 
     # No page_icon: a Material or emoji favicon is fetched from a CDN, and the app runs offline.
     st.set_page_config(page_title="postplan — Kon Tum", layout="wide")
     language_toggle()
-
-    pages = [
-        st.Page(
-            "app/pages/dispatch.py",
-            title=t("nav.dispatch"),
-            icon=":material/local_shipping:",
-            url_path="dispatch",
-            default=True,
-        ),
-        st.Page(
-            "app/pages/coverage.py",
-            title=t("nav.coverage"),
-            icon=":material/map:",
-            url_path="coverage",
-        ),
-        st.Page(
-            "app/pages/data.py", title=t("nav.data"), icon=":material/table_view:", url_path="data"
-        ),
-        st.Page(
-            "app/pages/courier.py",
-            title=t("nav.courier"),
-            icon=":material/route:",
-            url_path="courier",
-        ),
-        st.Page(
-            "app/pages/reports.py",
-            title=t("nav.reports"),
-            icon=":material/bar_chart:",
-            url_path="reports",
-        ),
-    ]
-    # The pages are declared before the gate so that a link to /data still leads there after the
-    # login; their menu stays hidden, and no page runs, until someone is logged in.
-    page = st.navigation(pages, position="sidebar" if auth.has_session() else "hidden")
-    account = auth.gate()  # stops here (setup or login form) until someone is logged in
+    account, notice = auth.resolve()
+    # Before a login every page is declared (menu hidden), so a link to /data still leads
+    # there afterwards; no page runs until someone is logged in.
+    page = navigation.build(account)
+    account = auth.gate(account, notice)  # stops here (setup or login form) until logged in
     st.sidebar.caption(t("app.caption"))
     auth.sidebar(account)
     page.run()
 
 
-# Streamlit runs this file as "__main__". The route solver's child processes (multiprocessing
-# forkserver/spawn) import the parent's main module as "__mp_main__": then nothing runs.
-if __name__ == "__main__":
+# `streamlit run streamlit_app.py` imports this file as the module "streamlit_app" to serve
+# `app`; each browser session then runs it as "__main__". The route solver's child processes
+# import it as "__mp_main__": then nothing runs.
+if __name__ == "streamlit_app":
+    import contextlib
+    from collections.abc import AsyncIterator
+    from typing import Any
+
+    from app.session_cookie import routes
+
+    @contextlib.asynccontextmanager
+    async def _started(_app: Any) -> AsyncIterator[None]:
+        from app.auth import announce_setup  # once Streamlit's runtime runs (its caches)
+
+        announce_setup()
+        yield None
+
+    app = st.App("streamlit_app.py", routes=routes(), lifespan=_started)
+elif __name__ == "__main__":
     main()

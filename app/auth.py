@@ -9,26 +9,36 @@
 * otherwise shows the login form (wrong password, wait, lock and disabled messages), or
   the identity provider's button when ``.streamlit/secrets.toml`` configures ``[auth]``
   (Streamlit's ``st.login``, OIDC: the provider's e-mail maps to a local account);
-* keeps the session token (server-side session, :mod:`data.accounts`) in the browser
-  session, checks it on every run (expired or ended sessions go back to the login form),
-  and puts the account in ``st.session_state`` for :func:`app.state.current_account`;
+* keeps the session token (server-side session, :mod:`data.logins`) in the browser
+  session and in an HttpOnly cookie (:mod:`app.session_cookie`), so a reload or a new tab
+  stays logged in for the session's lifetime; checks it on every run (expired or ended
+  sessions go back to the login form, and their cookie is cleared), and puts the account
+  in ``st.session_state`` for :func:`app.state.current_account`;
 * draws who is logged in and a logout button in the sidebar; logging out (or a session
-  expiring) empties the browser session, so nothing opened passes to the next account.
+  expiring) ends the server-side session, clears the cookie and empties the browser
+  session, so nothing opened passes to the next account.
+
+:func:`resolve` (who is logged in, drawing nothing) runs before the menu is built from the
+account's role (:mod:`app.navigation`); :func:`gate` then draws the forms and stops when
+nobody is.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
+import threading
 from typing import Any
 
 import streamlit as st
 
+from app import session_cookie as cookie
 from app import state as ss
 from app.i18n import current_lang
 from app.labels import role_label
 from data import accounts as acc
 from data import logins
+from data.accounts import token_sha256
 from data.errors import InputError, LoginError, PostplanError
 
 #: Texts of the gate (Vietnamese, English).
@@ -82,7 +92,11 @@ def login_message(error: LoginError) -> str:
     return _t(error.reason) if error.reason in _TEXTS else str(error)
 
 
-@st.cache_resource(show_spinner=False)
+_SETUP_LOCK = threading.Lock()
+#: The one-time setup token of each database URL, for this server process.
+_SETUP_TOKENS: dict[str, str] = {}
+
+
 def setup_token(database_url: str) -> str:
     """Return the one-time setup token of this server process, printing its link once.
 
@@ -91,7 +105,11 @@ def setup_token(database_url: str) -> str:
     database_url
         The store's URL (a new token per database).
     """
-    token = secrets.token_urlsafe(24)
+    with _SETUP_LOCK:
+        token = _SETUP_TOKENS.get(database_url)
+        if token is not None:
+            return token
+        token = _SETUP_TOKENS[database_url] = secrets.token_urlsafe(24)
     address = st.get_option("browser.serverAddress") or "localhost"
     port = st.get_option("browser.serverPort") or st.get_option("server.port") or 8501
     print(
@@ -100,6 +118,18 @@ def setup_token(database_url: str) -> str:
         flush=True,
     )
     return token
+
+
+def announce_setup() -> None:
+    """Print the setup link when the server starts on a database without any account."""
+    from data.settings import Settings
+    from data.store import Store
+
+    settings = Settings.from_env()
+    settings.user_dir.mkdir(parents=True, exist_ok=True)
+    with Store(settings.database_url) as store:
+        if not store.read_only and acc.count_accounts(store) == 0:
+            setup_token(store.url)
 
 
 def _oidc_configured() -> bool:
@@ -134,10 +164,43 @@ def forget_session() -> None:
             del st.session_state[key]
 
 
+#: Session keys: a cookie to set (its lifetime, s); the one-time code that sets it; a cookie
+#: to clear; the sha256 of a cookie token that was logged out or refused (never tried again).
+_COOKIE_SET = "auth_cookie_set"
+_COOKIE_CODE = "auth_cookie_code"
+_COOKIE_CLEAR = "auth_cookie_clear"
+_COOKIE_DEAD = "auth_cookie_dead"
+
+
 def _start(store: Any, session: logins.LoginSession) -> None:
     st.session_state[ss.AUTH_TOKEN] = session.token
     st.session_state[ss.AUTH_ACCOUNT] = session.account
+    st.session_state[_COOKIE_SET] = logins.SESSION_TTL_S
     st.session_state.pop("auth_password", None)
+
+
+def _end_cookie(token: str | None) -> None:
+    """Forget this browser session, and have its cookie cleared and never tried again."""
+    if st.session_state.get(ss.AUTH_TOKEN) or st.session_state.get(ss.AUTH_ACCOUNT):
+        forget_session()  # (a refused cookie alone leaves the login form's fields be)
+    if token:
+        st.session_state[_COOKIE_DEAD] = token_sha256(token)
+    st.session_state[_COOKIE_CLEAR] = True
+
+
+def _cookie_frames() -> None:
+    """Draw the hidden frame that sets or clears the session cookie, when one is due."""
+    max_age_s = st.session_state.pop(_COOKIE_SET, None)
+    token = st.session_state.get(ss.AUTH_TOKEN)
+    if max_age_s is not None and token:
+        st.session_state[_COOKIE_CODE] = cookie.issue_handoff(token, max_age_s=int(max_age_s))
+    code = st.session_state.get(_COOKIE_CODE)
+    if code and cookie.pending(code):
+        cookie.set_cookie(code)
+    elif code:
+        del st.session_state[_COOKIE_CODE]
+    if st.session_state.pop(_COOKIE_CLEAR, False):
+        cookie.clear_cookie()
 
 
 def _setup_form(store: Any) -> None:
@@ -158,13 +221,15 @@ def _setup_form(store: Any) -> None:
             try:
                 acc.create_first_admin(store, username.strip().lower(), password=password,
                                        display_name=display.strip() or None)
-                session = logins.login(store, username, password)
+                session = logins.login(store, username, password,
+                                       delays_s=ss.get_settings().login_delays_s)
             except (InputError, PostplanError) as exc:
                 st.error(str(exc))
             else:
                 st.query_params.pop("setup", None)
                 _start(store, session)
                 st.rerun()
+    _cookie_frames()
     st.stop()
 
 
@@ -178,36 +243,59 @@ def _login_form(store: Any, notice: str | None) -> None:
     password = st.text_input(_t("password"), type="password", key="auth_password")
     if st.button(_t("login"), key="auth_login", type="primary"):
         try:
-            session = logins.login(store, username, password)
+            session = logins.login(store, username, password,
+                                   delays_s=ss.get_settings().login_delays_s)
         except LoginError as exc:
             st.error(login_message(exc))
         else:
             _start(store, session)
             st.rerun()
+    _cookie_frames()
     st.stop()
 
 
-def has_session() -> bool:
-    """Whether this browser session holds a session token (checked by :func:`gate`)."""
-    return bool(st.session_state.get(ss.AUTH_TOKEN))
+def resolve() -> tuple[Any | None, str | None]:
+    """Return (the logged-in account or None, why a session was refused or None).
+
+    Draws nothing, so the menu can be built from the account's role before :func:`gate`
+    draws anything. The session token comes from this browser session, else from the
+    session cookie (a reload, a new tab); a refused one is forgotten and its cookie
+    cleared on the next drawing.
+    """
+    store = ss.plan_store()
+    token = st.session_state.get(ss.AUTH_TOKEN)
+    if not token:
+        kept = cookie.cookie_token()
+        if kept and token_sha256(kept) != st.session_state.get(_COOKIE_DEAD):
+            token = kept
+    if not token:
+        return None, None
+    try:
+        account = logins.session_account(store, token)
+    except LoginError as exc:
+        _end_cookie(token)
+        return None, login_message(exc)
+    st.session_state[ss.AUTH_TOKEN] = token
+    st.session_state[ss.AUTH_ACCOUNT] = account
+    return account, None
 
 
-def gate() -> Any:
-    """Return the logged-in account, or draw the setup / login form and stop the script."""
+def gate(account: Any | None = None, notice: str | None = None) -> Any:
+    """Return the logged-in account, or draw the setup / login form and stop the script.
+
+    Parameters
+    ----------
+    account, notice
+        What :func:`resolve` returned this run (resolved again when not given).
+    """
+    if account is None and notice is None:
+        account, notice = resolve()
     store = ss.plan_store()
     if store.read_only:
         st.warning(store.read_only_reason)
-    notice: str | None = None
-    token = st.session_state.get(ss.AUTH_TOKEN)
-    if token:
-        try:
-            account = logins.session_account(store, token)
-        except LoginError as exc:
-            notice = login_message(exc)
-            forget_session()
-        else:
-            st.session_state[ss.AUTH_ACCOUNT] = account
-            return account
+    if account is not None:
+        _cookie_frames()
+        return account
     identity = _oidc_identity()
     if identity is not None:
         try:
@@ -219,7 +307,7 @@ def gate() -> Any:
             st.stop()
         else:
             _start(store, session)
-            return session.account
+            st.rerun()  # the menu of this run was built for nobody: build the role's
     try:
         nobody = acc.count_accounts(store) == 0
     except PostplanError as exc:  # an unreadable database: say so, open nothing
@@ -237,9 +325,9 @@ def sidebar(account: Any) -> None:
     st.sidebar.text(_t("logged_in_as", name=account.display_name, role=role))
     if st.sidebar.button(_t("logout"), key="auth_logout"):
         token = st.session_state.get(ss.AUTH_TOKEN)
-        forget_session()
         if token:
-            logins.logout(ss.plan_store(), token)
+            logins.logout(ss.plan_store(), token)  # the server-side session ends first
+        _end_cookie(token)
         if _oidc_identity() is not None:
             st.logout()
         st.rerun()

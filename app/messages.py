@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from app.i18n import N_, current_lang, t
 from app.safe import md_text
 from data.errors import (
+    AccessDenied,
     ConflictError,
     DataIntegrityError,
     InputError,
@@ -29,6 +30,7 @@ _log = logging.getLogger(__name__)
 
 #: Error class -> key of the sentence that says what failed (most specific first).
 _KIND_KEYS: tuple[tuple[type[PostplanError], str], ...] = (
+    (AccessDenied, N_("error.access")),
     (ConflictError, N_("error.conflict")),
     (DataIntegrityError, N_("error.integrity")),
     (NetworkError, N_("error.network")),
@@ -81,7 +83,8 @@ def error_md(exc: BaseException, *, lang: str | None = None) -> str:
         return problems_box(exc.problems, lang=lang)
     if isinstance(exc, PostplanError):
         key = next(k for cls, k in _KIND_KEYS if isinstance(exc, cls))
-        detail = getattr(exc, "message_vi", None) if (lang or current_lang()) == "vi" else None
+        in_vi = (lang or current_lang()) == "vi"
+        detail = getattr(exc, "message_vi" if in_vi else "message_en", None)
         return t(key, lang=lang) + " " + md_text(detail or str(exc))
     _log.error("unexpected error shown to the user as a generic message", exc_info=exc)
     return t("error.unexpected", lang=lang)

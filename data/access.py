@@ -93,6 +93,24 @@ ACTION_RULES: Mapping[str, frozenset[str]] = {
     "drafts.own": frozenset({"admin", "dispatcher", "planner"}),
 }
 
+#: The pages of the app and the roles whose navigation holds each one. The app builds its
+#: menu from this (``pages_for``); what a page reads or writes is still checked by the store,
+#: so a page reached some other way refuses all the same.
+PAGE_RULES: Mapping[str, frozenset[str]] = {
+    # accounts and the audit log
+    "admin": ACTION_RULES["accounts.manage"] | ACTION_RULES["audit.read"],
+    # jobs, plans, edits, route sheets: citizens' work
+    "dispatch": DOCUMENT_RULES["plan"]["write"],
+    # coverage, scenarios, siting
+    "coverage": DOCUMENT_RULES["coverage_scenario"]["write"],
+    # registries, speed table, closures, network, field data (no citizen's data)
+    "data": DOCUMENT_RULES["field_observations"]["read"],
+    # aggregate figures (no stop, name or address): everyone but couriers
+    "reports": ACTION_RULES["figures.read"] - ACTION_RULES["route.own"],
+    # a courier's own route of the day
+    "courier": ACTION_RULES["route.own"],
+}
+
 #: What each action is called in messages (Vietnamese / English).
 _ACTION_LABELS: Mapping[str, tuple[str, str]] = {
     "read": ("mở", "open"),
@@ -106,6 +124,12 @@ _ACTION_LABELS: Mapping[str, tuple[str, str]] = {
     "outcomes.record": ("ghi kết quả phát", "record stop outcomes"),
     "outcomes.read": ("xem kết quả phát", "read stop outcomes"),
     "drafts.own": ("giữ bản nháp", "keep drafts"),
+    "page.admin": ("mở trang quản trị", "open the admin page"),
+    "page.dispatch": ("mở trang điều phối", "open the Dispatch page"),
+    "page.coverage": ("mở trang vùng phục vụ", "open the Coverage page"),
+    "page.data": ("mở trang dữ liệu", "open the Data page"),
+    "page.reports": ("mở trang báo cáo", "open the reports page"),
+    "page.courier": ("mở trang tuyến của bưu tá", "open the courier's route page"),
 }
 
 
@@ -165,13 +189,12 @@ def _needed_text(roles: Iterable[str]) -> tuple[str, str]:
 def _deny(actor: Account, action_vi: str, action_en: str, roles: Iterable[str]) -> AccessDenied:
     roles = tuple(r for r in ROLES if r in set(roles))
     vi_roles, en_roles = _needed_text(roles)
-    return AccessDenied(
-        f"Tài khoản '{actor.username}' (vai trò {ROLE_LABELS.get(actor.role, actor.role)}) "
-        f"không được {action_vi}; cần vai trò {vi_roles}. Không có gì được ghi. / "
-        f"Account '{actor.username}' (role {actor.role}) may not {action_en}; this needs the "
-        f"role {en_roles}. Nothing was written.",
-        needed=roles,
-    )
+    vi = (f"Tài khoản '{actor.username}' (vai trò "
+          f"{ROLE_LABELS.get(actor.role, actor.role).split(' / ')[0]}) không được {action_vi}; "
+          f"cần vai trò {vi_roles}. Không có gì được ghi.")
+    en = (f"Account '{actor.username}' (role {actor.role}) may not {action_en}; this needs the "
+          f"role {en_roles}. Nothing was written.")
+    return AccessDenied(f"{vi} / {en}", needed=roles, message_vi=vi, message_en=en)
 
 
 def acting(actor: object) -> Account:
@@ -317,4 +340,27 @@ def check_outcome(actor: object, action: str, *, office_id: str | None,
             f"{', '.join(account.offices) or 'no office'}) may not {en_verb} of office "
             f"{office_id or '—'}; this needs a dispatcher of that office, or the role admin. "
             f"Nothing was written.", needed=("admin", "dispatcher"))
+    return account
+
+
+def pages_for(actor: Account) -> tuple[str, ...]:
+    """Return the pages of :data:`PAGE_RULES` in ``actor``'s navigation, in order."""
+    if actor.disabled:
+        return ()
+    return tuple(page for page, roles in PAGE_RULES.items() if actor.role in roles)
+
+
+def require_page(actor: object, page: str) -> Account:
+    """Refuse unless ``actor``'s role may open the app page ``page`` (:data:`PAGE_RULES`).
+
+    Raises
+    ------
+    AccessDenied
+        Naming the roles whose navigation holds the page.
+    """
+    account = acting(actor)
+    roles = PAGE_RULES[page]
+    if account.role not in roles:
+        vi, en = _ACTION_LABELS[f"page.{page}"]
+        raise _deny(account, vi, en, roles)
     return account

@@ -1,4 +1,4 @@
-"""``postplan users add|list|disable|enable|reset-password`` and ``postplan audit``.
+"""``postplan users add|set|list|disable|enable|reset-password`` and ``postplan audit``.
 
 The command line acts as a named local account: ``--as NAME`` (or ``POSTPLAN_AS``), which
 must exist and is held to its role like anyone in the app. Shell access to the server is
@@ -18,11 +18,12 @@ import os
 import sys
 from dataclasses import asdict
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from data import accounts as acc
 from data.access import ROLES, Account
-from data.audit import list_audit
+from data.audit import export_audit, list_audit
 from data.errors import InputError
 from data.settings import Settings
 from data.store import Store
@@ -70,6 +71,16 @@ def register(subparsers: Any) -> None:
     _password_options(p, allow_none=True)
     p.set_defaults(func=cmd_add)
 
+    p = add("set", "change an account's role, offices, courier id, display name or e-mail")
+    p.add_argument("username")
+    p.add_argument("--role", default=None, choices=ROLES)
+    p.add_argument("--office", action="append", default=None, dest="offices",
+                   help="the post offices the account belongs to (replaces them; repeat)")
+    p.add_argument("--courier-id", default=None, help="the courier this account is ('' clears)")
+    p.add_argument("--display-name", default=None)
+    p.add_argument("--email", default=None, help="identity-provider e-mail ('' clears)")
+    p.set_defaults(func=cmd_set)
+
     p = add("list", "list the accounts")
     p.set_defaults(func=cmd_list)
 
@@ -93,6 +104,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--user", default=None, help="only this account's entries")
     p.add_argument("--action", default=None, help="only this action (login, save, open…)")
     p.add_argument("--limit", type=int, default=None, help="only the last N entries")
+    p.add_argument("--csv", default=None, metavar="FILE",
+                   help="write the entries to a CSV file (the export is audited)")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     add_as_argument(p)
     p.set_defaults(func=cmd_audit)
@@ -176,6 +189,16 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_set(args: argparse.Namespace) -> int:
+    """Change an account's role, offices, courier id, display name or e-mail."""
+    with _open() as store:
+        account = acc.update_account(
+            store, args.username, actor=acting(store, args), role=args.role,
+            offices=args.offices, courier_id=args.courier_id, display_name=args.display_name,
+            email=args.email)
+    return _account_out(args, account, "changed")
+
+
 def cmd_disable(args: argparse.Namespace) -> int:
     """Disable an account."""
     with _open() as store:
@@ -203,8 +226,12 @@ def cmd_reset_password(args: argparse.Namespace) -> int:
 def cmd_audit(args: argparse.Namespace) -> int:
     """Print the audit log."""
     with _open() as store:
-        entries = list_audit(store, actor=acting(store, args), since=args.since,
+        actor = acting(store, args)
+        entries = list_audit(store, actor=actor, since=args.since,
                              user=args.user, action=args.action, limit=args.limit)
+        if args.csv:
+            Path(args.csv).write_bytes(export_audit(store, actor=actor, since=args.since,
+                                                    user=args.user, action=args.action))
     if args.json:
         _print_json({"entries": [asdict(e) for e in entries]})
         return 0

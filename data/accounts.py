@@ -294,7 +294,8 @@ def create_first_admin(store: Store, username: str, *, password: str | None,
 
 
 def _change(store: Store, username: str, action: str, values: dict[str, Any], *,
-            actor: Account, end_sessions: bool) -> Account:
+            actor: Account, end_sessions: bool, detail: dict[str, Any] | None = None
+            ) -> Account:
     now = datetime.now(UTC)
     with store.write_transaction() as conn:
         row = conn.execute(select(_ACCOUNTS).where(_ACCOUNTS.c.username == username)).first()
@@ -317,10 +318,75 @@ def _change(store: Store, username: str, action: str, values: dict[str, Any], *,
                                                   _SESSIONS.c.ended_at.is_(None))
                          .values(ended_at=now))
         audit.append(conn, action, actor=actor, object_kind="account", object_id=before.id,
-                     object_name=username, at=now)
+                     object_name=username, detail=detail, at=now)
         row = conn.execute(select(_ACCOUNTS).where(_ACCOUNTS.c.id == before.id)).first()
     assert row is not None
     return account_from_row(row)
+
+
+def update_account(
+    store: Store,
+    username: str,
+    *,
+    actor: Account,
+    role: str | None = None,
+    offices: Iterable[str] | None = None,
+    courier_id: str | None = None,
+    display_name: str | None = None,
+    email: str | None = None,
+) -> Account:
+    """Change an account's role, offices, courier id, display name or e-mail (admins; audited).
+
+    Only the fields given change; ``""`` clears ``courier_id`` or ``email``. The result is
+    checked as a whole (a dispatcher needs an office, a courier a courier id); offices are
+    kept for dispatchers only and a courier id for couriers only. A change of
+    role or offices ends the account's sessions, so it logs in again under the new rules.
+    The last enabled admin keeps the admin role.
+
+    Raises
+    ------
+    InputError
+        Every problem with the resulting account, at once; nothing is changed.
+    AccessDenied
+        ``actor`` is not an admin.
+    StorageError
+        No such account.
+    """
+    require(actor, "accounts.manage")
+    before = get_account(store, username)
+    if before is None:
+        raise StorageError(f"Không có tài khoản '{username}'. / No account '{username}' "
+                           f"exists; `postplan users list` lists them.")
+    new_role = before.role if role is None else role
+    new_offices = before.offices if offices is None else offices
+    new_courier = before.courier_id if courier_id is None else courier_id
+    new_email = before.email if email is None else email
+    office_ids, courier, mail = _validated(username, new_role, None, new_offices, new_courier,
+                                           new_email)
+    if new_role != "dispatcher":
+        office_ids = ()  # offices belong to dispatchers, courier ids to couriers
+    if new_role != "courier":
+        courier = None
+    shown = before.display_name if display_name is None else (display_name.strip() or username)
+    values: dict[str, Any] = {"role": new_role, "offices": list(office_ids),
+                              "courier_id": courier, "email": mail, "display_name": shown}
+    changed = {k: v for k, v in values.items()
+               if v != (list(before.offices) if k == "offices" else getattr(before, k))}
+    if not changed:
+        return before
+    if before.role == "admin" and new_role != "admin" and not before.disabled:
+        with store.read_transaction() as conn:
+            admins = conn.execute(select(func.count()).select_from(_ACCOUNTS).where(
+                _ACCOUNTS.c.role == "admin", _ACCOUNTS.c.disabled.is_(False))).scalar_one()
+        if admins <= 1:
+            raise InputError(
+                "Không thể bỏ vai trò của quản trị viên cuối cùng. / The last enabled admin "
+                "must stay an admin; make another account admin first.",
+                summary="Nothing was changed")
+    rights = {"role", "offices", "courier_id"} & set(changed)
+    facts = {k: v for k, v in changed.items() if k in ("role", "offices", "courier_id")}
+    return _change(store, username, "account_update", changed, actor=actor,
+                   end_sessions=bool(rights), detail={"changed": sorted(changed), **facts})
 
 
 def set_disabled(store: Store, username: str, disabled: bool, *, actor: Account) -> Account:

@@ -13,6 +13,7 @@ a search for a citizen is recorded by the sha256 of its query.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -29,12 +30,16 @@ class _Database(Protocol):
 
     engine: Engine
 
+    def record(self, action: str, *, actor: Account, object_kind: str | None = None,
+               object_id: int | None = None, object_name: str | None = None,
+               detail: dict[str, Any] | None = None) -> None: ...
+
 #: What the audit log records.
 ACTIONS = (
     "login", "login_failed", "lock", "logout", "session_expired",
     "open", "export",
     "save", "restore", "delete",
-    "account_add", "account_disable", "account_enable", "password_reset",
+    "account_add", "account_update", "account_disable", "account_enable", "password_reset",
     "privacy_find", "privacy_export", "privacy_erase", "privacy_purge",
     "outcome", "day_close",
 )
@@ -191,3 +196,52 @@ def list_audit(
         )
         for r in reversed(rows)
     ]
+
+
+#: Columns of the audit log as a table (the admin page, its CSV export).
+AUDIT_COLUMNS = ("id", "at", "username", "role", "action", "object_kind", "object_id",
+                 "object_name", "detail")
+
+
+def audit_rows(entries: list[AuditEntry]) -> list[dict[str, Any]]:
+    """Return the entries as table rows (:data:`AUDIT_COLUMNS`; ISO UTC times, JSON detail)."""
+    return [
+        {"id": e.id, "at": e.at.isoformat(timespec="seconds"), "username": e.username or "",
+         "role": e.role or "", "action": e.action, "object_kind": e.object_kind or "",
+         "object_id": e.object_id, "object_name": e.object_name or "",
+         "detail": json.dumps(e.detail, ensure_ascii=False, sort_keys=True) if e.detail else ""}
+        for e in entries
+    ]
+
+
+def export_audit(
+    store: _Database,
+    *,
+    actor: Account,
+    since: date | datetime | None = None,
+    user: str | None = None,
+    action: str | None = None,
+) -> bytes:
+    """Return the audit log (filtered as :func:`list_audit`) as CSV; the export is audited.
+
+    The export itself is recorded (action ``export``, object kind ``audit_log``, with the
+    filters and the number of entries) after the entries are read, so it is not in its
+    own file.
+
+    Raises
+    ------
+    AccessDenied
+        The actor is not an admin.
+    """
+    from data.tables import csv_bytes  # pandas only when exporting
+
+    entries = list_audit(store, actor=actor, since=since, user=user, action=action)
+    import pandas as pd
+
+    frame = pd.DataFrame(audit_rows(entries), columns=list(AUDIT_COLUMNS))
+    data = csv_bytes(frame)
+    store.record("export", actor=actor, object_kind="audit_log", object_name="audit_log.csv",
+                 detail={"format": "csv", "entries": len(entries),
+                         "since": since.isoformat() if since is not None else None,
+                         "user": user, "action": action})
+    return data

@@ -129,11 +129,18 @@ class AccessDenied(PostplanError):  # noqa: N818 (the name the issue asks for)
         What was refused and which role (or office) it would need, Vietnamese / English.
     needed
         The roles that would be allowed.
+    message_vi, message_en
+        The same in one language each (default: ``message`` split at its ``". / "``), so a
+        page shows the refusal in its own language.
     """
 
-    def __init__(self, message: str, *, needed: tuple[str, ...] = ()) -> None:
+    def __init__(self, message: str, *, needed: tuple[str, ...] = (),
+                 message_vi: str | None = None, message_en: str | None = None) -> None:
         super().__init__(message)
         self.needed = needed
+        vi, sep, en = message.partition(". / ")
+        self.message_vi = message_vi or (vi + "." if sep else message)
+        self.message_en = message_en or (en if sep else message)
 
 
 class LoginError(PostplanError):

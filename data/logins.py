@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -102,7 +102,8 @@ def _open_session(conn: Connection, account: Account, now: datetime) -> LoginSes
 
 
 def login(store: Store, username: str, password: str, *,
-          now: datetime | None = None) -> LoginSession:
+          now: datetime | None = None,
+          delays_s: Sequence[int] = FAILURE_DELAYS_S) -> LoginSession:
     """Check a username and password and open a session (audited either way).
 
     Parameters
@@ -113,6 +114,9 @@ def login(store: Store, username: str, password: str, *,
         What was typed.
     now
         The time (for tests); default now.
+    delays_s
+        Seconds to wait after the 1st … 4th consecutive failure
+        (``Settings.login_delays_s``; default :data:`FAILURE_DELAYS_S`).
 
     Raises
     ------
@@ -139,15 +143,15 @@ def login(store: Store, username: str, password: str, *,
                          detail={"reason": "unknown" if row is None else "no_password"}, at=at)
             error = _wrong()
         else:
-            error, session = _attempt(conn, row, password or "", at)
+            error, session = _attempt(conn, row, password or "", at, tuple(delays_s))
     if error is not None:
         raise error
     assert session is not None
     return session
 
 
-def _attempt(conn: Connection, row: Row[Any], password: str,
-             at: datetime) -> tuple[LoginError | None, LoginSession | None]:
+def _attempt(conn: Connection, row: Row[Any], password: str, at: datetime,
+             delays_s: tuple[int, ...]) -> tuple[LoginError | None, LoginSession | None]:
     m = row._mapping
     account = account_from_row(row)
     failures = int(m["failed_logins"])
@@ -159,7 +163,7 @@ def _attempt(conn: Connection, row: Row[Any], password: str,
     if locked_until is not None:  # the lock is over: start counting afresh
         failures, last_failed = 0, None
     if failures and last_failed is not None:
-        ready = last_failed + timedelta(seconds=FAILURE_DELAYS_S[min(failures, 4) - 1])
+        ready = last_failed + timedelta(seconds=delays_s[min(failures, len(delays_s)) - 1])
         if at < ready:
             wait = max(1, int((ready - at).total_seconds() + 0.999))
             return LoginError(f"Vui lòng chờ {wait} giây rồi thử lại. / Wait {wait} s before "

@@ -61,6 +61,10 @@ class Settings:
         Memory a plan's matrices may take (``POSTPLAN_MAX_MEMORY_MB``; default None = 75 %
         of the machine's memory): the estimate is checked before any matrix is allocated
         (``geo.matrix.check_memory``).
+    login_delays_s
+        Seconds a login must wait after the 1st, 2nd, 3rd and 4th consecutive failure
+        (``POSTPLAN_LOGIN_DELAYS_S``, e.g. ``1,2,4,8``, the default); the 5th failure locks
+        the account. Tests set ``0,0,0,0``; a server should keep the default.
     """
 
     data_dir: Path = field(default_factory=_default_data_dir)
@@ -73,6 +77,7 @@ class Settings:
     max_job_rows: int = 20_000
     max_file_mb: float = 20.0
     max_memory_mb: float | None = None
+    login_delays_s: tuple[int, ...] = (1, 2, 4, 8)
 
     def __post_init__(self) -> None:
         problems = []
@@ -95,6 +100,12 @@ class Settings:
                 f"retention_days {self.retention_days!r} must be a whole number of days ≥ 1 "
                 f"(POSTPLAN_RETENTION_DAYS); the default is 90."
             )
+        delays = self.login_delays_s
+        if (not isinstance(delays, tuple) or len(delays) != 4
+                or not all(isinstance(d, int) and d >= 0 for d in delays)):
+            problems.append(
+                f"login_delays_s {delays!r} must be four whole numbers of seconds ≥ 0 "
+                f"(POSTPLAN_LOGIN_DELAYS_S, e.g. '1,2,4,8', the default).")
         if problems:
             raise InputError(problems[0], summary="Invalid settings")
 
@@ -136,4 +147,7 @@ class Settings:
                     raise InputError(f"POSTPLAN_{name.upper()}={text!r} is not a number; set "
                                      "it to e.g. 20000 or unset it",
                                      summary="Invalid settings") from None
+        if env.get("POSTPLAN_LOGIN_DELAYS_S"):
+            parts = [p.strip() for p in env["POSTPLAN_LOGIN_DELAYS_S"].split(",")]
+            updates["login_delays_s"] = tuple(int(p) if p.isdigit() else p for p in parts)
         return replace(settings, **updates)  # type: ignore[arg-type]

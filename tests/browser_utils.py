@@ -59,7 +59,8 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def running_app(
-    env: Mapping[str, str] | None = None, *, log_name: str = "streamlit-server.log"
+    env: Mapping[str, str] | None = None, *, log_name: str = "streamlit-server.log",
+    with_admin: bool = True,
 ) -> Iterator[str]:
     """Run the app in a child process and yield its URL; stop it afterwards.
 
@@ -69,6 +70,8 @@ def running_app(
         Extra environment variables (e.g. ``POSTPLAN_USER_DIR`` of a prepared store).
     log_name
         File in ``test-artifacts/`` that receives the server's output.
+    with_admin
+        Give the store the admin :data:`USER` first (False: a new, empty store).
     """
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install the Debian package 'chromium'")
@@ -81,8 +84,9 @@ def running_app(
     full_env.pop("POSTPLAN_DB_URL", None)
     from data.store import Store
 
-    with Store(f"sqlite:///{Path(full_env['POSTPLAN_USER_DIR']) / 'postplan.sqlite'}") as store:
-        admin(store)
+    if with_admin:
+        with Store(f"sqlite:///{Path(full_env['POSTPLAN_USER_DIR']) / 'postplan.sqlite'}") as store:
+            admin(store)
     ARTIFACTS.mkdir(exist_ok=True)
     log = (ARTIFACTS / log_name).open("w")
     proc = subprocess.Popen(
@@ -141,18 +145,39 @@ def chromium() -> Iterator[Any]:
             b.close()
 
 
-def log_in(page: Any, url: str, path: str = "") -> None:
-    """Open ``url``/``path`` and sign in as :data:`USER` through the login form.
+def log_in(page: Any, url: str, path: str = "", *, user: str = USER,
+           password: str = PASSWORD) -> None:
+    """Open ``url``/``path`` and sign in as ``user`` through the login form.
 
-    A new page (``goto``) is a new Streamlit session, which starts at the login form; after
-    the login the app shows the page the link named.
+    A new page of a new browser context (``browser.new_page()``) has no session cookie, so
+    it starts at the login form; after the login the app shows the page the link named. A
+    page whose context already logged in keeps that login (the session cookie): then only
+    the page opens.
     """
     page.goto(f"{url}/{path}", wait_until="networkidle")
     wait_idle(page)
-    page.get_by_label("Tên đăng nhập").fill(USER)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.wait_for_function(  # the login form, or the sidebar of a session already logged in
+        "() => document.querySelector('input[aria-label=\"Tên đăng nhập\"]') || "
+        "(document.querySelector('[data-testid=\"stSidebar\"]')?.innerText || '')"
+        ".includes('Đang đăng nhập')", timeout=120_000)
+    if page.get_by_label("Tên đăng nhập").count() == 0:
+        return
+    type_login(page, user, password)
+
+
+def type_login(page: Any, user: str, password: str) -> None:
+    """Fill the login form shown on ``page`` and press *Đăng nhập*.
+
+    After a login at ``/`` the app moves on to the role's first page: this waits until it
+    has (a wrong password stays on the form).
+    """
+    page.get_by_label("Tên đăng nhập").fill(user)
+    page.get_by_label("Mật khẩu", exact=True).fill(password)
     page.get_by_role("button", name="Đăng nhập").click()
     wait_idle(page)
+    if page.get_by_label("Tên đăng nhập").count() == 0:  # logged in
+        page.wait_for_function("() => location.pathname !== '/'", timeout=120_000)
+        wait_idle(page)
 
 
 def wait_idle(page: Any, timeout_ms: int = 120_000) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from store_utils import account
 from test_store import _postgres_url, make_plan
 
-from data.access import DOCUMENT_RULES, ROLES, Account, check_document
+from data.access import DOCUMENT_RULES, ROLES, Account, check_document, pages_for, require_page
 from data.audit import list_audit
 from data.db_models import Base
 from data.errors import AccessDenied
@@ -235,3 +235,30 @@ def test_no_actor_or_a_disabled_actor_is_refused(store: Store, people: dict[str,
         check_document(gone, "read", "plan", [OFFICE_A])
     assert set(ROLES) == {"admin", "dispatcher", "planner", "courier", "viewer"}
     assert _counts(store) == (0, 0)
+
+
+@pytest.mark.parametrize(("role", "pages"), [
+    ("admin", ("admin", "dispatch", "coverage", "data", "reports")),
+    ("dispatcher", ("dispatch", "data", "reports")),
+    ("planner", ("coverage", "data", "reports")),
+    ("courier", ("courier",)),
+    ("viewer", ("reports",)),
+])
+def test_each_role_has_its_pages(role: str, pages: tuple[str, ...]) -> None:
+    """The menu of each role: couriers only their route, viewers only figures."""
+    assert pages_for(Account(id=1, username="x", display_name="x", role=role)) == pages
+
+
+def test_a_disabled_account_has_no_page_and_a_page_refusal_names_the_roles() -> None:
+    """A disabled account's menu is empty; a courier opening Dispatch is told who may."""
+    courier = Account(id=1, username="an", display_name="An", role="courier", courier_id="C1")
+    assert pages_for(Account(id=2, username="y", display_name="y", role="admin",
+                             disabled=True)) == ()
+    with pytest.raises(AccessDenied, match="may not open the Dispatch page; this needs the role "
+                                           "admin or dispatcher") as denied:
+        require_page(courier, "dispatch")
+    assert denied.value.needed == ("admin", "dispatcher")
+    assert denied.value.message_vi.startswith("Tài khoản 'an' (vai trò bưu tá) không được mở "
+                                              "trang điều phối")
+    assert denied.value.message_en.startswith("Account 'an' (role courier) may not")
+    assert require_page(courier, "courier") == courier

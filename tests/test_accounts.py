@@ -217,3 +217,42 @@ def test_oidc_login_opens_a_session_and_audits(store: Store, admin: Account) -> 
     assert [(e.username, e.detail["via"]) for e in entries] == [("hoa", "oidc")]
     failed = list_audit(store, actor=admin, action="login_failed")
     assert {"via": "oidc", "reason": "unknown_identity"} in [e.detail for e in failed]
+
+
+def test_update_account_changes_role_and_offices_and_ends_sessions(
+        store: Store, admin: Account) -> None:
+    """Role, offices, courier id change together, checked as a whole; audited; sessions end."""
+    minh = acc.add_account(store, "minh", actor=admin, role="dispatcher", password=PASSWORD,
+                           offices=["po-23293"])
+    session = logins.login(store, "minh", PASSWORD, now=datetime.now(UTC))
+    with pytest.raises(InputError, match="A courier needs their courier id"):
+        acc.update_account(store, "minh", actor=admin, role="courier")
+    changed = acc.update_account(store, "minh", actor=admin, role="courier", courier_id="BT07")
+    assert (changed.role, changed.offices, changed.courier_id) == ("courier", (), "BT07")
+    with pytest.raises(LoginError, match="expired"):  # it logs in again under the new role
+        logins.session_account(store, session.token)
+    again = acc.update_account(store, "minh", actor=admin, display_name="Trần Minh")
+    assert again.display_name == "Trần Minh" and again.role == "courier"
+    assert acc.update_account(store, "minh", actor=admin, display_name="Trần Minh") == again
+    entries = [e for e in list_audit(store, actor=admin, user="lan")
+               if e.action == "account_update"]
+    assert [e.detail for e in entries] == [
+        {"changed": ["courier_id", "offices", "role"], "courier_id": "BT07", "offices": [],
+         "role": "courier"},
+        {"changed": ["display_name"]}]
+    with pytest.raises(AccessDenied, match="needs the role admin"):
+        acc.update_account(store, "lan", actor=changed, role="viewer")
+    with pytest.raises(InputError, match="The last enabled admin must stay an admin"):
+        acc.update_account(store, "lan", actor=admin, role="viewer")
+    assert minh.role == "dispatcher"
+
+
+def test_login_delays_come_from_the_caller(store: Store, admin: Account) -> None:
+    """With delays of 0 s the 5th wrong password in a row locks at once (the tests' setting)."""
+    for failure in range(1, logins.MAX_FAILURES):
+        with pytest.raises(LoginError, match="Wrong username or password") as wrong:
+            logins.login(store, "lan", "sai", now=T0, delays_s=(0, 0, 0, 0))
+        assert wrong.value.reason == "wrong", failure
+    with pytest.raises(LoginError) as locked:
+        logins.login(store, "lan", "sai", now=T0, delays_s=(0, 0, 0, 0))
+    assert locked.value.reason == "locked" and locked.value.retry_after_s == logins.LOCK_S

@@ -16,7 +16,8 @@ from test_store import _postgres_url, make_plan
 
 from cli import main
 from data import accounts as acc
-from data.audit import list_audit
+from data.audit import AUDIT_COLUMNS, export_audit, list_audit
+from data.errors import AccessDenied
 from data.settings import Settings
 from data.store import Store
 
@@ -140,3 +141,41 @@ def test_users_and_audit_commands(db_url: str, monkeypatch: pytest.MonkeyPatch,
     assert code == 0 and out["entries"] == []
     with Store(Settings.from_env().database_url) as store:
         assert acc.get_account(store, "minh").disabled  # type: ignore[union-attr]
+
+
+def test_audit_export_is_csv_and_is_itself_audited(store: Store) -> None:
+    """The CSV holds the filtered entries (formula-like text neutralised); the export is logged."""
+    root = account(store)
+    account(store, "minh", role="dispatcher", offices=["po-23293"])
+    with pytest.raises(AccessDenied, match="read the audit log"):
+        export_audit(store, actor=account(store, "minh"))
+    data = export_audit(store, actor=root, action="account_add")
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0] == ",".join(AUDIT_COLUMNS)
+    assert [line.split(",")[4] for line in lines[1:]] == ["account_add", "account_add"]
+    last = list_audit(store, actor=root)[-1]
+    assert (last.action, last.object_kind, last.detail["entries"], last.detail["action"]) == (
+        "export", "audit_log", 2, "account_add")
+
+
+def test_users_set_and_audit_csv_commands(db_url: str, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str],
+                                          tmp_path: Path) -> None:
+    """`users set` changes a role and offices; `audit --csv FILE` writes the log, audited."""
+    monkeypatch.setenv("POSTPLAN_DB_URL", db_url)
+    monkeypatch.delenv("POSTPLAN_AS", raising=False)
+    with Store(db_url) as store:
+        account(store)
+        account(store, "minh", role="dispatcher", offices=["po-23293"])
+    code, out = run(capsys, monkeypatch, "users", "set", "minh", "--office", "po-23293",
+                    "--office", "po-23401", "--as", "root")
+    assert code == 0 and out["account"]["offices"] == ["po-23293", "po-23401"]
+    code, out = run(capsys, monkeypatch, "users", "set", "minh", "--role", "planner",
+                    "--as", "root")
+    assert code == 0 and (out["account"]["role"], out["account"]["offices"]) == ("planner", [])
+    target = tmp_path / "audit.csv"
+    code, out = run(capsys, monkeypatch, "audit", "--csv", str(target), "--as", "root")
+    assert code == 0 and target.read_bytes().startswith(b"\xef\xbb\xbfid,at,username")
+    code, out = run(capsys, monkeypatch, "audit", "--as", "root")
+    assert [e["action"] for e in out["entries"]][-3:] == ["account_update", "account_update",
+                                                          "export"]

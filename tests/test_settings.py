@@ -51,3 +51,11 @@ def test_import_and_memory_limits_come_from_the_environment() -> None:
         Settings.from_env({"POSTPLAN_MAX_ROWS": "many"})
     with pytest.raises(InputError, match="max_job_rows must be positive, got 0"):
         Settings.from_env({"POSTPLAN_MAX_JOB_ROWS": "0"})
+
+
+def test_login_delays_are_read_and_checked() -> None:
+    """POSTPLAN_LOGIN_DELAYS_S sets the four waits; anything else is refused with the fix."""
+    assert Settings.from_env({}).login_delays_s == (1, 2, 4, 8)
+    assert Settings.from_env({"POSTPLAN_LOGIN_DELAYS_S": "0, 0,0,0"}).login_delays_s == (0, 0, 0, 0)
+    with pytest.raises(InputError, match=r"four whole numbers of seconds ≥ 0 .*'1,2,4,8'"):
+        Settings.from_env({"POSTPLAN_LOGIN_DELAYS_S": "1,2,x"})

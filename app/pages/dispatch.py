@@ -189,6 +189,13 @@ def _show_history(object_id: int) -> None:
 
 pending_open = st.session_state.pop("dsp_open_next", None)  # a restore: show the new version
 pick_next = st.session_state.pop("dsp_pick_next", None)  # a save: show that plan's history
+if st.query_params.get("plan"):  # a link to a saved plan, /dispatch?plan=12: opened once
+    try:
+        pending_open = ss.plan_store().resolve(
+            str(st.query_params.pop("plan")), actor=ss.current_account(), kind="plan"
+        ).id
+    except PostplanError as exc:  # another office's plan: the store refuses, the page says so
+        st.error(msg.error_md(exc))
 with st.expander(t("dispatch.saved_title"), expanded=False, key="dsp_saved_exp", on_change="rerun"):
     try:
         saved = ss.plan_store().list_objects("plan", actor=ss.current_account(), limit=50)
