@@ -4,10 +4,6 @@ Which pages a role sees is :data:`data.access.PAGE_RULES` (one rule, one place);
 only says where each page lives, what it is called and which one opens first. The store
 refuses what a role may not read or write all the same, so a page reached some other way
 (an old link, a tampered session) shows the refusal, never the data.
-
-The reports page (``app/pages/reports.py``) is being built on another branch: its route
-(``/reports``) is registered here by name, and until the file lands it shows
-``figures.py`` (aggregate plan figures from ``Store.plan_figures``).
 """
 
 from __future__ import annotations
@@ -61,7 +57,7 @@ PAGES: dict[str, PageSpec] = {
     "data": PageSpec(("app/pages/data.py",), N_("nav.data"), ":material/table_view:", "data"),
     "courier": PageSpec(("app/pages/courier.py",), N_("nav.courier"),
                         ":material/route:", "courier"),
-    "reports": PageSpec(("app/pages/reports.py", "app/pages/figures.py"), N_("nav.reports"),
+    "reports": PageSpec(("app/pages/reports.py",), N_("nav.reports"),
                         ":material/bar_chart:", "reports"),
     "admin": PageSpec(("app/pages/admin.py",), N_("nav.admin"),
                       ":material/admin_panel_settings:", "admin"),

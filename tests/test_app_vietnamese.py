@@ -101,9 +101,9 @@ def test_each_page_opens_in_vietnamese_only(
     """A freshly opened page shows only Vietnamese (proper names, units, formats allowed).
 
     Each page is opened by a role whose menu holds it (the courier page by a courier with a
-    route today); the figures page with a saved plan to show.
+    route today); the reports page with a saved plan to show.
     """
-    if page in ("courier", "figures"):
+    if page in ("courier", "reports"):
         import datetime as dt
         from zoneinfo import ZoneInfo
 
