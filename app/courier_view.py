@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 from app.i18n import N_, current_lang, fmt_clock, t
 from app.labels import PLACEMENT_KEYS
-from app.maps import RouteLayer
+from app.map_routes import RouteLayer
 from app.plan_view import stop_type
 from app.safe import html_text
 from data.observations import PLACEMENTS

@@ -12,7 +12,7 @@ import pandas as pd
 
 from app.i18n import current_lang, fmt_clock, fmt_number, t
 from app.labels import PLACEMENT_KEYS, job_kind_label
-from app.maps import COURIER_COLOURS, RouteLayer
+from app.map_routes import COURIER_COLOURS, RouteLayer
 from app.safe import html_text
 from routing.edit import Violation
 from routing.result import CourierRoute, Plan, PlannedStop
@@ -52,7 +52,7 @@ def stop_placement(stop: PlannedStop) -> str:
 
 
 def route_layers(plan: Plan, names: dict[str, str] | None = None) -> list[RouteLayer]:
-    """One :class:`app.maps.RouteLayer` per route: road geometry when the plan has it."""
+    """One :class:`app.map_routes.RouteLayer` per route: road geometry when the plan has it."""
     layers = []
     for i, route in enumerate(plan.routes):
         colour = courier_colour(i)

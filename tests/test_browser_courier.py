@@ -88,13 +88,15 @@ def stop_reports(user_dir: Path) -> Any:
 class Line:
     """The app's websocket, cut and restored on demand (Playwright's routing).
 
-    ``drop_after_send``: the next message carrying taps (``"batch"``) reaches the server,
-    then the line goes down before any answer comes back (a lost answer).
+    ``mute_after_send``: the next message carrying taps (``"batch"``) reaches the server,
+    and from then on nothing the server says reaches the phone (a lost answer) until
+    :meth:`drop` takes the line down.
     """
 
     def __init__(self) -> None:
         self.down = False
-        self.drop_after_send = False
+        self.mute_after_send = False
+        self.muted = False
         self.open: list[Any] = []
 
     def handle(self, ws: Any) -> None:
@@ -106,13 +108,25 @@ class Line:
         def to_server(message: Any) -> None:
             server.send(message)
             raw = message if isinstance(message, bytes) else str(message).encode()
-            if self.drop_after_send and b'"batch"' in raw:
-                self.drop_after_send = False
-                self.down = True
-                ws.close()
+            if self.mute_after_send and b'"batch"' in raw:
+                self.mute_after_send = False
+                self.muted = True
+
+        def to_page(message: Any) -> None:
+            if not self.muted:
+                ws.send(message)
 
         ws.on_message(to_server)
+        server.on_message(to_page)  # set: the server's messages pass only through here
         self.open.append(ws)
+
+    def drop(self) -> None:
+        """Take the line down (the page's websocket closes; new ones are refused)."""
+        self.down = True
+        for ws in self.open:
+            ws.close()
+        self.open.clear()
+        self.muted = False
 
     def cut(self, context: Any) -> None:
         self.down = True
@@ -263,10 +277,11 @@ def test_a_tap_whose_answer_is_lost_is_stored_once(app_url: str, browser: Any,
     context, page, line, dialogs = phone(browser)
     log_in_courier(page, app_url)
     before = stored(user_dir)
-    line.drop_after_send = True
+    line.mute_after_send = True
     mark_failed(page, "delivery:J3", reason="wrong_address")
     after = wait_stored(user_dir, len(before) + 1)
     assert len(after) == len(before) + 1  # the server stored it, the phone did not hear
+    line.drop()
     new = next(o for o in after if o.outcome_id not in {b.outcome_id for b in before})
     page.locator(".pp-queue li.pp-waiting").wait_for()
     line.restore(context)
