@@ -178,6 +178,56 @@ def parse_shift(text: str) -> Window:
     return _parse_span(part, part)
 
 
+def hm(text: str) -> int:
+    """Parse a 24-hour clock time ``"HH:MM"`` into seconds since midnight.
+
+    Raises
+    ------
+    InputError
+        When the text is not a clock time (hours 0–24, minutes 0–59).
+    """
+    try:
+        hours, minutes = str(text).strip().split(":")[:2]
+        h, m = int(hours), int(minutes)
+    except ValueError:
+        raise _error(f"{text!r} không phải giờ; sửa: viết HH:MM, ví dụ 07:30",
+                     f"{text!r} is not a clock time; write it as HH:MM, e.g. 07:30") from None
+    if not (0 <= h <= 24 and 0 <= m < 60):
+        raise _error(f"{text!r} không phải giờ; giờ 0–24, phút 0–59",
+                     f"{text!r} is not a clock time; hours 0–24, minutes 0–59")
+    return h * 3600 + m * 60
+
+
+def parse_windows(text: str) -> tuple[Window, ...]:
+    """Parse time windows ``"07:00-11:30,13:30-17:00"`` (also ``;`` or spaces between them).
+
+    Returns
+    -------
+    tuple of (open_s, close_s)
+        Sorted windows in seconds since midnight.
+
+    Raises
+    ------
+    InputError
+        When a window is not ``HH:MM-HH:MM`` or closes before it opens.
+    """
+    out = []
+    for part in str(text).replace(";", ",").replace(" ", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if "-" not in part:
+            raise _error(f"khung giờ {part!r} không phải HH:MM-HH:MM, ví dụ 08:00-11:00",
+                         f"window {part!r} is not HH:MM-HH:MM, e.g. 08:00-11:00")
+        a, b = part.split("-", 1)
+        w = (hm(a), hm(b))
+        if w[1] <= w[0]:
+            raise _error(f"khung giờ {part!r} đóng trước khi mở",
+                         f"window {part!r} closes before it opens")
+        out.append(w)
+    return tuple(sorted(out))
+
+
 def format_windows(windows: tuple[Window, ...] | list[Window]) -> str:
     """Format windows as ``"07:00-11:30,13:30-17:00"``."""
     def f(s: int) -> str:
@@ -197,8 +247,10 @@ __all__ = [
     "DEFAULT_OPENING_HOURS",
     "OpeningHours",
     "format_windows",
+    "hm",
     "is_open_at",
     "parse_hours",
     "parse_opening_hours",
     "parse_shift",
+    "parse_windows",
 ]

@@ -212,8 +212,8 @@ def _budget_problems(args: argparse.Namespace) -> list[Problem]:
 
 def cmd_replan(args: argparse.Namespace) -> int:
     """Run ``postplan replan``."""
+    from data.hours import hm
     from data.settings import Settings
-    from routing.model import hm
     from routing.problem_io import problem_of
     from routing.replan import replan
     from routing.result import Plan, clock

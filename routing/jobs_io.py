@@ -54,10 +54,11 @@ from typing import Any
 import pandas as pd
 
 from data.errors import InputError
+from data.hours import parse_windows
 from data.settings import Settings
 from data.table_reader import ReadLimits
 from data.table_schema import CheckedTable, Column, TableSchema, frame_table, read_table
-from routing.model import PLACEMENTS, Job, Visit, parse_windows
+from routing.model import PLACEMENTS, Job, Visit
 
 #: Kon Tum's bounding box with a margin (lon_min, lat_min, lon_max, lat_max).
 KONTUM_BBOX = (107.2, 13.8, 108.7, 15.5)
@@ -294,7 +295,7 @@ def jobs_to_table(jobs: Iterable[Job]) -> pd.DataFrame:
     ``commune`` holds the GSO code of the commune the address named (empty when none), so
     route sheets built with this table as ``details`` print that commune.
     """
-    from routing.model import format_windows
+    from data.hours import format_windows
 
     rows = []
     for j in jobs:

@@ -34,13 +34,20 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date
 from typing import Any
 
 from data.errors import InputError, Problem
+from data.hours import Window as Window
+from data.hours import format_windows as format_windows  # re-exported: callers use model.*
+from data.hours import hm as hm
+from data.hours import parse_windows as parse_windows
 from data.observations import PLACEMENTS as _PLACEMENTS
 from data.vehicles import PROFILE_NAMES
 from routing.deadlines import job_weight
+from routing.plan_settings import DEFAULT_OFFICE_WINDOWS as DEFAULT_OFFICE_WINDOWS
+from routing.plan_settings import DEFAULT_SHIFT as DEFAULT_SHIFT
+from routing.plan_settings import HOUR as HOUR
+from routing.plan_settings import PlanSettings as PlanSettings
 
 #: Job kinds (see the module docstring).
 JOB_KINDS = (
@@ -51,193 +58,8 @@ PAIRED_KINDS = ("dossier_pickup", "result_delivery", "counter_transfer", "transf
 #: Vehicle profiles a courier may use: the one list, ``data.vehicles.PROFILE_NAMES``.
 COURIER_PROFILES = PROFILE_NAMES
 
-Window = tuple[int, int]
 #: How a citizen's address was placed (the one list, :data:`data.observations.PLACEMENTS`).
 PLACEMENTS = _PLACEMENTS
-
-HOUR = 3600
-
-
-def hm(text: str) -> int:
-    """Parse ``"HH:MM"`` into seconds since midnight.
-
-    Parameters
-    ----------
-    text
-        A 24-hour clock time such as ``"13:30"``.
-
-    Returns
-    -------
-    int
-        Seconds since midnight.
-
-    Raises
-    ------
-    InputError
-        When the text is not a clock time.
-    """
-    try:
-        hours, minutes = str(text).strip().split(":")[:2]
-        h, m = int(hours), int(minutes)
-    except ValueError:
-        raise InputError(f"{text!r} is not a clock time; write it as HH:MM, e.g. 07:30") from None
-    if not (0 <= h <= 24 and 0 <= m < 60):
-        raise InputError(f"{text!r} is not a clock time; hours 0–24, minutes 0–59")
-    return h * HOUR + m * 60
-
-
-def format_windows(windows: Sequence[Window]) -> str:
-    """Format windows as ``"07:00-11:30,13:30-17:00"``."""
-    def f(s: int) -> str:
-        return f"{s // HOUR:02d}:{(s % HOUR) // 60:02d}"
-    return ",".join(f"{f(a)}-{f(b)}" for a, b in windows)
-
-
-def parse_windows(text: str) -> tuple[Window, ...]:
-    """Parse ``"07:00-11:30,13:30-17:00"`` (also ``;`` or spaces between windows).
-
-    Raises
-    ------
-    InputError
-        When a window is not ``HH:MM-HH:MM`` or closes before it opens.
-    """
-    out = []
-    for part in str(text).replace(";", ",").replace(" ", ",").split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if "-" not in part:
-            raise InputError(f"window {part!r} is not HH:MM-HH:MM, e.g. 08:00-11:00")
-        a, b = part.split("-", 1)
-        w = (hm(a), hm(b))
-        if w[1] <= w[0]:
-            raise InputError(f"window {part!r} closes before it opens")
-        out.append(w)
-    return tuple(sorted(out))
-
-
-#: Office hours on a working day: open 07:00–11:30 and 13:30–17:00 (closed at midday).
-DEFAULT_OFFICE_WINDOWS: tuple[Window, ...] = ((7 * HOUR, 11 * HOUR + 1800),
-                                              (13 * HOUR + 1800, 17 * HOUR))
-#: A courier's default shift.
-DEFAULT_SHIFT: Window = (7 * HOUR, 17 * HOUR)
-
-
-@dataclass(frozen=True)
-class PlanSettings:
-    """Validated options of a planning run.
-
-    Parameters
-    ----------
-    seconds
-        Solver time budget (wall seconds); the search stops when it runs out.
-    seed
-        Solver seed.
-    iterations
-        Solver iteration budget, or None. With one, the search stops after that many
-        iterations (or at ``seconds``, whichever comes first): the same inputs, seed and
-        iteration budget then give the same plan on any machine and under any load, as
-        long as the budget is reached before the time limit (same PyVRP version).
-    citizen_service_s
-        Default service time at a citizen (check, seal, co-sign, collect the fee): 10 min.
-    office_service_s
-        Default service time at an office: 5 min.
-    office_windows
-        Default office opening hours, used when an office gives none.
-    shift
-        Default courier shift.
-    job_value_m
-        What serving a job of priority 1 is worth, in length units (metres): a job whose
-        cheapest insertion adds more than this is left out for cost. Priorities multiply it
-        by ``priority_weights``.
-    priority_weights
-        Multiplier per priority 1, 2, 3.
-    due_today_weight
-        A job due on (or before) the plan date *must* be taken: it is worth the most
-        urgent priority's weight × this (50: more than 25 optional urgent jobs), a little
-        more for each day it is overdue (:mod:`routing.deadlines`).
-    due_soon_weight
-        A job due within ``horizon_days`` is optional; its priority weight grows linearly
-        from 1× (``horizon_days`` away) to this (due tomorrow).
-    horizon_days
-        How many days ahead a due date starts to raise a job's value.
-    time_weight
-        Cost per second of working time, in length units (0: distance only).
-    distance_scale, time_scale
-        Factors turning lengths and times into the solver's integers (1 for metres and
-        seconds; 10000 for benchmark planes, whose legs are fractional).
-    plan_date
-        ISO date the plan is for.
-    """
-
-    seconds: float = 10.0
-    seed: int = 0
-    iterations: int | None = None
-    citizen_service_s: int = 600
-    office_service_s: int = 300
-    office_windows: tuple[Window, ...] = DEFAULT_OFFICE_WINDOWS
-    shift: Window = DEFAULT_SHIFT
-    job_value_m: float = 200_000.0
-    priority_weights: tuple[float, float, float] = (1.0, 3.0, 10.0)
-    due_today_weight: float = 50.0
-    due_soon_weight: float = 2.0
-    horizon_days: int = 5
-    time_weight: float = 0.0
-    distance_scale: float = 1.0
-    time_scale: float = 1.0
-    plan_date: str | None = None
-
-    def __post_init__(self) -> None:
-        problems = []
-        if not self.seconds > 0:
-            problems.append(Problem(f"seconds must be positive, got {self.seconds}",
-                                    column="seconds", value=str(self.seconds)))
-        if self.iterations is not None and not (isinstance(self.iterations, int)
-                                                and self.iterations >= 1):
-            problems.append(Problem(f"iterations must be a whole number of at least 1 (or "
-                                    f"none), got {self.iterations}", column="iterations",
-                                    value=str(self.iterations)))
-        if self.citizen_service_s < 0 or self.office_service_s < 0:
-            problems.append(Problem("service times cannot be negative", column="service_s"))
-        for w in self.office_windows:
-            if w[1] <= w[0]:
-                problems.append(Problem(f"office window {w} closes before it opens",
-                                        column="office_windows"))
-        if self.shift[1] <= self.shift[0]:
-            problems.append(Problem(f"shift {self.shift} ends before it starts", column="shift"))
-        if self.distance_scale <= 0 or self.time_scale <= 0:
-            problems.append(Problem("distance_scale and time_scale must be positive"))
-        if self.due_today_weight < 1 or self.due_soon_weight < 1:
-            problems.append(Problem("due_today_weight and due_soon_weight must be ≥ 1",
-                                    column="due_today_weight"))
-        if not isinstance(self.horizon_days, int) or self.horizon_days < 1:
-            problems.append(Problem(f"horizon_days must be a whole number ≥ 1, got "
-                                    f"{self.horizon_days}", column="horizon_days",
-                                    value=str(self.horizon_days)))
-        if len(self.priority_weights) != 3:
-            problems.append(Problem("priority_weights needs one weight per priority 1, 2, 3"))
-        if self.plan_date is not None:
-            try:
-                date.fromisoformat(self.plan_date)
-            except ValueError:
-                problems.append(Problem(f"plan_date {self.plan_date!r} is not YYYY-MM-DD",
-                                        column="plan_date", value=self.plan_date))
-        if problems:
-            raise InputError(problems, summary="Invalid plan settings")
-
-    def as_items(self) -> tuple[tuple[str, object], ...]:
-        """Return the settings as ``(name, JSON scalar)`` pairs for a plan's record."""
-        out: list[tuple[str, object]] = []
-        for k, v in asdict(self).items():
-            if k == "office_windows":
-                v = format_windows(v)
-            elif k == "shift":
-                v = format_windows([v])
-            elif isinstance(v, tuple | list):
-                v = ",".join(str(x) for x in v)
-            out.append((k, v))
-        return tuple(out)
-
 
 @dataclass(frozen=True)
 class Office:

@@ -36,9 +36,10 @@ import pandas as pd
 from data.budget import Clock
 from data.calendar import WorkCalendar, offices_on
 from data.errors import InputError, Problem
+from data.hours import hm
 from data.settings import Settings
 from data.vehicles import DEFAULT_PROFILE
-from routing.model import Courier, Job, PlanSettings, Visit, hm
+from routing.model import Courier, Job, PlanSettings, Visit
 from routing.result import Plan
 from routing.workday import couriers_by_count, couriers_from_roster, working_day
 
