@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from data.account_commands import acting, add_as_argument
 from data.errors import InputError, Problem
 from data.vehicles import DEFAULT_PROFILE, PROFILE_NAMES
 
@@ -49,6 +50,10 @@ def register(subparsers: Any) -> None:
                    help="calendar exceptions (office_id, date, opening_hours, reason)")
     p.add_argument("--profile", default=DEFAULT_PROFILE, choices=PROFILE_NAMES,
                    help=f"vehicle profile (default {DEFAULT_PROFILE})")
+    p.add_argument("--observed", action="store_true",
+                   help="place addresses given only by commune where couriers' phones found "
+                        "them (stop reports in the store, read as --as NAME)")
+    add_as_argument(p)
     p.add_argument("--out", type=Path, required=True, help="where to write plan.json")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=cmd_plan)
@@ -156,11 +161,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
         ids = (offices if offices is not None else default_offices(settings))["office_id"]
         roster = read_roster(args.roster, office_ids=ids)
+    positions = _observed_positions(settings, args) if args.observed else None
     plan = plan_kontum(settings, jobs_file=args.jobs, simulate=args.simulate,
                        plan_date=args.date, seconds=seconds, seed=args.seed,
                        couriers=args.couriers, profile=args.profile, roster=roster,
                        offices=offices, calendar=calendar,
-                       iterations=args.iterations, clock=clock)
+                       iterations=args.iterations, clock=clock, positions=positions)
     with clock.phase("write"):
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(plan.to_json(indent=1), encoding="utf-8")
@@ -191,6 +197,22 @@ def cmd_plan(args: argparse.Namespace) -> int:
             print(f"  {r.job_id} (hẹn / due {r.due_date}): {r.text_vi} / {r.text_en}")
         print(f"written to {args.out}", file=sys.stderr)
     return 0
+
+
+def _observed_positions(settings: Any, args: argparse.Namespace) -> Any:
+    """Observed positions per address from the store's stop reports, read as ``--as``.
+
+    Raises :class:`~data.errors.AccessDenied` (naming the roles that may) when the account
+    may not read field observations: asked for explicitly, they are never silently skipped.
+    """
+    from data.access import check_document
+    from data.stop_reports import observed_positions
+    from data.store import Store
+
+    with Store.open(settings) as store:
+        actor = acting(store, args)
+        check_document(actor, "read", "field_observations")
+        return observed_positions(store, actor=actor, metric_crs=settings.metric_crs)
 
 
 def _budget_problems(args: argparse.Namespace) -> list[Problem]:

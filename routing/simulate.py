@@ -195,8 +195,8 @@ def plan_kontum(settings: Settings, *, jobs_file: str | Path | None = None,
                 seed: int = 0, couriers: int = 25, profile: str = DEFAULT_PROFILE,
                 timings: dict[str, float] | None = None, roster: pd.DataFrame | None = None,
                 offices: pd.DataFrame | None = None, calendar: WorkCalendar | None = None,
-                iterations: int | None = None, clock: Clock | None = None
-                ) -> Plan:
+                iterations: int | None = None, clock: Clock | None = None,
+                positions: pd.DataFrame | None = None) -> Plan:
     """Plan a Kon Tum day end to end: offices, network, jobs (file or simulated), solve.
 
     Couriers are the roster's couriers on duty that day (``data.roster.on_duty``), or
@@ -235,6 +235,10 @@ def plan_kontum(settings: Settings, *, jobs_file: str | Path | None = None,
         The command's :class:`~data.budget.Clock`: phases ``jobs``, ``network`` here,
         ``matrix`` and the solver's downstream; with a limit the solver gets what is left.
         The plan's ``timings`` are the clock's at the end.
+    positions
+        Observed positions per address (``data.stop_reports.observed_positions``): jobs
+        placed approximately at a commune point take them (:func:`routing.placement.place_jobs`,
+        the one rule the app uses too); the plan's notes say how many.
     """
     from data.offices import default_offices
     from data.roster import on_duty
@@ -259,6 +263,12 @@ def plan_kontum(settings: Settings, *, jobs_file: str | Path | None = None,
         else:
             raise InputError("give a jobs file or a number of jobs to simulate")
     absent_notes: list[str] = []
+    if positions is not None and len(positions):
+        from routing.placement import place_jobs
+
+        placed = place_jobs(jobs, positions)
+        jobs = list(placed.jobs)
+        absent_notes.append(placed.summary())
     if roster is not None:
         duty = on_duty(roster, day, offices=offices, calendar=calendar)
         if duty.on_duty.empty:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -162,3 +163,37 @@ def test_observed_position_places_the_next_plan(store, people, plan_id, settings
     assert placed["N1"].placement == "observed"
     assert placed["N2"].placement == "approximate"  # no address text: stays at the commune
     assert (placed["N2"].lon, placed["N2"].lat) == (jobs[1].delivery.lon, jobs[1].delivery.lat)
+
+
+def test_cli_plan_observed_places_jobs_as_the_app_does(store, people, plan_id, settings,  # type: ignore[no-untyped-def]
+                                                       tmp_path, monkeypatch, capsys) -> None:
+    """postplan plan --observed --as a dispatcher moves the job to where phones found it;
+    a viewer asking for it is refused, naming who may."""
+    from cli import main
+    from routing.result import Plan
+
+    monkeypatch.setenv("POSTPLAN_DB_URL", store.url)
+    key = address_key("Thôn 3, xã Đăk Rơ Wa", "23401")
+    stop = {**_stop("J1", "delivery"), "address_id": key}
+    for minute, (lat, lon) in enumerate([(14.6701, 107.8402), (14.6703, 107.8400),
+                                         (14.6702, 107.8405)]):
+        saved = _record(store, people["bt01"], plan_id, "J1", "delivery", lat=lat, lon=lon,
+                        minute=20 + minute)
+        record_stop_report(store, saved, stop, actor=people["bt01"])
+    jobs = tmp_path / "jobs.csv"
+    jobs.write_text("job_id,kind,commune,office_id,label\n"
+                    "N1,result_delivery,Đắk Tô,oss-23401,\"Thôn 3, xã Đăk Rơ Wa\"\n",
+                    encoding="utf-8")
+    out = tmp_path / "plan.json"
+    args = ["plan", "--jobs", str(jobs), "--date", "2026-11-26", "--couriers", "1",
+            "--seconds", "1", "--observed", "--out", str(out), "--json"]
+    assert main([*args, "--as", "disp"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert "1 job address(es) placed by observed positions" in summary["notes"]
+    [visit] = [s for r in Plan.from_json(out.read_text(encoding="utf-8")).routes
+               for s in r.stops if s.job_id == "N1" and s.kind == "delivery"]
+    assert visit.placed_by == "observed"
+    assert (visit.lat, visit.lon) == pytest.approx((14.6702, 107.8402), abs=2e-5)
+    assert main([*args, "--as", "xem"]) != 0
+    refused = capsys.readouterr()
+    assert "admin" in refused.out + refused.err and "dispatcher" in refused.out + refused.err
