@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -116,16 +118,45 @@ def _today_vn() -> dt.date:
     return dt.datetime.now(VN_TZ).date()
 
 
+_SAVED_FP = "dsp_saved_fingerprint"
+
+
+def _fingerprint(plan: Plan) -> str:
+    text = json.dumps(plan.to_dict(), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def remember_saved(plan: Plan, saved_ref: Any) -> None:
+    """Note which plan the saved version ``saved_ref`` holds (the page just opened or saved it).
+
+    :func:`_is_saved` then answers without opening the stored plan again: each opening of
+    citizens' data is audited, and a page rerun is not an opening.
+    """
+    st.session_state[_SAVED_FP] = ((int(saved_ref[0]), int(saved_ref[1])), _fingerprint(plan))
+
+
 def _is_saved(plan: Plan, saved_ref: Any) -> bool:
-    """Whether the plan shown is the saved latest version (what reports and closes use)."""
+    """Whether the plan shown is the saved latest version (what reports and closes use).
+
+    The latest version number comes from the history (no content, not an opening); the
+    stored plan is opened (and audited) only when the page has not seen that version yet,
+    e.g. after a reload restored the draft.
+    """
     if saved_ref is None:
         return False
+    store, actor = ss.plan_store(), ss.current_account()
     try:
-        stored = ss.plan_store().get(int(saved_ref[0]), actor=ss.current_account())
+        versions = store.history(int(saved_ref[0]), actor=actor)
+        if not versions or versions[-1].version != saved_ref[1]:
+            return False
+        known = st.session_state.get(_SAVED_FP)
+        if known is None or known[0] != (int(saved_ref[0]), int(saved_ref[1])):
+            stored = store.get(int(saved_ref[0]), actor=actor)
+            remember_saved(Plan.from_dict(stored.data()), saved_ref)
+            known = st.session_state[_SAVED_FP]
     except PostplanError:
         return False
-    return stored.version == saved_ref[1] and \
-        Plan.from_dict(stored.data()).to_dict() == plan.to_dict()
+    return bool(known[1] == _fingerprint(plan))
 
 
 def progress_panel(plan: Plan, problem: Any, saved_ref: Any, names: dict[str, str], *,

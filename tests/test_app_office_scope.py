@@ -100,6 +100,18 @@ def test_a_link_to_another_offices_plan_is_refused_in_the_pages_language(
     assert _opened_by_minh(plan_a) == [plan_a]
 
 
+def test_reruns_after_opening_a_plan_are_not_openings(
+        dispatcher_a: tuple[AppTest, int, int]) -> None:
+    """A plan opened from a link is audited once; the page's reruns open nothing more."""
+    at, plan_a, _ = dispatcher_a
+    at.query_params["plan"] = str(plan_a)
+    at.run()
+    no_exception(at)
+    at.run()
+    at.run()
+    assert _opened_by_minh(plan_a) == [plan_a]
+
+
 def test_values_planted_in_the_session_open_nothing(
         dispatcher_a: tuple[AppTest, int, int]) -> None:
     """A B plan id put in the page's session keys is ignored: nothing of B shown or opened."""

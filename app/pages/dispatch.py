@@ -224,6 +224,7 @@ with st.expander(t("dispatch.saved_title"), expanded=False, key="dsp_saved_exp",
             st.session_state[ss.PLAN] = opened
             st.session_state[ss.PLAN_ORIGINAL] = opened
             st.session_state["dsp_saved_ref"] = (stored.id, stored.version, stored.name)
+            dp.remember_saved(opened, st.session_state["dsp_saved_ref"])
             # the plan carries its problem: edits and re-plans work as on a fresh plan
             opened_problem, opened_profile, why_not = dl.plan_problem(opened)
             st.session_state["dsp_problem"] = opened_problem
@@ -713,6 +714,7 @@ if v3.button(t("dispatch.save_btn"), key="dsp_save"):
         else:
             ss.clear_messages()  # a saved plan: earlier error boxes no longer apply
             st.session_state["dsp_saved_ref"] = (stored.id, stored.version, stored.name)
+            dp.remember_saved(plan, st.session_state["dsp_saved_ref"])
             st.session_state["dsp_pick_next"] = stored.id
             ss.flash(
                 "dsp_flash",
