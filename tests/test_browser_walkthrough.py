@@ -103,7 +103,7 @@ def test_a_new_users_first_day(tmp_path: Path) -> None:
         wait_idle(admin, 300_000)
         admin.screenshot(path=str(ARTIFACTS / "walkthrough-setup.png"), full_page=True)
         sidebar = admin.locator('[data-testid="stSidebar"]')
-        sidebar.get_by_text("Đang đăng nhập: Nguyễn Thị Lan (admin)").wait_for(timeout=120_000)
+        sidebar.get_by_text("Đang đăng nhập: Nguyễn Thị Lan (quản trị viên)").wait_for(timeout=120_000)
 
         sidebar.get_by_text("Quản trị", exact=True).click()
         wait_idle(admin)
