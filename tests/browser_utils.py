@@ -189,6 +189,29 @@ def wait_idle(page: Any, timeout_ms: int = 120_000) -> None:
     )
 
 
+#: The text of a document and of every shadow root in it (a v2 component, such as the courier
+#: page's stop cards, draws inside one, which ``innerText`` of the page leaves out).
+PAGE_TEXT = """() => {
+  const out = [document.body ? document.body.innerText : ''];
+  const walk = (root) => root.querySelectorAll('*').forEach((el) => {
+    if (el.shadowRoot) { out.push(el.shadowRoot.textContent || ''); walk(el.shadowRoot); }
+  });
+  walk(document);
+  return out.join('\\n');
+}"""
+
+
+def page_text(page: Any) -> str:
+    """Everything every frame of ``page`` shows as text, shadow roots included."""
+    texts = []
+    for frame in page.frames:
+        try:
+            texts.append(frame.evaluate(PAGE_TEXT))
+        except Exception:  # a frame that went away while the page reran
+            continue
+    return "\n".join(texts)
+
+
 def set_number(page: Any, label: str, value: int) -> None:
     """Type ``value`` into the number input labelled ``label`` and let the app rerun."""
     box = page.get_by_label(label, exact=True)

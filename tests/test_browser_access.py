@@ -18,7 +18,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from browser_utils import ARTIFACTS, chromium, log_in, running_app, type_login, wait_idle
+from browser_utils import (
+    ARTIFACTS,
+    chromium,
+    log_in,
+    page_text,
+    running_app,
+    type_login,
+    wait_idle,
+)
 from test_store import make_plan
 
 from data.accounts import add_account, create_first_admin
@@ -94,20 +102,8 @@ def _menu(page: Any) -> list[str]:
     return [t.strip().splitlines()[-1] for t in links]  # (the icon's name comes first offline)
 
 
-#: The text of a document and of every shadow root in it (the courier page's component
-#: draws its stop cards in one), so nothing shown escapes the check.
-_ALL_TEXT = """() => {
-  const out = [document.body ? document.body.innerText : ''];
-  const walk = (root) => root.querySelectorAll('*').forEach((el) => {
-    if (el.shadowRoot) { out.push(el.shadowRoot.textContent || ''); walk(el.shadowRoot); }
-  });
-  walk(document);
-  return out.join('\\n');
-}"""
-
-
 def _everything(page: Any) -> str:
-    return "\n".join(f.evaluate(_ALL_TEXT) for f in page.frames)
+    return page_text(page)
 
 
 def test_wrong_password_then_lock(app: tuple[str, int], browser: Any) -> None:

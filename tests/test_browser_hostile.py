@@ -19,7 +19,16 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
-from browser_utils import ARTIFACTS, PASSWORD, USER, chromium, log_in, running_app, wait_idle
+from browser_utils import (
+    ARTIFACTS,
+    PASSWORD,
+    USER,
+    chromium,
+    log_in,
+    page_text,
+    running_app,
+    wait_idle,
+)
 
 from app.safe import WORD_JOINER
 from app.store_view import scenario_document
@@ -49,12 +58,20 @@ def hostile(word: str, i: int) -> str:
 
 #: Elements that must never exist, and scripts that must never hold a raw payload.
 INJECTED = """() => {
+  const roots = [document];  // and every shadow root (the courier page's component)
+  const walk = (root) => root.querySelectorAll('*').forEach((el) => {
+    if (el.shadowRoot) { roots.push(el.shadowRoot); walk(el.shadowRoot); }
+  });
+  walk(document);
   const hits = [];
   const bad = 'img[src="x"], [onerror], svg[onload], a[href^="javascript:" i], '
             + 'a[href*="example.org"]';
-  for (const el of document.querySelectorAll(bad)) hits.push(el.outerHTML.slice(0, 160));
-  for (const s of document.querySelectorAll('script'))
-    if (/alert\\(['`]PWN/.test(s.textContent)) hits.push('script: ' + s.textContent.slice(0, 160));
+  for (const root of roots) {
+    for (const el of root.querySelectorAll(bad)) hits.push(el.outerHTML.slice(0, 160));
+    for (const s of root.querySelectorAll('script'))
+      if (/alert\\(['`]PWN/.test(s.textContent))
+        hits.push('script: ' + s.textContent.slice(0, 160));
+  }
   return hits;
 }"""
 
@@ -311,7 +328,7 @@ def test_hostile_names_on_the_admin_courier_and_viewer_pages(app_url: str, brows
     log_in(courier, app_url, user="c1", password=PASSWORD)
     courier.get_by_text(hostile("Nhà", 1)).first.wait_for(timeout=120_000)
     wait_idle(courier)
-    shown = _plain(courier.locator('[data-testid="stMain"]').inner_text())
+    shown = _plain(page_text(courier))
     assert hostile("Nhà", 1) in shown and hostile("Hôm nay", 6) in shown, shown[-800:]
     assert hostile("Nhà", 4) not in shown  # C2's stop: another courier's route
     _check(courier, dialogs, "courier", maps=False)

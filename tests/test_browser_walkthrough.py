@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_utils import ARTIFACTS, chromium, log_in, running_app, wait_idle
+from browser_utils import ARTIFACTS, chromium, log_in, page_text, running_app, wait_idle
 from test_browser_access import todays_plan
 
 pytestmark = pytest.mark.browser
@@ -103,13 +103,14 @@ def test_a_new_users_first_day(tmp_path: Path) -> None:
         wait_idle(admin, 300_000)
         admin.screenshot(path=str(ARTIFACTS / "walkthrough-setup.png"), full_page=True)
         sidebar = admin.locator('[data-testid="stSidebar"]')
-        sidebar.get_by_text("Đang đăng nhập: Nguyễn Thị Lan (quản trị viên)").wait_for(timeout=120_000)
+        sidebar.get_by_text("Đang đăng nhập: Nguyễn Thị Lan (quản trị viên)").wait_for(
+            timeout=120_000)
 
         sidebar.get_by_text("Quản trị", exact=True).click()
         wait_idle(admin)
         admin.screenshot(path=str(ARTIFACTS / "walkthrough-nav.png"), full_page=True)
         admin.get_by_text("Quản trị: tài khoản và nhật ký").wait_for(timeout=180_000)
-        _add_account(admin, "minh", "điều phối viên", MINH_PW, office="po-23293")
+        _add_account(admin, "minh", "điều phối viên", MINH_PW, office="Bưu cục Kon Tum")
         _add_account(admin, "an", "bưu tá", AN_PW, courier_id="BT01")
         admin.screenshot(path=str(ARTIFACTS / "walkthrough-admin.png"), full_page=True)
 
@@ -124,7 +125,7 @@ def test_a_new_users_first_day(tmp_path: Path) -> None:
         courier = browser.new_page(viewport={"width": 420, "height": 1200})
         log_in(courier, url, user="an", password=AN_PW)
         courier.get_by_text(STOP).first.wait_for(timeout=120_000)
-        shown = courier.locator('[data-testid="stMain"]').inner_text()
+        shown = page_text(courier)  # the stop cards are drawn in the component's shadow root
         assert STOP in shown and "Nhà người khác" not in shown
         assert courier.locator('[data-testid="stSidebarNav"]').count() == 0
         courier.screenshot(path=str(ARTIFACTS / "walkthrough-courier.png"), full_page=True)
