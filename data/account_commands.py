@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import os
 import sys
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from data import accounts as acc
 from data.access import ROLES, Account
 from data.audit import export_audit, list_audit
 from data.errors import InputError
+from data.json_out import print_json
 from data.settings import Settings
 from data.store import Store
 
@@ -140,23 +140,13 @@ def _open() -> Store:
     return Store.open(Settings.from_env())
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
 
 
-def _print_json(doc: dict[str, Any]) -> None:
-    print(json.dumps(_jsonable({"ok": True, **doc}), ensure_ascii=False, indent=2))
 
 
 def _account_out(args: argparse.Namespace, account: Account, verb: str) -> int:
     if args.json:
-        _print_json({"account": asdict(account)})
+        print_json({"account": asdict(account)})
     else:
         print(f"{verb} {account.summary()}")
     return 0
@@ -182,7 +172,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     with _open() as store:
         accounts = acc.list_accounts(store, actor=acting(store, args))
     if args.json:
-        _print_json({"accounts": [asdict(a) for a in accounts]})
+        print_json({"accounts": [asdict(a) for a in accounts]})
         return 0
     for a in accounts:
         print(a.summary())
@@ -233,7 +223,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
             Path(args.csv).write_bytes(export_audit(store, actor=actor, since=args.since,
                                                     user=args.user, action=args.action))
     if args.json:
-        _print_json({"entries": [asdict(e) for e in entries]})
+        print_json({"entries": [asdict(e) for e in entries]})
         return 0
     for e in entries:
         print(e.summary())

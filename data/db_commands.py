@@ -9,12 +9,11 @@ before restoring.
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import asdict
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from data.json_out import print_json
 from data.settings import Settings
 from data.store import backup_database, check_database, restore_database
 from data.store.maintenance import default_backup_path
@@ -57,25 +56,15 @@ def _backups_dir(settings: Settings) -> Path:
     return settings.user_dir / "backups"
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
 
 
-def _print_json(doc: dict[str, Any]) -> None:
-    print(json.dumps(_jsonable(doc), ensure_ascii=False, indent=2))
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Check the database; exit 1 when a problem is found."""
     report = check_database(Settings.from_env().database_url)
     if args.json:
-        _print_json({"ok": report.ok, "check": {**asdict(report), "ok": report.ok},
+        print_json({"ok": report.ok, "check": {**asdict(report), "ok": report.ok},
                      "problems": list(report.problems),
                      "message": "" if report.ok else check_hint()})
         return 0 if report.ok else 1
@@ -95,7 +84,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     target = args.file or default_backup_path(_backups_dir(settings), settings.database_url)
     result = backup_database(settings.database_url, target)
     if args.json:
-        _print_json({"ok": True, "backup": asdict(result)})
+        print_json({"ok": True, "backup": asdict(result)})
     else:
         print(f"wrote {result.summary()}")
     return 0
@@ -107,7 +96,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     result = restore_database(settings.database_url, args.file,
                               backups_dir=_backups_dir(settings))
     if args.json:
-        _print_json({"ok": True, "restore": asdict(result)})
+        print_json({"ok": True, "restore": asdict(result)})
     else:
         print(result.summary())
     return 0

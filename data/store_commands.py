@@ -13,13 +13,13 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from data.access import Account
 from data.account_commands import acting, add_as_argument
 from data.errors import InputError
+from data.json_out import jsonable, print_json
 from data.settings import Settings
 from data.store import KINDS, ObjectInfo, Store, StoredObject, VersionInfo
 
@@ -146,28 +146,18 @@ def _open(args: argparse.Namespace) -> tuple[Store, Account]:
         raise
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 def _info_dict(info: ObjectInfo) -> dict[str, Any]:
-    out: dict[str, Any] = _jsonable(asdict(info))
+    out: dict[str, Any] = jsonable(asdict(info))
     return out
 
 
 def _version_dict(version: VersionInfo) -> dict[str, Any]:
-    out: dict[str, Any] = _jsonable({**asdict(version), "meta": dict(version.meta)})
+    out: dict[str, Any] = jsonable({**asdict(version), "meta": dict(version.meta)})
     return out
 
 
-def _print_json(doc: dict[str, Any]) -> None:
-    print(json.dumps({"ok": True, **doc}, ensure_ascii=False, indent=2))
 
 
 def _stored_dict(obj: StoredObject) -> dict[str, Any]:
@@ -181,7 +171,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         kind = None if args.kind == "all" else args.kind
         objects = store.list_objects(kind, actor=actor, limit=args.limit)
     if args.json:
-        _print_json({"objects": [_info_dict(o) for o in objects]})
+        print_json({"objects": [_info_dict(o) for o in objects]})
         return 0
     if not objects:
         print(f"no stored {args.kind if kind else 'object'}s")
@@ -199,7 +189,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         obj = store.get(info.id, actor=actor, version=args.version)
         history = store.history(info.id, actor=actor)
     if args.json:
-        _print_json({**_stored_dict(obj), "history": [_version_dict(v) for v in history]})
+        print_json({**_stored_dict(obj), "history": [_version_dict(v) for v in history]})
         return 0
     print(obj.summary())
     for key, value in obj.meta.items():
@@ -225,7 +215,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(obj.content, encoding="utf-8")
     if args.json:
-        _print_json({**_stored_dict(obj), "path": str(args.output),
+        print_json({**_stored_dict(obj), "path": str(args.output),
                      "bytes": obj.version_info.size_bytes})
     else:
         print(f"wrote {args.output} ({obj.version_info.size_bytes} bytes): {obj.summary()}")
@@ -239,7 +229,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         info = store.resolve(args.ref, actor=actor, kind=args.kind)
         history = store.history(info.id, actor=actor)
     if args.json:
-        _print_json({"object": _info_dict(info), "history": [_version_dict(v) for v in history]})
+        print_json({"object": _info_dict(info), "history": [_version_dict(v) for v in history]})
         return 0
     print(info.summary())
     for v in history:
@@ -263,7 +253,7 @@ def cmd_save(args: argparse.Namespace) -> int:
             obj = store.save(args.kind, args.name, data, actor=actor,
                              expected_version=args.expected_version, message=args.message)
     if args.json:
-        _print_json(_stored_dict(obj))
+        print_json(_stored_dict(obj))
     else:
         print(f"saved {obj.summary()}")
     return 0
@@ -277,7 +267,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         obj = store.restore(info.id, args.version, actor=actor,
                             expected_version=args.expected_version)
     if args.json:
-        _print_json(_stored_dict(obj))
+        print_json(_stored_dict(obj))
     else:
         print(f"restored {obj.summary()}")
     return 0
@@ -290,7 +280,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
         info = store.resolve(args.ref, actor=actor, kind=args.kind)
         gone = store.delete(info.id, actor=actor, expected_version=args.expected_version)
     if args.json:
-        _print_json({"deleted": _info_dict(gone)})
+        print_json({"deleted": _info_dict(gone)})
     else:
         print(f"deleted {gone.summary()}")
     return 0
@@ -315,10 +305,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.json:
         doc = {"a": _stored_dict(a), "b": _stored_dict(b), "identical": result.identical,
                "truncated": result.truncated,
-               "changes": [_jsonable(asdict(c)) for c in result.changes]}
+               "changes": [jsonable(asdict(c)) for c in result.changes]}
         if content is not None:
             doc[a.kind] = content.to_dict()
-        _print_json(doc)
+        print_json(doc)
         return 0
     if content is not None:
         print(content.summary())
@@ -337,7 +327,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     with store:
         info = store.info(actor=actor)
     if args.json:
-        _print_json(asdict(info))
+        print_json(asdict(info))
     else:
         print(info.summary())
     return 0
