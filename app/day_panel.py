@@ -22,9 +22,9 @@ import streamlit as st
 
 from app import messages as msg
 from app import state as ss
-from app.i18n import current_lang, fmt_clock, fmt_date, t
+from app.i18n import current_lang, fmt_date, t
 from app.safe import md_t, md_text
-from data.errors import InputError, PostplanError, SolverError
+from data.errors import InputError, PostplanError
 from data.outcomes import VN_TZ
 from routing.carryover import PendingJob
 from routing.model import Job
@@ -192,16 +192,26 @@ def progress_panel(plan: Plan, problem: Any, saved_ref: Any, names: dict[str, st
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="dsp_progress")
     if progress.late:
         st.warning(t("progress.late", n=len(progress.late)))
+    from app import plan_progress as pp
+
+    working = pp.running_kind()
     if facts and problem is not None and st.button(t("progress.replan"),
-                                                   key="dsp_progress_replan"):
+                                                   key="dsp_progress_replan",
+                                                   disabled=working is not None):
         _replan_from_reports(plan, problem, saved_ref, now, budget=budget,
                              iterations=iterations, profile=profile)
+    pp.show("replan_reports")
+    pp.show_message(pp.REPORTS_MSG)
 
 
 def _replan_from_reports(plan: Plan, problem: Any, saved_ref: Any, now: dt.datetime | None,
                          *, budget: float, iterations: int, profile: str) -> None:
+    """Start the re-plan from the couriers' reports in the background (app.plan_progress)."""
+    import functools
+
     from app import dispatch_logic as dl
     from app import network as appnet
+    from app import plan_progress as pp
     from data.outcomes import outcomes_for
     from routing.progress import replan_inputs
 
@@ -212,30 +222,28 @@ def _replan_from_reports(plan: Plan, problem: Any, saved_ref: Any, now: dt.datet
                                            plan_date=day) if o.plan_id == int(saved_ref[0])]
         when = now or max(o.at for o in reports)
         inputs = replan_inputs(plan, problem, reports, now=when)
-        with st.spinner(t("dispatch.replan_solving", seconds=int(budget))):
-            G = appnet.current_routing_network(profile, day)
-            engine = appnet.current_engine(profile, day, G)
-            new_plan, kept = dl.replan(problem, plan, inputs.now_s, G, engine,
-                                       seconds=float(budget), iterations=int(iterations),
-                                       profile=profile, done=inputs.done,
-                                       cancelled=inputs.cancelled, positions=inputs.positions)
-    except SolverError as exc:
-        st.error(exc.message_vi if current_lang() == "vi" else exc.message_en)
-        return
     except PostplanError as exc:
         st.error(msg.error_md(exc))
         return
-    st.session_state[ss.PLAN] = new_plan
-    st.session_state[ss.PLAN_ORIGINAL] = new_plan
-    day_problem, _profile, why = dl.plan_problem(new_plan)
-    st.session_state["dsp_problem"] = day_problem
-    st.session_state["dsp_problem_why"] = why
-    st.session_state.pop("dsp_matrices", None)
-    st.session_state[ss.PLAN_EDIT_REPORT] = None
-    st.session_state["dsp_replan_msg"] = ("success", t(
-        "progress.replanned", time=fmt_clock(inputs.now_s), done=kept,
-        failed=len(inputs.cancelled)))
-    st.rerun()
+    load_network, _load_matrices = appnet.session_loaders(profile, day)
+    pp.start(
+        "replan_reports",
+        functools.partial(
+            dl.replan_work,
+            network=load_network,
+            problem=problem,
+            plan=plan,
+            at_s=inputs.now_s,
+            locked=(),
+            iterations=int(iterations) or None,
+            profile=profile,
+            day=day,
+            done=inputs.done,
+            cancelled=tuple(inputs.cancelled),
+            positions=inputs.positions,
+        ),
+        budget_s=float(budget),
+    )
 
 
 def close_panel(plan: Plan, saved_ref: Any, offices: pd.DataFrame) -> None:

@@ -12,6 +12,12 @@ plan reopened from the store, or re-planned, can be edited and re-planned like a
 The solver runs in a child process with a hard deadline (:mod:`routing.runner`): planning
 and re-planning always return — with the best plan found, or a
 :class:`~data.errors.SolverError` whose message the page shows while the plan in use is kept.
+
+The page runs both in the background (:mod:`app.background`): :func:`plan_work` and
+:func:`replan_work` are the work, on one :class:`~data.budget.Clock` per action
+(:func:`action_clock`) whose limit is the user's budget for the whole action — network,
+matrices, solving, repair, routes on the roads, reasons — so the solver gets what is left
+once the work after it is reserved; the plan keeps where the time went (``timings``).
 """
 
 from __future__ import annotations
@@ -20,11 +26,13 @@ import datetime as dt
 import itertools
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
 import pandas as pd
 
+from data.budget import Clock
 from data.settings import Settings
 from routing.edit import StopRef, Violation, move_stop
 from routing.model import Job, PlanningProblem, PlanSettings
@@ -190,11 +198,13 @@ def solve(
     engine: Any,
     *,
     profile: str | None = None,
+    clock: Clock | None = None,
 ) -> Plan:
     """Solve on the matrices with road geometry for every leg (the core door).
 
-    Raises :class:`~data.errors.SolverError` when the solver's hard deadline passed before
-    it found any plan.
+    ``clock`` is the action's (the solver gets what its limit leaves). Raises
+    :class:`~data.errors.SolverError` when the solver's hard deadline passed before it
+    found any plan, :class:`~data.errors.CancelledError` when the clock's progress was cancelled.
     """
     from routing.adapter import network_leg_path
     from routing.solve import solve_matrix
@@ -207,6 +217,7 @@ def solve(
         network_kind=str(G.graph.get("kind", "unknown")),
         leg_path=leg,
         network_profile=profile or G.graph.get("profile"),
+        clock=clock,
     )
 
 
@@ -404,6 +415,7 @@ def replan(
     done: Any = None,
     cancelled: Sequence[str] = (),
     positions: Any = None,
+    clock: Clock | None = None,
 ) -> tuple[Plan, int]:
     """Re-plan the rest of the day from ``at_s`` with ``routing.replan.replan``.
 
@@ -411,8 +423,8 @@ def replan(
     stop; ``locked`` couriers keep their remaining route. ``problem`` is the day's problem
     (:func:`plan_problem`); ``seconds`` and ``iterations`` (0 or None: no limit) are the
     solver's budgets; ``done``, ``cancelled`` and ``positions`` come from the couriers'
-    reports (:func:`routing.progress.replan_inputs`). Returns the new plan and the number
-    of stops kept as done.
+    reports (:func:`routing.progress.replan_inputs`); ``clock`` is the action's (the solver
+    gets what its limit leaves). Returns the new plan and the number of stops kept as done.
 
     Raises
     ------
@@ -437,6 +449,176 @@ def replan(
         done=done,
         cancelled=list(cancelled),
         positions=positions,
+        clock=clock,
     )
     kept = sum(1 for r in new_plan.routes for s in r.job_stops if s.status == "done")
     return new_plan, kept
+
+
+# ---- background actions (run by app.background; no Streamlit here) ----------------------
+
+#: A no-argument function returning ``(road graph, travel engine)`` for the action's day.
+NetworkFn = Callable[[], tuple[nx.MultiDiGraph, Any]]
+#: ``(problem, G, engine) -> matrices`` (the app's cached ``problem_matrices``).
+MatricesFn = Callable[[PlanningProblem, nx.MultiDiGraph, Any], Any]
+
+@dataclass(frozen=True)
+class Outcome:
+    """A finished plan or re-plan, as the page takes it over.
+
+    Parameters
+    ----------
+    kind
+        ``"plan"`` or ``"replan"``.
+    plan
+        The new plan (its ``timings`` cover the whole action).
+    problem, why_not
+        The day's problem editing and re-planning need, or None and why not
+        (:func:`plan_problem`).
+    matrices
+        The matrices of ``problem`` (a fresh plan), or None (computed again when needed).
+    profile, day
+        The network profile and the day the plan is on.
+    at_s, kept, failed
+        For a re-plan: the clock time it was made from, the stops kept as done and the
+        stops reported failed (taken off the routes).
+    """
+
+    kind: str
+    plan: Plan
+    problem: PlanningProblem | None
+    why_not: str | None
+    matrices: Any
+    profile: str
+    day: dt.date
+    at_s: int | None = None
+    kept: int = 0
+    failed: int = 0
+
+
+def action_clock(budget_s: float, *, started: float | None = None) -> Clock:
+    """Return the clock of one Plan or Re-plan click: the budget bounds the whole action.
+
+    Messages name the page's budget field ("Thời gian tính" / "Time budget").
+    """
+    import time
+
+    from app.i18n import t
+
+    return Clock(
+        float(budget_s),
+        started=time.perf_counter() if started is None else started,
+        limit_name=t("dispatch.budget_name", lang="en"),
+        limit_name_vi=t("dispatch.budget_name", lang="vi"),
+    )
+
+
+def with_timings(plan: Plan, clock: Clock) -> Plan:
+    """Return ``plan`` with the whole action's ``timings`` (total = click to result)."""
+    from dataclasses import replace
+
+    return replace(plan, timings=tuple(clock.as_dict().items()))
+
+
+def plan_work(
+    clock: Clock,
+    *,
+    network: NetworkFn,
+    matrices: MatricesFn,
+    offices: pd.DataFrame,
+    jobs: Sequence[Job],
+    start_office_ids: Sequence[str],
+    n_couriers: int,
+    day: dt.date,
+    profile: str,
+    seed: int,
+    provenance: str,
+    lang: str,
+    iterations: int | None,
+    positions: Any,
+    couriers: Sequence[Any] | None = None,
+) -> Outcome:
+    """Plan a day on ``clock`` (the background work of the Plan button).
+
+    ``couriers`` is the roster's crew of the day, as :func:`build_day`.
+
+    Phases ``network`` (``network()``), ``matrix`` (:func:`build_day` and
+    ``matrices(...)``), then the solver's (:func:`solve`). The solver is asked for the whole
+    budget and gets what the clock leaves.
+
+    Raises
+    ------
+    InputError
+        A day nobody can work, or a budget too short for the solver (with the figures).
+    SolverError, CancelledError
+        As :func:`solve`.
+    """
+    with clock.phase("network"):
+        G, engine = network()
+    with clock.phase("matrix"):
+        new_day = build_day(
+            offices,
+            jobs,
+            start_office_ids,
+            n_couriers,
+            day=day,
+            profile=profile,
+            seconds=float(clock.limit_s or 10.0),
+            seed=seed,
+            provenance=provenance,
+            lang=lang,
+            iterations=iterations,
+            positions=positions,
+            couriers=couriers,
+        )
+        mats = matrices(new_day.problem, G, engine)
+    solved = new_day.complete(solve(new_day.problem, mats, G, engine, profile=profile,
+                                    clock=clock))
+    return Outcome("plan", with_timings(solved, clock), new_day.problem, None, mats,
+                   profile, day)
+
+
+def replan_work(
+    clock: Clock,
+    *,
+    network: NetworkFn,
+    problem: PlanningProblem,
+    plan: Plan,
+    at_s: int,
+    locked: Sequence[str],
+    iterations: int | None,
+    profile: str,
+    day: dt.date,
+    done: Any = None,
+    cancelled: Sequence[str] = (),
+    positions: Any = None,
+) -> Outcome:
+    """Re-plan the rest of the day from ``at_s`` on ``clock`` (the Re-plan button's work).
+
+    ``done``, ``cancelled`` and ``positions`` are the couriers' reports, as :func:`replan`.
+
+    Raises
+    ------
+    InputError, SolverError, CancelledError
+        As :func:`replan` (the plan in use is kept by the caller).
+    """
+    with clock.phase("network"):
+        G, engine = network()
+    new_plan, kept = replan(
+        problem,
+        plan,
+        at_s,
+        G,
+        engine,
+        locked=locked,
+        seconds=float(clock.limit_s or 10.0),
+        iterations=iterations,
+        profile=profile,
+        done=done,
+        cancelled=cancelled,
+        positions=positions,
+        clock=clock,
+    )
+    day_problem, _profile, why = plan_problem(new_plan)
+    return Outcome("replan", with_timings(new_plan, clock), day_problem, why, None, profile,
+                   day, at_s=int(at_s), kept=kept, failed=len(cancelled))

@@ -10,6 +10,8 @@ widget rerun never rebuilds them.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
 from typing import Any
 
 import networkx as nx
@@ -25,6 +27,8 @@ from app.safe import md_text
 from data.errors import InputError, PostplanError
 from data.settings import GEO_CRS, METRIC_CRS, Settings
 from data.vehicles import PROFILE_NAMES
+
+_LOG = logging.getLogger(__name__)
 
 #: The vehicle profiles offered in the app: the one list, ``data.vehicles.PROFILE_NAMES``.
 PROFILES = PROFILE_NAMES
@@ -116,6 +120,64 @@ def current_engine(profile: str, day: dt.date, G: nx.MultiDiGraph) -> Any:
     """Return the travel engine for this session's routing network on ``day``."""
     speed_hash, closures_hash, key = ss.network_cache_key()
     return travel_engine(key, profile, speed_hash, closures_hash, day.isoformat(), _G=G)
+
+
+def session_loaders(profile: str, day: dt.date) -> tuple[Any, Any]:
+    """Return the session's network and matrices on ``day`` as functions any thread may call.
+
+    Returns ``(network, matrices)``: ``network()`` gives ``(G, engine)``
+    (:func:`current_routing_network`, :func:`current_engine`) and ``matrices(problem, G,
+    engine)`` gives :func:`problem_matrices`. The session's speed table and closures are
+    read here, in the script's thread; the functions only use the shared caches, so the
+    background planning thread (``app.background``) may call them.
+    """
+    speed_hash, closures_hash, key = ss.network_cache_key()
+    speed_table = st.session_state.get(ss.SPEED_TABLE)
+    closures = st.session_state.get(ss.CLOSURES)
+    day_iso = day.isoformat()
+
+    def network() -> tuple[nx.MultiDiGraph, Any]:
+        G = routing_network(key, profile, speed_hash, closures_hash, day_iso,
+                            _speed_table=speed_table, _closures=closures)
+        return G, travel_engine(key, profile, speed_hash, closures_hash, day_iso, _G=G)
+
+    def matrices(problem: Any, G: nx.MultiDiGraph, engine: Any) -> Any:
+        return problem_matrices(places_key(problem),
+                                (speed_hash, closures_hash, key, profile, day_iso),
+                                _problem=problem, _G=G, _engine=engine)
+
+    return network, matrices
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _warming(
+    data_dir: str, profile: str, speed_hash: str, closures_hash: str, day_iso: str,
+    _load: Any = None,
+) -> threading.Thread:
+    """Start loading one network key in a daemon thread (once per key and process)."""
+    thread = threading.Thread(target=_load, daemon=True, name=f"postplan-warm-{profile}")
+    thread.start()
+    return thread
+
+
+def warm(profile: str, day: dt.date) -> None:
+    """Load this session's network and travel engine for ``day`` in the background.
+
+    Called when the Dispatch page opens, so that the first Plan click does not spend its
+    time budget loading the network (the caches make a click during the load wait for it
+    instead of loading twice). Once per network key and server process.
+    """
+    speed_hash, closures_hash, key = ss.network_cache_key()
+    network, _matrices = session_loaders(profile, day)
+
+    def load() -> None:
+        try:
+            network()
+        except Exception:  # the Plan click will load it again and report the error
+            _LOG.warning("loading the %s network in the background failed", profile,
+                         exc_info=True)
+
+    _warming(key, profile, speed_hash, closures_hash, day.isoformat(), _load=load)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

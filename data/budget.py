@@ -7,17 +7,126 @@ writing) runs inside :meth:`Clock.phase`, which adds its wall time to
 :attr:`Clock.timings`; the solver is given what the limit leaves once the work after it
 has been reserved (:meth:`Clock.left_for`). Every JSON result prints ``timings`` and the
 :class:`~routing.result.Plan` keeps them, so the app can show where the time went.
+
+A clock may carry a :class:`Progress`: what the command is doing now (its phase, the best
+solution so far), read by another thread — the app's progress panel — and its Cancel.
+Entering a phase of a cancelled command raises :class:`~data.errors.CancelledError`; the
+solver runner polls :meth:`Progress.cancelled` and stops its child process at once.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from data.errors import InputError, Problem
+from data.errors import CancelledError, InputError, Problem
+
+
+@dataclass(frozen=True)
+class Best:
+    """The best solution a running solver has found so far.
+
+    Parameters
+    ----------
+    jobs_served, jobs_total
+        Jobs on its routes, and jobs in the problem.
+    length_m
+        Total length of its routes.
+    cost
+        The solver's objective (lower is better; unitless).
+    iterations
+        Search iterations done when it was found.
+    """
+
+    jobs_served: int
+    jobs_total: int
+    length_m: float
+    cost: int
+    iterations: int
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a running command is doing, as one consistent read of a :class:`Progress`.
+
+    Parameters
+    ----------
+    phase
+        The phase it is in (``""`` before the first one).
+    best
+        The best solution so far, or None.
+    iterations
+        Search iterations done so far (the last count the solver reported).
+    cancelled
+        True once Cancel was asked for.
+    """
+
+    phase: str
+    best: Best | None
+    iterations: int
+    cancelled: bool
+
+
+class Progress:
+    """Thread-safe shared state of a running command: its phase, its best so far, Cancel.
+
+    The command's thread writes (:meth:`enter`, :meth:`found`, :meth:`tick`); any other
+    thread reads :meth:`snapshot` and may :meth:`cancel`.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cancel = threading.Event()
+        self._phase = ""
+        self._best: Best | None = None
+        self._iterations = 0
+
+    def enter(self, phase: str) -> None:
+        """Record that the command entered ``phase``.
+
+        Raises
+        ------
+        CancelledError
+            When Cancel was asked for: the command stops before the phase starts.
+        """
+        with self._lock:
+            self._phase = phase
+        if self._cancel.is_set():
+            raise CancelledError()
+
+    def found(self, best: Best) -> None:
+        """Record a better solution."""
+        with self._lock:
+            self._best = best
+            self._iterations = max(self._iterations, best.iterations)
+
+    def tick(self, iterations: int) -> None:
+        """Record the solver's iteration count."""
+        with self._lock:
+            self._iterations = max(self._iterations, int(iterations))
+
+    def new_search(self) -> None:
+        """Forget the best so far (a new search on another problem starts)."""
+        with self._lock:
+            self._best = None
+            self._iterations = 0
+
+    def cancel(self) -> None:
+        """Ask the command to stop (the solver's child process is stopped at once)."""
+        self._cancel.set()
+
+    def cancelled(self) -> bool:
+        """Tell whether :meth:`cancel` was called."""
+        return self._cancel.is_set()
+
+    def snapshot(self) -> Snapshot:
+        """Return the current state in one consistent read."""
+        with self._lock:
+            return Snapshot(self._phase, self._best, self._iterations, self._cancel.is_set())
 
 
 @dataclass
@@ -32,11 +141,19 @@ class Clock:
         ``time.perf_counter()`` at the start (default: now).
     timings
         Seconds per phase, in the order the phases first ran.
+    progress
+        Where the command reports its phase and best solution, and is cancelled (the
+        app's background planning), or None.
+    limit_name, limit_name_vi
+        What the limit is called in messages (the CLI's ``--time-limit``; the app's field).
     """
 
     limit_s: float | None = None
     started: float = field(default_factory=time.perf_counter)
     timings: dict[str, float] = field(default_factory=dict)
+    progress: Progress | None = None
+    limit_name: str = "--time-limit"
+    limit_name_vi: str = "--time-limit"
 
     def __post_init__(self) -> None:
         if self.limit_s is not None and not (math.isfinite(self.limit_s) and self.limit_s > 0):
@@ -57,11 +174,27 @@ class Clock:
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
         """Time a phase; its seconds are added to ``timings[name]``."""
+        self.enter(name)
         t0 = time.perf_counter()
         try:
             yield
         finally:
             self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - t0
+
+    def enter(self, name: str) -> None:
+        """Tell the clock's :class:`Progress` (if any) that phase ``name`` starts.
+
+        Raises
+        ------
+        CancelledError
+            When the command was cancelled.
+        """
+        if self.progress is not None:
+            self.progress.enter(name)
+
+    def cancelled(self) -> bool:
+        """Tell whether the command was cancelled (through its :class:`Progress`)."""
+        return self.progress is not None and self.progress.cancelled()
 
     def left_for(self, what: str, *, reserve_s: float, wanted_s: float,
                  minimum_s: float = 0.5) -> float:
@@ -90,16 +223,19 @@ class Clock:
         if left >= minimum_s:
             return left
         spent = ", ".join(f"{k} {v:.1f} s" for k, v in self.timings.items())
+        spent_vi = ", ".join(f"{_VI.get(k, k)} {v:.1f} giây" for k, v in self.timings.items())
         need = math.ceil(self.elapsed() + reserve_s + minimum_s)
+        name, name_vi = self.limit_name, self.limit_name_vi
         raise InputError([Problem(
-            f"--time-limit {self.limit_s:g} s leaves {max(left, 0):.1f} s for {what} "
+            f"{name} {self.limit_s:g} s leaves {max(left, 0):.1f} s for {what} "
             f"(spent so far: {spent or 'nothing'}; {reserve_s:.1f} s kept for the work after "
-            f"it); give at least --time-limit {need}",
-            column="--time-limit", value=f"{self.limit_s:g}",
-            message_vi=f"--time-limit {self.limit_s:g} giây chỉ còn {max(left, 0):.1f} giây "
-                       f"cho {_VI.get(what, what)} (đã dùng: {spent or 'chưa có'}; giữ "
+            f"it); give at least {name} {need}",
+            column=name if name.startswith("-") else None,
+            value=f"{self.limit_s:g}" if name.startswith("-") else None,
+            message_vi=f"{name_vi} {self.limit_s:g} giây chỉ còn {max(left, 0):.1f} giây "
+                       f"cho {_VI.get(what, what)} (đã dùng: {spent_vi or 'chưa có'}; giữ "
                        f"{reserve_s:.1f} giây cho phần việc sau); hãy cho ít nhất "
-                       f"--time-limit {need}")],
+                       f"{name_vi} {need}")],
             summary="Không đủ thời gian / Not enough time")
 
     def as_dict(self) -> dict[str, float]:
@@ -109,7 +245,8 @@ class Clock:
         return out
 
 
-_VI = {"the solver": "bộ giải"}
+_VI = {"the solver": "bộ giải", "network": "mạng đường", "matrix": "ma trận",
+       "solve": "giải", "repair": "sửa", "routes": "vẽ tuyến", "reasons": "lý do"}
 
 
-__all__ = ["Clock"]
+__all__ = ["Best", "Clock", "Progress", "Snapshot"]

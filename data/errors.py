@@ -120,6 +120,22 @@ class SolverError(PostplanError):
         super().__init__(f"{message_vi} / {message_en}")
 
 
+class CancelledError(PostplanError):
+    """The user cancelled the work (e.g. the app's Cancel button); nothing was changed.
+
+    Parameters
+    ----------
+    message_vi, message_en
+        What was stopped and what was kept, in Vietnamese and in English.
+    """
+
+    def __init__(self, message_vi: str = "Đã huỷ; kế hoạch đang có được giữ nguyên.",
+                 message_en: str = "Cancelled; the current plan is kept.") -> None:
+        self.message_vi = message_vi
+        self.message_en = message_en
+        super().__init__(f"{message_vi} / {message_en}")
+
+
 class AccessDenied(PostplanError):  # noqa: N818 (the name the issue asks for)
     """The acting account's role (or offices) does not allow this; nothing was written.
 

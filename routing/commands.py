@@ -70,7 +70,11 @@ def register(subparsers: Any) -> None:
                    help="which stops are done: columns job_id, status (done|not_done), "
                         "optional role (pickup|delivery)")
     r.add_argument("--seconds", type=float, default=None,
-                   help="solver time budget (default: the plan's)")
+                   help="solver time budget (default: the plan's, or what --time-limit "
+                        "leaves)")
+    r.add_argument("--time-limit", type=float, default=None, metavar="S",
+                   help="seconds the whole command may take (network, matrix, solver, "
+                        "reasons, writing): the solver gets what is left")
     r.add_argument("--iterations", type=int, default=None, metavar="N",
                    help="solver iteration budget (default: the plan's)")
     r.add_argument("--seed", type=int, default=None, help="solver seed (default: the plan's)")
@@ -234,6 +238,7 @@ def _budget_problems(args: argparse.Namespace) -> list[Problem]:
 
 def cmd_replan(args: argparse.Namespace) -> int:
     """Run ``postplan replan``."""
+    from data.budget import Clock
     from data.hours import hm
     from data.settings import Settings
     from routing.problem_io import problem_of
@@ -242,6 +247,12 @@ def cmd_replan(args: argparse.Namespace) -> int:
     from routing.stops_io import read_done_stops
 
     problems = _budget_problems(args)
+    budget_clock = Clock()
+    try:
+        budget_clock = Clock(args.time_limit, started=getattr(args, "started", None)
+                             or time.perf_counter())
+    except InputError as exc:
+        problems.extend(exc.problems)
     try:
         at_s = hm(args.at)
     except InputError:
@@ -280,23 +291,27 @@ def cmd_replan(args: argparse.Namespace) -> int:
     if problems or plan is None or at_s is None:
         raise InputError(problems, summary="Nothing was re-planned")
     settings = Settings.from_env()
-    G, engine = _network(settings, profile or "motorbike")
+    with budget_clock.phase("network"):
+        G, engine = _network(settings, profile or "motorbike")
     from routing.adapter import network_doors
 
     matrix_fn, leg_path_fn = network_doors(G, engine)
-    new = replan(plan, problem, now_s=at_s, done=done, seconds=args.seconds,
+    seconds = args.seconds if args.seconds is not None else (
+        args.time_limit if args.time_limit is not None else None)
+    new = replan(plan, problem, now_s=at_s, done=done, seconds=seconds,
                  iterations=args.iterations, seed=args.seed,
                  matrix_fn=matrix_fn, leg_path_fn=leg_path_fn,
                  network_kind=str(G.graph.get("kind", plan.network_kind)),
-                 network_profile=profile)
+                 network_profile=profile, clock=budget_clock)
     warnings = []
     old_net = dict(plan.input_hashes).get("network")
     now_net = str(G.graph.get("cache_key", "")) or None
     if old_net and now_net and old_net != now_net:
         warnings.append("the road network differs from the one the plan was made on; the "
                         "remaining routes use the current network")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(new.to_json(indent=1), encoding="utf-8")
+    with budget_clock.phase("write"):
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(new.to_json(indent=1), encoding="utf-8")
     kept = sum(1 for r in new.routes for s in r.job_stops if s.status == "done")
     if args.json:
         print(json.dumps({
@@ -308,7 +323,8 @@ def cmd_replan(args: argparse.Namespace) -> int:
             "network_kind": new.network_kind, "seed": new.seed, "seconds": new.seconds,
             "iterations": new.iterations, "iterations_done": new.iterations_done,
             "stopped_by": new.stopped_by, "solve_time_s": new.solve_time_s,
-            "warnings": warnings, "timings": dict(new.timings),
+            "warnings": warnings, "time_limit_s": args.time_limit,
+            "timings": budget_clock.as_dict(),
         }, ensure_ascii=False))
     else:
         print(new.summary())

@@ -31,11 +31,13 @@ from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 
+from data.budget import Clock
 from data.errors import InputError, Problem
 from routing.assemble import LegPath
 from routing.model import Job, PlanningProblem
 from routing.problem_io import problem_of, problem_to_dict
-from routing.result import CourierRoute, Plan, PlannedStop, clock
+from routing.result import CourierRoute, Plan, PlannedStop
+from routing.result import clock as clock_text
 from routing.solve import solve_matrix
 
 MatrixFn = Callable[[PlanningProblem], tuple[np.ndarray, np.ndarray]]
@@ -182,7 +184,8 @@ def replan(plan: Plan, problem: PlanningProblem | None = None, *, now_s: int,
            locked: Iterable[str] = (), seconds: float | None = None, seed: int | None = None,
            iterations: int | None = None, done: Mapping[StopKey, bool] | None = None,
            leg_path_fn: Callable[[PlanningProblem], LegPath] | None = None,
-           network_kind: str | None = None, network_profile: str | None = None) -> Plan:
+           network_kind: str | None = None, network_profile: str | None = None,
+           clock: Clock | None = None) -> Plan:
     """Re-plan the rest of a day (see the module docstring).
 
     Parameters
@@ -216,6 +219,10 @@ def replan(plan: Plan, problem: PlanningProblem | None = None, *, now_s: int,
         Recorded in the new plan (default: the old plan's).
     network_profile
         The road network's profile (default: the one the plan's problem records).
+    clock
+        The action's :class:`~data.budget.Clock`: phase ``matrix`` here, the solver's in
+        :func:`~routing.solve.solve_matrix`, which gets what its limit leaves (and stops
+        when its progress is cancelled).
 
     Returns
     -------
@@ -229,6 +236,8 @@ def replan(plan: Plan, problem: PlanningProblem | None = None, *, now_s: int,
         unknown, a delivery is done before its pickup, or the plan carries no problem.
     SolverError
         When the solver stopped at its hard deadline without any plan.
+    CancelledError
+        When the clock's progress was cancelled.
     """
     if problem is None:
         problem, stored_profile = problem_of(plan)
@@ -239,10 +248,13 @@ def replan(plan: Plan, problem: PlanningProblem | None = None, *, now_s: int,
     cancel = set(cancelled)
     rest = remaining(plan, problem, now_s=now_s, new_jobs=new_jobs, cancelled=cancel,
                      positions=positions, locked=locked, done=done)
-    t, d = matrix_fn(rest.problem)
+    clock = clock if clock is not None else Clock()
+    with clock.phase("matrix"):
+        t, d = matrix_fn(rest.problem)
+        leg = leg_path_fn(rest.problem) if leg_path_fn else None
     fresh = solve_matrix(rest.problem, t, d, seconds=seconds, seed=seed, iterations=iterations,
-                         network_kind=network_kind or plan.network_kind,
-                         leg_path=leg_path_fn(rest.problem) if leg_path_fn else None)
+                         network_kind=network_kind or plan.network_kind, leg_path=leg,
+                         clock=clock)
     done_jobs = {j for j, _ in rest.done_by}
     day = PlanningProblem(problem.settings, provenance=problem.provenance,
                           offices=dict(problem.offices), couriers=dict(problem.couriers))
@@ -316,7 +328,7 @@ def _merge(old: Plan, fresh: Plan, rest: Remaining, now_s: int, jobs_total: int,
     return dataclasses.replace(
         fresh, routes=tuple(out), jobs_total=jobs_total,
         couriers_total=old.couriers_total,
-        notes=(*fresh.notes, f"re-planned at {clock(now_s)}: "
+        notes=(*fresh.notes, f"re-planned at {clock_text(now_s)}: "
                f"{sum(len(k) for k in rest.done.values())} stop(s) done kept, "
                f"{len(rest.locked)} route(s) locked"))
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,7 +62,8 @@ class RunOutcome:
         Wall time from the call to its return.
     stopped_by
         ``iterations`` (the budget), ``time`` (the time limit), ``deadline`` (killed at
-        the hard deadline) or ``error`` (the child failed; ``message`` says why).
+        the hard deadline), ``cancelled`` (killed when ``stop_requested`` said so) or
+        ``error`` (the child failed; ``message`` says why).
     message
         Details of an error, else "".
     """
@@ -177,7 +179,10 @@ def _child(conn: Any, job: dict[str, Any]) -> None:  # pragma: no cover - runs i
 
 def run_pyvrp(data: Any, *, seconds: float, seed: int, iterations: int | None = None,
               max_penalty: float = 100_000.0, initial: RouteList | None = None,
-              display: bool = False, grace_s: float | None = None) -> RunOutcome:
+              display: bool = False, grace_s: float | None = None,
+              stop_requested: Callable[[], bool] | None = None,
+              on_best: Callable[[RouteList, int], None] | None = None,
+              on_tick: Callable[[int], None] | None = None) -> RunOutcome:
     """Solve ``data`` with PyVRP in a child process that cannot outlive its deadline.
 
     Parameters
@@ -199,6 +204,13 @@ def run_pyvrp(data: Any, *, seconds: float, seed: int, iterations: int | None = 
     grace_s
         The child is killed ``seconds + grace_s`` after this call started (default
         :func:`grace_for` the problem's locations).
+    stop_requested
+        Polled about every 0.1 s; when it returns True the child is killed at once and
+        the outcome is ``cancelled`` (the app's Cancel button).
+    on_best, on_tick
+        Called in this process with each improving feasible solution and the iteration
+        count it was found at, and with the iteration count about twice a second (the
+        app's progress panel).
 
     Returns
     -------
@@ -237,7 +249,10 @@ def run_pyvrp(data: Any, *, seconds: float, seed: int, iterations: int | None = 
             left = hard - time.monotonic()
             if left <= 0:
                 break
-            if not recv.poll(min(left, 0.25)):
+            if stop_requested is not None and stop_requested():
+                stopped_by = "cancelled"
+                break
+            if not recv.poll(min(left, 0.1 if stop_requested is not None else 0.25)):
                 if not proc.is_alive() and not recv.poll(0):
                     stopped_by, message = "error", (
                         f"the solver process ended without a result (exit code "
@@ -252,8 +267,12 @@ def run_pyvrp(data: Any, *, seconds: float, seed: int, iterations: int | None = 
                 break
             if msg[0] == "best":
                 best, feasible, count = msg[1], True, max(count, msg[2])
+                if on_best is not None:
+                    on_best(best, count)
             elif msg[0] == "tick":
                 count = max(count, msg[1])
+                if on_tick is not None:
+                    on_tick(count)
             elif msg[0] == "done":
                 _, routes, is_feasible, count = msg
                 if is_feasible or best is None:

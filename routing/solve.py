@@ -41,8 +41,8 @@ from typing import Any
 
 import numpy as np
 
-from data.budget import Clock
-from data.errors import InputError, SolverError
+from data.budget import Best, Clock
+from data.errors import CancelledError, InputError, SolverError
 from routing.assemble import (
     LegPath,
     courier_routes,
@@ -59,6 +59,7 @@ from routing.reasons import best_insertion, insertion_reason, prescreen
 from routing.result import Plan, UnassignedJob
 from routing.runner import (
     DEADLINE_GRACE_S,
+    GRACE_PER_LOCATION_S,
     RunOutcome,
     grace_for,
     routes_of,
@@ -95,6 +96,42 @@ def _check_matrices(problem: PlanningProblem, time_s: np.ndarray, length_m: np.n
                          summary="The matrices do not match the problem")
     return t, d
 
+
+
+def _watch(clock: Clock, builder: ModelBuilder, data: Any) -> dict[str, Any]:
+    """``run_pyvrp``'s progress hooks for a clock that carries a ``Progress`` (else none).
+
+    An improving solution is turned into jobs served and km at most every 0.4 s (the
+    latest one is kept and reported on the next tick), so a fast stream of improvements
+    never slows the runner's loop.
+    """
+    progress = clock.progress
+    if progress is None:
+        return {}
+    pending: list[tuple[Any, int]] = []
+    last = [0.0]
+    total = len(builder.problem.jobs)
+
+    def report() -> None:
+        routes, iterations = pending.pop()
+        pending.clear()
+        last[0] = time.monotonic()
+        sol = solution_of(data, routes)
+        found, served, _ = courier_routes(builder, sol, data, None)
+        progress.found(Best(len(served), total, float(sum(r.length_m for r in found)),
+                            int(objective(sol)), int(iterations)))
+
+    def on_best(routes: Any, iterations: int) -> None:
+        pending.append((routes, iterations))
+        if time.monotonic() - last[0] >= 0.4:
+            report()
+
+    def on_tick(iterations: int) -> None:
+        progress.tick(iterations)
+        if pending and time.monotonic() - last[0] >= 0.4:
+            report()
+
+    return {"stop_requested": progress.cancelled, "on_best": on_best, "on_tick": on_tick}
 
 
 def _route_steps(problem: PlanningProblem, builder: ModelBuilder, routes: Sequence[Any],
@@ -158,8 +195,12 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
         The command's :class:`~data.budget.Clock`: phases ``solve``, ``repair``,
         ``reasons`` and ``routes`` are timed on it, and with a limit the solver gets
         ``min(seconds, what the limit leaves)`` after reserving
-        :func:`post_solve_reserve_s` and the hard deadline's grace. The plan records
-        ``seconds`` actually given and the clock's ``timings``.
+        :func:`post_solve_reserve_s` and :func:`run_margin_s`; its child process is killed
+        at the latest when only :func:`post_solve_reserve_s` is left, so the whole command
+        ends within the limit even when the solver hangs. The plan records ``seconds``
+        actually given and the clock's ``timings``. When the clock carries a
+        :class:`~data.budget.Progress`, each phase and the solver's best so far are
+        reported on it, and its Cancel stops the solver at once.
 
     Returns
     -------
@@ -174,6 +215,8 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
     SolverError
         When the solver was stopped at its hard deadline (or failed) before it found any
         plan; the message says so in Vietnamese and English.
+    CancelledError
+        When the clock's progress was cancelled (no plan is returned).
     """
     problem.validate()
     changes: dict[str, Any] = {}
@@ -186,16 +229,17 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
     if changes:
         problem = problem.with_settings(**changes)
     clock = clock if clock is not None else Clock()
+    hard_end: float | None = None  # perf_counter() by which the solver must have returned
     if clock.limit_s is not None:
-        rounds = 2 if any(len(problem.windows_of(v)) > 1 for j in problem.jobs.values()
-                          if j.is_pair for _, v in j.visits) else 1
+        after = post_solve_reserve_s(len(problem.jobs))
         given = clock.left_for("the solver", wanted_s=float(problem.settings.seconds),
-                               reserve_s=post_solve_reserve_s(len(problem.jobs))
-                               + rounds * grace_for(len(problem.places())))
+                               reserve_s=after + run_margin_s(len(problem.places())))
         problem = problem.with_settings(seconds=given)
+        hard_end = clock.started + clock.limit_s - after
     s = problem.settings
     t, d = _check_matrices(problem, time_s, length_m)
     index = problem.place_index()
+    clock.enter("solve")
     phase_start = clock.elapsed()
 
     unassigned: list[UnassignedJob] = []
@@ -218,10 +262,14 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
     first_it = s.iterations
     if two_rounds and s.iterations is not None:
         first_it = max(1, math.ceil(0.6 * s.iterations))
-    outcome = run_pyvrp(data, seconds=0.6 * budget if two_rounds else budget, seed=s.seed,
+    first_s = 0.6 * budget if two_rounds else budget
+    outcome = run_pyvrp(data, seconds=first_s, seed=s.seed,
                         iterations=first_it, max_penalty=builder.max_penalty,
-                        display=display)
+                        display=display, grace_s=_grace(hard_end, first_s, data),
+                        **_watch(clock, builder, data))
     outcomes = [outcome]
+    if outcome.stopped_by == "cancelled":
+        raise CancelledError()
     if outcome.routes is None:
         raise _no_plan(outcome, budget)
     best = solution_of(data, outcome.routes)
@@ -238,7 +286,10 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
                           iterations=(None if s.iterations is None
                                       else max(1, s.iterations - (first_it or 0))),
                           max_penalty=second.max_penalty, initial=routes_of(warm),
-                          display=display)
+                          display=display, grace_s=_grace(hard_end, remaining, data2),
+                          **_watch(clock, second, data2))
+        if again.stopped_by == "cancelled":
+            raise CancelledError()
         outcomes.append(again)
         if again.routes is not None:
             builder, data, best = second, data2, solution_of(data2, again.routes)
@@ -257,6 +308,7 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
         stopped_by = "deadline"
     solve_time = time.perf_counter() - t0
     phase_start = _lap(clock, "solve", phase_start)
+    clock.enter("repair")
 
     routes, served, feasible = courier_routes(builder, best, data, None)
     route_steps = _route_steps(problem, builder, routes, index)
@@ -285,8 +337,10 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
             builder, data, best = repaired
             notes.append(f"{added} left-out job(s) inserted by a final greedy repair")
     phase_start = _lap(clock, "repair", phase_start)
+    clock.enter("routes")
     routes, served, feasible = courier_routes(builder, best, data, leg_path)
     phase_start = _lap(clock, "routes", phase_start)
+    clock.enter("reasons")
     route_steps = _route_steps(problem, builder, routes, index)
     frames = {}
     for job in solvable:
@@ -315,6 +369,24 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
     )
 
 
+def run_margin_s(n_locations: int) -> float:
+    """Seconds a solver run normally takes beyond its search budget (start, set-up, return).
+
+    What a time limit keeps for it besides :func:`post_solve_reserve_s`; its child process
+    gets the rest of the limit as its grace (see :func:`routing.runner.grace_for`), so a
+    hanging search is killed before the limit, never after it.
+    """
+    return 1.0 + GRACE_PER_LOCATION_S * max(0, int(n_locations))
+
+
+def _grace(hard_end: float | None, seconds: float, data: Any) -> float | None:
+    """Return a run's grace: the usual one, cut so that its kill falls before ``hard_end``."""
+    if hard_end is None:
+        return None
+    usual = grace_for(int(getattr(data, "num_locations", 0)))
+    return min(usual, max(0.3, hard_end - time.perf_counter() - seconds))
+
+
 def post_solve_reserve_s(n_jobs: int) -> float:
     """Seconds kept after the solver for repair, reasons, routes and writing.
 
@@ -331,4 +403,4 @@ def _lap(clock: Clock, name: str, since: float) -> float:
     return now
 
 
-__all__ = ["LegPath", "hash_array", "post_solve_reserve_s", "solve_matrix"]
+__all__ = ["LegPath", "hash_array", "post_solve_reserve_s", "run_margin_s", "solve_matrix"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -82,6 +83,30 @@ def open_page(at: AppTest, page: str) -> AppTest:
     """Run the app once, then switch to ``app/pages/<page>.py`` and run it."""
     at.run()
     at.switch_page(f"app/pages/{page}.py").run()
+    return at
+
+
+#: Keys of the Cancel buttons of the Dispatch page's live planning panels.
+_CANCEL_KEYS = ("dsp_cancel_plan", "dsp_cancel_replan", "dsp_cancel_replan_reports")
+
+
+def planning(at: AppTest) -> bool:
+    """Tell whether the page shows a live planning panel (its Cancel button)."""
+    return any(getattr(b, "key", None) in _CANCEL_KEYS for b in at.button)
+
+
+def finish_planning(at: AppTest, *, timeout_s: float = 240) -> AppTest:
+    """Rerun the page, as its progress panel's timer does, until the background plan ended.
+
+    Planning and re-planning run beside the page (``app.plan_progress``); the browser
+    reruns the panel every second and the page picks up the result. AppTest has no timer,
+    so the test reruns until the panel (its Cancel button) is gone.
+    """
+    deadline = time.monotonic() + timeout_s
+    while planning(at):
+        assert time.monotonic() < deadline, f"planning did not end within {timeout_s} s"
+        time.sleep(0.25)
+        at.run()
     return at
 
 

@@ -9,7 +9,15 @@ from pathlib import Path
 import gpxpy
 import pandas as pd
 import pytest
-from apptest_utils import APP, download, log_in, make_app, no_exception, open_page
+from apptest_utils import (
+    APP,
+    download,
+    finish_planning,
+    log_in,
+    make_app,
+    no_exception,
+    open_page,
+)
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
@@ -24,10 +32,12 @@ def _planned(app: AppTest, n_jobs: int = 8) -> AppTest:
     no_exception(at)
     at.number_input(key="dsp_n_jobs").set_value(n_jobs)
     at.number_input(key="dsp_couriers").set_value(2)
-    at.number_input(key="dsp_budget").set_value(1)
+    at.number_input(key="dsp_budget").set_value(30)
+    at.number_input(key="dsp_iterations").set_value(300)
     at.button(key="dsp_simulate").click().run()
     no_exception(at)
     at.button(key="dsp_plan").click().run()
+    finish_planning(at)
     no_exception(at)
     return at
 
@@ -151,6 +161,7 @@ def test_replan_keeps_done_stops(app: AppTest) -> None:
         if s.departure_s <= at_s
     }
     at.button(key="dsp_replan").click().run()
+    finish_planning(at)
     no_exception(at)
     after = at.session_state["plan"]
     done = {
@@ -216,8 +227,10 @@ def test_route_sheet_prints_the_commune_a_job_named(app: AppTest) -> None:
     at.get("file_uploader")[0].upload("jobs.csv", jobs, "text/csv").run()
     no_exception(at)
     at.number_input(key="dsp_couriers").set_value(1)
-    at.number_input(key="dsp_budget").set_value(1)
+    at.number_input(key="dsp_budget").set_value(30)
+    at.number_input(key="dsp_iterations").set_value(300)
     at.button(key="dsp_plan").click().run()
+    finish_planning(at)
     no_exception(at)
     assert not at.session_state["plan"].unassigned
     at.selectbox(key="dsp_sheet_fmt").set_value("csv").run()
@@ -254,6 +267,7 @@ def test_reopened_plan_can_be_edited_and_replanned(app: AppTest) -> None:
     assert fresh.success or fresh.error  # the page says whether the edit broke a rule
     # re-plan the rest of the day from 10:00
     fresh.button(key="dsp_replan").click().run()
+    finish_planning(fresh)
     no_exception(fresh)
     replanned = fresh.session_state["plan"]
     assert replanned.replanned_at_s == 10 * 3600

@@ -10,7 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from apptest_utils import ADMIN_PASSWORD, log_in, make_app, no_exception, open_page
+from apptest_utils import (
+    ADMIN_PASSWORD,
+    finish_planning,
+    log_in,
+    make_app,
+    no_exception,
+    open_page,
+)
 from streamlit.testing.v1 import AppTest
 from ui_text import Shown, english_catalogue, shown_texts, untranslated
 
@@ -145,9 +152,11 @@ def test_dispatch_after_planning_a_day_is_vietnamese(
     at = open_page(app, "dispatch")
     at.number_input(key="dsp_n_jobs").set_value(6)
     at.number_input(key="dsp_couriers").set_value(2)
-    at.number_input(key="dsp_budget").set_value(2)
+    at.number_input(key="dsp_budget").set_value(30)
+    at.number_input(key="dsp_iterations").set_value(300)
     at.button(key="dsp_simulate").click().run()
     at.button(key="dsp_plan").click().run()
+    finish_planning(at)
     no_exception(at)
     assert [d for d in at.dataframe if "Đến lúc" in d.value.columns], "the day was not planned"
     _check(at, vocabulary, "dispatch (planned)")
@@ -157,6 +166,7 @@ def test_dispatch_after_planning_a_day_is_vietnamese(
     _check(at, vocabulary, "dispatch (a stop moved)")
     at.button(key="dsp_save").click().run()
     at.button(key="dsp_replan").click().run()
+    finish_planning(at)
     at.button(key="dsp_save").click().run()
     at.selectbox(key="dsp_compare_a").set_value(1)
     at.selectbox(key="dsp_compare_b").set_value(2).run()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from apptest_utils import download, log_in, make_app, no_exception, open_page
+from apptest_utils import download, finish_planning, log_in, make_app, no_exception, open_page
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
@@ -70,6 +70,7 @@ def test_roster_crew_risk_progress_close_and_report(monkeypatch: pytest.MonkeyPa
     at.number_input(key="dsp_n_jobs").set_value(6)
     at.button(key="dsp_simulate").click().run()
     at.button(key="dsp_plan").click().run()
+    finish_planning(at)
     no_exception(at)
     plan = at.session_state["plan"]
     assert {r.courier_id for r in plan.routes} == {"C01"}
@@ -262,6 +263,7 @@ def test_the_working_day_panels_show_only_vietnamese(monkeypatch: pytest.MonkeyP
     at.number_input(key="dsp_n_jobs").set_value(6)
     at.button(key="dsp_simulate").click().run()
     at.button(key="dsp_plan").click().run()
+    finish_planning(at)
     at.button(key="dsp_save").click().run()
     plan = at.session_state["plan"]
     plan_id, version, _ = at.session_state["dsp_saved_ref"]

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from data.budget import Clock
-from data.errors import InputError
+from data.budget import Best, Clock, Progress, Snapshot
+from data.errors import CancelledError, InputError
 
 
 def test_phases_add_up_in_the_order_they_ran() -> None:
@@ -58,3 +58,42 @@ def test_a_limit_must_be_positive_and_finite(bad: float) -> None:
     """Zero, negative, infinite or NaN limits are input errors in both languages."""
     with pytest.raises(InputError, match="--time-limit must be a positive number"):
         Clock(bad)
+
+
+def test_progress_reports_the_phase_and_the_best_so_far() -> None:
+    """A clock's phases and the solver's best reach its Progress; a snapshot is consistent."""
+    progress = Progress()
+    clock = Clock(progress=progress)
+    assert progress.snapshot() == Snapshot("", None, 0, False)
+    with clock.phase("matrix"):
+        assert progress.snapshot().phase == "matrix"
+    progress.found(Best(jobs_served=7, jobs_total=9, length_m=12_500.0, cost=42, iterations=30))
+    progress.tick(55)
+    snap = progress.snapshot()
+    assert snap.best == Best(7, 9, 12_500.0, 42, 30)
+    assert snap.iterations == 55 and not snap.cancelled
+
+
+def test_a_cancelled_clock_refuses_its_next_phase() -> None:
+    """After Cancel, entering a phase raises CancelledError and the phase does not run."""
+    progress = Progress()
+    clock = Clock(progress=progress)
+    progress.cancel()
+    ran = []
+    with pytest.raises(CancelledError, match="Cancelled; the current plan is kept"), \
+            clock.phase("solve"):
+        ran.append(True)
+    assert ran == [] and clock.cancelled() and progress.snapshot().cancelled
+
+
+def test_a_limit_named_for_the_app_names_no_flag() -> None:
+    """The app's clock words its refusal with the field's name, not as a command flag."""
+    clock = Clock(5.0, started=time.perf_counter() - 4.8, limit_name="Time budget",
+                  limit_name_vi="Thời gian tính")
+    with pytest.raises(InputError, match="Time budget 5 s leaves") as exc:
+        clock.left_for("the solver", reserve_s=1.0, wanted_s=10.0)
+    problem = exc.value.problems[0]
+    assert problem.column is None and problem.value is None
+    assert problem.message_vi is not None
+    assert problem.message_vi.startswith("Thời gian tính 5 giây chỉ còn")
+    assert "hãy cho ít nhất Thời gian tính 7" in problem.message_vi

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from data.errors import InputError
+from data.budget import Clock, Progress
+from data.errors import CancelledError, InputError
 from routing.model import Courier, Job, Office, PlanningProblem, PlanSettings, hm
 from routing.replan import replan
 from routing.result import Plan
@@ -199,3 +200,19 @@ def test_plan_without_problem_cannot_be_replanned():
     old = dataclasses.replace(plan, problem=None)
     with pytest.raises(InputError, match="plan the day again"):
         replan(old, now_s=hm("10:00"), matrix_fn=euclid)
+
+
+def test_replan_on_a_clock_times_its_matrix_and_stays_within_the_limit():
+    """With the action's clock the re-plan's matrix and solver phases are timed on it and
+    the whole call ends within its limit; a cancelled clock re-plans nothing."""
+    p, plan = day()
+    clock = Clock(8.0)
+    new = replan(plan, p, now_s=hm("10:00"), matrix_fn=euclid, seconds=60.0, clock=clock)
+    assert clock.elapsed() < 8.0
+    timings = dict(new.timings)
+    assert list(timings)[:3] == ["matrix", "solve", "repair"] and "total" in timings
+    assert new.seconds < 8.0
+    progress = Progress()
+    progress.cancel()
+    with pytest.raises(CancelledError):
+        replan(plan, p, now_s=hm("10:00"), matrix_fn=euclid, clock=Clock(progress=progress))

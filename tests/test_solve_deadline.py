@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import psutil
 import pytest
 
-from data.errors import SolverError
+from data.budget import Clock, Progress
+from data.errors import CancelledError, SolverError
 from routing.problem_io import problem_from_dict
 from routing.pyvrp_model import COST_HEADROOM, LEGACY_UNREACHABLE, guarded_unreachable
 from routing.runner import DEADLINE_GRACE_S, run_pyvrp
-from routing.solve import solve_matrix
+from routing.solve import post_solve_reserve_s, run_margin_s, solve_matrix
 
 REPRO = Path(__file__).parent / "data" / "pyvrp_overflow_hang.json"
 #: Slack for process start-up and clean-up on a loaded two-core machine.
@@ -131,3 +134,56 @@ def test_a_failing_child_is_reported_not_raised():
     assert out.stopped_by == "error" and out.routes is None
     assert "Error" in out.message
     assert time.monotonic() - t0 < 5.0
+
+
+def solver_children() -> list[psutil.Process]:
+    """The solver processes this process runs (children of its multiprocessing forkserver)."""
+    out = []
+    for child in psutil.Process().children():
+        try:
+            if "forkserver" in " ".join(child.cmdline()):
+                out += child.children(recursive=True)
+        except psutil.NoSuchProcess:
+            continue
+    return out
+
+
+def test_a_time_limit_kills_a_hanging_solver_before_the_limit():
+    """With the whole command's limit, a search that never returns is killed within it."""
+    problem, t, d = _problem()
+    clock = Clock(6.0)
+    with pytest.raises(SolverError):
+        solve_matrix(problem, t, d, seconds=60.0, overflow_guard=False, clock=clock)
+    assert clock.elapsed() < 6.0
+    assert solver_children() == []
+
+
+def test_a_time_limit_leaves_the_solver_all_but_the_work_after_it():
+    """The solver is given the limit less the post-solve work and one run's margin only."""
+    problem, t, d = _problem()
+    clock = Clock(20.0)
+    plan = solve_matrix(problem, t, d, seconds=60.0, iterations=200, clock=clock)
+    reserve = post_solve_reserve_s(len(problem.jobs)) + run_margin_s(len(problem.places()))
+    assert 20.0 - reserve - 1.0 < plan.seconds <= 20.0 - reserve
+    assert list(dict(plan.timings))[:2] == ["solve", "repair"]
+
+
+def test_cancel_kills_the_solver_at_once_and_returns_no_plan():
+    """Cancel during the search: the child is killed within a second, CancelledError, no child."""
+    problem, t, d = _problem()
+    progress = Progress()
+    clock = Clock(progress=progress)
+    timer = threading.Timer(2.0, progress.cancel)
+    timer.start()
+    t0 = time.monotonic()
+    try:
+        with pytest.raises(CancelledError):
+            solve_matrix(problem, t, d, seconds=30.0, clock=clock)
+    finally:
+        timer.cancel()
+    assert time.monotonic() - t0 < 2.0 + 1.0
+    assert solver_children() == []
+    snap = progress.snapshot()
+    assert snap.phase == "solve" and snap.cancelled
+    assert snap.best is not None and snap.best.jobs_total == len(problem.jobs)
+    assert 0 < snap.best.jobs_served <= len(problem.jobs) and snap.best.length_m > 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 import streamlit as st
@@ -13,6 +14,7 @@ from app import day_panel as dp
 from app import dispatch_logic as dl
 from app import messages as msg
 from app import network as appnet
+from app import plan_progress as pp
 from app import plan_view as pv
 from app import roster_panel as rp
 from app import state as ss
@@ -31,7 +33,7 @@ from app.i18n import (
 )
 from app.labels import JOB_KIND_KEYS, PROFILE_KEYS, labelled
 from app.safe import md_t, md_text
-from data.errors import ConflictError, InputError, PostplanError, SolverError
+from data.errors import ConflictError, InputError, PostplanError
 from routing.compare import compare_plans
 from routing.model import Job
 from routing.result import Plan
@@ -76,7 +78,9 @@ with st.container(border=True):
         format_func=option_labels(PROFILE_KEYS),
         key="dsp_profile",
     )
-    budget = c5.number_input(t("dispatch.budget"), 1, 120, 10, key="dsp_budget")
+    budget = c5.number_input(
+        t("dispatch.budget"), 1, 120, 10, key="dsp_budget", help=t("dispatch.budget_help")
+    )
     iterations = c6.number_input(
         t("dispatch.iterations"),
         0,
@@ -335,67 +339,43 @@ with st.expander(t("dispatch.jobs_table"), key="dsp_jobs_exp", on_change="rerun"
         on_click="ignore",
     )
 
-# ---- plan -------------------------------------------------------------------------------
+# ---- plan (in the background: app.plan_progress) ----------------------------------------
+pp.pick_up()  # a plan or re-plan that ended in the background becomes the plan in use
+working = pp.running_kind()
+appnet.warm(profile, day)  # load the network now, not on the Plan button's time budget
 if st.button(
     t("dispatch.plan_btn"),
     type="primary",
     key="dsp_plan",
-    disabled=not start_ids or not (jobs or carried_jobs) or crew == [],
+    disabled=not start_ids or not (jobs or carried_jobs) or crew == [] or working is not None,
 ):
-    with st.status(t("dispatch.planning"), expanded=True) as status:
-        try:
-            st.write(t("dispatch.step_network"))
-            G = appnet.current_routing_network(profile, day)
-            engine = appnet.current_engine(profile, day, G)
-            st.write(t("dispatch.step_matrix"))
-            new_day = dl.build_day(
-                offices,
-                dp.day_jobs(jobs, carried_jobs, day),
-                start_ids,
-                int(n_couriers),
-                day=day,
-                profile=profile,
-                seconds=float(budget),
-                seed=int(st.session_state.get("dsp_seed", 0)),
-                provenance="simulated" if simulated else "user",
-                lang=current_lang(),
-                iterations=int(iterations),
-                positions=dl.observed_positions(
-                    ss.plan_store(), actor=ss.current_account(), settings=settings
-                ),
-                couriers=crew,
-            )
-            new_problem = new_day.problem
-            new_mats = appnet.problem_matrices(
-                appnet.places_key(new_problem),
-                (*ss.network_cache_key(), profile, day.isoformat()),
-                _problem=new_problem,
-                _G=G,
-                _engine=engine,
-            )
-            st.write(t("dispatch.step_solve", seconds=int(budget)))
-            solved = new_day.complete(dl.solve(new_problem, new_mats, G, engine, profile=profile))
-        except PostplanError as exc:
-            status.update(label=t("dispatch.plan_failed"), state="error")
-            st.error(msg.error_md(exc))
-        else:
-            st.session_state[ss.PLAN] = solved
-            st.session_state[ss.PLAN_ORIGINAL] = solved
-            st.session_state["dsp_problem"] = new_problem
-            st.session_state["dsp_matrices"] = new_mats
-            st.session_state["dsp_context"] = (profile, day)
-            st.session_state["dsp_problem_why"] = None
-            st.session_state.pop("dsp_saved_ref", None)
-            st.session_state.pop("dsp_map_show", None)  # show every courier of the new plan
-            st.session_state[ss.PLAN_EDIT_REPORT] = None
-            st.session_state.pop("dsp_replan_msg", None)
-            if solved.stopped_by == "deadline":
-                st.warning(dl.deadline_text(solved))
-            status.update(
-                label=t("dispatch.planned") + " — " + pv.summary_line(solved),
-                state="complete",
-                expanded=solved.stopped_by == "deadline",
-            )
+    load_network, load_matrices = appnet.session_loaders(profile, day)
+    pp.start(
+        "plan",
+        functools.partial(
+            dl.plan_work,
+            network=load_network,
+            matrices=load_matrices,
+            offices=offices,
+            jobs=tuple(dp.day_jobs(jobs, carried_jobs, day)),
+            start_office_ids=tuple(start_ids),
+            n_couriers=int(n_couriers),
+            day=day,
+            profile=profile,
+            seed=int(st.session_state.get("dsp_seed", 0)),
+            provenance="simulated" if simulated else "user",
+            lang=current_lang(),
+            iterations=int(iterations) or None,
+            positions=dl.observed_positions(
+                ss.plan_store(), actor=ss.current_account(), settings=settings
+            ),
+            couriers=crew,
+        ),
+        budget_s=float(budget),
+    )
+    working = pp.running_kind()
+pp.show("plan")
+pp.show_message(pp.PLAN_MSG)
 
 current: Plan | None = st.session_state.get(ss.PLAN)
 drafts.keep("dispatch")
@@ -419,6 +399,9 @@ if appnet.is_proxy(plan.network_kind):
 if plan.provenance == "simulated" and not simulated:
     st.warning(t("dispatch.banner_simulated"))
 st.success(pv.summary_line(plan) + f" — {fmt_date(plan_day)}")
+spent = pp.timings_text(plan)
+if spent:
+    st.caption(spent)
 dp.risk_panel(plan, problem)
 report = st.session_state.get(ss.PLAN_EDIT_REPORT)
 if report is not None:
@@ -538,7 +521,7 @@ with st.expander(t("dispatch.edit_title"), expanded=False, key="dsp_edit_exp", o
         )
         pos = e3.number_input(t("dispatch.edit_pos"), 1, 200, 1, key="dsp_edit_pos")
         b1, b2 = st.columns(2)
-        if b1.button(t("dispatch.edit_btn"), key="dsp_edit_move"):
+        if b1.button(t("dispatch.edit_btn"), key="dsp_edit_move", disabled=working is not None):
             _cid, job_id, _seq, role, _label = choices[int(pick)]
             ref = dl.stop_ref(problem, job_id, role)
             G = appnet.current_routing_network(plan_profile, plan_day)
@@ -578,53 +561,32 @@ with st.expander(
     if problem is None:
         st.caption(why_text or t("dispatch.plan_without_problem"))
     if (
-        r3.button(t("dispatch.replan_btn"), key="dsp_replan", disabled=problem is None)
+        r3.button(
+            t("dispatch.replan_btn"),
+            key="dsp_replan",
+            disabled=problem is None or working is not None,
+        )
         and problem is not None
     ):
-        at_s = now.hour * 3600 + now.minute * 60
-        try:
-            with st.spinner(t("dispatch.replan_solving", seconds=int(budget))):
-                G = appnet.current_routing_network(plan_profile, plan_day)
-                engine = appnet.current_engine(plan_profile, plan_day, G)
-                new_plan, n_done = dl.replan(
-                    problem,
-                    plan,
-                    at_s,
-                    G,
-                    engine,
-                    locked=locked,
-                    seconds=float(budget),
-                    iterations=int(iterations),
-                    profile=plan_profile,
-                )
-        except SolverError as exc:
-            st.session_state["dsp_replan_msg"] = (
-                "error",
-                exc.message_vi if current_lang() == "vi" else exc.message_en,
-            )
-        except PostplanError as exc:
-            st.session_state["dsp_replan_msg"] = ("error", msg.error_md(exc))
-        else:
-            st.session_state[ss.PLAN] = new_plan
-            st.session_state[ss.PLAN_ORIGINAL] = new_plan
-            day_problem, _profile, why = dl.plan_problem(new_plan)
-            st.session_state["dsp_problem"] = day_problem
-            st.session_state["dsp_problem_why"] = why
-            st.session_state.pop("dsp_matrices", None)
-            st.session_state[ss.PLAN_EDIT_REPORT] = None
-            done_text = t("dispatch.replan_done", time=fmt_clock(at_s), kept=n_done)
-            if new_plan.stopped_by == "deadline":
-                st.session_state["dsp_replan_msg"] = (
-                    "warning",
-                    done_text + " " + dl.deadline_text(new_plan),
-                )
-            else:
-                st.session_state["dsp_replan_msg"] = ("success", done_text)
-        st.rerun()
-    shown_msg = st.session_state.get("dsp_replan_msg")
-    if shown_msg:
-        kind, text = shown_msg if isinstance(shown_msg, tuple) else ("success", shown_msg)
-        {"error": st.error, "warning": st.warning}.get(kind, st.success)(text)
+        load_network, _load_matrices = appnet.session_loaders(plan_profile, plan_day)
+        pp.start(
+            "replan",
+            functools.partial(
+                dl.replan_work,
+                network=load_network,
+                problem=problem,
+                plan=plan,
+                at_s=now.hour * 3600 + now.minute * 60,
+                locked=tuple(locked),
+                iterations=int(iterations) or None,
+                profile=plan_profile,
+                day=plan_day,
+            ),
+            budget_s=float(budget),
+        )
+        working = pp.running_kind()
+    pp.show("replan")
+    pp.show_message(pp.REPLAN_MSG)
 
 # ---- the day as it happens: couriers' reports, re-plan from them --------------------------
 dp.progress_panel(
