@@ -162,7 +162,7 @@ def pick_up() -> Task | None:
     key = MSG_KEYS[task.kind]
     error = task.error
     if error is not None:
-        st.session_state[key] = _error_message(error)
+        st.session_state[key] = error_message(error, lang=current_lang())
         return task
     outcome: dl.Outcome = task.result
     new_plan = outcome.plan
@@ -196,17 +196,21 @@ def pick_up() -> Task | None:
     return task
 
 
-def _error_message(error: BaseException) -> tuple[str, str]:
-    """(kind, text) of a plan or re-plan that ended without a plan."""
-    vi = current_lang() == "vi"
+def error_message(error: BaseException, *, lang: str) -> tuple[str, str]:
+    """Return ``(kind, text)`` of a plan or re-plan that ended without a plan, in ``lang``.
+
+    ``kind`` is the box it is shown in (``"info"`` for a cancel, else ``"error"``); the
+    text always says the plan in use was kept.
+    """
+    vi = lang == "vi"
     if isinstance(error, CancelledError):
-        return "info", t("dispatch.cancelled")
+        return "info", t("dispatch.cancelled", lang=lang)
+    kept = " " + t("dispatch.plan_kept", lang=lang)
     if isinstance(error, SolverError):
-        return "error", error.message_vi if vi else error.message_en
-    if isinstance(error, PostplanError):
-        return "error", msg.error_md(error)
-    _LOG.error("background planning failed", exc_info=error)
-    return "error", msg.error_md(error)
+        return "error", (error.message_vi if vi else error.message_en) + kept
+    if not isinstance(error, PostplanError):
+        _LOG.error("background planning failed", exc_info=error)
+    return "error", msg.error_md(error, lang=lang) + kept
 
 
 def show_message(key: str) -> None:
