@@ -13,11 +13,21 @@ on its next rerun.
 Nothing outlives its bound: the clock's limit bounds the work (the solver's child has a
 hard deadline), a cancelled task stops at its next phase at the latest, and a session that
 ends cancels its task.
+
+Python 3.11 cannot build an ``ast`` tree in two threads at once: the AST constructor's
+recursion counter is shared by the interpreter, and a parse that is interrupted by another
+thread's parse fails with ``SystemError: AST constructor recursion depth mismatch``
+(CPython gh-106905; fixed by per-call state in later versions). Streamlit parses each page
+with ``ast.parse`` the first time it runs, and the background work parses too
+(``numpy.load`` reads a file header with ``ast.literal_eval``). Importing this module
+therefore makes :func:`ast.parse` take one process-wide lock (:func:`serialise_ast_parse`).
 """
 
 from __future__ import annotations
 
+import ast
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +37,29 @@ from typing import Any
 from data.budget import Clock, Progress, Snapshot
 
 _LOG = logging.getLogger(__name__)
+
+_AST_LOCK = threading.RLock()
+
+
+def serialise_ast_parse() -> None:
+    """Make :func:`ast.parse` (and so ``ast.literal_eval``) hold one lock (see above).
+
+    Only on Python < 3.12, once per process; ``ast.parse`` keeps its signature.
+    """
+    if sys.version_info >= (3, 12) or getattr(ast.parse, "_postplan_locked", False):
+        return
+    unlocked = ast.parse
+
+    def parse(*args: Any, **kwargs: Any) -> Any:
+        with _AST_LOCK:
+            return unlocked(*args, **kwargs)
+
+    parse.__doc__ = unlocked.__doc__
+    parse._postplan_locked = True  # type: ignore[attr-defined]
+    ast.parse = parse  # type: ignore[assignment]
+
+
+serialise_ast_parse()
 
 
 @dataclass
@@ -163,4 +196,4 @@ class Runner:
                 task.wait(max(0.0, deadline - time.monotonic()))
 
 
-__all__ = ["Runner", "Task"]
+__all__ = ["Runner", "Task", "serialise_ast_parse"]

@@ -235,6 +235,7 @@ def _replan_from_reports(plan: Plan, problem: Any, saved_ref: Any, now: dt.datet
             plan=plan,
             at_s=inputs.now_s,
             locked=(),
+            seconds=float(budget),
             iterations=int(iterations) or None,
             profile=profile,
             day=day,

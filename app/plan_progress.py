@@ -18,6 +18,7 @@ that ends cancels its work.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 import streamlit as st
@@ -82,20 +83,21 @@ def running_kind() -> str | None:
     return task.kind if task is not None and task.running() else None
 
 
-def start(kind: str, work: Any, *, budget_s: float) -> bool:
-    """Start ``work(clock)`` in the background on a clock of ``budget_s``; False when busy.
+def start(kind: str, work: Any, *, budget_s: float) -> None:
+    """Start ``work(clock)`` in the background on :func:`~app.dispatch_logic.action_clock`.
 
-    The previous message of this kind is cleared; the plan in use stays until the work
-    has ended and :func:`pick_up` takes its result.
+    The previous message of this kind is cleared and the page reruns at once, so that it
+    shows the live panel and every button that must wait (Plan, Re-plan, edits) disabled;
+    the plan in use stays until the work has ended and :func:`pick_up` takes its result.
+    Nothing starts while this session's work runs (the buttons are disabled then).
     """
     runner = session_runner()
     account = ss.current_account()
     runner.owner = str(getattr(account, "username", "") or "")
-    clock = dl.action_clock(budget_s)
-    if runner.start(kind, work, clock) is None:
-        return False
+    if runner.start(kind, work, dl.action_clock(budget_s)) is None:
+        return
     st.session_state.pop(MSG_KEYS[kind], None)
-    return True
+    st.rerun()
 
 
 def show(kind: str) -> None:
@@ -125,7 +127,7 @@ def _panel(kind: str) -> None:
             text=t(
                 "dispatch.progress_time",
                 elapsed=fmt_number(elapsed, decimals=1),
-                budget=fmt_number(budget, decimals=None),
+                budget=fmt_number(math.ceil(budget), decimals=0),
             ),
         )
         if snap.best is not None:
@@ -210,7 +212,7 @@ def error_message(error: BaseException, *, lang: str) -> tuple[str, str]:
         return "error", (error.message_vi if vi else error.message_en) + kept
     if not isinstance(error, PostplanError):
         _LOG.error("background planning failed", exc_info=error)
-    return "error", msg.error_md(error, lang=lang) + kept
+    return "error", msg.error_md(error, lang=lang) + "\n\n" + kept.strip()
 
 
 def show_message(key: str) -> None:
@@ -248,7 +250,7 @@ def timings_text(plan: Any) -> str:
         line += " — " + t(
             "dispatch.time_total_of",
             seconds=fmt_number(total, decimals=1),
-            budget=fmt_number(limit_s, decimals=None),
+            budget=fmt_number(math.ceil(limit_s), decimals=0),
         )
     elif total is not None:
         line += " — " + t("dispatch.time_total", seconds=fmt_number(total, decimals=1))

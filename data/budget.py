@@ -146,6 +146,10 @@ class Clock:
         app's background planning), or None.
     limit_name, limit_name_vi
         What the limit is called in messages (the CLI's ``--time-limit``; the app's field).
+    extra_s
+        Seconds of ``limit_s`` beyond the figure the user gave (the app's limit is its
+        "Time budget" field plus a margin for the work around the solver): messages name
+        the user's figure, ``limit_s - extra_s``.
     """
 
     limit_s: float | None = None
@@ -154,6 +158,7 @@ class Clock:
     progress: Progress | None = None
     limit_name: str = "--time-limit"
     limit_name_vi: str = "--time-limit"
+    extra_s: float = 0.0
 
     def __post_init__(self) -> None:
         if self.limit_s is not None and not (math.isfinite(self.limit_s) and self.limit_s > 0):
@@ -224,15 +229,16 @@ class Clock:
             return left
         spent = ", ".join(f"{k} {v:.1f} s" for k, v in self.timings.items())
         spent_vi = ", ".join(f"{_VI.get(k, k)} {v:.1f} giây" for k, v in self.timings.items())
-        need = math.ceil(self.elapsed() + reserve_s + minimum_s)
+        need = max(1, math.ceil(self.elapsed() + reserve_s + minimum_s - self.extra_s))
         name, name_vi = self.limit_name, self.limit_name_vi
+        given = (self.limit_s or 0.0) - self.extra_s
         raise InputError([Problem(
-            f"{name} {self.limit_s:g} s leaves {max(left, 0):.1f} s for {what} "
+            f"{name} {given:g} s leaves {max(left, 0):.1f} s for {what} "
             f"(spent so far: {spent or 'nothing'}; {reserve_s:.1f} s kept for the work after "
             f"it); give at least {name} {need}",
             column=name if name.startswith("-") else None,
-            value=f"{self.limit_s:g}" if name.startswith("-") else None,
-            message_vi=f"{name_vi} {self.limit_s:g} giây chỉ còn {max(left, 0):.1f} giây "
+            value=f"{given:g}" if name.startswith("-") else None,
+            message_vi=f"{name_vi} {given:g} giây chỉ còn {max(left, 0):.1f} giây "
                        f"cho {_VI.get(what, what)} (đã dùng: {spent_vi or 'chưa có'}; giữ "
                        f"{reserve_s:.1f} giây cho phần việc sau); hãy cho ít nhất "
                        f"{name_vi} {need}")],

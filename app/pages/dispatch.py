@@ -362,6 +362,7 @@ if st.button(
             n_couriers=int(n_couriers),
             day=day,
             profile=profile,
+            seconds=float(budget),
             seed=int(st.session_state.get("dsp_seed", 0)),
             provenance="simulated" if simulated else "user",
             lang=current_lang(),
@@ -373,7 +374,6 @@ if st.button(
         ),
         budget_s=float(budget),
     )
-    working = pp.running_kind()
 pp.show("plan")
 pp.show_message(pp.PLAN_MSG)
 
@@ -578,13 +578,13 @@ with st.expander(
                 plan=plan,
                 at_s=now.hour * 3600 + now.minute * 60,
                 locked=tuple(locked),
+                seconds=float(budget),
                 iterations=int(iterations) or None,
                 profile=plan_profile,
                 day=plan_day,
             ),
             budget_s=float(budget),
         )
-        working = pp.running_kind()
     pp.show("replan")
     pp.show_message(pp.REPLAN_MSG)
 
