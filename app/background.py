@@ -56,7 +56,7 @@ def serialise_ast_parse() -> None:
 
     parse.__doc__ = unlocked.__doc__
     parse._postplan_locked = True  # type: ignore[attr-defined]
-    ast.parse = parse  # type: ignore[assignment]
+    ast.parse = parse
 
 
 serialise_ast_parse()

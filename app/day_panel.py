@@ -195,18 +195,20 @@ def progress_panel(plan: Plan, problem: Any, saved_ref: Any, names: dict[str, st
     from app import plan_progress as pp
 
     working = pp.running_kind()
-    if facts and problem is not None and st.button(t("progress.replan"),
-                                                   key="dsp_progress_replan",
-                                                   disabled=working is not None):
-        _replan_from_reports(plan, problem, saved_ref, now, budget=budget,
-                             iterations=iterations, profile=profile)
+    if facts and problem is not None:
+        st.button(t("progress.replan"), key="dsp_progress_replan", disabled=working is not None,
+                  on_click=_replan_from_reports, args=(plan, problem, saved_ref, now),
+                  kwargs={"budget": budget, "iterations": iterations, "profile": profile})
     pp.show("replan_reports")
     pp.show_message(pp.REPORTS_MSG)
 
 
 def _replan_from_reports(plan: Plan, problem: Any, saved_ref: Any, now: dt.datetime | None,
                          *, budget: float, iterations: int, profile: str) -> None:
-    """Start the re-plan from the couriers' reports in the background (app.plan_progress)."""
+    """Start the re-plan from the couriers' reports in the background (the button's callback).
+
+    A report that cannot be used is kept as the re-plan's message (``pp.REPORTS_MSG``).
+    """
     import functools
 
     from app import dispatch_logic as dl
@@ -223,7 +225,7 @@ def _replan_from_reports(plan: Plan, problem: Any, saved_ref: Any, now: dt.datet
         when = now or max(o.at for o in reports)
         inputs = replan_inputs(plan, problem, reports, now=when)
     except PostplanError as exc:
-        st.error(msg.error_md(exc))
+        st.session_state[pp.REPORTS_MSG] = ("error", msg.error_md(exc))
         return
     load_network, _load_matrices = appnet.session_loaders(profile, day)
     pp.start(

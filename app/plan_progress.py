@@ -83,21 +83,22 @@ def running_kind() -> str | None:
     return task.kind if task is not None and task.running() else None
 
 
-def start(kind: str, work: Any, *, budget_s: float) -> None:
+def start(kind: str, work: Any, *, budget_s: float) -> bool:
     """Start ``work(clock)`` in the background on :func:`~app.dispatch_logic.action_clock`.
 
-    The previous message of this kind is cleared and the page reruns at once, so that it
-    shows the live panel and every button that must wait (Plan, Re-plan, edits) disabled;
-    the plan in use stays until the work has ended and :func:`pick_up` takes its result.
-    Nothing starts while this session's work runs (the buttons are disabled then).
+    Call it from the button's ``on_click`` callback: the run that follows then shows the
+    live panel and every button that must wait (Plan, Re-plan, edits) disabled, with no
+    second run. The previous message of this kind is cleared; the plan in use stays until
+    the work has ended and :func:`pick_up` takes its result. False (nothing started) while
+    this session's work runs.
     """
     runner = session_runner()
     account = ss.current_account()
     runner.owner = str(getattr(account, "username", "") or "")
     if runner.start(kind, work, dl.action_clock(budget_s)) is None:
-        return
+        return False
     st.session_state.pop(MSG_KEYS[kind], None)
-    st.rerun()
+    return True
 
 
 def show(kind: str) -> None:

@@ -343,12 +343,10 @@ with st.expander(t("dispatch.jobs_table"), key="dsp_jobs_exp", on_change="rerun"
 pp.pick_up()  # a plan or re-plan that ended in the background becomes the plan in use
 working = pp.running_kind()
 appnet.warm(profile, day)  # load the network now, not on the Plan button's time budget
-if st.button(
-    t("dispatch.plan_btn"),
-    type="primary",
-    key="dsp_plan",
-    disabled=not start_ids or not (jobs or carried_jobs) or crew == [] or working is not None,
-):
+
+
+def _start_plan() -> None:
+    """Start planning the day shown (the Plan button's callback, before the page reruns)."""
     load_network, load_matrices = appnet.session_loaders(profile, day)
     pp.start(
         "plan",
@@ -362,18 +360,27 @@ if st.button(
             n_couriers=int(n_couriers),
             day=day,
             profile=profile,
-            seconds=float(budget),
+            seconds=float(st.session_state.get("dsp_budget", budget)),
             seed=int(st.session_state.get("dsp_seed", 0)),
             provenance="simulated" if simulated else "user",
             lang=current_lang(),
-            iterations=int(iterations) or None,
+            iterations=int(st.session_state.get("dsp_iterations", iterations)) or None,
             positions=dl.observed_positions(
                 ss.plan_store(), actor=ss.current_account(), settings=settings
             ),
             couriers=crew,
         ),
-        budget_s=float(budget),
+        budget_s=float(st.session_state.get("dsp_budget", budget)),
     )
+
+
+st.button(
+    t("dispatch.plan_btn"),
+    type="primary",
+    key="dsp_plan",
+    disabled=not start_ids or not (jobs or carried_jobs) or crew == [] or working is not None,
+    on_click=_start_plan,
+)
 pp.show("plan")
 pp.show_message(pp.PLAN_MSG)
 
@@ -560,14 +567,12 @@ with st.expander(
     st.caption(t("dispatch.replan_hint"))
     if problem is None:
         st.caption(why_text or t("dispatch.plan_without_problem"))
-    if (
-        r3.button(
-            t("dispatch.replan_btn"),
-            key="dsp_replan",
-            disabled=problem is None or working is not None,
-        )
-        and problem is not None
-    ):
+
+    def _start_replan() -> None:
+        """Start the re-plan from the chosen time (the button's callback)."""
+        if problem is None:
+            return
+        when = st.session_state.get("dsp_replan_at", now)
         load_network, _load_matrices = appnet.session_loaders(plan_profile, plan_day)
         pp.start(
             "replan",
@@ -576,15 +581,22 @@ with st.expander(
                 network=load_network,
                 problem=problem,
                 plan=plan,
-                at_s=now.hour * 3600 + now.minute * 60,
-                locked=tuple(locked),
-                seconds=float(budget),
-                iterations=int(iterations) or None,
+                at_s=when.hour * 3600 + when.minute * 60,
+                locked=tuple(st.session_state.get("dsp_replan_locked", locked)),
+                seconds=float(st.session_state.get("dsp_budget", budget)),
+                iterations=int(st.session_state.get("dsp_iterations", iterations)) or None,
                 profile=plan_profile,
                 day=plan_day,
             ),
-            budget_s=float(budget),
+            budget_s=float(st.session_state.get("dsp_budget", budget)),
         )
+
+    r3.button(
+        t("dispatch.replan_btn"),
+        key="dsp_replan",
+        disabled=problem is None or working is not None,
+        on_click=_start_replan,
+    )
     pp.show("replan")
     pp.show_message(pp.REPLAN_MSG)
 
