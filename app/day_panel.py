@@ -211,9 +211,9 @@ def _replan_from_reports(plan: Plan, problem: Any, saved_ref: Any, now: dt.datet
     """
     import functools
 
-    from app import dispatch_logic as dl
     from app import network as appnet
     from app import plan_progress as pp
+    from app import plan_work as pw
     from data.outcomes import outcomes_for
     from routing.progress import replan_inputs
 
@@ -231,7 +231,7 @@ def _replan_from_reports(plan: Plan, problem: Any, saved_ref: Any, now: dt.datet
     pp.start(
         "replan_reports",
         functools.partial(
-            dl.replan_work,
+            pw.replan_work,
             network=load_network,
             problem=problem,
             plan=plan,

@@ -1,7 +1,7 @@
 """Planning off the page's thread: this session's runner, the live panel, the result.
 
 The Dispatch page starts a plan or a re-plan with :func:`start` (the work is
-:func:`app.dispatch_logic.plan_work` / ``replan_work`` on the user's budget for the whole
+:func:`app.plan_work.plan_work` / ``replan_work`` on the user's budget for the whole
 action) and returns at once: the page stays usable while it runs. :func:`show` draws the
 live panel where the action's button is — the phase (network, matrix, solving, repair,
 routes on the roads, reasons), the time spent against the budget, the best plan found so
@@ -25,6 +25,7 @@ import streamlit as st
 
 from app import dispatch_logic as dl
 from app import messages as msg
+from app import plan_work as pw
 from app import state as ss
 from app.background import Runner, Task
 from app.i18n import N_, current_lang, fmt_clock, fmt_number, t
@@ -84,7 +85,7 @@ def running_kind() -> str | None:
 
 
 def start(kind: str, work: Any, *, budget_s: float) -> bool:
-    """Start ``work(clock)`` in the background on :func:`~app.dispatch_logic.action_clock`.
+    """Start ``work(clock)`` in the background on :func:`~app.plan_work.action_clock`.
 
     Call it from the button's ``on_click`` callback: the run that follows then shows the
     live panel and every button that must wait (Plan, Re-plan, edits) disabled, with no
@@ -95,7 +96,7 @@ def start(kind: str, work: Any, *, budget_s: float) -> bool:
     runner = session_runner()
     account = ss.current_account()
     runner.owner = str(getattr(account, "username", "") or "")
-    if runner.start(kind, work, dl.action_clock(budget_s)) is None:
+    if runner.start(kind, work, pw.action_clock(budget_s)) is None:
         return False
     st.session_state.pop(MSG_KEYS[kind], None)
     return True
@@ -167,7 +168,7 @@ def pick_up() -> Task | None:
     if error is not None:
         st.session_state[key] = error_message(error, lang=current_lang())
         return task
-    outcome: dl.Outcome = task.result
+    outcome: pw.Outcome = task.result
     new_plan = outcome.plan
     st.session_state[ss.PLAN] = new_plan
     st.session_state[ss.PLAN_ORIGINAL] = new_plan

@@ -105,8 +105,12 @@ def measure_app(repeat: int) -> dict[str, Any]:
                 page.get_by_text("Đang giải bài toán tuyến").wait_for(timeout=300_000)
                 t5 = time.perf_counter()
                 page.get_by_role("button", name="Huỷ", exact=True).click()
-                page.get_by_text("Đã huỷ lập tuyến").wait_for(timeout=60_000)
-                cancels.append(time.perf_counter() - t5)
+                try:
+                    page.get_by_text("Đã huỷ lập tuyến").wait_for(timeout=60_000)
+                    cancels.append(time.perf_counter() - t5)
+                finally:
+                    page.screenshot(path=str(ROOT / "test-artifacts" / "bench-cancel.png"),
+                                    full_page=True)
                 page.close()
     return {"server_start_s": starts, "first_render_s": renders, "cold_start_s": colds,
             "panel_200_s": panels, "plan_200_s": plans, "replan_200_s": replans,

@@ -10,7 +10,7 @@ import pytest
 from apptest_utils import finish_planning, make_app, no_exception, open_page, planning
 from streamlit.testing.v1 import AppTest
 
-from app.dispatch_logic import ACTION_EXTRA_S
+from app.plan_work import ACTION_EXTRA_S
 
 #: Slack for AppTest's reruns (every 0.25 s) and a loaded two-core machine.
 SLACK_S = 4.0

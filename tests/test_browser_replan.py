@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from browser_utils import ARTIFACTS, chromium, log_in, map_frame, running_app, wait_idle
 
-from app.dispatch_logic import ACTION_EXTRA_S
+from app.plan_work import ACTION_EXTRA_S
 
 pytestmark = pytest.mark.browser
 

@@ -16,6 +16,7 @@ from app import messages as msg
 from app import network as appnet
 from app import plan_progress as pp
 from app import plan_view as pv
+from app import plan_work as pw
 from app import roster_panel as rp
 from app import state as ss
 from app import store_view as sv
@@ -351,7 +352,7 @@ def _start_plan() -> None:
     pp.start(
         "plan",
         functools.partial(
-            dl.plan_work,
+            pw.plan_work,
             network=load_network,
             matrices=load_matrices,
             offices=offices,
@@ -577,7 +578,7 @@ with st.expander(
         pp.start(
             "replan",
             functools.partial(
-                dl.replan_work,
+                pw.replan_work,
                 network=load_network,
                 problem=problem,
                 plan=plan,
