@@ -103,13 +103,32 @@ def start(kind: str, work: Any, *, budget_s: float) -> bool:
 
 
 def show(kind: str) -> None:
-    """Draw the live panel of the session's running ``kind`` work (nothing when none runs)."""
+    """Draw the live panel of the session's running ``kind`` work (nothing when none runs).
+
+    The figures are an ``st.fragment`` rerun every :data:`PANEL_EVERY_S` seconds; the
+    Cancel button sits outside it, so that its click reruns the whole page at once — a
+    fragment's rerun would wait for a page run in progress — and its callback
+    (:func:`_cancel`) stops the work before that run picks the cancel up.
+    """
     task = session_runner().task
     if task is None or task.kind != kind:
         return
     if not task.running():  # it ended since this run began: rerun, the page picks it up
         st.rerun()
-    st.fragment(_panel, run_every=PANEL_EVERY_S, key=f"dsp_progress_{kind}")(kind)
+    with st.container(border=True, key=f"dsp_progress_box_{kind}"):
+        st.fragment(_panel, run_every=PANEL_EVERY_S, key=f"dsp_progress_{kind}")(kind)
+        st.button(t("dispatch.cancel_btn"), key=f"dsp_cancel_{kind}", on_click=_cancel,
+                  args=(kind,))
+
+
+def _cancel(kind: str) -> None:
+    """Cancel the session's ``kind`` work and wait for it to end (the solver's child is
+    killed within a tenth of a second).
+    """
+    task = session_runner().task
+    if task is not None and task.kind == kind and task.running():
+        task.cancel()
+        task.wait(3.0)
 
 
 def _panel(kind: str) -> None:
@@ -120,36 +139,29 @@ def _panel(kind: str) -> None:
     snap = task.snapshot()
     budget = task.clock.limit_s or 0.0
     elapsed = task.elapsed_s()
-    with st.container(border=True, key=f"dsp_progress_box_{kind}"):
-        phase = snap.phase if snap.phase in PHASE_KEYS else ""
-        title = t("dispatch.progress_cancelling") if snap.cancelled else t(PHASE_KEYS[phase])
-        st.markdown(f"**{title}**")
-        st.progress(
-            min(1.0, elapsed / budget) if budget > 0 else 0.0,
-            text=t(
-                "dispatch.progress_time",
-                elapsed=fmt_number(elapsed, decimals=1),
-                budget=fmt_number(math.ceil(budget), decimals=0),
-            ),
-        )
-        if snap.best is not None:
-            st.caption(
-                t(
-                    "dispatch.progress_best",
-                    served=snap.best.jobs_served,
-                    total=snap.best.jobs_total,
-                    km=fmt_number(snap.best.length_m / 1000, decimals=1),
-                    iterations=fmt_number(snap.iterations),
-                )
+    phase = snap.phase if snap.phase in PHASE_KEYS else ""
+    title = t("dispatch.progress_cancelling") if snap.cancelled else t(PHASE_KEYS[phase])
+    st.markdown(f"**{title}**")
+    st.progress(
+        min(1.0, elapsed / budget) if budget > 0 else 0.0,
+        text=t(
+            "dispatch.progress_time",
+            elapsed=fmt_number(elapsed, decimals=1),
+            budget=fmt_number(math.ceil(budget), decimals=0),
+        ),
+    )
+    if snap.best is not None:
+        st.caption(
+            t(
+                "dispatch.progress_best",
+                served=snap.best.jobs_served,
+                total=snap.best.jobs_total,
+                km=fmt_number(snap.best.length_m / 1000, decimals=1),
+                iterations=fmt_number(snap.iterations),
             )
-        elif snap.phase == "solve":
-            st.caption(t("dispatch.progress_searching", iterations=fmt_number(snap.iterations)))
-        if st.button(
-            t("dispatch.cancel_btn"), key=f"dsp_cancel_{kind}", disabled=snap.cancelled
-        ):
-            task.cancel()
-            task.wait(3.0)  # the solver's child is killed within a tenth of a second
-            st.rerun()
+        )
+    elif snap.phase == "solve":
+        st.caption(t("dispatch.progress_searching", iterations=fmt_number(snap.iterations)))
 
 
 def pick_up() -> Task | None:
