@@ -122,9 +122,7 @@ def show(kind: str) -> None:
 
 
 def _cancel(kind: str) -> None:
-    """Cancel the session's ``kind`` work and wait for it to end (the solver's child is
-    killed within a tenth of a second).
-    """
+    """Cancel the session's ``kind`` work; wait until it ended (the child dies in 0.1 s)."""
     task = session_runner().task
     if task is not None and task.kind == kind and task.running():
         task.cancel()
