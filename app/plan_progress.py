@@ -1,12 +1,13 @@
 """Planning off the page's thread: this session's runner, the live panel, the result.
 
 The Dispatch page starts a plan or a re-plan with :func:`start` (the work is
-:func:`app.plan_work.plan_work` / ``replan_work`` on the user's budget for the whole
-action) and returns at once: the page stays usable while it runs. :func:`show` draws the
-live panel where the action's button is — the phase (network, matrix, solving, repair,
-routes on the roads, reasons), the time spent against the budget, the best plan found so
-far (jobs served, km) and a Cancel button — as an ``st.fragment`` rerun every
-:data:`PANEL_EVERY_S` seconds, which reruns the whole page when the work has ended.
+:func:`app.plan_work.plan_work` / ``replan_work``, bounded by the user's budget plus
+:data:`app.plan_work.ACTION_EXTRA_S`) from the button's ``on_click``: the page stays usable
+while it runs. :func:`show` draws the live panel where the action's button is — the phase
+(network, matrix, solving, repair, routes on the roads, reasons), the time spent against
+the limit and the best plan found so far (jobs served, km) as an ``st.fragment`` rerun
+every :data:`PANEL_EVERY_S` seconds, which reruns the whole page when the work has ended —
+and a Cancel button.
 :func:`pick_up` (called on every run of the page) then makes the new plan the plan in use,
 or keeps the message of a failure or a cancel while the plan in use stays as it was.
 
