@@ -52,7 +52,7 @@ office_name = dict(zip(offices["office_id"].astype(str), offices["name"].astype(
 
 # ---- the day: date, offices, couriers ---------------------------------------------------
 with st.container(border=True):
-    c1, c2, c3, c4, c5, c6 = st.columns([1.2, 3, 1, 1.2, 1, 1])
+    c1, c2, c3, c4, c5, c6 = st.columns([1.5, 3, 1, 1.2, 1, 1])
     day = c1.date_input(
         t("dispatch.date"),
         value=dl.next_open_day(offices, dt.date.today()),
