@@ -9,7 +9,10 @@ offices of the registry as depots, on the bundled road network:
    sampled from ``/proc`` every 0.1 s;
 2. **the same day, side by side** — built in this process exactly as the command builds
    it (same jobs, couriers, windows, door-to-door matrices), then solved
-   - by the project's solver (``routing.solve.solve_matrix``) with ``S`` seconds,
+   - by the project's solver (``routing.solve.solve_matrix``) with ``S`` seconds
+     (large days office by office, :mod:`routing.decompose`),
+   - by the same solver as one search on the whole day (``decompose_above=None``, the
+     solver before the decomposition; ``--no-single`` skips it),
    - by VROOM (``pyvroom``) on the same matrices with ``timeout = S`` (the same wall time),
    - by the project's solver with ``10 × S`` seconds (the reference);
    each plan is scored the same way: km driven, jobs served, and the project's objective
@@ -141,18 +144,28 @@ def score(problem: Any, served: set[str], length_m: float) -> dict[str, Any]:
             "objective_km": round(objective / 1000, 1)}
 
 
-def solve_project(problem: Any, t: np.ndarray, d: np.ndarray, seconds: float
-                  ) -> dict[str, Any]:
-    """The project's solver (PyVRP through ``routing.solve.solve_matrix``)."""
+def solve_project(problem: Any, t: np.ndarray, d: np.ndarray, seconds: float, *,
+                  single: bool = False) -> dict[str, Any]:
+    """The project's solver (PyVRP through ``routing.solve.solve_matrix``).
+
+    ``single``: one search on the whole day (no decomposition by office, the solver
+    before issue 13's decomposition).
+    """
+    from data.errors import SolverError
+    from routing.decompose import MIN_JOBS
     from routing.solve import solve_matrix
 
     t0 = time.perf_counter()
-    plan = solve_matrix(problem, t, d, seconds=seconds, seed=0)
+    try:
+        plan = solve_matrix(problem, t, d, seconds=seconds, seed=0,
+                            decompose_above=None if single else MIN_JOBS)
+    except SolverError as exc:
+        return {"error": f"no plan: {exc}", "wall_s": round(time.perf_counter() - t0, 1)}
     wall = time.perf_counter() - t0
     served = {s.job_id for r in plan.routes for s in r.job_stops if s.job_id}
     out = score(problem, served, plan.total_length_m)
     out.update(wall_s=round(wall, 1), solver_s=round(plan.solve_time_s, 1),
-               feasible=plan.feasible)
+               feasible=plan.feasible, stopped_by=plan.stopped_by)
     return out
 
 
@@ -226,7 +239,7 @@ def solve_vroom(problem: Any, t: np.ndarray, d: np.ndarray, seconds: float,
     for vid, r in sol.routes.groupby("vehicle_id", sort=False):
         locs = r["location_index"].astype(int).tolist()
         length += float(sum(d[a, b] for a, b in itertools.pairwise(locs)))
-        steps = []
+        steps: list[Any] = []
         for jid in r["id"].dropna().astype(int).tolist():
             job_id, role = job_of[jid]
             served.add(job_id)
@@ -243,7 +256,7 @@ def solve_vroom(problem: Any, t: np.ndarray, d: np.ndarray, seconds: float,
 
 
 def one_size(n_jobs: int, couriers: int, seconds: float, reference: bool,
-             workdir: Path, vroom_level: int = 5) -> dict[str, Any]:
+             workdir: Path, vroom_level: int = 5, single: bool = True) -> dict[str, Any]:
     """Measure one size: the command, then the three solvers on its day."""
     row: dict[str, Any] = {"jobs": n_jobs, "couriers": couriers, "seconds": seconds,
                            "load_before": os.getloadavg()[0]}
@@ -252,16 +265,20 @@ def one_size(n_jobs: int, couriers: int, seconds: float, reference: bool,
     row["places"] = int(t.shape[0])
     row["matrix_s"] = round(matrix_s, 2)
     row["pyvrp"] = solve_project(problem, t, d, seconds)
+    if single:
+        row["pyvrp_single"] = solve_project(problem, t, d, seconds, single=True)
     row["vroom"] = solve_vroom(problem, t, d, seconds, vroom_level)
     if reference:
         row["pyvrp_10x"] = solve_project(problem, t, d, 10 * seconds)
         ref = row["pyvrp_10x"]["objective_km"]
-        for key in ("pyvrp", "vroom"):
-            if "objective_km" in row[key]:
+        for key in ("pyvrp", "pyvrp_single", "vroom"):
+            if "objective_km" in row.get(key, {}):
                 row[key]["vs_10x"] = round(row[key]["objective_km"] / ref, 4)
     if "objective_km" in row["vroom"]:
-        row["pyvrp_vs_vroom"] = round(row["pyvrp"]["objective_km"]
-                                      / row["vroom"]["objective_km"], 4)
+        for key in ("pyvrp", "pyvrp_single"):
+            if key in row:
+                row[f"{key}_vs_vroom"] = round(row[key]["objective_km"]
+                                               / row["vroom"]["objective_km"], 4)
     row["load_after"] = os.getloadavg()[0]
     return row
 
@@ -276,6 +293,8 @@ def main() -> int:
     parser.add_argument("--vroom-level", type=int, default=5,
                         help="VROOM's exploration level 1-5 (5 may overrun its timeout while "
                              "it constructs)")
+    parser.add_argument("--no-single", action="store_true",
+                        help="skip PyVRP as one search on the whole day (no decomposition)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     workdir = Path(os.environ.get("TMPDIR", "/tmp")) / "postplan-bench-day"
@@ -287,7 +306,8 @@ def main() -> int:
         "rows": []}
     for size in args.sizes.split(","):
         n, c = (int(x) for x in size.split(":"))
-        row = one_size(n, c, args.seconds, not args.no_reference, workdir, args.vroom_level)
+        row = one_size(n, c, args.seconds, not args.no_reference, workdir, args.vroom_level,
+                       not args.no_single)
         out["rows"].append(row)
         if not args.json:
             print(json.dumps(row, ensure_ascii=False), flush=True)
@@ -308,6 +328,13 @@ def main() -> int:
               f"{c['timings'].get('solve', math.nan):>8.1f} | {served:>16} {km:>22} "
               f"{r.get('pyvrp_vs_vroom', math.nan):>6.3f} "
               f"{p.get('vs_10x', math.nan):>6.3f} {v.get('vs_10x', math.nan):>6.3f}")
+        print("      objective km: " + ", ".join(
+            f"{key} {r[key]['objective_km']:.0f}" for key in
+            ("pyvrp", "pyvrp_single", "vroom", "pyvrp_10x") if "objective_km" in r.get(key, {})))
+        if "pyvrp_single" in r:
+            one = r["pyvrp_single"]
+            print(f"      one search on the whole day: served {one['served']}, km "
+                  f"{one['km']:.0f}, /VROOM {r.get('pyvrp_single_vs_vroom', math.nan):.3f}")
         print("      command timings: " + ", ".join(f"{k} {s:.1f}"
                                                      for k, s in c["timings"].items()))
     return 0

@@ -14,8 +14,9 @@ its deadline, :mod:`routing.assemble` reads solutions back into routes, and this
 orchestrates:
 
 1. jobs no courier could serve are explained before solving (:mod:`routing.reasons`);
-2. the model is solved; when a pair's stop has several windows (the midday closure) it is
-   first solved on the hull of its windows, the routes are replayed with the real windows
+2. the model is solved (a large day office by office first, then as a whole:
+   :mod:`routing.decompose`); when a pair's stop has several windows (the midday closure)
+   it is first solved on the hull of its windows, the routes are replayed with the real windows
    (:func:`routing.assemble.true_pins`), every such stop is pinned to the window it falls
    in, and the model is solved again warm-started — so the final plan respects the
    closure exactly;
@@ -33,6 +34,7 @@ that does not return is killed, and the best plan found until then is returned
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import time
@@ -52,6 +54,7 @@ from routing.assemble import (
     translate,
     true_pins,
 )
+from routing.decompose import MIN_JOBS, solve_by_office
 from routing.model import Courier, Job, PlanningProblem, Window
 from routing.problem_io import problem_to_dict
 from routing.pyvrp_model import ModelBuilder
@@ -165,7 +168,8 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
                  iterations: int | None = None, network_kind: str = "matrix",
                  leg_path: LegPath | None = None, extra_hashes: dict[str, str] | None = None,
                  display: bool = False, network_profile: str | None = None,
-                 overflow_guard: bool = True, clock: Clock | None = None) -> Plan:
+                 overflow_guard: bool = True, clock: Clock | None = None,
+                 decompose_above: int | None = MIN_JOBS) -> Plan:
     """Solve a planning problem on given matrices (the core door).
 
     Parameters
@@ -201,6 +205,10 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
         actually given and the clock's ``timings``. When the clock carries a
         :class:`~data.budget.Progress`, each phase and the solver's best so far are
         reported on it, and its Cancel stops the solver at once.
+    decompose_above
+        A day with more jobs than this (after the pre-screen) is solved office by office
+        first (:mod:`routing.decompose`; default :data:`routing.decompose.MIN_JOBS`); None
+        keeps one search on the whole day.
 
     Returns
     -------
@@ -255,57 +263,29 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
     t0 = time.perf_counter()
     pins: dict[tuple[str, str], Window] = {}
     notes: list[str] = []
-    builder = ModelBuilder(problem, t, d, solvable, pins, overflow_guard=overflow_guard)
-    data = builder.build()
     budget = float(s.seconds)
-    two_rounds = bool(builder.multi_pair_steps)
-    first_it = s.iterations
-    if two_rounds and s.iterations is not None:
-        first_it = max(1, math.ceil(0.6 * s.iterations))
-    first_s = 0.6 * budget if two_rounds else budget
-    outcome = run_pyvrp(data, seconds=first_s, seed=s.seed,
-                        iterations=first_it, max_penalty=builder.max_penalty,
-                        display=display, grace_s=_grace(hard_end, first_s, data),
-                        **_watch(clock, builder, data))
-    outcomes = [outcome]
-    if outcome.stopped_by == "cancelled":
-        raise CancelledError()
-    if outcome.routes is None:
-        raise _no_plan(outcome, budget)
-    best = solution_of(data, outcome.routes)
-    if two_rounds and outcome.stopped_by not in ("deadline", "error"):
-        # One repair round: replay each route with the real (split) windows, waiting
-        # through the midday gap where needed, pin every multi-window pair stop to the
-        # window it falls in, and re-solve warm-started.
-        pins.update(true_pins(builder, best))
-        second = ModelBuilder(problem, t, d, solvable, pins, overflow_guard=overflow_guard)
-        data2 = second.build()
-        warm = translate(builder, best, second, data2)
-        remaining = max(budget - (time.perf_counter() - t0), 0.2)
-        again = run_pyvrp(data2, seconds=remaining, seed=s.seed + 1,
-                          iterations=(None if s.iterations is None
-                                      else max(1, s.iterations - (first_it or 0))),
-                          max_penalty=second.max_penalty, initial=routes_of(warm),
-                          display=display, grace_s=_grace(hard_end, remaining, data2),
-                          **_watch(clock, second, data2))
-        if again.stopped_by == "cancelled":
-            raise CancelledError()
-        outcomes.append(again)
-        if again.routes is not None:
-            builder, data, best = second, data2, solution_of(data2, again.routes)
-            notes.append(f"midday closure: {len(pins)} pair stop(s) with several windows "
-                         "pinned to one opening period after a first solve on their hull")
-    stopped_by = next((o.stopped_by for o in outcomes if o.stopped_by in ("deadline", "error")),
-                      "time" if any(o.stopped_by == "time" for o in outcomes)
-                      else "iterations")
-    if stopped_by in ("deadline", "error"):
-        notes.append(f"the solver was stopped at its hard deadline ({budget:.1f} s + "
-                     f"{grace_for(len(problem.places())):.1f} s): this is the best plan it "
-                     "had found by then"
-                     if stopped_by == "deadline" else
-                     f"the solver's second round failed ({outcomes[-1].message}); this is "
-                     "the first round's plan")
-        stopped_by = "deadline"
+    progress = clock.progress
+    grouped = (solve_by_office(problem, t, d, solvable, seconds=budget, seed=s.seed,
+                               solve_group=functools.partial(solve_matrix,
+                                                             decompose_above=None,
+                                                             overflow_guard=overflow_guard),
+                               iterations=s.iterations, overflow_guard=overflow_guard,
+                               min_jobs=decompose_above,
+                               watch=functools.partial(_watch, clock),
+                               cancelled=progress.cancelled if progress is not None else None)
+               if decompose_above is not None else None)
+    if grouped is not None:
+        builder, data, best = grouped.builder, grouped.data, grouped.best
+        pins = grouped.pins
+        notes.extend(grouped.notes)
+        stopped_by, iterations_done = grouped.stopped_by, grouped.iterations
+        if stopped_by == "deadline":
+            notes.append("a solver run was stopped at its hard deadline: this is the best "
+                         "plan found by then")
+    else:
+        builder, data, best, stopped_by, iterations_done = _solve_whole(
+            problem, t, d, solvable, pins, notes, overflow_guard=overflow_guard,
+            display=display, clock=clock, hard_end=hard_end)
     solve_time = time.perf_counter() - t0
     phase_start = _lap(clock, "solve", phase_start)
     clock.enter("repair")
@@ -363,10 +343,74 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
         feasible=feasible, objective=int(objective(best)),
         couriers_total=len(problem.couriers), jobs_total=len(problem.jobs),
         notes=tuple(notes), iterations=s.iterations,
-        iterations_done=sum(o.iterations for o in outcomes), stopped_by=stopped_by,
+        iterations_done=iterations_done, stopped_by=stopped_by,
         problem=problem_to_dict(problem, network_profile=network_profile),
         timings=tuple(clock.as_dict().items()),
     )
+
+
+def _solve_whole(problem: PlanningProblem, t: np.ndarray, d: np.ndarray,
+                 solvable: Sequence[Job], pins: dict[tuple[str, str], Window],
+                 notes: list[str], *, overflow_guard: bool, display: bool, clock: Clock,
+                 hard_end: float | None) -> tuple[ModelBuilder, Any, Any, str, int]:
+    """One PyVRP search on the whole day (two rounds for several-window pair stops).
+
+    Fills ``pins`` and ``notes``; returns ``(builder, data, best, stopped_by, iterations)``.
+    """
+    s = problem.settings
+    t0 = time.perf_counter()
+    builder = ModelBuilder(problem, t, d, solvable, pins, overflow_guard=overflow_guard)
+    data = builder.build()
+    budget = float(s.seconds)
+    two_rounds = bool(builder.multi_pair_steps)
+    first_it = s.iterations
+    if two_rounds and s.iterations is not None:
+        first_it = max(1, math.ceil(0.6 * s.iterations))
+    first_s = 0.6 * budget if two_rounds else budget
+    outcome = run_pyvrp(data, seconds=first_s, seed=s.seed,
+                        iterations=first_it, max_penalty=builder.max_penalty,
+                        display=display, grace_s=_grace(hard_end, first_s, data),
+                        **_watch(clock, builder, data))
+    outcomes = [outcome]
+    if outcome.stopped_by == "cancelled":
+        raise CancelledError()
+    if outcome.routes is None:
+        raise _no_plan(outcome, budget)
+    best = solution_of(data, outcome.routes)
+    if two_rounds and outcome.stopped_by not in ("deadline", "error"):
+        # One repair round: replay each route with the real (split) windows, waiting
+        # through the midday gap where needed, pin every multi-window pair stop to the
+        # window it falls in, and re-solve warm-started.
+        pins.update(true_pins(builder, best))
+        second = ModelBuilder(problem, t, d, solvable, pins, overflow_guard=overflow_guard)
+        data2 = second.build()
+        warm = translate(builder, best, second, data2)
+        remaining = max(budget - (time.perf_counter() - t0), 0.2)
+        again = run_pyvrp(data2, seconds=remaining, seed=s.seed + 1,
+                          iterations=(None if s.iterations is None
+                                      else max(1, s.iterations - (first_it or 0))),
+                          max_penalty=second.max_penalty, initial=routes_of(warm),
+                          display=display, grace_s=_grace(hard_end, remaining, data2),
+                          **_watch(clock, second, data2))
+        if again.stopped_by == "cancelled":
+            raise CancelledError()
+        outcomes.append(again)
+        if again.routes is not None:
+            builder, data, best = second, data2, solution_of(data2, again.routes)
+            notes.append(f"midday closure: {len(pins)} pair stop(s) with several windows "
+                         "pinned to one opening period after a first solve on their hull")
+    stopped_by = next((o.stopped_by for o in outcomes if o.stopped_by in ("deadline", "error")),
+                      "time" if any(o.stopped_by == "time" for o in outcomes)
+                      else "iterations")
+    if stopped_by in ("deadline", "error"):
+        notes.append(f"the solver was stopped at its hard deadline ({budget:.1f} s + "
+                     f"{grace_for(len(problem.places())):.1f} s): this is the best plan it "
+                     "had found by then"
+                     if stopped_by == "deadline" else
+                     f"the solver's second round failed ({outcomes[-1].message}); this is "
+                     "the first round's plan")
+        stopped_by = "deadline"
+    return builder, data, best, stopped_by, sum(o.iterations for o in outcomes)
 
 
 def run_margin_s(n_locations: int) -> float:
