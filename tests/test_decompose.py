@@ -8,6 +8,7 @@ import itertools
 import numpy as np
 import pytest
 
+from data.errors import CancelledError
 from routing.decompose import (
     MIN_JOBS,
     Group,
@@ -199,3 +200,13 @@ def test_two_groups_at_a_time_give_the_same_plan_as_one():
     assert one is not None and two is not None
     assert routes_of(one.best) == routes_of(two.best)
     assert one.notes[1:] == two.notes[1:]
+
+
+def test_cancel_stops_a_decomposed_day_before_its_groups():
+    """The app's Cancel, already pressed, stops the day office by office with no plan."""
+    p = two_offices(seconds=5, iterations=200)
+    t, d = matrices(p)
+    solve_group = functools.partial(solve_matrix, decompose_above=None)
+    with pytest.raises(CancelledError, match="Cancelled; the current plan is kept"):
+        solve_by_office(p, t, d, list(p.jobs.values()), seconds=5, seed=3,
+                        solve_group=solve_group, min_jobs=5, cancelled=lambda: True)
