@@ -46,7 +46,7 @@ from routing.model import Courier, Job, PlanningProblem, Visit, Window
 from routing.pyvrp_model import ModelBuilder, usable_windows
 from routing.reasons import best_insertion, simulate
 from routing.result import Plan
-from routing.runner import RunOutcome, routes_of, run_pyvrp, solution_of
+from routing.runner import RunOutcome, grace_before, routes_of, run_pyvrp, solution_of
 from routing.timing import Step, end_place, initial_load_of, run_of, start_place
 
 #: Days with more jobs than this (after the pre-screen) are decomposed by office.
@@ -408,7 +408,8 @@ def solve_by_office(problem: PlanningProblem, time_s: np.ndarray, length_m: np.n
                     overflow_guard: bool = True, min_jobs: int = MIN_JOBS,
                     workers: int = GROUP_WORKERS,
                     watch: Callable[[ModelBuilder, Any], dict[str, Any]] | None = None,
-                    cancelled: Callable[[], bool] | None = None) -> Decomposed | None:
+                    cancelled: Callable[[], bool] | None = None,
+                    hard_end: float | None = None) -> Decomposed | None:
     """Solve a large day office by office, merge, and improve it as a whole.
 
     Parameters
@@ -447,6 +448,10 @@ def solve_by_office(problem: PlanningProblem, time_s: np.ndarray, length_m: np.n
         :func:`~routing.runner.run_pyvrp` (the app's progress and Cancel hooks).
     cancelled
         Checked before each group; when it says so, :class:`~data.errors.CancelledError`.
+    hard_end
+        ``time.perf_counter()`` by which the whole solve must have returned (a command's
+        ``--time-limit``): the budget is cut to what is left, and the whole-day run's child
+        is killed before it.
 
     Raises
     ------
@@ -462,6 +467,8 @@ def solve_by_office(problem: PlanningProblem, time_s: np.ndarray, length_m: np.n
     if not_decomposable(problem, jobs, min_jobs=min_jobs) is not None:
         return None
     t0 = time.perf_counter()
+    if hard_end is not None:
+        seconds = min(seconds, max(0.5, hard_end - t0))
     index = problem.place_index()
     s = problem.settings
     t_solver = np.ceil(time_s * s.time_scale - 1e-9) / s.time_scale
@@ -545,6 +552,7 @@ def solve_by_office(problem: PlanningProblem, time_s: np.ndarray, length_m: np.n
     if left > max(0.5, start_s) or iterations is not None:
         outcome = run_pyvrp(data, seconds=max(left, 0.2), seed=seed,
                             iterations=iterations, max_penalty=builder.max_penalty,
+                            grace_s=grace_before(hard_end, max(left, 0.2), data),
                             initial=routes_of(best) if served else None,
                             **(watch(builder, data) if watch is not None else {}))
         if outcome.stopped_by == "cancelled":

@@ -40,6 +40,18 @@ def grace_for(n_locations: int) -> float:
     """
     return DEADLINE_GRACE_S + GRACE_PER_LOCATION_S * max(0, int(n_locations))
 
+
+def grace_before(hard_end: float | None, seconds: float, data: Any) -> float | None:
+    """Return a run's grace: :func:`grace_for`, cut so that its kill falls before ``hard_end``.
+
+    ``hard_end`` is a ``time.perf_counter()`` value by which the run must have returned
+    (a command's ``--time-limit``); None keeps the usual grace.
+    """
+    if hard_end is None:
+        return None
+    usual = grace_for(int(getattr(data, "num_locations", 0)))
+    return min(usual, max(0.3, hard_end - time.perf_counter() - seconds))
+
 #: A solution as plain data: per route, its vehicle type and its activities as
 #: ``(pyvrp.ActivityType value, index)``, depots left out.
 RouteList = tuple[tuple[int, tuple[tuple[int, int], ...]], ...]

@@ -64,6 +64,7 @@ from routing.runner import (
     DEADLINE_GRACE_S,
     GRACE_PER_LOCATION_S,
     RunOutcome,
+    grace_before,
     grace_for,
     routes_of,
     run_pyvrp,
@@ -272,7 +273,8 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
                                iterations=s.iterations, overflow_guard=overflow_guard,
                                min_jobs=decompose_above,
                                watch=functools.partial(_watch, clock),
-                               cancelled=progress.cancelled if progress is not None else None)
+                               cancelled=progress.cancelled if progress is not None else None,
+                               hard_end=hard_end)
                if decompose_above is not None else None)
     if grouped is not None:
         builder, data, best = grouped.builder, grouped.data, grouped.best
@@ -369,7 +371,7 @@ def _solve_whole(problem: PlanningProblem, t: np.ndarray, d: np.ndarray,
     first_s = 0.6 * budget if two_rounds else budget
     outcome = run_pyvrp(data, seconds=first_s, seed=s.seed,
                         iterations=first_it, max_penalty=builder.max_penalty,
-                        display=display, grace_s=_grace(hard_end, first_s, data),
+                        display=display, grace_s=grace_before(hard_end, first_s, data),
                         **_watch(clock, builder, data))
     outcomes = [outcome]
     if outcome.stopped_by == "cancelled":
@@ -390,7 +392,7 @@ def _solve_whole(problem: PlanningProblem, t: np.ndarray, d: np.ndarray,
                           iterations=(None if s.iterations is None
                                       else max(1, s.iterations - (first_it or 0))),
                           max_penalty=second.max_penalty, initial=routes_of(warm),
-                          display=display, grace_s=_grace(hard_end, remaining, data2),
+                          display=display, grace_s=grace_before(hard_end, remaining, data2),
                           **_watch(clock, second, data2))
         if again.stopped_by == "cancelled":
             raise CancelledError()
@@ -421,14 +423,6 @@ def run_margin_s(n_locations: int) -> float:
     hanging search is killed before the limit, never after it.
     """
     return 1.0 + GRACE_PER_LOCATION_S * max(0, int(n_locations))
-
-
-def _grace(hard_end: float | None, seconds: float, data: Any) -> float | None:
-    """Return a run's grace: the usual one, cut so that its kill falls before ``hard_end``."""
-    if hard_end is None:
-        return None
-    usual = grace_for(int(getattr(data, "num_locations", 0)))
-    return min(usual, max(0.3, hard_end - time.perf_counter() - seconds))
 
 
 def post_solve_reserve_s(n_jobs: int) -> float:

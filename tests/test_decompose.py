@@ -210,3 +210,19 @@ def test_cancel_stops_a_decomposed_day_before_its_groups():
     with pytest.raises(CancelledError, match="Cancelled; the current plan is kept"):
         solve_by_office(p, t, d, list(p.jobs.values()), seconds=5, seed=3,
                         solve_group=solve_group, min_jobs=5, cancelled=lambda: True)
+
+
+def test_a_hard_end_cuts_the_decomposed_solve_to_what_is_left():
+    """Asked for 30 s with 4 s left of a --time-limit, the day office by office returns
+    before the limit, with every job served."""
+    import time
+
+    p = two_offices()
+    t, d = matrices(p)
+    solve_group = functools.partial(solve_matrix, decompose_above=None)
+    start = time.perf_counter()
+    done = solve_by_office(p, t, d, list(p.jobs.values()), seconds=30, seed=3,
+                           solve_group=solve_group, min_jobs=5, hard_end=start + 4.0)
+    took = time.perf_counter() - start
+    assert done is not None and took < 4.0
+    assert done.best.num_missing_clients() == 0
