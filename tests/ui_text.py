@@ -131,6 +131,11 @@ def shown_texts(at: AppTest) -> list[Shown]:
                 out.append(Shown(f"{kind} {name}", _plain(value)))
         if kind in ("text_input", "text_area") and getattr(node, "value", None):
             out.append(Shown(f"{kind} value", str(node.value)))
+        # a box left without a placeholder shows Streamlit's own English one in the browser
+        empty_box = kind == "multiselect" or (kind == "selectbox"
+                                              and getattr(node, "index", 0) is None)
+        if empty_box and proto is not None and not getattr(proto, "placeholder", ""):
+            out.append(Shown(f"{kind} placeholder (Streamlit's default)", "Choose options"))
     return out
 
 

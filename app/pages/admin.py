@@ -118,7 +118,8 @@ with tab_accounts:
         b1, b2, b3 = st.columns(3)
         new_offices = b1.multiselect(t("admin.offices"), list(post_offices),
                                      format_func=lambda o: post_offices.get(o, o),
-                                     key="adm_add_offices", help=t("admin.offices_help"))
+                                     key="adm_add_offices", help=t("admin.offices_help"),
+                                     placeholder=t("common.choose"))
         new_courier = b2.text_input(t("admin.courier_id"), key="adm_add_courier",
                                     help=t("admin.courier_help"))
         new_email = b3.text_input(t("admin.email"), key="adm_add_email")
@@ -161,7 +162,8 @@ with tab_accounts:
         f1, f2, f3 = st.columns(3)
         ed_offices = f1.multiselect(t("admin.offices"), choices, default=list(chosen.offices),
                                     format_func=lambda o: post_offices.get(o, o),
-                                    key=f"adm_edit_offices_{chosen.username}")
+                                    key=f"adm_edit_offices_{chosen.username}",
+                                    placeholder=t("common.choose"))
         ed_courier = f2.text_input(t("admin.courier_id"), value=chosen.courier_id or "",
                                    key=f"adm_edit_courier_{chosen.username}")
         ed_email = f3.text_input(t("admin.email"), value=chosen.email or "",

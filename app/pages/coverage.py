@@ -95,6 +95,7 @@ kinds = keep(
         present_kinds,
         default=[k for k in kept("cov_kinds", present_kinds) if k in present_kinds],
         format_func=option_labels(KIND_KEYS),
+        placeholder=t("common.choose"),
         key=lkey("cov_kinds"),
     ),
 )

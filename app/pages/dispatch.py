@@ -64,6 +64,7 @@ with st.container(border=True):
         post_offices["office_id"].astype(str).tolist(),
         default=post_offices["office_id"].astype(str).tolist(),
         format_func=lambda oid: office_name.get(oid, oid),
+        placeholder=t("common.choose"),
         key="dsp_offices",
     )
     roster_here = rp.roster_for(offices, start_ids)
@@ -417,6 +418,7 @@ with st.expander(
         t("dispatch.replan_locked"),
         [r.courier_id for r in plan.routes],
         format_func=lambda c: names.get(c, c),
+        placeholder=t("common.choose"),
         key="dsp_replan_locked",
     )
     st.caption(t("dispatch.replan_hint"))
