@@ -33,7 +33,6 @@ Points off the nodes (snapped addresses, offices) are handled by :mod:`geo.matri
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -47,6 +46,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from data.errors import InputError, NetworkError, Problem
+from geo.engine_input import collapsed_arcs, node_order
 
 _rk: Any
 try:  # the compiled fast path; the scipy reference works without it
@@ -57,8 +57,6 @@ except ImportError:  # pragma: no cover - routingkit-cch is a declared dependenc
 Backend = Literal["auto", "cch", "scipy"]
 Direction = Literal["from", "to"]
 
-#: RoutingKit's infinity: weights must stay below it.
-_RK_INF = 2**31 - 1
 #: Bytes of one scipy distance block (chunks of origins are sized to stay under it).
 _BLOCK_BYTES = 64 * 2**20
 
@@ -132,7 +130,7 @@ class TravelEngine:
         self.nodes: list[Hashable] = list(G.nodes)
         self._index = {n: i for i, n in enumerate(self.nodes)}
         n = len(self.nodes)
-        tail, head, w_ms, length = _collapsed_arcs(G, self._index, weight)
+        tail, head, w_ms, length = collapsed_arcs(G, self._index, weight)
         length = np.where(np.isfinite(length), np.rint(length * 100.0) / 100.0, length)
         self._tail, self._head, self._w_ms, self._length = tail, head, w_ms, length
         # lexicographic (time, length) search: lengths in whole centimetres
@@ -155,7 +153,7 @@ class TravelEngine:
         use_cch = backend == "cch" or (backend == "auto" and _rk is not None)
         if use_cch and n > 0 and len(tail) > 0:
             t0 = time.perf_counter()
-            order, cached = self._node_order(G, cache_dir)
+            order, cached = node_order(G, self.nodes, tail, head, cache_dir=cache_dir)
             self._cch = _rk.CCH(order, tail.tolist(), head.tolist(), False)
             preprocess_s = time.perf_counter() - t0
             t0 = time.perf_counter()
@@ -199,30 +197,6 @@ class TravelEngine:
         if problems:
             raise InputError(problems, summary="unknown nodes")
         return out
-
-    def _node_order(self, G: nx.MultiDiGraph, cache_dir: str | Path | None) -> tuple[list[int],
-                                                                                     bool]:
-        n = len(self.nodes)
-        digest = hashlib.sha256()
-        digest.update(np.int64(n).tobytes())
-        digest.update(self._tail.astype(np.int64).tobytes())
-        digest.update(self._head.astype(np.int64).tobytes())
-        path = None
-        if cache_dir is not None:
-            path = Path(cache_dir) / f"cch-order-{digest.hexdigest()[:20]}.npy"
-            if path.exists():
-                order = np.load(path)
-                if len(order) == n:
-                    return order.tolist(), True
-        lat = [float(G.nodes[v].get("y", 0.0)) for v in self.nodes]
-        lon = [float(G.nodes[v].get("x", 0.0)) for v in self.nodes]
-        order = _rk.compute_order_inertial(n, self._tail.tolist(), self._head.tolist(), lat, lon)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp.npy")
-            np.save(tmp, np.asarray(order, dtype=np.int64))
-            tmp.replace(path)
-        return list(order), False
 
     # -- matrices ----------------------------------------------------------------------
     def times_ms(self, origins: Sequence[Hashable] | np.ndarray,
@@ -548,45 +522,6 @@ class TravelEngine:
             return 0.0
         idx = self.node_index(path)
         return float(self._length[self._arc_of(idx[:-1], idx[1:])].sum())
-
-
-def _collapsed_arcs(G: nx.MultiDiGraph, index: dict[Hashable, int],
-                    weight: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Arcs (tail, head, weight_ms, length_m), one per (u, v): the fastest, then shortest."""
-    tails, heads, secs, lengths = [], [], [], []
-    problems: list[Problem] = []
-    for u, v, data in G.edges(data=True):
-        if u == v:
-            continue
-        w = data.get(weight)
-        try:
-            w = float(w)
-        except (TypeError, ValueError):
-            w = float("nan")
-        if not np.isfinite(w) or w < 0:
-            if len(problems) < 20:
-                problems.append(Problem(f"edge {u}→{v} has no usable {weight}; apply a profile "
-                                        "first (geo.profiles.apply_profile)", column=weight,
-                                        value=str(data.get(weight))))
-            continue
-        tails.append(index[u])
-        heads.append(index[v])
-        secs.append(w)
-        lengths.append(float(data.get("length_m", np.nan)))
-    if problems:
-        raise InputError(problems, summary="the network cannot be routed")
-    tail = np.asarray(tails, dtype=np.int64)
-    head = np.asarray(heads, dtype=np.int64)
-    w_ms = np.maximum(1, np.rint(np.asarray(secs, dtype=np.float64) * 1000.0)).astype(np.int64)
-    length = np.asarray(lengths, dtype=np.float64)
-    if len(w_ms) and w_ms.max() >= _RK_INF:
-        raise NetworkError(f"an edge takes {w_ms.max() / 3.6e6:.0f} h; weights must stay "
-                           "under 596 h")
-    order = np.lexsort((length, w_ms, head, tail))
-    tail, head, w_ms, length = tail[order], head[order], w_ms[order], length[order]
-    keep = np.ones(len(tail), dtype=bool)
-    keep[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
-    return tail[keep], head[keep], w_ms[keep], length[keep]
 
 
 def cached_engine(G: nx.MultiDiGraph, settings: Any, *, weight: str = "travel_time_s",
