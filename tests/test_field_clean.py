@@ -67,3 +67,38 @@ def test_a_long_silence_cuts_the_trace() -> None:
     c = clean_trace(_trace(x, [0] * 7, t), metric_crs=METRIC)
     assert [len(p) for p in c.pieces] == [4, 3]
     assert c.dropped_jump == 0
+
+
+def _stay(seconds: float) -> Trace:
+    """Ride in at 97 km/h (81 m every 3 s), stand at x = 1000 m for ``seconds``, ride out."""
+    ride_in = [(1000.0 - 81 * k, -3.0 * k) for k in range(10, 0, -1)]
+    stay = [(1000.0, float(s)) for s in np.arange(0.0, seconds, 10.0)] + [(1000.0, seconds)]
+    ride_out = [(1000.0 + 81 * k, seconds + 3.0 * k) for k in range(1, 11)]
+    pts = ride_in + stay + ride_out
+    return _trace([p[0] for p in pts], [0.0] * len(pts), [p[1] for p in pts])
+
+
+def test_a_stay_of_exactly_two_minutes_is_a_stop() -> None:
+    """Standing 120 s (the default stop_min_s, bound included) is one stop between two pieces."""
+    c = clean_trace(_stay(120.0), metric_crs=METRIC)
+    assert len(c.stops) == 1
+    assert c.stops.iloc[0]["left_at"] - c.stops.iloc[0]["arrived_at"] == pytest.approx(120.0)
+    assert len(c.pieces) == 2
+
+
+def test_a_stay_just_under_two_minutes_is_riding() -> None:
+    """Standing 119 s is not a stop by default: the trace stays one piece."""
+    c = clean_trace(_stay(119.0), metric_crs=METRIC)
+    assert len(c.stops) == 0
+    assert len(c.pieces) == 1
+
+
+def test_a_rider_at_walking_pace_is_not_stopped() -> None:
+    """4.3 km/h up a track for 5 min (80 m left behind after 67 s): riding, not a stop."""
+    t = np.arange(0.0, 300.0, 2.0)
+    c = clean_trace(_trace(list(1.2 * t), [0.0] * len(t), list(t)), metric_crs=METRIC)
+    assert len(c.stops) == 0
+    assert [len(p) for p in c.pieces] == [len(t)]
+    old = clean_trace(_trace(list(1.2 * t), [0.0] * len(t), list(t)), metric_crs=METRIC,
+                      params=CleanParams(stop_min_s=60.0))
+    assert len(old.stops) >= 1  # what the 1-minute rule did

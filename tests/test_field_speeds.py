@@ -69,10 +69,13 @@ def test_an_interval_containing_the_table_speed_keeps_it() -> None:
 
 
 def test_short_traversals_are_left_out() -> None:
-    """Edges shorter than min_length_m do not count."""
+    """Edges shorter than min_length_m do not count; the row says 40 were set aside as short."""
     p = propose_speeds(_traversals(40, length_m=50.0, time_s=1.0), load_speed_table(),
                        default_ref(), params=SpeedParams(n_boot=0))
-    assert p.rows.empty
+    row = p.rows.iloc[0]
+    assert (row["n"], row["set_aside_short"], row["status"]) == (0, 40, "too_few")
+    assert np.isnan(row["proposed_kph"])
+    assert p.changes.empty
 
 
 def test_unknown_classes_fall_in_the_star_row() -> None:
@@ -132,3 +135,46 @@ def test_traversals_far_from_their_edge_are_left_out() -> None:
     p = propose_speeds(pd.concat([good, bad], ignore_index=True), load_speed_table(),
                        default_ref(), params=SpeedParams(n_boot=0, max_fit_m=40.0))
     assert (p.rows.iloc[0]["n"], p.rows.iloc[0]["proposed_kph"]) == (30, pytest.approx(30.0))
+    assert p.rows.iloc[0]["set_aside_off_edge"] == 30
+
+
+def test_traversals_far_faster_than_their_cell_are_set_aside() -> None:
+    """30 rides of 1 km in 240 s on a track and 4 matcher detours of 20 s: 15 km/h, 4 set aside."""
+    tv = pd.concat([_traversals(30, highway="track", surface="unpaved", time_s=240.0),
+                    _traversals(4, highway="track", surface="unpaved", time_s=20.0)],
+                   ignore_index=True)
+    p = propose_speeds(tv, load_speed_table(), default_ref(), params=SpeedParams(n_boot=0))
+    row = p.rows.iloc[0]
+    assert (row["n"], row["set_aside_implausible"]) == (30, 4)
+    assert row["proposed_kph"] == pytest.approx(15.0)
+    assert "set aside 4 implausible" in p.summary()
+    assert p.to_dict()["set_aside_rules"]["implausible"] == {"ratio_to_cell_median":
+                                                            [1 / 3, 3.0]}
+
+
+def test_the_ratio_screen_keeps_its_bounds_and_sets_aside_beyond() -> None:
+    """Against a median of 240 s: 80 s and 720 s (exactly 1/3 and 3×) count, 79 s and 721 s do not."""
+    times = [240.0] * 31 + [80.0, 720.0, 79.0, 721.0]
+    tv = _traversals(len(times), highway="track", surface="unpaved", time_s=times)
+    p = propose_speeds(tv, load_speed_table(), default_ref(), params=SpeedParams(n_boot=0))
+    row = p.rows.iloc[0]
+    assert (row["n"], row["set_aside_implausible"]) == (33, 2)
+    assert row["proposed_kph"] == pytest.approx(33 * 3.6 / (31 * 240 + 80 + 720) * 1000)
+
+
+def test_the_ratio_screen_uses_the_median_not_the_table() -> None:
+    """Every ride 4× slower than the table (track at 3.75 km/h) is kept: the cell's median is the yardstick."""
+    p = propose_speeds(_traversals(30, highway="track", surface="unpaved", time_s=960.0),
+                       load_speed_table(), default_ref(), params=SpeedParams(n_boot=0))
+    row = p.rows.iloc[0]
+    assert (row["n"], row["set_aside_implausible"]) == (30, 0)
+    assert row["proposed_kph"] == pytest.approx(3.75)
+
+
+def test_set_aside_counts_follow_the_season() -> None:
+    """A detour in July counts in the 'all' and 'rainy' rows, not in the 'dry' one."""
+    tv = pd.concat([_traversals(30, date="2026-12-01"), _traversals(30, date="2026-07-01"),
+                    _traversals(1, date="2026-07-02", time_s=10.0)], ignore_index=True)
+    p = propose_speeds(tv, load_speed_table(), default_ref(), params=SpeedParams(n_boot=0))
+    aside = dict(zip(p.rows["season"], p.rows["set_aside_implausible"], strict=True))
+    assert aside == {"all": 1, "rainy": 1, "dry": 0}

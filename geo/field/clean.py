@@ -10,7 +10,11 @@ Rules, applied in this order to the points in file order (distances in the metri
 3. **Stops** — where the rider stays within ``stop_radius_m`` of where they arrived for at
    least ``stop_min_s`` (the stay-point rule of Li et al. 2008), the points are taken out
    and recorded as a stop (median position, arrival and departure); a stop never counts as
-   slow riding.
+   slow riding. ``stop_min_s`` is 2 minutes: at 1 minute a rider crawling up a mountain
+   track at 5–7 km/h stays within 80 m of a noisy fix long enough to be taken for a stop —
+   in the simulated benchmark 111 such false stops in 80 courier-days, 90 of them on
+   tracks, cut out precisely the slowest rides and made the track speed look 30 % faster;
+   at 2 minutes there were none, and every real stop (3–10 min) was still found.
 4. **Gaps** — the trace is cut where two kept points are more than ``max_gap_s`` apart.
 
 What is left is a list of moving *pieces*, each matched separately.
@@ -41,7 +45,8 @@ class CleanParams:
     jump_reset_points
         Rejected fixes in a row after which the trace is cut and restarted.
     stop_radius_m, stop_min_s
-        A stay within this radius for at least this long is a stop.
+        A stay within this radius for at least this long (bound included) is a stop; a
+        rider slower than ``stop_radius_m / stop_min_s`` (2.4 km/h) looks stopped.
     max_gap_s
         A longer silence between fixes cuts the trace.
     min_piece_points
@@ -51,7 +56,7 @@ class CleanParams:
     max_speed_kph: float = 130.0
     jump_reset_points: int = 5
     stop_radius_m: float = 80.0
-    stop_min_s: float = 60.0
+    stop_min_s: float = 120.0
     max_gap_s: float = 60.0
     min_piece_points: int = 3
 

@@ -242,6 +242,8 @@ class Ride:
     edges: list[tuple[Any, Any]] = field(repr=False)
     noise_m: float = 0.0
     interval_s: float = 0.0
+    #: True ``(entered_at, exited_at)`` of each ridden edge (same order as ``edges``).
+    edge_times: list[tuple[float, float]] = field(repr=False, default_factory=list)
 
 
 def _edge_line(G: nx.MultiDiGraph, u: Any, v: Any, d: Mapping[str, Any], to_m: Transformer
@@ -273,6 +275,7 @@ def ride(world: TruthWorld, stops: Sequence[Any], *, start_s: float, rng: np.ran
     node0 = seq[0]
     pts.append((G.nodes[node0]["x_m"], G.nodes[node0]["y_m"], t))
     stop_rows, report_rows, ridden = [], [], []
+    edge_times: list[tuple[float, float]] = []
     for i, (a, b) in enumerate(itertools.pairwise(seq)):
         path = nx.shortest_path(G, a, b, weight="true_time_s")
         for u, v in itertools.pairwise(path):
@@ -283,6 +286,7 @@ def ride(world: TruthWorld, stops: Sequence[Any], *, start_s: float, rng: np.ran
             cum = np.concatenate([[0.0], np.cumsum(seg)]) / max(seg.sum(), 1e-9)
             for f, (x, y) in zip(cum[1:], line[1:], strict=True):
                 pts.append((float(x), float(y), t + f * dur))
+            edge_times.append((t, t + dur))
             t += dur
             ridden.append((u, v))
         if i < len(seq) - 2:
@@ -322,7 +326,7 @@ def ride(world: TruthWorld, stops: Sequence[Any], *, start_s: float, rng: np.ran
     gpx = _gpx(trace_id, np.asarray(lon), np.asarray(lat), times)
     return Ride(trace_id=trace_id, gpx=gpx, stops=pd.DataFrame(stop_rows),
                 reports=pd.DataFrame(report_rows, columns=list(STOP_REPORT_COLUMNS)),
-                edges=ridden, noise_m=s, interval_s=dt)
+                edges=ridden, noise_m=s, interval_s=dt, edge_times=edge_times)
 
 
 def _gpx(name: str, lon: np.ndarray, lat: np.ndarray, t: np.ndarray) -> bytes:

@@ -19,6 +19,21 @@ makes the table predict trip times right. The proposed speed of a cell is its ta
 observations. A cell changes only with at least ``min_n`` observations and when the
 interval excludes the table speed.
 
+Traversals set aside
+--------------------
+Observations are stored as imported; the estimate leaves some out, counts them per row
+(``set_aside_*`` columns) and says why:
+
+* ``short`` — shorter than ``min_length_m`` (its time is mostly GPS error);
+* ``off_edge`` — the median distance of its fixes from the matched edge exceeds
+  ``max_fit_m`` (the rider was on another road);
+* ``implausible`` — its time against the table, divided by the median of that ratio over
+  the cell's other traversals (same vehicle), lies outside ``ratio_range``. A traversal
+  3× faster than the cell's typical rider is a matching artefact — in the simulated
+  benchmark the matcher's detours out along a side road and straight back at 100–550 km/h
+  —, one 3× slower holds a stop. The median, not the table, is the reference, so the
+  screen does not depend on the table being right.
+
 Kon Tum's seasons: rainy May–October, dry November–April; per-season rows are given
 when a season alone has ``min_n`` observations of the cell.
 """
@@ -45,7 +60,10 @@ SEASONS: Mapping[str, tuple[int, ...]] = {"rainy": (5, 6, 7, 8, 9, 10),
 VEHICLES: Mapping[str, tuple[str, str]] = {"motorbike": ("motorbike_kph", "motorbike"),
                                            "car": ("car_kph", "car"),
                                            "walk": ("walk_kph", "walk")}
+#: Why a traversal is left out of the estimate (see the module docstring).
+SET_ASIDE_REASONS = ("short", "off_edge", "implausible")
 PROPOSAL_COLUMNS = ("vehicle", "season", "highway", "surface", "n", "n_traversals", "n_legs",
+                    *(f"set_aside_{r}" for r in SET_ASIDE_REASONS),
                     "km", "hours", "table_kph", "measured_kph", "proposed_kph", "ci_low_kph",
                     "ci_high_kph", "ratio", "status")
 #: Row statuses: enough data and the interval excludes the table; enough data but the
@@ -70,6 +88,10 @@ class SpeedParams:
     max_fit_m
         Traversals whose fixes lie farther than this (median) from the matched edge are
         left out: the rider was probably on another road.
+    ratio_range
+        A traversal whose observed / table-expected time, divided by the median of that
+        ratio over its cell's traversals (same vehicle), falls outside is left out
+        (bounds included).
     leg_ratio_range
         Stop legs whose observed / expected time falls outside are left out (breaks,
         detours, a wrong report).
@@ -82,6 +104,7 @@ class SpeedParams:
     n_boot: int = 300
     min_length_m: float = 100.0
     max_fit_m: float = 40.0
+    ratio_range: tuple[float, float] = (1 / 3, 3.0)
     leg_ratio_range: tuple[float, float] = (0.33, 3.0)
     seed: int = 0
 
@@ -138,6 +161,10 @@ class SpeedProposal:
         return {"base": self.base.to_dict(), "provenance": self.provenance,
                 "proposed_sha256": table_sha256(self.proposed_table()),
                 "min_n": self.params.min_n, "confidence": self.params.confidence,
+                "set_aside_rules": {"short": {"min_length_m": self.params.min_length_m},
+                                    "off_edge": {"max_fit_m": self.params.max_fit_m},
+                                    "implausible": {"ratio_to_cell_median":
+                                                    list(self.params.ratio_range)}},
                 "rows": rows}
 
     def summary(self) -> str:
@@ -152,8 +179,11 @@ class SpeedProposal:
             ci = f" [{lo:.1f}–{hi:.1f}]" if math.isfinite(lo) else ""
             kph = float(r["proposed_kph"])
             prop = f"{kph:.1f}" if math.isfinite(kph) else "—"
+            aside = ", ".join(f"{int(r[f'set_aside_{k}'])} {k}" for k in SET_ASIDE_REASONS
+                              if r[f"set_aside_{k}"])
+            aside = f"; set aside {aside}" if aside else ""
             lines.append(f"  {r['vehicle']} {r['highway']}/{r['surface']}: table "
-                         f"{float(r['table_kph']):.1f} → {prop}{ci} km/h, n={r['n']} "
+                         f"{float(r['table_kph']):.1f} → {prop}{ci} km/h, n={r['n']}{aside} "
                          f"({r['status']})")
         return "\n".join(lines)
 
@@ -238,12 +268,7 @@ def propose_speeds(traversals: pd.DataFrame, base_table: pd.DataFrame, base: Spe
     if bad:
         raise InputError([Problem(f"unknown vehicle; use {', '.join(VEHICLES)}",
                                   column="vehicle", value=str(v)) for v in bad])
-    keep = (tr["length_m"].astype(float) >= p.min_length_m) & (
-        tr["travel_time_s"].astype(float) > 0)
-    if "fit_m" in tr.columns:  # fixes far from the matched edge: probably another road
-        fit = pd.to_numeric(tr["fit_m"], errors="coerce")
-        keep &= fit.isna() | (fit <= p.max_fit_m)
-    tr = tr[keep]
+    reason = _first_screens(tr, p)
     legs = legs if legs is not None else pd.DataFrame(columns=["vehicle", "date",
                                                                "observed_s"])
     rng = np.random.default_rng(p.seed)
@@ -251,7 +276,8 @@ def propose_speeds(traversals: pd.DataFrame, base_table: pd.DataFrame, base: Spe
     vehicles = sorted(set(tr["vehicle"]) | set(legs["vehicle"]))
     for vehicle in vehicles:
         col = VEHICLES[vehicle][0]
-        tv = tr[tr["vehicle"] == vehicle]
+        sel = (tr["vehicle"] == vehicle).to_numpy()
+        tv = tr[sel]
         cells, exp = _expected(base_table, vehicle, tv["highway"].to_numpy(),
                                tv["surface"].to_numpy(), tv["mountain"].astype(bool)
                                .to_numpy(), tv["length_m"].to_numpy(float))
@@ -266,7 +292,8 @@ def propose_speeds(traversals: pd.DataFrame, base_table: pd.DataFrame, base: Spe
         t_obs = tv["travel_time_s"].to_numpy(float)
         t_len = tv["length_m"].to_numpy(float)
         t_season = seasons_of(tv["date"])
-        keep_t = ok & (t_cell >= 0)
+        t_reason = _implausible(reason[sel], t_cell, t_obs, t_exp, ok, p.ratio_range)
+        keep_t = ok & (t_cell >= 0) & (t_reason == "")
         leg_a = np.zeros((len(lv), len(all_cells)))
         for c in lv.columns:
             if c.startswith("exp:"):
@@ -279,11 +306,14 @@ def propose_speeds(traversals: pd.DataFrame, base_table: pd.DataFrame, base: Spe
             keep_l = (leg_e > 0) & (leg_o / leg_e >= lo) & (leg_o / leg_e <= hi)
         leg_season = seasons_of(lv["date"])
         for season in ("all", "rainy", "dry"):
-            mt = keep_t & ((t_season == season) if season != "all" else True)
+            in_season = (t_season == season) if season != "all" else np.ones(len(tv), bool)
+            mt = keep_t & in_season
             ml = keep_l & ((leg_season == season) if season != "all" else True)
+            aside = {r: np.bincount(t_cell[in_season & (t_cell >= 0) & (t_reason == r)],
+                                    minlength=len(all_cells)) for r in SET_ASIDE_REASONS}
             out.extend(_estimate_rows(
                 vehicle, season, col, all_cells, base_table, t_cell[mt], t_exp[mt],
-                t_obs[mt], t_len[mt], leg_a[ml], leg_o[ml], p, rng))
+                t_obs[mt], t_len[mt], leg_a[ml], leg_o[ml], p, rng, aside))
     rows = pd.DataFrame(out, columns=list(PROPOSAL_COLUMNS))
     # a season row is only shown when that season alone has enough data
     rows = rows[(rows["season"] == "all") | (rows["n"] >= p.min_n)].reset_index(drop=True)
@@ -291,11 +321,42 @@ def propose_speeds(traversals: pd.DataFrame, base_table: pd.DataFrame, base: Spe
                          provenance=provenance, params=p)
 
 
+def _first_screens(tr: pd.DataFrame, p: SpeedParams) -> np.ndarray:
+    """Reason each traversal is set aside before the ratio screen (``""`` = kept so far)."""
+    reason = np.full(len(tr), "", dtype=object)
+    if not len(tr):
+        return reason
+    fit = (pd.to_numeric(tr["fit_m"], errors="coerce").to_numpy(float)
+           if "fit_m" in tr.columns else np.full(len(tr), np.nan))
+    reason[fit > p.max_fit_m] = "off_edge"  # NaN (not measured) passes
+    t = tr["travel_time_s"].astype(float).to_numpy()
+    reason[~(t > 0)] = "implausible"
+    reason[tr["length_m"].astype(float).to_numpy() < p.min_length_m] = "short"
+    return reason
+
+
+def _implausible(reason: np.ndarray, cell: np.ndarray, obs: np.ndarray, exp: np.ndarray,
+                 ok: np.ndarray, ratio_range: tuple[float, float]) -> np.ndarray:
+    """Mark traversals whose time / table time is far from their cell's median ratio."""
+    out = reason.copy()
+    live = ok & (cell >= 0) & (out == "")
+    if not live.any():
+        return out
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(ok, obs / np.where(ok, exp, 1.0), np.nan)
+    med = pd.Series(ratio[live]).groupby(cell[live]).median()
+    rel = ratio / med.reindex(cell).to_numpy(float)
+    lo, hi = ratio_range
+    eps = 1e-9  # bounds are included, also after rounding (3 × 120 s / 120 s → 3.0000000000000004)
+    out[live & ~((rel >= lo * (1 - eps)) & (rel <= hi * (1 + eps)))] = "implausible"
+    return out
+
+
 def _estimate_rows(vehicle: str, season: str, col: str, cells: list[tuple[str, str]],
                    table: pd.DataFrame, t_cell: np.ndarray, t_exp: np.ndarray,
                    t_obs: np.ndarray, t_len: np.ndarray, leg_a: np.ndarray,
-                   leg_o: np.ndarray, p: SpeedParams, rng: np.random.Generator
-                   ) -> list[dict[str, Any]]:
+                   leg_o: np.ndarray, p: SpeedParams, rng: np.random.Generator,
+                   aside: Mapping[str, np.ndarray]) -> list[dict[str, Any]]:
     k = len(cells)
     if k == 0:
         return []
@@ -340,7 +401,9 @@ def _estimate_rows(vehicle: str, season: str, col: str, cells: list[tuple[str, s
         else:
             status = "change"
         rows.append({"vehicle": vehicle, "season": season, "highway": hw, "surface": sf,
-                     "n": n, "n_traversals": int(n_t[i]), "n_legs": int(n_l[i]), "km": km,
+                     "n": n, "n_traversals": int(n_t[i]), "n_legs": int(n_l[i]),
+                     **{f"set_aside_{r}": int(aside[r][i]) for r in SET_ASIDE_REASONS},
+                     "km": km,
                      "hours": hours, "table_kph": table_kph, "measured_kph": measured,
                      "proposed_kph": proposed, "ci_low_kph": lo_kph, "ci_high_kph": hi_kph,
                      "ratio": proposed / table_kph if table_kph else math.nan,
@@ -424,6 +487,7 @@ __all__ = [
     "PROPOSAL_COLUMNS",
     "SEASONS",
     "SPEED_COLUMNS",
+    "SET_ASIDE_REASONS",
     "STATUSES",
     "VEHICLES",
     "SpeedParams",
