@@ -46,6 +46,8 @@ def _proposals(store: Any, settings: Settings) -> tuple[Any, Any, Any, str]:
 
 
 def _speed_rows(proposal: Any) -> pd.DataFrame:
+    from geo.field.speeds import SET_ASIDE_REASONS
+
     rows = proposal.rows[proposal.rows["season"] == "all"]
     status = {"change": t("field.status_change"), "keep": t("field.status_keep"),
               "too_few": t("field.status_too_few")}
@@ -54,6 +56,7 @@ def _speed_rows(proposal: Any) -> pd.DataFrame:
                                for h, s in zip(rows["highway"], rows["surface"], strict=True)],
         t("field.col_vehicle"): rows["vehicle"].map(profile_label),
         t("field.col_n"): rows["n"],
+        t("field.col_set_aside"): sum(rows[f"set_aside_{r}"] for r in SET_ASIDE_REASONS),
         t("field.col_table"): rows["table_kph"].round(1),
         t("field.col_observed"): rows["proposed_kph"].round(1),
         t("field.col_ci"): [f"{fmt_number(a, decimals=1)}–{fmt_number(b, decimals=1)}"
@@ -83,6 +86,14 @@ def field_panel(settings: Settings) -> None:
                  traversals=fmt_number(len(obs.table("traversals"))),
                  base=speeds.base.label()))
     st.dataframe(_speed_rows(speeds), hide_index=True, width="stretch", key="field_speeds")
+    every = speeds.rows[speeds.rows["season"] == "all"]
+    st.caption(t("field.set_aside_note",
+                 short=fmt_number(int(every["set_aside_short"].sum())),
+                 off_edge=fmt_number(int(every["set_aside_off_edge"].sum())),
+                 implausible=fmt_number(int(every["set_aside_implausible"].sum())),
+                 min_m=fmt_number(speeds.params.min_length_m),
+                 fit_m=fmt_number(speeds.params.max_fit_m),
+                 ratio=fmt_number(speeds.params.ratio_range[1])))
     st.text(f"{t('field.author')}: {ss.current_account().display_name}")
     if st.button(t("field.accept_speeds", n=len(speeds.changes[speeds.changes["season"] ==
                                                                 "all"])),

@@ -20,7 +20,9 @@ Measured:
    proposals, against the simulated truth;
 5. map-matching speed (traces per second) with the machine's load.
 
-Run: ``.venv/bin/python benchmarks/field.py [--days 21] [--seed 1] [--json out.json]``
+Run: ``.venv/bin/python benchmarks/field.py [--days 30] [--seed 1] [--json out.json]``
+(30 working days, 2 Nov – 11 Dec 2026, so that the rarest class, track/unpaved, gets
+200 traversals; the arrival-time day is the working day after the last one ridden).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ import shapely
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
+from data.accounts import create_first_admin
 from data.observations import ObservationBatch, address_positions, save_batch
 from data.offices import default_offices
 from data.settings import Settings
@@ -53,7 +56,7 @@ from geo.field.simulate import (
     true_arrivals,
     world_profile_table,
 )
-from geo.field.speeds import SpeedParams, propose_speeds, stop_legs
+from geo.field.speeds import SET_ASIDE_REASONS, SpeedParams, propose_speeds, stop_legs
 from geo.field.state import accept_roads, accept_speeds, apply_field_state, field_state
 from geo.network import cached_network
 
@@ -96,6 +99,7 @@ def speed_errors(world: Any, traversals: pd.DataFrame, base: Any, table: pd.Data
                 errs.append(float(est.rows.iloc[0]["proposed_kph"]) / t["true_kph"] - 1)
         out.append({"class": f"{cell[0]}/{cell[1]}", "table_kph": t["table_kph"],
                     "true_kph": round(t["true_kph"], 2), "n": int(r["n"]),
+                    "set_aside": int(sum(r[f"set_aside_{k}"] for k in SET_ASIDE_REASONS)),
                     "proposed_kph": round(float(r["proposed_kph"]), 2),
                     "ci": f"{r['ci_low_kph']:.1f}–{r['ci_high_kph']:.1f}",
                     "error_pct": round(100 * (float(r["proposed_kph"]) / t["true_kph"] - 1), 1),
@@ -182,9 +186,58 @@ def stop_scores(world: Any, rides: list[Any], detected: pd.DataFrame) -> dict[st
             "report_rms_error_m": float(single.mean())}
 
 
-def arrival_scores(world: Any, after: Any, offices: list[Any], *, seed: int) -> dict[str, Any]:
+def traversal_truth(world: Any, rides: list[Any], traversals: pd.DataFrame) -> pd.DataFrame:
+    """Per class, what the stored traversals (≥ 100 m) are against what the couriers rode.
+
+    A traversal is *ridden* when its courier rode that edge (u→v) at an overlapping time;
+    ``timing_obs_over_true`` is Σ observed / Σ true time over the ridden ones.
+    ``rides_matched`` is the share of true rides of the class (≥ 100 m) that gave a
+    traversal; ``pace_matched`` / ``pace_lost`` the true / mean time of those that did and
+    did not (rides lost for being slow make an estimate fast).
+    """
+    tv = traversals[traversals["length_m"].astype(float) >= 100]
+    by_trace = dict(tuple(tv.groupby(tv["trace_id"].str.split(".gpx").str[0])))
+    cls = tv["highway"] + "/" + tv["surface"]
+    ridden = pd.Series(False, index=tv.index)
+    true_s = pd.Series(np.nan, index=tv.index)
+    T = world.truth
+    true_rides = []
+    for r in rides:
+        g = by_trace.get(r.trace_id)
+        for (u, v), (a, b) in zip(r.edges, r.edge_times, strict=True):
+            d = min(T[u][v].values(), key=lambda e: e["true_time_s"])
+            if float(d["length_m"]) < 100:
+                continue
+            hit = g.index[(g["u"] == u) & (g["v"] == v) & (g["exited_at"] > a)
+                          & (g["entered_at"] < b)] if g is not None else []
+            ridden[hit] = True
+            true_s[hit] = b - a
+            true_rides.append((f"{d['highway']}/{d['surface']}", len(hit) > 0,
+                               (b - a) / float(d["true_time_s"])))
+    tr = pd.DataFrame(true_rides, columns=["class", "matched", "pace"])
+    out = []
+    for c in sorted(cls.unique()):
+        m = cls == c
+        ok = m & ridden
+        t = tr[tr["class"] == c]
+        out.append({"class": c, "traversals": int(m.sum()),
+                    "not_ridden": int((m & ~ridden).sum()),
+                    "timing_obs_over_true": round(float(
+                        tv.loc[ok, "travel_time_s"].sum() / true_s[ok].sum()), 3)
+                    if ok.any() else None,
+                    "true_rides": len(t), "rides_matched": round(float(t["matched"].mean()), 2)
+                    if len(t) else None,
+                    "pace_matched": round(float(t.loc[t["matched"], "pace"].mean()), 3)
+                    if t["matched"].any() else None,
+                    "pace_lost": round(float(t.loc[~t["matched"], "pace"].mean()), 3)
+                    if (~t["matched"]).any() else None})
+    return pd.DataFrame(out)
+
+
+def arrival_scores(world: Any, after: Any, offices: list[Any], *, seed: int, day: str
+                   ) -> dict[str, Any]:
     """Arrival-time errors on a new simulated day, before and after accepting."""
-    rides = courier_days(world, offices, days=["2026-12-01"], seed=seed + 100)
+    rides = courier_days(world, offices, days=[day], seed=seed + 100)
     rng = np.random.default_rng(seed + 7)
     before, after_e, bias_b, bias_a = [], [], [], []
     for i, ride in enumerate(rides):
@@ -210,7 +263,7 @@ def arrival_scores(world: Any, after: Any, offices: list[Any], *, seed: int) -> 
 def main() -> None:
     """Run the benchmark and print the results (SIMULATED)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--days", type=int, default=21)
+    ap.add_argument("--days", type=int, default=30)
     ap.add_argument("--missing", type=int, default=30)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", type=Path, default=None)
@@ -244,12 +297,13 @@ def main() -> None:
                      "skipped": None}
     tv = batch.table("traversals")
     with tempfile.TemporaryDirectory() as tmp, Store(f"sqlite:///{tmp}/bench.sqlite") as store:
-        save_batch(store, batch, author="benchmark")
+        me = create_first_admin(store, "benchmark", password=None)
+        save_batch(store, batch, actor=me)
         reports = pd.concat([r.reports for r in rides], ignore_index=True)
         save_batch(store, ObservationBatch(source="stop_report", provenance="simulated",
                                            tables={"stop_reports": reports}),
-                   author="benchmark")
-        state = field_state(store)
+                   actor=me)
+        state = field_state(store, actor=me)
         table = state.speed_table()
         speeds = speed_errors(world, tv, state.ref, table, draws=50, per_class=200,
                               seed=args.seed)
@@ -271,16 +325,20 @@ def main() -> None:
         proposal = propose_speeds(tv, table, state.ref, provenance="simulated")
         roads = propose_roads(batch.table("offroad"), world.planner).roads
         out["roads"] = road_scores(world, rides, roads, min_traces=3)
-        accept_speeds(store, proposal, author="benchmark")
+        accept_speeds(store, proposal, actor=me)
         if len(roads):
-            accept_roads(store, roads, author="benchmark")
-        after = apply_field_state(world.planner, field_state(store))
+            accept_roads(store, roads, actor=me)
+        after = apply_field_state(world.planner, field_state(store, actor=me))
     out["speeds"] = speeds.to_dict("records")
     out["stops"] = stop_scores(world, rides, batch.table("trace_stops"))
-    out["arrivals"] = arrival_scores(world, after, offices, seed=args.seed)
+    next_day = pd.bdate_range(pd.Timestamp(days[-1]) + pd.Timedelta(days=1), periods=1)[0]
+    out["arrivals"] = arrival_scores(world, after, offices, seed=args.seed,
+                                     day=next_day.strftime("%Y-%m-%d"))
+    out["traversal_truth"] = traversal_truth(world, rides, tv).to_dict("records")
     out["load_end"] = _load()
     out["cpus"] = os.cpu_count()
     print(pd.DataFrame(out["speeds"]).to_string(index=False))
+    print(pd.DataFrame(out["traversal_truth"]).to_string(index=False))
     for key in ("import", "legs", "roads", "stops", "arrivals"):
         print(key, json.dumps(out[key], ensure_ascii=False, default=str))
     print("load", out["load_start"], "→", out["load_end"])

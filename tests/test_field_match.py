@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from field_net import METRIC, NODES, small_network, straight_trace
+from field_net import METRIC, NODES, TO_LL, X0, Y0, small_network, straight_trace
 
 from geo.field.clean import clean_trace
 from geo.field.match import MatchNetwork, MatchParams, match_trace
+from geo.field.traces import Trace
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +72,27 @@ def test_distance_to_network(net: MatchNetwork) -> None:
 
     d = net.distance_m(np.array([X0 + 500, X0 + 500]), np.array([Y0 + 0, Y0 + 300]))
     assert d == pytest.approx([0.0, 300.0], abs=0.01)
+
+
+def _ride(stops: list[tuple[float, float, float]], *, every_s: float = 2.0,
+          t0: float = 1_790_000_000.0) -> Trace:
+    """A noiseless trace through (x, y, time from start) waypoints, a fix every ``every_s``."""
+    xy = np.array([[x, y] for x, y, _ in stops])
+    at = np.array([s[2] for s in stops])
+    ts = np.arange(0.0, at[-1] + 1e-9, every_s)
+    lon, lat = TO_LL.transform(X0 + np.interp(ts, at, xy[:, 0]), Y0 + np.interp(ts, at, xy[:, 1]))
+    return Trace(trace_id="v.gpx:1.1", file="v.gpx", track="t", lon=np.asarray(lon),
+                 lat=np.asarray(lat), time_s=t0 + ts)
+
+
+def test_a_slow_edge_between_fast_ones_keeps_its_time(net: MatchNetwork) -> None:
+    """A→B at 20 m/s, B→C at 4 m/s (250 s), C→D at 20 m/s: B→C is timed from every fix.
+
+    Timing it from the matcher's fixes only (150 m apart) gave 238 s: the slow edge lent
+    time to its fast neighbours.
+    """
+    trace = _ride([(0, 0, 0.0), (1000, 0, 50.0), (2000, 0, 300.0), (3000, 0, 350.0)])
+    m = match_trace(net, clean_trace(trace, metric_crs=METRIC))
+    tv = m.traversals
+    assert list(zip(tv["u"], tv["v"], strict=True)) == [("A", "B"), ("B", "C"), ("C", "D")]
+    assert tv["travel_time_s"].to_numpy() == pytest.approx([50.0, 250.0, 50.0], abs=1.0)

@@ -153,7 +153,7 @@ def test_traversals_far_faster_than_their_cell_are_set_aside() -> None:
 
 
 def test_the_ratio_screen_keeps_its_bounds_and_sets_aside_beyond() -> None:
-    """Against a median of 240 s: 80 s and 720 s (exactly 1/3 and 3×) count, 79 s and 721 s do not."""
+    """Against a median of 240 s, 80 s and 720 s (1/3 and 3×, bounds) count; 79 s, 721 s do not."""
     times = [240.0] * 31 + [80.0, 720.0, 79.0, 721.0]
     tv = _traversals(len(times), highway="track", surface="unpaved", time_s=times)
     p = propose_speeds(tv, load_speed_table(), default_ref(), params=SpeedParams(n_boot=0))
@@ -163,7 +163,7 @@ def test_the_ratio_screen_keeps_its_bounds_and_sets_aside_beyond() -> None:
 
 
 def test_the_ratio_screen_uses_the_median_not_the_table() -> None:
-    """Every ride 4× slower than the table (track at 3.75 km/h) is kept: the cell's median is the yardstick."""
+    """Every ride 4× slower than the table (track, 3.75 km/h) is kept: the median is the gauge."""
     p = propose_speeds(_traversals(30, highway="track", surface="unpaved", time_s=960.0),
                        load_speed_table(), default_ref(), params=SpeedParams(n_boot=0))
     row = p.rows.iloc[0]

@@ -340,10 +340,54 @@ def _route_from_lattice(net: MatchNetwork, best: list[Any], offset: int, t: np.n
         np.column_stack([cum, np.asarray(fix_t)])
 
 
-def _traversals(net: MatchNetwork, trace_id: str, vehicle: str,
-                route: list[int], bounds: np.ndarray, fixes: np.ndarray, piece: Piece
-                ) -> list[dict[str, Any]]:
+def _dense_fixes(net: MatchNetwork, route: list[int], bounds: np.ndarray, fixes: np.ndarray,
+                 piece: Piece, *, window_m: float) -> np.ndarray:
+    """Place every fix of ``piece`` along the matched route; ``(distance, time)`` rows.
+
+    The matcher sees fixes ``window_m`` apart; timing an edge's ends by interpolating
+    between those assumes one speed across a whole gap and moves time from a slow edge to
+    its faster neighbours (−4 % on 300–800 m unpaved edges in the simulated benchmark).
+    Each fix between the first and last matched one is projected onto the route near
+    (within ``window_m`` of) where the matched fixes put it, and the positions are made
+    non-decreasing in time by isotonic regression (noise averages out instead of being
+    pushed forward as a running maximum would).
+    """
+    from scipy.optimize import isotonic_regression
+
     cum, ft = fixes[:, 0], fixes[:, 1]
+    inside = (piece.t >= ft[0]) & (piece.t <= ft[-1])
+    if inside.sum() <= len(cum):
+        return fixes
+    t = piece.t[inside]
+    pts = np.asarray(shapely.points(np.column_stack([piece.x[inside], piece.y[inside]])))
+    guess = np.interp(t, ft, cum)
+    best = np.full(len(t), np.inf)
+    along = guess.copy()
+    geom_m = net.edges["geom_m"].to_numpy(float)
+    length_m = net.edges["length_m"].to_numpy(float)
+    for r, e in enumerate(route):
+        near = (guess + window_m >= bounds[r]) & (guess - window_m <= bounds[r + 1])
+        if not near.any():
+            continue
+        line = net.lines[e]
+        scale = length_m[e] / geom_m[e] if geom_m[e] > 0 else 1.0
+        pos = bounds[r] + np.asarray(shapely.line_locate_point(line, pts[near])) * scale
+        dist = np.asarray(shapely.distance(line, pts[near]))
+        idx = np.flatnonzero(near)
+        pos = np.clip(pos, guess[idx] - window_m, guess[idx] + window_m)
+        better = dist < best[idx]
+        best[idx[better]] = dist[better]
+        along[idx[better]] = pos[better]
+    fitted = isotonic_regression(along).x
+    return np.column_stack([fitted, t])
+
+
+def _traversals(net: MatchNetwork, trace_id: str, vehicle: str,
+                route: list[int], bounds: np.ndarray, fixes: np.ndarray, piece: Piece,
+                *, window_m: float = 150.0) -> list[dict[str, Any]]:
+    if len(net.lines):
+        fixes = _dense_fixes(net, route, bounds, fixes, piece, window_m=window_m)
+    cum, ft = _strictly_increasing(fixes[:, 0], fixes[:, 1])
     rows = []
     for r, e in enumerate(route):
         a, b = bounds[r], bounds[r + 1]
@@ -367,6 +411,17 @@ def _traversals(net: MatchNetwork, trace_id: str, vehicle: str,
                      "speed_kph": float(edge["length_m"]) / (t1 - t0) * 3.6,
                      "vehicle": vehicle, "fit_m": fit, "fixes": int(inside.sum())})
     return rows
+
+
+def _strictly_increasing(cum: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Merge runs of equal positions (one position, their mean time) for interpolation."""
+    if len(cum) < 2:
+        return cum, t
+    keys, inv = np.unique(cum, return_inverse=True)
+    if len(keys) == len(cum):
+        return cum, t
+    times = np.bincount(inv, weights=t) / np.bincount(inv)
+    return keys, times
 
 
 def match_trace(net: MatchNetwork, clean: CleanTrace, *, params: MatchParams | None = None
@@ -428,7 +483,7 @@ def match_trace(net: MatchNetwork, clean: CleanTrace, *, params: MatchParams | N
             for route, edge_bounds, fixes in parts:
                 matched_m += float(fixes[-1, 0] - fixes[0, 0])
                 rows.extend(_traversals(net, trace.trace_id, trace.vehicle, route,
-                                        edge_bounds, fixes, piece))
+                                        edge_bounds, fixes, piece, window_m=p.spacing_m))
     trav = pd.DataFrame(rows, columns=[c for c in TRAVERSAL_COLUMNS
                                        if c not in ("date", "time_of_day_s")])
     dates, tod = local_date_time(trav["entered_at"].to_numpy(float)) if len(trav) else (

@@ -486,8 +486,8 @@ def stop_legs(G: Any, reports: pd.DataFrame, table: pd.DataFrame, *, vehicle: st
 __all__ = [
     "PROPOSAL_COLUMNS",
     "SEASONS",
-    "SPEED_COLUMNS",
     "SET_ASIDE_REASONS",
+    "SPEED_COLUMNS",
     "STATUSES",
     "VEHICLES",
     "SpeedParams",
