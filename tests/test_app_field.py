@@ -48,3 +48,24 @@ def test_field_panel_without_observations_says_so(monkeypatch: pytest.MonkeyPatc
     no_exception(at)
     assert any("Chưa có vết GPS" in i.value for i in at.info)
     assert not [d for d in at.dataframe if "Loại đường / mặt" in d.value.columns]
+
+
+def test_field_panel_says_how_many_traversals_were_set_aside(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """40 rides at 30 km/h and 3 at 360 km/h (matcher detours): n 40, 3 set aside, and why."""
+    import pandas as pd
+
+    at = make_app(monkeypatch, tmp_path)
+    (tmp_path / "user").mkdir(exist_ok=True)
+    rides = pd.concat([_traversals(40), _traversals(3, time_s=10.0).assign(
+        trace_id=["d0", "d1", "d2"])], ignore_index=True)
+    with Store(f"sqlite:///{tmp_path / 'user' / 'postplan.sqlite'}") as store:
+        save_batch(store, ObservationBatch(source="gps_trace", provenance="simulated",
+                                           tables={"traversals": rides}),
+                   actor=account(store, "sim", role="planner"))
+    at = open_page(at, "data")
+    no_exception(at)
+    table = next(d.value for d in at.dataframe if "Loại đường / mặt" in d.value.columns)
+    row = table[table["Loại đường / mặt"] == "Đường cấp ba (nhựa, bê tông)"].iloc[0]
+    assert (row["n"], row["Đã loại"], row["Quan sát (km/h)"]) == (40, 3, 30.0)
+    assert any("3 lượt có thời gian nhanh hoặc chậm hơn 3 lần" in c.value for c in at.caption)
