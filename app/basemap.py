@@ -12,6 +12,7 @@ import folium
 import geopandas as gpd
 
 from app.i18n import kind_label
+from app.map_markers import DivMarkers
 from app.maps import KIND_COLOURS, jsonable, simplified
 from app.safe import html_text
 
@@ -64,21 +65,22 @@ def add_base_layers(
             pane=BASE_PANE,
         ).add_to(m)
         points = communes.to_crs("EPSG:9216").representative_point().to_crs("EPSG:4326")
-        for name, point in zip(communes["name"], points, strict=True):
-            folium.Marker(
-                [float(point.y), float(point.x)],
-                interactive=False,
-                pane=LABEL_PANE,
-                icon=folium.DivIcon(
-                    icon_size=(140, 14),
-                    icon_anchor=(70, 7),
-                    html=(
-                        '<div class="commune-label" style="font:11px sans-serif;color:#555;'
-                        "text-align:center;white-space:nowrap;text-shadow:0 0 3px #fff,"
-                        f'0 0 3px #fff">{html_text(name)}</div>'
-                    ),
-                ),
-            ).add_to(m)
+        DivMarkers(
+            [
+                (
+                    float(point.y),
+                    float(point.x),
+                    '<div class="commune-label" style="font:11px sans-serif;color:#555;'
+                    "text-align:center;white-space:nowrap;text-shadow:0 0 3px #fff,"
+                    f'0 0 3px #fff">{html_text(name)}</div>',
+                    (70, 7),
+                    None,
+                )
+                for name, point in zip(communes["name"], points, strict=True)
+            ],
+            icon_size=(140, 14),
+            options={"interactive": False, "pane": LABEL_PANE},
+        ).add_to(m)
     if roads is not None and len(roads):
         data = jsonable(roads, ["ref"])
         folium.GeoJson(

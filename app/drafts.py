@@ -39,10 +39,16 @@ Decode = Callable[[Any], Any]
 
 @dataclass(frozen=True)
 class Codec:
-    """How one session value becomes JSON and back."""
+    """How one session value becomes JSON and back.
+
+    ``frozen``: the value never changes once made (a frozen dataclass such as a
+    :class:`~routing.result.Plan`), so its JSON is computed once per object in a session
+    (:func:`content_of`), not on every run of the page.
+    """
 
     encode: Encode
     decode: Decode
+    frozen: bool = False
 
 
 def _plain() -> Codec:
@@ -56,7 +62,7 @@ def _date() -> Codec:
 def _plan() -> Codec:
     from routing.result import Plan
 
-    return Codec(lambda v: v.to_dict(), Plan.from_dict)
+    return Codec(lambda v: v.to_dict(), Plan.from_dict, frozen=True)
 
 
 def _jobs() -> Codec:
@@ -157,13 +163,30 @@ def _apply_spec(page: str) -> Callable[[Mapping[str, Any]], None]:
 
 
 def content_of(page: str) -> dict[str, Any]:
-    """Return the page's work in the session as JSON values (the draft to keep)."""
+    """Return the page's work in the session as JSON values (the draft to keep).
+
+    A :attr:`Codec.frozen` value's JSON is kept beside the object it was made from and
+    reused while the session holds that very object (a new plan, an edit, a re-plan or a
+    restore is a new object).
+    """
     spec = SPECS[page]()
+    made: dict[str, tuple[Any, Any]] = st.session_state.get(_flag(page, "encoded")) or {}
     out: dict[str, Any] = {}
+    now: dict[str, tuple[Any, Any]] = {}
     for k, codec in spec.items():
         v = st.session_state.get(k)
-        if v is not None:
+        if v is None:
+            continue
+        if codec.frozen:
+            if k in made and made[k][0] is v:
+                out[k] = made[k][1]
+            else:
+                same = next((e for o, e in now.values() if o is v), None)
+                out[k] = codec.encode(v) if same is None else same
+            now[k] = (v, out[k])
+        else:
             out[k] = codec.encode(v)
+    st.session_state[_flag(page, "encoded")] = now
     return out
 
 

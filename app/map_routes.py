@@ -18,6 +18,7 @@ from jinja2 import Template
 
 from app.i18n import t
 from app.labels import PLACEMENT_SHORT_KEYS
+from app.map_markers import DivMarkers, Mark
 from app.safe import html_text
 
 #: Qualitative palette for couriers (ColorBrewer Set1 + Dark2, readable on a light map).
@@ -84,16 +85,6 @@ def _marker_html(text: str, colour: str, placement: str, *, cls: str = "stop-no"
     )
 
 
-def _number_icon(
-    seq: int, colour: str, *, shift: tuple[int, int] = (0, 0), placement: str = "given"
-) -> folium.DivIcon:
-    return folium.DivIcon(
-        icon_size=(22, 22),
-        icon_anchor=(11 - shift[0], 11 - shift[1]),
-        html=_marker_html(str(int(seq)), colour, placement),
-    )
-
-
 #: Pixel offsets given to the 2nd, 3rd, … marker drawn at one spot (a circle of 16 px).
 _SPREAD = ((16, 0), (0, -16), (-16, 0), (0, 16), (11, -11), (-11, -11), (-11, 11), (11, 11))
 
@@ -145,11 +136,13 @@ def add_routes(
                 attributes={"fill": route.colour, "font-size": "13", "font-weight": "bold"},
             ).add_to(group)
         placements = iter(route.placements)
+        marks: list[Mark] = []
         for lat, lon, seq, tip in route.stops:
-            icon = _number_icon(
-                seq, route.colour, shift=next(shifts), placement=next(placements, "given")
-            )
-            folium.Marker([lat, lon], icon=icon, tooltip=tip).add_to(group)
+            dx, dy = next(shifts)
+            html = _marker_html(str(int(seq)), route.colour, next(placements, "given"))
+            marks.append((lat, lon, html, (11 - dx, 11 - dy), tip))
+        if marks:  # one element per route, not four per stop (app.map_markers)
+            DivMarkers(marks, icon_size=(22, 22)).add_to(group)
         group.add_to(m)
     for lat, lon, label in depots:
         folium.Marker(

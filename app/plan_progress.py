@@ -34,8 +34,9 @@ from data.errors import CancelledError, PostplanError, SolverError
 
 _LOG = logging.getLogger(__name__)
 
-#: Seconds between two refreshes of the live panel.
-PANEL_EVERY_S = 1.0
+#: Seconds between two refreshes of the live panel (also how soon after the work ended
+#: the page shows its result: the next refresh reruns the whole page).
+PANEL_EVERY_S = 0.5
 
 #: The panel's title per phase of :class:`~data.budget.Clock` (``""``: not started yet).
 PHASE_KEYS = {

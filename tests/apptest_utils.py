@@ -99,7 +99,7 @@ def finish_planning(at: AppTest, *, timeout_s: float = 240) -> AppTest:
     """Rerun the page, as its progress panel's timer does, until the background plan ended.
 
     Planning and re-planning run beside the page (``app.plan_progress``); the browser
-    reruns the panel every second and the page picks up the result. AppTest has no timer,
+    reruns the panel every half second and the page picks up the result. AppTest has no timer,
     so the test reruns until the panel (its Cancel button) is gone.
     """
     deadline = time.monotonic() + timeout_s

@@ -241,8 +241,8 @@ pp.show("plan")
 pp.show_message(pp.PLAN_MSG)
 
 current: Plan | None = st.session_state.get(ss.PLAN)
-drafts.keep("dispatch")
 if current is None:
+    drafts.keep("dispatch")
     st.stop()
 plan: Plan = current
 problem = st.session_state.get("dsp_problem")
