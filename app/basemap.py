@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import folium
 import geopandas as gpd
+from folium.vector_layers import path_options
 
 from app.i18n import kind_label
-from app.map_markers import DivMarkers
+from app.map_markers import Circle, CircleMarkers, DivMarkers
 from app.maps import KIND_COLOURS, jsonable, simplified
 from app.safe import html_text
 
@@ -90,35 +91,24 @@ def add_base_layers(
             interactive=False,
             pane=BASE_PANE,
         ).add_to(m)
+        labels = []
         for ref, line in zip(roads["ref"], roads.geometry, strict=True):
             point = line.interpolate(0.5, normalized=True)
-            folium.Marker(
-                [float(point.y), float(point.x)],
-                interactive=False,
-                pane=LABEL_PANE,
-                icon=folium.DivIcon(
-                    icon_size=(40, 14),
-                    icon_anchor=(20, 7),
-                    html=(
-                        '<div class="road-label" style="font:bold 10px sans-serif;color:#fff;'
-                        "background:#e67e22;border-radius:3px;text-align:center;"
-                        f'padding:0 2px">{html_text(ref)}</div>'
-                    ),
-                ),
-            ).add_to(m)
+            html = ('<div class="road-label" style="font:bold 10px sans-serif;color:#fff;'
+                    "background:#e67e22;border-radius:3px;text-align:center;"
+                    f'padding:0 2px">{html_text(ref)}</div>')
+            labels.append((float(point.y), float(point.x), html, (20, 7), None))
+        DivMarkers(labels, icon_size=(40, 14),
+                   options={"interactive": False, "pane": LABEL_PANE}).add_to(m)
     if offices is not None and len(offices):
         group = folium.FeatureGroup(name="offices")
+        circles: list[Circle] = []
         for row in offices.itertuples(index=False):
             kind = str(getattr(row, "kind", ""))
-            folium.CircleMarker(
-                location=[float(row.lat), float(row.lon)],
-                radius=4,
-                color=KIND_COLOURS.get(kind, "#333333"),
-                weight=1.5,
-                fill=True,
-                fill_color="#ffffff",
-                fill_opacity=0.9,
-                pane=OFFICE_PANE,
-                tooltip=f"<b>{html_text(row.name)}</b><br>{html_text(kind_label(kind))}",
-            ).add_to(group)
+            options = path_options(line=False, radius=4, color=KIND_COLOURS.get(kind, "#333333"),
+                                   weight=1.5, fill=True, fill_color="#ffffff",
+                                   fill_opacity=0.9, pane=OFFICE_PANE)
+            tip = f"<b>{html_text(row.name)}</b><br>{html_text(kind_label(kind))}"
+            circles.append((float(row.lat), float(row.lon), options, tip))
+        CircleMarkers(circles).add_to(group)
         group.add_to(m)

@@ -1,4 +1,4 @@
-"""Many HTML markers as one folium element (app.map_markers), rendered as the browser gets it."""
+"""Many markers as one folium element (app.map_markers), rendered as the browser gets it."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import json
 import re
 
 import folium
+from folium.vector_layers import path_options
 
-from app.map_markers import DivMarkers
+from app.map_markers import CircleMarkers, DivMarkers
 
 HOSTILE = '</script><img src=x onerror="alert(1)">`${alert(2)}`'
 
@@ -51,3 +52,19 @@ def test_an_empty_list_draws_nothing_and_has_no_bounds() -> None:
     DivMarkers([], icon_size=(22, 22)).add_to(m)
     assert "= [];" in _script(m)
     assert m.get_bounds() == [[None, None], [None, None]]
+
+
+def test_circles_carry_folium_s_own_options_and_their_tooltips() -> None:
+    """Each circle gets the options folium.CircleMarker would, and its tooltip (or none)."""
+    kwargs = {"radius": 4, "color": "#c0392b", "weight": 1.5, "fill": True,
+              "fill_color": "#ffffff", "fill_opacity": 0.9, "pane": "offices"}
+    m = folium.Map(tiles=None)
+    layer = CircleMarkers([(14.35, 108.0, path_options(line=False, **kwargs), "<b>BĐ</b>"),
+                           (14.4, 108.2, path_options(line=False, **kwargs), None)])
+    layer.add_to(m)
+    listed = re.search(rf"var {layer.get_name()} = (\[.*?\]);\n", _script(m))
+    assert listed is not None
+    first, second = json.loads(listed.group(1))
+    assert first[2] == folium.CircleMarker([14.35, 108.0], **kwargs).options
+    assert first[3] == "<b>BĐ</b>" and second[3] is None
+    assert m.get_bounds() == [[14.35, 108.0], [14.4, 108.2]]
