@@ -10,7 +10,8 @@ sits in the sidebar.
 ``streamlit run`` finds ``app`` below (an ``st.App``) and serves the script through it, with
 the two small routes that keep the login in an HttpOnly cookie (``app/session_cookie.py``),
 so a reload stays logged in, and a start-up hook that prints the one-time setup link at once
-on a database without any account.
+on a database without any account and starts reading the default road network
+(``app.network.preload``), so that a first plan soon after the login does not wait for it.
 """
 
 from __future__ import annotations
@@ -50,8 +51,10 @@ if __name__ == "streamlit_app":
     @contextlib.asynccontextmanager
     async def _started(_app: Any) -> AsyncIterator[None]:
         from app.auth import announce_setup  # once Streamlit's runtime runs (its caches)
+        from app.network import preload
 
         announce_setup()
+        preload()  # the road network is read while the first user logs in
         yield None
 
     app = st.App("streamlit_app.py", routes=routes(), lifespan=_started)

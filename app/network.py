@@ -26,7 +26,7 @@ from app.labels import PROFILE_KEYS, column_config
 from app.safe import md_text
 from data.errors import InputError, PostplanError
 from data.settings import GEO_CRS, METRIC_CRS, Settings
-from data.vehicles import PROFILE_NAMES
+from data.vehicles import DEFAULT_PROFILE, PROFILE_NAMES
 
 _LOG = logging.getLogger(__name__)
 
@@ -156,6 +156,26 @@ def _warming(
 ) -> threading.Thread:
     """Start loading one network key in a daemon thread (once per key and process)."""
     thread = threading.Thread(target=_load, daemon=True, name=f"postplan-warm-{profile}")
+    thread.start()
+    return thread
+
+
+def preload(profile: str = DEFAULT_PROFILE) -> threading.Thread:
+    """Start reading ``profile``'s road network (:func:`base_network`) in a daemon thread.
+
+    Called once when the server starts (``streamlit_app.py``): the network takes 1–2 s to
+    read, and a first Plan click soon after the login otherwise waited for it. The
+    Dispatch page's :func:`warm` then only applies the session's speeds and closures.
+    """
+    from app import background  # noqa: F401  serialises ast.parse (numpy.load parses)
+
+    def load() -> None:
+        try:
+            base_network(ss.data_key(ss.get_settings()), profile)
+        except Exception:  # the page loads it again and reports the error
+            _LOG.warning("reading the %s network at start-up failed", profile, exc_info=True)
+
+    thread = threading.Thread(target=load, daemon=True, name=f"postplan-preload-{profile}")
     thread.start()
     return thread
 
