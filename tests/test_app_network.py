@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 
+import networkx as nx
 import pytest
 
 from app import network as appnet
 from app import state as ss
+from data.settings import Settings
 from data.vehicles import DEFAULT_PROFILE
 
 
@@ -19,7 +21,7 @@ def test_preload_reads_the_network_once_and_the_page_finds_it(
     reads: list[str] = []
     real = geo.network.cached_network
 
-    def counted(settings, *, profile):  # type: ignore[no-untyped-def]
+    def counted(settings: Settings, *, profile: str) -> nx.MultiDiGraph:
         reads.append(profile)
         return real(settings, profile=profile)
 
