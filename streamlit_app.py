@@ -10,8 +10,9 @@ sits in the sidebar.
 ``streamlit run`` finds ``app`` below (an ``st.App``) and serves the script through it, with
 the two small routes that keep the login in an HttpOnly cookie (``app/session_cookie.py``),
 so a reload stays logged in, and a start-up hook that prints the one-time setup link at once
-on a database without any account and starts reading the default road network
-(``app.network.preload``), so that a first plan soon after the login does not wait for it.
+on a database without any account. The first run of the first session starts reading the
+default road network (``app.network.preload``), so that a first plan soon after the login
+does not wait for it.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from app.i18n import language_toggle, t
 def main() -> None:
     """Draw the app: who is logged in, their menu, the login gate, then the chosen page."""
     from app import auth, navigation  # here, not at import: solver child processes import this
+    from app.network import preload  # not in the start-up hook: its components 404 there
 
     # No page_icon: a Material or emoji favicon is fetched from a CDN, and the app runs offline.
     st.set_page_config(page_title="postplan — Kon Tum", layout="wide")
+    preload()  # once per server: the road network is read while the first user logs in
     language_toggle()
     account, notice = auth.resolve()
     # Before a login every page is declared (menu hidden), so a link to /data still leads
@@ -51,10 +54,8 @@ if __name__ == "streamlit_app":
     @contextlib.asynccontextmanager
     async def _started(_app: Any) -> AsyncIterator[None]:
         from app.auth import announce_setup  # once Streamlit's runtime runs (its caches)
-        from app.network import preload
 
         announce_setup()
-        preload()  # the road network is read while the first user logs in
         yield None
 
     app = st.App("streamlit_app.py", routes=routes(), lifespan=_started)

@@ -163,15 +163,22 @@ def _warming(
 def preload(profile: str = DEFAULT_PROFILE) -> threading.Thread:
     """Start reading ``profile``'s road network (:func:`base_network`) in a daemon thread.
 
-    Called once when the server starts (``streamlit_app.py``): the network takes 1–2 s to
-    read, and a first Plan click soon after the login otherwise waited for it. The
-    Dispatch page's :func:`warm` then only applies the session's speeds and closures.
+    Once per server process and profile: the first run of the first session calls it
+    (``streamlit_app.py``, before the login). The network takes 1–2 s to read, and a first
+    Plan click soon after the login otherwise waited for it; the Dispatch page's
+    :func:`warm` then only applies the session's speeds and closures. Not called from the
+    server's start-up hook: a component (the maps) imported there is never served.
     """
     from app import background  # noqa: F401  serialises ast.parse (numpy.load parses)
 
+    return _preloading(ss.data_key(ss.get_settings()), profile)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _preloading(data_dir: str, profile: str) -> threading.Thread:
     def load() -> None:
         try:
-            base_network(ss.data_key(ss.get_settings()), profile)
+            base_network(data_dir, profile)
         except Exception:  # the page loads it again and reports the error
             _LOG.warning("reading the %s network at start-up failed", profile, exc_info=True)
 

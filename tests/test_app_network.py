@@ -27,10 +27,12 @@ def test_preload_reads_the_network_once_and_the_page_finds_it(
 
     monkeypatch.setattr(geo.network, "cached_network", counted)
     appnet.base_network.clear()
+    appnet._preloading.clear()
     thread = appnet.preload()
     thread.join(120)
     assert not thread.is_alive()
     assert reads == [DEFAULT_PROFILE]
+    assert appnet.preload() is thread  # once per server: a second session starts nothing
     G = appnet.base_network(ss.data_key(ss.get_settings()), DEFAULT_PROFILE)
     assert reads == [DEFAULT_PROFILE] and G.number_of_nodes() > 1000
 
@@ -38,6 +40,7 @@ def test_preload_reads_the_network_once_and_the_page_finds_it(
 def test_a_failed_preload_is_logged_and_never_raises(caplog: pytest.LogCaptureFixture) -> None:
     """An unknown profile: the thread logs a warning and ends; the page reports it later."""
     appnet.base_network.clear()
+    appnet._preloading.clear()
     with caplog.at_level(logging.WARNING, logger="app.network"):
         thread = appnet.preload("hovercraft")
         thread.join(60)
