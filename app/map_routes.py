@@ -144,20 +144,16 @@ def add_routes(
         if marks:  # one element per route, not four per stop (app.map_markers)
             DivMarkers(marks, icon_size=(22, 22)).add_to(group)
         group.add_to(m)
-    for lat, lon, label in depots:
-        folium.Marker(
-            [lat, lon],
-            tooltip=html_text(label),
-            z_index_offset=-1000,  # beneath the stops: a stop at its office stays clickable
-            icon=folium.DivIcon(
-                icon_size=(26, 26),
-                icon_anchor=(13, 13),
-                html=(
-                    '<div class="depot" style="background:#222;color:#fff;border:2px solid #fff;'
-                    "border-radius:4px;width:26px;height:26px;line-height:22px;text-align:center;"
-                    'font:bold 14px sans-serif;box-shadow:0 0 3px #000;">&#8962;</div>'
-                ),
-            ),
+    depot_html = (
+        '<div class="depot" style="background:#222;color:#fff;border:2px solid #fff;'
+        "border-radius:4px;width:26px;height:26px;line-height:22px;text-align:center;"
+        'font:bold 14px sans-serif;box-shadow:0 0 3px #000;">&#8962;</div>'
+    )
+    if depots:  # given their icon before they are added: Leaflet's default image never loads
+        DivMarkers(
+            [(lat, lon, depot_html, (13, 13), html_text(label)) for lat, lon, label in depots],
+            icon_size=(26, 26),
+            options={"zIndexOffset": -1000},  # beneath the stops: a stop there stays clickable
         ).add_to(m)
 
 

@@ -101,8 +101,11 @@ def test_stop_at_its_office_stays_clickable_and_offline_map_has_a_base(
     app_url: str, browser: Any
 ) -> None:
     """A stop at the office the route starts from can be pointed at (the office icon lies
-    beneath it); with no tiles, commune names, highways and offices are drawn."""
+    beneath it); with no tiles, commune names, highways and offices are drawn, and no
+    image the map asks for is missing (the office icon once made Leaflet fetch its default)."""
     page = browser.new_page(viewport={"width": 1500, "height": 1600})
+    missing: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
     log_in(page, app_url)
     _open_saved_plan(page)
     frame = map_frame(page)
@@ -112,6 +115,7 @@ def test_stop_at_its_office_stays_clickable_and_offline_map_has_a_base(
     tooltip = frame.locator(".leaflet-tooltip", has_text="Quầy nhận hồ sơ tại bưu điện")
     tooltip.wait_for(timeout=5_000)
     assert frame.locator(".depot").count() == 1
+    assert not [u for u in missing if "marker-icon" in u or "/vendor/" in u], missing
     assert frame.locator(".commune-label").count() == 102
     assert frame.locator(".commune-label", has_text="Phường Quang Trung").count() == 1
     assert frame.locator(".road-label", has_text="QL14").count() >= 1
