@@ -99,6 +99,35 @@ def test_truncated_sqlite_header_is_a_clear_storage_error(tmp_path: Path) -> Non
     assert path.stat().st_size == 36
 
 
+def _other_process(path: Path, sql: str) -> str:
+    """Run ``sql`` on ``path`` in another process (plain sqlite3), return what it printed."""
+    code = ("import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+            "print(sorted(r[0] for r in c.execute(sys.argv[2]))); c.close()")
+    return subprocess.run([sys.executable, "-c", code, str(path), sql], check=True,
+                          capture_output=True, text=True, timeout=60).stdout
+
+
+def test_opening_a_store_again_leaves_the_open_ones_writes_visible(tmp_path: Path) -> None:
+    """A second open of a file this process already writes keeps the first one's locks.
+
+    The app's server opens a store where one is already open (a page, the login routes).
+    Reading the file's header with a plain open()/close() dropped the open connection's
+    POSIX locks; another process closing its connection then took itself for the last
+    user and deleted the write-ahead log, and every later save of the server went into
+    the deleted log: confirmed to the courier's phone, invisible to everyone else.
+    """
+    path = tmp_path / "store.sqlite"
+    url = filled_sqlite(path, n=1)
+    with Store(url) as first:
+        root = account(first)
+        first.save("plan", "before", {"i": 1}, actor=root)
+        Store(url).close()  # the same file opened again in this process
+        _other_process(path, "SELECT name FROM documents")  # opens and closes
+        first.save("plan", "after", {"i": 2}, actor=root)
+        seen = _other_process(path, "SELECT name FROM documents")
+    assert "'after'" in seen and "'before'" in seen, seen
+
+
 # ----------------------------------------------------------------------------- newer schema
 
 

@@ -35,9 +35,6 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from data.errors import StorageError
 from data.store import messages
 
-#: First 16 bytes of every SQLite database file.
-SQLITE_MAGIC = b"SQLite format 3\x00"
-
 _MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 #: Key of the PostgreSQL advisory lock held while migrating (any constant int64).
 _MIGRATION_LOCK_KEY = 7_2016_45
@@ -193,10 +190,24 @@ def sqlite_read_only_uri(path: Path) -> str:
 
 
 def sqlite_header_ok(path: Path) -> bool:
-    """Whether ``path`` is empty or starts with the SQLite header."""
-    with path.open("rb") as fh:
-        head = fh.read(100)
-    return not head or (len(head) == 100 and head.startswith(SQLITE_MAGIC))
+    """Whether SQLite takes ``path`` for a database (an empty file counts).
+
+    Asked of SQLite (a read-only connection), never by reading the file: a plain
+    ``open()``/``close()`` of a database file in a process that holds connections to it
+    drops their POSIX locks (https://sqlite.org/howtocorrupt.html, §2.2), after which
+    another process may take itself for the last user and delete the write-ahead log those
+    connections still write to — a courier's taps confirmed on the phone, then lost.
+    SQLite's own connections share one lock record per file and cannot do that.
+    """
+    try:
+        conn = sqlite3.connect(sqlite_read_only_uri(path), uri=True, timeout=30)
+        try:
+            conn.execute("PRAGMA schema_version").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return "not a database" not in str(exc)
+    return True
 
 
 def sqlite_check(path: Path, *, full: bool = False, limit: int = 20) -> tuple[str, ...]:
