@@ -52,6 +52,22 @@ def grace_before(hard_end: float | None, seconds: float, data: Any) -> float | N
     usual = grace_for(int(getattr(data, "num_locations", 0)))
     return min(usual, max(0.3, hard_end - time.perf_counter() - seconds))
 
+class SearchUntil:
+    """PyVRP stopping criterion: stop once ``time.monotonic()`` reaches ``end``.
+
+    Unlike ``pyvrp.stop.MaxRuntime``, whose clock starts at the search's first iteration,
+    the time the child spent starting (receiving the data, PyVRP's neighbour lists, the
+    initial solution) counts against it.
+    """
+
+    def __init__(self, end: float) -> None:
+        self.end = float(end)
+
+    def __call__(self, best_cost: float) -> bool:
+        """Tell whether the search must stop (``best_cost`` is not used)."""
+        return time.monotonic() >= self.end
+
+
 #: A solution as plain data: per route, its vehicle type and its activities as
 #: ``(pyvrp.ActivityType value, index)``, depots left out.
 RouteList = tuple[tuple[int, tuple[tuple[int, int], ...]], ...]
@@ -174,9 +190,14 @@ def _child(conn: Any, job: dict[str, Any]) -> None:  # pragma: no cover - runs i
         params = SolveParams(ils=IteratedLocalSearchParams(callbacks=report),
                              penalty=PenaltyParams(max_penalty=job["max_penalty"]))
         seconds = max(0.01, min(job["seconds"], job["soft_deadline"] - time.monotonic()))
-        stop: Any = MaxRuntime(seconds)
+        # the search stops at the first of: its budget (counted from its first iteration),
+        # the soft deadline and ``search_end`` (both wall-clock: the set-up counts), the
+        # iteration budget
+        criteria: list[Any] = [MaxRuntime(seconds), SearchUntil(
+            min(job["soft_deadline"], job["search_end"] or job["soft_deadline"]))]
         if job["iterations"] is not None:
-            stop = MultipleCriteria([MaxIterations(job["iterations"]), MaxRuntime(seconds)])
+            criteria.insert(0, MaxIterations(job["iterations"]))
+        stop = MultipleCriteria(criteria)
         initial = solution_of(data, job["initial"]) if job["initial"] is not None else None
         result = solve(data, stop, seed=job["seed"], collect_stats=False,
                        display=job["display"], params=params, initial_solution=initial)
@@ -192,6 +213,7 @@ def _child(conn: Any, job: dict[str, Any]) -> None:  # pragma: no cover - runs i
 def run_pyvrp(data: Any, *, seconds: float, seed: int, iterations: int | None = None,
               max_penalty: float = 100_000.0, initial: RouteList | None = None,
               display: bool = False, grace_s: float | None = None,
+              search_end: float | None = None,
               stop_requested: Callable[[], bool] | None = None,
               on_best: Callable[[RouteList, int], None] | None = None,
               on_tick: Callable[[int], None] | None = None) -> RunOutcome:
@@ -216,6 +238,11 @@ def run_pyvrp(data: Any, *, seconds: float, seed: int, iterations: int | None = 
     grace_s
         The child is killed ``seconds + grace_s`` after this call started (default
         :func:`grace_for` the problem's locations).
+    search_end
+        A ``time.monotonic()`` value at which the search stops whatever its budget left
+        (None: only ``seconds``): the time the child takes to start — receiving the data,
+        PyVRP's neighbour lists, the initial solution, seconds on a 5,000-job day — is
+        then part of the budget instead of coming on top of it.
     stop_requested
         Polled about every 0.1 s; when it returns True the child is killed at once and
         the outcome is ``cancelled`` (the app's Cancel button).
@@ -239,7 +266,8 @@ def run_pyvrp(data: Any, *, seconds: float, seed: int, iterations: int | None = 
     job = {"data": data, "seconds": float(seconds), "seed": int(seed),
            "iterations": None if iterations is None else int(iterations),
            "max_penalty": float(max_penalty), "initial": initial, "display": bool(display),
-           "soft_deadline": hard - max(0.5, float(grace_s) - 1.5)}
+           "soft_deadline": hard - max(0.5, float(grace_s) - 1.5),
+           "search_end": None if search_end is None else float(search_end)}
     proc = ctx.Process(target=_child, args=(send, job), daemon=True,
                        name="postplan-pyvrp")
     try:
@@ -308,6 +336,7 @@ __all__ = [
     "GRACE_PER_LOCATION_S",
     "RouteList",
     "RunOutcome",
+    "SearchUntil",
     "grace_for",
     "routes_of",
     "run_pyvrp",

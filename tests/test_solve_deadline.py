@@ -15,7 +15,12 @@ import pytest
 from data.budget import Clock, Progress
 from data.errors import CancelledError, SolverError
 from routing.problem_io import problem_from_dict
-from routing.pyvrp_model import COST_HEADROOM, LEGACY_UNREACHABLE, guarded_unreachable
+from routing.pyvrp_model import (
+    COST_HEADROOM,
+    LEGACY_UNREACHABLE,
+    ModelBuilder,
+    guarded_unreachable,
+)
 from routing.runner import DEADLINE_GRACE_S, run_pyvrp
 from routing.solve import post_solve_reserve_s, run_margin_s, solve_matrix
 
@@ -134,6 +139,19 @@ def test_a_failing_child_is_reported_not_raised():
     assert out.stopped_by == "error" and out.routes is None
     assert "Error" in out.message
     assert time.monotonic() - t0 < 5.0
+
+
+def test_search_end_counts_the_childs_start_in_the_budget():
+    """Asked for 30 s with its search to end 1 s from now, a run returns in about 1 s, with
+    the solution found by then (its start, then its search, both inside that second)."""
+    problem, t, d = _problem()
+    builder = ModelBuilder(problem, t, d, list(problem.jobs.values()), {})
+    data = builder.build()
+    t0 = time.monotonic()
+    out = run_pyvrp(data, seconds=30.0, seed=1, max_penalty=builder.max_penalty,
+                    search_end=t0 + 1.0)
+    assert out.stopped_by == "time" and out.routes is not None
+    assert time.monotonic() - t0 < 1.0 + SLACK_S
 
 
 def solver_children() -> list[psutil.Process]:
