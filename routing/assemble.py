@@ -6,7 +6,8 @@
   (:func:`routing.timing.replay`) to pin every several-window pair stop to one window;
 - :func:`translate` carries a solution over to a rebuilt model;
 - :func:`steps_of_route` and :func:`solution_from_steps` go from planned routes to
-  replayable steps and back to a PyVRP solution (after the greedy repair).
+  replayable steps and back to a PyVRP solution (after the greedy repair);
+  :func:`chosen_windows` and :func:`solution_on` do the same on a model already built.
 """
 
 from __future__ import annotations
@@ -242,41 +243,42 @@ def steps_of_route(problem: PlanningProblem, route: CourierRoute, index: dict[st
     return out
 
 
-def solution_from_steps(problem: PlanningProblem, builder: ModelBuilder,
-                         pins: dict[tuple[str, str], Window],
-                         route_steps: Sequence[tuple[Courier, list[Step]]], t: np.ndarray,
-                         d: np.ndarray, solvable: Sequence[Job], index: dict[str, int], *,
-                         check_s: np.ndarray | None = None
-                        ) -> tuple[ModelBuilder, Any, Any] | None:
-    """Rebuild the solver model and a solution from repaired routes (None if infeasible).
+def chosen_windows(problem: PlanningProblem, route_steps: Sequence[tuple[Courier, list[Step]]],
+                   check_s: np.ndarray, index: dict[str, int]
+                   ) -> list[list[Window | None]] | None:
+    """Replay every route on ``check_s``; return the window each stop is served in.
 
-    ``check_s`` (default ``t``): the times the routes are replayed on to choose each
-    stop's window — the solver's own whole-second times keep that choice consistent with
-    PyVRP's feasibility check.
+    None when some route breaks a rule (:func:`routing.reasons.simulate`).
     """
-    from pyvrp import Route, Solution
-    from pyvrp._pyvrp import Activity, ActivityType
-
-    new_pins = dict(pins)
-    chosen_of: list[list[Window | None]] = []
+    out: list[list[Window | None]] = []
     for courier, steps in route_steps:
         initial = sum(-s.delta for s in steps if s.role == "delivery"
                       and problem.jobs[s.job_id or ""].pickup is None)
         chosen: list[Window | None] = []
-        ok, _, _ = simulate(run_of(problem, courier, index, initial), steps,
-                            t if check_s is None else check_s, chosen)
+        ok, _, _ = simulate(run_of(problem, courier, index, initial), steps, check_s, chosen)
         if not ok:
             return None
-        chosen_of.append(chosen)
-        for st, w in zip(steps, chosen, strict=True):
-            job = problem.jobs[st.job_id or ""]
-            if job.is_pair and w is not None and st.role is not None:
-                new_pins[(job.job_id, st.role)] = w
-    nb = ModelBuilder(problem, t, d, solvable, new_pins, overflow_guard=builder.overflow_guard)
-    data = nb.build()
-    ship = {it.job.job_id: k for k, it in enumerate(nb.shipments)}
-    client = {(it.job.job_id, it.window): k for k, it in enumerate(nb.clients)}
-    vt_of = {c.courier_id: k for k, members in enumerate(nb.vehicle_types) for c in members}
+        out.append(chosen)
+    return out
+
+
+def solution_on(builder: ModelBuilder, data: Any,
+                route_steps: Sequence[tuple[Courier, list[Step]]],
+                chosen_of: Sequence[Sequence[Window | None]]) -> Any:
+    """Return routes as a ``pyvrp.Solution`` of an already built model (None if they do not fit).
+
+    ``chosen_of`` are the windows :func:`chosen_windows` gave each stop. None when a job
+    is not in the model, a pair stop's window is not the one the model pins it to, or
+    the solution is infeasible.
+    """
+    from pyvrp import Route, Solution
+    from pyvrp._pyvrp import Activity, ActivityType
+
+    problem = builder.problem
+    ship = {it.job.job_id: k for k, it in enumerate(builder.shipments)}
+    client = {(it.job.job_id, it.window): k for k, it in enumerate(builder.clients)}
+    vt_of = {c.courier_id: k for k, members in enumerate(builder.vehicle_types)
+             for c in members}
     routes = []
     for (courier, steps), chosen in zip(route_steps, chosen_of, strict=True):
         if not steps:
@@ -285,7 +287,8 @@ def solution_from_steps(problem: PlanningProblem, builder: ModelBuilder,
         for st, w in zip(steps, chosen, strict=True):
             job = problem.jobs[st.job_id or ""]
             if job.is_pair:
-                if job.job_id not in ship:
+                pin = builder.pins.get((job.job_id, st.role or ""))
+                if job.job_id not in ship or (pin is not None and pin != w):
                     return None
                 kind = ActivityType.PICKUP if st.role == "pickup" else ActivityType.DELIVERY
                 acts.append(Activity(kind, ship[job.job_id]))
@@ -297,10 +300,37 @@ def solution_from_steps(problem: PlanningProblem, builder: ModelBuilder,
                 acts.append(Activity(ActivityType.CLIENT, k))
         routes.append(Route(data, acts, vt_of[courier.courier_id]))
     sol = Solution(data, routes)
-    if not sol.is_feasible():
+    return sol if sol.is_feasible() else None
+
+
+def solution_from_steps(problem: PlanningProblem, builder: ModelBuilder,
+                         pins: dict[tuple[str, str], Window],
+                         route_steps: Sequence[tuple[Courier, list[Step]]], t: np.ndarray,
+                         d: np.ndarray, solvable: Sequence[Job], index: dict[str, int], *,
+                         check_s: np.ndarray | None = None
+                        ) -> tuple[ModelBuilder, Any, Any] | None:
+    """Rebuild the solver model and a solution from repaired routes (None if infeasible).
+
+    ``check_s`` (default ``t``): the times the routes are replayed on to choose each
+    stop's window — the solver's own whole-second times keep that choice consistent with
+    PyVRP's feasibility check. Every pair stop is pinned to the window it is served in.
+    """
+    chosen_of = chosen_windows(problem, route_steps, t if check_s is None else check_s, index)
+    if chosen_of is None:
+        return None
+    new_pins = dict(pins)
+    for (_, steps), chosen in zip(route_steps, chosen_of, strict=True):
+        for st, w in zip(steps, chosen, strict=True):
+            job = problem.jobs[st.job_id or ""]
+            if job.is_pair and w is not None and st.role is not None:
+                new_pins[(job.job_id, st.role)] = w
+    nb = ModelBuilder(problem, t, d, solvable, new_pins, overflow_guard=builder.overflow_guard)
+    data = nb.build()
+    sol = solution_on(nb, data, route_steps, chosen_of)
+    if sol is None:
         return None
     return nb, data, sol
 
 
-__all__ = ["LegPath", "courier_routes", "objective", "solution_from_steps", "steps_of_route",
-           "translate", "true_pins"]
+__all__ = ["LegPath", "chosen_windows", "courier_routes", "objective", "solution_from_steps",
+           "solution_on", "steps_of_route", "translate", "true_pins"]
