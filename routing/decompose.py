@@ -14,13 +14,18 @@ few iterations. :func:`solve_by_office` splits such a day:
    decomposition, its greedy repair included), with a share of the budget proportional to
    its jobs; every pair stop with several windows (the midday closure) is given one
    (:func:`pinned`), so each group is one search;
-3. **merge** — the groups' routes are put together as one solution of the whole day's
-   model (:func:`routing.assemble.solution_from_steps`, every pair stop pinned to the
-   window its route serves it in, the others pinned as :func:`routing.assemble.true_pins`
-   does), and
+3. **merge** — the groups' routes are put together as one solution
+   (:func:`routing.assemble.solution_on`) of the whole day's model, which was built
+   before the groups with every several-window pair stop pinned as :func:`pinned` pins
+   it (:func:`one_window_pins`), so the routes fit it as they are; and
 4. **whole-day improvement** — PyVRP searches the whole day warm-started from the merged
-   solution for the rest of the budget, so jobs and couriers can still cross office
-   boundaries; the better of the two is kept.
+   solution for whatever remains of the budget, so jobs and couriers can still cross
+   office boundaries; the better of the two is kept.
+
+``seconds`` is the wall time of the whole call (a few tenths over at most): the model's
+build is timed before the groups are given their shares, what the merge and the
+whole-day run's start will take is kept from those shares, and the whole-day search
+stops at the end of the budget however long its child took to start.
 
 The caller (:func:`routing.solve.solve_matrix`) continues from the returned solution
 exactly as from a single search: the whole-day greedy repair, routes with exact lengths
@@ -41,12 +46,12 @@ from typing import Any
 import numpy as np
 
 from data.errors import CancelledError, SolverError
-from routing.assemble import objective, solution_from_steps, steps_of_route, translate, true_pins
+from routing.assemble import chosen_windows, objective, solution_on, steps_of_route
 from routing.model import Courier, Job, PlanningProblem, Visit, Window
 from routing.pyvrp_model import ModelBuilder, usable_windows
 from routing.reasons import best_insertion, simulate
 from routing.result import Plan
-from routing.runner import RunOutcome, grace_before, routes_of, run_pyvrp, solution_of
+from routing.runner import grace_before, routes_of, run_pyvrp, solution_of
 from routing.timing import Step, end_place, initial_load_of, run_of, start_place
 
 #: Days with more jobs than this (after the pre-screen) are decomposed by office.
@@ -59,10 +64,19 @@ FILL = 0.85
 TRAVEL_PER_JOB_S = 600.0
 #: Share of a job's round trip from its office counted as driving by :func:`make_groups`.
 TRIP_SHARE = 0.1
-#: Seconds kept per job for merging the groups into the whole day's model.
+#: Seconds kept per job for merging the groups' routes into the whole day's model (the
+#: model itself is built, and timed, before the groups).
 MERGE_S_PER_JOB = 2.5e-3
-#: Seconds per location a whole-day PyVRP run takes to start (matrices sent, data built).
-START_S_PER_LOCATION = 5e-4
+#: The whole-day PyVRP run's start in its child (the data sent, neighbour lists, the warm
+#: start), in units of the whole day's model build measured just before on this machine.
+START_PER_BUILD = 1.0
+#: Seconds kept at the end of the budget for the whole-day run's routes to come back.
+RETURN_S = 0.3
+#: Shortest whole-day search worth starting (seconds); below it the merged plan is kept.
+MIN_IMPROVE_S = 0.5
+#: Shortest search a group is given (seconds); a group that could not get it (and its
+#: start) before the merge is not solved.
+MIN_GROUP_S = 0.2
 #: Groups solved at the same time: one per core, at most two.
 GROUP_WORKERS = min(2, os.cpu_count() or 1)
 #: Most jobs in one group before it is cut into sectors (:func:`split_group`).
@@ -296,6 +310,20 @@ def pinned(problem: PlanningProblem, job: Job) -> Job:
     return replace(job, pickup=one["pickup"], delivery=one["delivery"])
 
 
+def one_window_pins(problem: PlanningProblem, jobs: Sequence[Job]
+                    ) -> dict[tuple[str, str], Window]:
+    """``(job_id, role) → window`` of every several-window pair stop, as :func:`pinned` gives it."""
+    out: dict[tuple[str, str], Window] = {}
+    for job in jobs:
+        if not job.is_pair:
+            continue
+        one = pinned(problem, job)
+        for (role, v), (_, w) in zip(job.visits, one.visits, strict=True):
+            if w is not v:
+                out[(job.job_id, role)] = w.windows[0]
+    return out
+
+
 def sub_problem(problem: PlanningProblem, couriers: Sequence[Courier], jobs: Sequence[Job], *,
                 pin: bool = False) -> tuple[PlanningProblem, np.ndarray]:
     """One group's problem and the rows of the day's matrices its places are.
@@ -421,13 +449,15 @@ def solve_by_office(problem: PlanningProblem, time_s: np.ndarray, length_m: np.n
     jobs
         The jobs to plan (those the pre-screen kept).
     seconds
-        Budget of the whole solve: the groups share ``1 − IMPROVE_SHARE`` of it, less
-        :data:`MERGE_S_PER_JOB` per job, in proportion to their jobs, ``workers`` at a time
-        (each gets its share of what is left when it starts, less the overhead the last
-        group took); the
-        whole-day improvement gets what is left after the merge, less its start-up
-        (:data:`START_S_PER_LOCATION`), and is skipped when that is shorter than the
-        start-up itself (or half a second).
+        Wall time of the whole call. The whole day's model is built first (and timed);
+        the groups share what is left until ``IMPROVE_SHARE × seconds`` before the end,
+        less the merge (:data:`MERGE_S_PER_JOB` per job), the whole-day run's start
+        (:data:`START_PER_BUILD` × the build's time) and :data:`RETURN_S`, in proportion
+        to their jobs, ``workers`` at a time (each gets its share of what is left when it
+        starts, less the overhead the last group took); the whole-day search then gets
+        whatever truly remains, its start counted in (``search_end`` of
+        :func:`~routing.runner.run_pyvrp`), and is skipped when that would not leave it
+        :data:`MIN_IMPROVE_S`.
     seed
         PyVRP's seed (group ``k`` uses ``seed + k``).
     solve_group
@@ -469,15 +499,27 @@ def solve_by_office(problem: PlanningProblem, time_s: np.ndarray, length_m: np.n
     t0 = time.perf_counter()
     if hard_end is not None:
         seconds = min(seconds, max(0.5, hard_end - t0))
+    end = t0 + seconds
     index = problem.place_index()
     s = problem.settings
     t_solver = np.ceil(time_s * s.time_scale - 1e-9) / s.time_scale
     groups = [g for g in make_groups(problem, time_s, jobs) if g.jobs and g.couriers]
-    group_end = t0 + (1.0 - IMPROVE_SHARE) * seconds - MERGE_S_PER_JOB * len(jobs)
+    # the whole day's model first: every several-window pair stop pinned as the groups pin
+    # it, so the groups' routes fit it as they are; its build, measured here, tells how
+    # long the whole-day run's child will take to start on this machine now
+    pins = one_window_pins(problem, jobs)
+    built = time.perf_counter()
+    builder = ModelBuilder(problem, time_s, length_m, jobs, pins, overflow_guard=overflow_guard)
+    data = builder.build()
+    build_s = time.perf_counter() - built
+    start_s = START_PER_BUILD * build_s
+    after_s = MERGE_S_PER_JOB * len(jobs) + start_s + RETURN_S
+    group_end = end - IMPROVE_SHARE * seconds - after_s
     steps_of: dict[str, list[Step]] = {}
     iterations_done = 0
     stopped: set[str] = set()
     failed: list[str] = []
+    late: list[int] = []
     lock = threading.Lock()
     shared = {"jobs_left": float(sum(len(g.jobs) for g in groups)), "overhead_s": 0.5}
 
@@ -488,8 +530,15 @@ def solve_by_office(problem: PlanningProblem, time_s: np.ndarray, length_m: np.n
             share = len(group.jobs) / shared["jobs_left"]
             shared["jobs_left"] -= len(group.jobs)
             overhead_s = shared["overhead_s"]
+        if (iterations is None
+                and time.perf_counter() + MIN_GROUP_S + overhead_s > end - after_s):
+            # the groups before took far longer than their shares (a busy machine): this
+            # one could not end before the merge, its jobs go to the whole-day search
+            with lock:
+                late.append(k)
+            return None
         # the groups still to solve run ``workers`` at a time
-        given = max(0.2, min(1.0, workers * share) * (group_end - time.perf_counter())
+        given = max(MIN_GROUP_S, min(1.0, workers * share) * (group_end - time.perf_counter())
                     - overhead_s)
         sub, rows = sub_problem(problem, group.couriers, group.jobs, pin=True)
         rows_ix = np.ix_(rows, rows)
@@ -507,9 +556,11 @@ def solve_by_office(problem: PlanningProblem, time_s: np.ndarray, length_m: np.n
         plans = list(pool.map(run, range(len(groups)), groups))
     if cancelled is not None and cancelled():
         raise CancelledError()
-    for group, plan in zip(groups, plans, strict=True):
+    groups_done = time.perf_counter()
+    for k, (group, plan) in enumerate(zip(groups, plans, strict=True)):
         if plan is None:
-            failed.append(group.office_id)
+            if k not in late:
+                failed.append(group.office_id)
             continue
         iterations_done += plan.iterations_done
         stopped.add(plan.stopped_by)
@@ -518,51 +569,56 @@ def solve_by_office(problem: PlanningProblem, time_s: np.ndarray, length_m: np.n
     route_steps = [(c, steps_of.get(c.courier_id, [])) for c in problem.couriers.values()]
     dropped = _feasible_steps(problem, route_steps, t_solver, index)
     in_routes = {st.job_id for _, steps in route_steps for st in steps}
-    swaps = swap_in_valuable(problem, route_steps, [j for j in jobs if j.job_id not in in_routes],
+    swaps = swap_in_valuable(problem, route_steps,
+                             [pinned(problem, j) for j in jobs if j.job_id not in in_routes],
                              t_solver, length_m, index,
-                             until=t0 + (1.0 - IMPROVE_SHARE / 2) * seconds)
-    base = ModelBuilder(problem, time_s, length_m, jobs, {}, overflow_guard=overflow_guard)
-    merged = solution_from_steps(problem, base, {}, route_steps, time_s, length_m, jobs,
-                                 index, check_s=t_solver)
-    if merged is None:  # pragma: no cover - every route was checked just above
+                             until=end - IMPROVE_SHARE / 2 * seconds - after_s)
+    chosen = chosen_windows(problem, route_steps, t_solver, index)
+    best = solution_on(builder, data, route_steps, chosen) if chosen is not None else None
+    if best is None:  # pragma: no cover - every route was checked just above
         return None
-    first, _, sol = merged
-    pins = {**first.pins, **true_pins(first, sol)}
-    builder = ModelBuilder(problem, time_s, length_m, jobs, pins, overflow_guard=overflow_guard)
-    data = builder.build()
-    best = translate(first, sol, builder, data)
     served = sum(len(st) for _, st in route_steps)
+    merged_s = time.perf_counter() - groups_done
     lent = sum(1 for g in groups for c in g.couriers if c.office_id != g.office_id)
-    notes = [f"large day: solved office by office ({len(groups)} groups, {lent} courier(s) "
-             f"lent to busier offices, {len(jobs)} jobs) in "
-             f"{time.perf_counter() - t0:.1f} s, then as a whole"]
+    notes = []
     if failed:
         notes.append(f"no plan was found for the couriers of {', '.join(failed)} in their "
                      "share of the time; their jobs were left to the whole-day search")
+    if late:
+        offices = sorted({groups[k].office_id for k in late})
+        notes.append(f"no time was left for the couriers of {', '.join(offices)} "
+                     "(the groups before took longer than their shares); their jobs were "
+                     "left to the whole-day search")
     if swaps:
         notes.append(f"{len({a for a, _ in swaps})} left-out job(s) served in place of "
                      f"{len(swaps)} less valuable one(s)")
     if dropped:
         notes.append(f"{dropped} group route(s) broke a window and were left to the "
                      "whole-day search")
-    outcome: RunOutcome | None = None
-    # the child first receives the day's matrices and builds PyVRP's data: keep time for it
-    start_s = START_S_PER_LOCATION * data.num_locations
-    left = seconds - (time.perf_counter() - t0) - start_s
-    if left > max(0.5, start_s) or iterations is not None:
-        outcome = run_pyvrp(data, seconds=max(left, 0.2), seed=seed,
+    # the whole-day search gets what truly remains: its child's start counts against it
+    # (``search_end``), and it is skipped when the start alone would use what is left
+    left = end - time.perf_counter()
+    whole = "no time was left to improve it as a whole"
+    if left > start_s + RETURN_S + MIN_IMPROVE_S or iterations is not None:
+        search_s = max(left - RETURN_S, 0.2)
+        outcome = run_pyvrp(data, seconds=search_s, seed=seed,
                             iterations=iterations, max_penalty=builder.max_penalty,
-                            grace_s=grace_before(hard_end, max(left, 0.2), data),
+                            grace_s=grace_before(hard_end, search_s, data),
+                            search_end=time.monotonic() + search_s,
                             initial=routes_of(best) if served else None,
                             **(watch(builder, data) if watch is not None else {}))
         if outcome.stopped_by == "cancelled":
             raise CancelledError()
         iterations_done += outcome.iterations
         stopped.add(outcome.stopped_by)
+        whole = f"then improved as a whole for {outcome.runtime_s:.1f} s"
         if outcome.routes is not None and outcome.feasible:
             better = solution_of(data, outcome.routes)
             if better.is_feasible() and objective(better) <= objective(best):
                 best = better
+    notes.insert(0, f"large day: solved office by office ({len(groups)} groups, {lent} "
+                    f"courier(s) lent to busier offices, {len(jobs)} jobs) in "
+                    f"{groups_done - t0:.1f} s, merged in {merged_s:.1f} s, {whole}")
     stopped_by = ("deadline" if stopped & {"deadline", "error"} else
                   "time" if "time" in stopped else "iterations")
     return Decomposed(builder, data, best, pins, iterations_done, stopped_by, tuple(notes))
@@ -574,9 +630,12 @@ __all__ = [
     "IMPROVE_SHARE",
     "MAX_GROUP_JOBS",
     "MERGE_S_PER_JOB",
+    "MIN_GROUP_S",
+    "MIN_IMPROVE_S",
     "MIN_JOBS",
+    "RETURN_S",
     "ROUTES_PER_SWAP",
-    "START_S_PER_LOCATION",
+    "START_PER_BUILD",
     "TRAVEL_PER_JOB_S",
     "TRIP_SHARE",
     "Decomposed",
@@ -585,6 +644,7 @@ __all__ = [
     "job_trips",
     "make_groups",
     "not_decomposable",
+    "one_window_pins",
     "pinned",
     "solve_by_office",
     "split_group",

@@ -250,6 +250,7 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
     index = problem.place_index()
     clock.enter("solve")
     phase_start = clock.elapsed()
+    solve_started = time.perf_counter()
 
     unassigned: list[UnassignedJob] = []
     solvable: list[Job] = []
@@ -266,7 +267,9 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
     notes: list[str] = []
     budget = float(s.seconds)
     progress = clock.progress
-    grouped = (solve_by_office(problem, t, d, solvable, seconds=budget, seed=s.seed,
+    # the pre-screen is part of the solve: a large day's decomposed solve gets the rest
+    grouped = (solve_by_office(problem, t, d, solvable,
+                               seconds=max(0.5, budget - (t0 - solve_started)), seed=s.seed,
                                solve_group=functools.partial(solve_matrix,
                                                              decompose_above=None,
                                                              overflow_guard=overflow_guard),
