@@ -8,8 +8,8 @@ import itertools
 import numpy as np
 import pytest
 
-from data.errors import CancelledError
 from data.budget import Clock
+from data.errors import CancelledError
 from routing.decompose import (
     MIN_JOBS,
     Group,
