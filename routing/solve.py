@@ -255,8 +255,9 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
     unassigned: list[UnassignedJob] = []
     solvable: list[Job] = []
     length_unit = 1000.0 if s.distance_scale == 1.0 else 1.0
+    screened: dict[Any, Any] = {}
     for job in problem.jobs.values():
-        why = None if job.required else prescreen(problem, job, t, index)
+        why = None if job.required else prescreen(problem, job, t, index, cache=screened)
         if why is None:
             solvable.append(job)
         else:
