@@ -114,6 +114,25 @@ def test_a_round_trip_exactly_as_long_as_the_shift_fits() -> None:
     assert beyond.code == "shift_too_short"
 
 
+def test_a_cached_prescreen_checks_each_courier_frame_once() -> None:
+    """Three couriers, two of them alike: the cache keeps two frames and the reasons are
+    the ones found without it."""
+    p = problem(Job.plain_delivery("OK", 500.0, 0.0),
+                Job.plain_delivery("FAR", 200_000.0, 0.0),
+                Job.plain_delivery("HEAVY", 600.0, 0.0, amount=4))
+    p.add_courier(Courier("C2", "PO", capacity=2))
+    p.add_courier(Courier("C3", "PO", capacity=3))
+    t, index = matrices(p)[0], p.place_index()
+    cache: dict[object, object] = {}
+    got = [prescreen(p, j, t, index, cache=cache) for j in p.jobs.values()]
+    assert got == [prescreen(p, j, t, index) for j in p.jobs.values()]
+    assert [None if g is None else g.code for g in got] == [None, "shift_too_short",
+                                                            "over_capacity"]
+    assert got[2] is not None and "(3)" in got[2].text_en
+    # one entry per load on board (1 and 4 packages), two frames each
+    assert [len(runs) for runs in cache.values()] == [2, 2]  # type: ignore[arg-type]
+
+
 def test_window_infeasible_names_the_windows() -> None:
     """A stop one hour out with a 07:00–07:30 window cannot be met: 'window_infeasible'."""
     job = Job.plain_delivery("EARLY", 36_000.0, 0.0, windows=[(hm("07:00"), hm("07:30"))])
