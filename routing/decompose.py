@@ -65,13 +65,17 @@ TRAVEL_PER_JOB_S = 600.0
 #: Share of a job's round trip from its office counted as driving by :func:`make_groups`.
 TRIP_SHARE = 0.1
 #: Seconds kept per job for merging the groups' routes into the whole day's model (the
-#: model itself is built, and timed, before the groups).
-MERGE_S_PER_JOB = 2.5e-3
-#: The whole-day PyVRP run's start in its child (the data sent, neighbour lists, the warm
-#: start), in units of the whole day's model build measured just before on this machine.
-START_PER_BUILD = 1.0
-#: Seconds kept at the end of the budget for the whole-day run's routes to come back.
+#: model itself is built before the groups): 0.8 s for 5,000 jobs on this machine.
+MERGE_S_PER_JOB = 2.5e-4
+#: The whole-day PyVRP run's start in its child, per squared activity (clients + two per
+#: pair): PyVRP's neighbour lists dominate it, 9 of the 11.7 s measured for 5,000 jobs
+#: (about 10,000 activities), 1.4 s for 2,000.
+START_S_PER_ACTIVITY2 = 1.2e-7
+#: Seconds kept at the end of the budget for the whole-day run's routes to come back; its
+#: child is killed ``RETURN_S + KILL_AFTER_S`` after its search was to end.
 RETURN_S = 0.3
+#: See :data:`RETURN_S`.
+KILL_AFTER_S = 0.7
 #: Shortest whole-day search worth starting (seconds); below it the merged plan is kept.
 MIN_IMPROVE_S = 0.5
 #: Shortest search a group is given (seconds); a group that could not get it (and its
@@ -452,12 +456,14 @@ def solve_by_office(problem: PlanningProblem, time_s: np.ndarray, length_m: np.n
         Wall time of the whole call. The whole day's model is built first (and timed);
         the groups share what is left until ``IMPROVE_SHARE × seconds`` before the end,
         less the merge (:data:`MERGE_S_PER_JOB` per job), the whole-day run's start
-        (:data:`START_PER_BUILD` × the build's time) and :data:`RETURN_S`, in proportion
+        (:data:`START_S_PER_ACTIVITY2`) and :data:`RETURN_S`, in proportion
         to their jobs, ``workers`` at a time (each gets its share of what is left when it
         starts, less the overhead the last group took); the whole-day search then gets
         whatever truly remains, its start counted in (``search_end`` of
-        :func:`~routing.runner.run_pyvrp`), and is skipped when that would not leave it
-        :data:`MIN_IMPROVE_S`.
+        :func:`~routing.runner.run_pyvrp`; its child is killed :data:`KILL_AFTER_S` after
+        the end), and is skipped when that would not leave it :data:`MIN_IMPROVE_S`, or
+        not planned at all (the groups get its share) when its start would take longer
+        than ``IMPROVE_SHARE × seconds``.
     seed
         PyVRP's seed (group ``k`` uses ``seed + k``).
     solve_group
@@ -504,17 +510,19 @@ def solve_by_office(problem: PlanningProblem, time_s: np.ndarray, length_m: np.n
     s = problem.settings
     t_solver = np.ceil(time_s * s.time_scale - 1e-9) / s.time_scale
     groups = [g for g in make_groups(problem, time_s, jobs) if g.jobs and g.couriers]
-    # the whole day's model first: every several-window pair stop pinned as the groups pin
-    # it, so the groups' routes fit it as they are; its build, measured here, tells how
-    # long the whole-day run's child will take to start on this machine now
+    # the whole day's model first (its build is then part of what the groups' shares are
+    # cut from): every several-window pair stop pinned as the groups pin it, so the
+    # groups' routes fit it as they are
     pins = one_window_pins(problem, jobs)
-    built = time.perf_counter()
     builder = ModelBuilder(problem, time_s, length_m, jobs, pins, overflow_guard=overflow_guard)
     data = builder.build()
-    build_s = time.perf_counter() - built
-    start_s = START_PER_BUILD * build_s
-    after_s = MERGE_S_PER_JOB * len(jobs) + start_s + RETURN_S
-    group_end = end - IMPROVE_SHARE * seconds - after_s
+    activities = data.num_clients + 2 * data.num_shipments
+    start_s = START_S_PER_ACTIVITY2 * activities ** 2
+    # a whole-day search that would get less time than its child takes to start is not
+    # worth it: the groups get that time instead
+    improve = iterations is not None or IMPROVE_SHARE * seconds >= start_s
+    after_s = MERGE_S_PER_JOB * len(jobs) + (start_s + RETURN_S if improve else 0.0)
+    group_end = end - (IMPROVE_SHARE * seconds if improve else 0.0) - after_s
     steps_of: dict[str, list[Step]] = {}
     iterations_done = 0
     stopped: set[str] = set()
@@ -572,7 +580,8 @@ def solve_by_office(problem: PlanningProblem, time_s: np.ndarray, length_m: np.n
     swaps = swap_in_valuable(problem, route_steps,
                              [pinned(problem, j) for j in jobs if j.job_id not in in_routes],
                              t_solver, length_m, index,
-                             until=end - IMPROVE_SHARE / 2 * seconds - after_s)
+                             until=end - after_s
+                             - (IMPROVE_SHARE / 2 * seconds if improve else 0.0))
     chosen = chosen_windows(problem, route_steps, t_solver, index)
     best = solution_on(builder, data, route_steps, chosen) if chosen is not None else None
     if best is None:  # pragma: no cover - every route was checked just above
@@ -598,19 +607,27 @@ def solve_by_office(problem: PlanningProblem, time_s: np.ndarray, length_m: np.n
     # the whole-day search gets what truly remains: its child's start counts against it
     # (``search_end``), and it is skipped when the start alone would use what is left
     left = end - time.perf_counter()
-    whole = "no time was left to improve it as a whole"
-    if left > start_s + RETURN_S + MIN_IMPROVE_S or iterations is not None:
+    whole = ("no time was left to improve it as a whole" if improve else
+             f"not improved as a whole (its search would take less than its "
+             f"{start_s:.0f} s start)")
+    if improve and (left > start_s + RETURN_S + MIN_IMPROVE_S or iterations is not None):
         search_s = max(left - RETURN_S, 0.2)
+        # killed soon after its search was to end (its start may have been slower than
+        # estimated): the merged solution, or its best since, is kept
+        grace_s = grace_before(hard_end, search_s, data)
+        if iterations is None:
+            grace_s = min(grace_s if grace_s is not None else np.inf, RETURN_S + KILL_AFTER_S)
         outcome = run_pyvrp(data, seconds=search_s, seed=seed,
                             iterations=iterations, max_penalty=builder.max_penalty,
-                            grace_s=grace_before(hard_end, search_s, data),
-                            search_end=time.monotonic() + search_s,
+                            grace_s=grace_s, search_end=time.monotonic() + search_s,
                             initial=routes_of(best) if served else None,
                             **(watch(builder, data) if watch is not None else {}))
         if outcome.stopped_by == "cancelled":
             raise CancelledError()
         iterations_done += outcome.iterations
-        stopped.add(outcome.stopped_by)
+        # a kill soon after the end of its budget is how a slow start is cut short here
+        stopped.add("time" if outcome.stopped_by == "deadline" and iterations is None
+                    else outcome.stopped_by)
         whole = f"then improved as a whole for {outcome.runtime_s:.1f} s"
         if outcome.routes is not None and outcome.feasible:
             better = solution_of(data, outcome.routes)
@@ -628,6 +645,7 @@ __all__ = [
     "FILL",
     "GROUP_WORKERS",
     "IMPROVE_SHARE",
+    "KILL_AFTER_S",
     "MAX_GROUP_JOBS",
     "MERGE_S_PER_JOB",
     "MIN_GROUP_S",
@@ -635,7 +653,7 @@ __all__ = [
     "MIN_JOBS",
     "RETURN_S",
     "ROUTES_PER_SWAP",
-    "START_PER_BUILD",
+    "START_S_PER_ACTIVITY2",
     "TRAVEL_PER_JOB_S",
     "TRIP_SHARE",
     "Decomposed",

@@ -47,14 +47,16 @@ from data.budget import Best, Clock
 from data.errors import CancelledError, InputError, SolverError
 from routing.assemble import (
     LegPath,
+    chosen_windows,
     courier_routes,
     objective,
     solution_from_steps,
+    solution_on,
     steps_of_route,
     translate,
     true_pins,
 )
-from routing.decompose import MIN_JOBS, solve_by_office
+from routing.decompose import MIN_JOBS, pinned, solve_by_office
 from routing.model import Courier, Job, PlanningProblem, Window
 from routing.problem_io import problem_to_dict
 from routing.pyvrp_model import ModelBuilder
@@ -310,15 +312,26 @@ def solve_matrix(problem: PlanningProblem, time_s: np.ndarray, length_m: np.ndar
         if clock.remaining() < 0.5 * post_solve_reserve_s(len(problem.jobs)):
             notes.append("the greedy repair was cut short by the time limit")
             break
-        ins = best_insertion(problem, job, route_steps, t_solver, d, index, cache=frames)
+        # a large day's model pins every several-window pair stop as its groups did: the
+        # job inserted the same way fits that model, which then need not be rebuilt
+        ins = best_insertion(problem, pinned(problem, job) if grouped is not None else job,
+                             route_steps, t_solver, d, index, cache=frames)
         if ins is None or ins.added_length > problem.prize_of(job):
             continue
         courier = route_steps[ins.route][0]
         route_steps[ins.route] = (courier, list(ins.steps))
         added += 1
     if added:
-        repaired = solution_from_steps(problem, builder, pins, route_steps, t, d, solvable,
-                                       index, check_s=t_solver)
+        # the routes on the model already built when every stop fits it as it is (no
+        # several-window pair stop on its hull, each pair stop in its pinned window), else
+        # on a model rebuilt with the windows the routes serve them in
+        chosen = (chosen_windows(problem, route_steps, t_solver, index)
+                  if not builder.multi_pair_steps else None)
+        on_model = (solution_on(builder, data, route_steps, chosen)
+                    if chosen is not None else None)
+        repaired = ((builder, data, on_model) if on_model is not None else
+                    solution_from_steps(problem, builder, pins, route_steps, t, d, solvable,
+                                        index, check_s=t_solver))
         if repaired is not None:
             builder, data, best = repaired
             notes.append(f"{added} left-out job(s) inserted by a final greedy repair")
