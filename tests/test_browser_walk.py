@@ -37,6 +37,9 @@ def _clean(page: Any, where: str, script_errors: list[str]) -> None:
 
 def _move_a_stop(page: Any, script_errors: list[str], where: str) -> None:
     """Sửa tay → Chuyển: the edit is re-checked (no violation, or the violations listed)."""
+    # a run still going shows the old and the new panel at once (Streamlit keeps the old
+    # elements until the run ends): look once it has ended, so that one button is found
+    wait_idle(page, 60_000)
     if not page.locator(".st-key-dsp_edit_move button").is_visible():
         page.get_by_text("Sửa tay", exact=True).click()
         wait_idle(page)
