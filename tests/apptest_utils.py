@@ -110,6 +110,26 @@ def finish_planning(at: AppTest, *, timeout_s: float = 240) -> AppTest:
     return at
 
 
+def plan_simulated_day(at: AppTest, *, n_jobs: int = 6, couriers: int = 2) -> AppTest:
+    """Open Dispatch, simulate ``n_jobs`` jobs for ``couriers`` couriers and plan them.
+
+    A 30 s budget capped at 300 iterations (a second or two here); the test reruns the
+    page until the background plan has ended (:func:`finish_planning`).
+    """
+    at = open_page(at, "dispatch")
+    no_exception(at)
+    at.number_input(key="dsp_n_jobs").set_value(n_jobs)
+    at.number_input(key="dsp_couriers").set_value(couriers)
+    at.number_input(key="dsp_budget").set_value(30)
+    at.number_input(key="dsp_iterations").set_value(300)
+    at.button(key="dsp_simulate").click().run()
+    no_exception(at)
+    at.button(key="dsp_plan").click().run()
+    finish_planning(at)
+    no_exception(at)
+    return at
+
+
 def download(at: AppTest, key: str) -> tuple[str, bytes]:
     """(file name, bytes) served by the download button with widget key ``key``.
 

@@ -17,6 +17,7 @@ from apptest_utils import (
     make_app,
     no_exception,
     open_page,
+    plan_simulated_day,
 )
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
@@ -28,18 +29,7 @@ def app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppTest:
 
 
 def _planned(app: AppTest, n_jobs: int = 8) -> AppTest:
-    at = open_page(app, "dispatch")
-    no_exception(at)
-    at.number_input(key="dsp_n_jobs").set_value(n_jobs)
-    at.number_input(key="dsp_couriers").set_value(2)
-    at.number_input(key="dsp_budget").set_value(30)
-    at.number_input(key="dsp_iterations").set_value(300)
-    at.button(key="dsp_simulate").click().run()
-    no_exception(at)
-    at.button(key="dsp_plan").click().run()
-    finish_planning(at)
-    no_exception(at)
-    return at
+    return plan_simulated_day(app, n_jobs=n_jobs)
 
 
 def test_dispatch_page_loads_and_asks_for_jobs(app: AppTest) -> None:

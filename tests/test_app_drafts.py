@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from apptest_utils import finish_planning, log_in, make_app, no_exception, open_page
+from apptest_utils import (
+    log_in,
+    make_app,
+    no_exception,
+    open_page,
+    plan_simulated_day,
+)
 from streamlit.testing.v1 import AppTest
 
 from data import accounts
@@ -38,15 +44,7 @@ def test_the_kept_draft_follows_the_plan_through_an_edit_and_its_undo(
     The draft is written from JSON computed once per plan object; after each change the
     stored draft holds the routes the page shows, and a new session restores the edit.
     """
-    at = open_page(make_app(monkeypatch, tmp_path), "dispatch")
-    at.number_input(key="dsp_n_jobs").set_value(6)
-    at.number_input(key="dsp_couriers").set_value(2)
-    at.number_input(key="dsp_budget").set_value(30)
-    at.number_input(key="dsp_iterations").set_value(300)
-    at.button(key="dsp_simulate").click().run()
-    at.button(key="dsp_plan").click().run()
-    finish_planning(at)
-    no_exception(at)
+    at = plan_simulated_day(make_app(monkeypatch, tmp_path))
     planned = _shown_jobs(at)
     assert any(planned)
     kept, notes = _kept_jobs()

@@ -17,6 +17,7 @@ from apptest_utils import (
     make_app,
     no_exception,
     open_page,
+    plan_simulated_day,
 )
 from streamlit.testing.v1 import AppTest
 from ui_text import Shown, english_catalogue, shown_texts, untranslated
@@ -149,15 +150,7 @@ def test_dispatch_after_planning_a_day_is_vietnamese(
     app: AppTest, vocabulary: dict[str, set[str]]
 ) -> None:
     """A planned day, a moved stop, two saved versions, a re-plan and their comparison."""
-    at = open_page(app, "dispatch")
-    at.number_input(key="dsp_n_jobs").set_value(6)
-    at.number_input(key="dsp_couriers").set_value(2)
-    at.number_input(key="dsp_budget").set_value(30)
-    at.number_input(key="dsp_iterations").set_value(300)
-    at.button(key="dsp_simulate").click().run()
-    at.button(key="dsp_plan").click().run()
-    finish_planning(at)
-    no_exception(at)
+    at = plan_simulated_day(app)
     assert [d for d in at.dataframe if "Đến lúc" in d.value.columns], "the day was not planned"
     _check(at, vocabulary, "dispatch (planned)")
     at.number_input(key="dsp_edit_pos").set_value(1)
