@@ -29,14 +29,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from app.i18n import N_, current_lang, fmt_clock, t
 from app.labels import PLACEMENT_KEYS
 from app.map_routes import RouteLayer
 from app.plan_view import stop_type
 from app.safe import html_text
-from data import calendar
-from data.calendar import VN_TZ
 from data.observations import PLACEMENTS
 from routing.sheets.text import format_vnd, geo_uri, google_maps_url
 
@@ -45,6 +44,7 @@ if TYPE_CHECKING:
     from data.store import CourierRoute, Store
 
 #: Vietnam time: the courier's day.
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 #: Widget key of the component (its trigger ``taps`` carries what the phone sends).
 COMPONENT_KEY = "courier_taps"
 #: What the phone may send per tap; anything else is dropped before the outcome is built.
@@ -100,8 +100,8 @@ JS_LABELS: dict[str, str] = {
 
 
 def today() -> dt.date:
-    """Today in Vietnam (the courier's working day; :func:`data.calendar.today`)."""
-    return calendar.today()
+    """Today in Vietnam (the courier's working day)."""
+    return dt.datetime.now(VN_TZ).date()
 
 
 def tel_uri(phone: Any) -> str | None:

@@ -24,7 +24,6 @@ from app import state as ss
 from app.i18n import fmt_number, option_labels, source_label, t
 from app.labels import PROFILE_KEYS, column_config
 from app.safe import md_text
-from data import calendar
 from data.errors import InputError, PostplanError
 from data.settings import GEO_CRS, METRIC_CRS, Settings
 from data.vehicles import DEFAULT_PROFILE, PROFILE_NAMES
@@ -452,7 +451,7 @@ def _status_panel(settings: Settings) -> None:
     )
     try:
         with st.spinner(t("dispatch.step_network")):
-            G = current_routing_network(profile, calendar.today())
+            G = current_routing_network(profile, dt.date.today())
     except ImportError:
         st.info(t("common.not_ready", module="geo.network"))
         return
@@ -494,7 +493,7 @@ def _status_panel(settings: Settings) -> None:
             closed = closed_edges(
                 base_network(ss.data_key(settings), profile),
                 closures_for_geo(closures),
-                calendar.today(),
+                dt.date.today(),
             )
             maps.add_closed(m, closed, name="closed")
             st.caption(t("data.closed_edges", n=len(closed)))

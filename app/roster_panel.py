@@ -20,7 +20,6 @@ from app import messages as msg
 from app import state as ss
 from app.i18n import N_, current_lang, fmt_date, t
 from app.safe import md_t
-from data import calendar
 from data.errors import InputError, PostplanError
 
 #: Session key of the roster being worked on (a checked DataFrame), before or after saving.
@@ -163,7 +162,7 @@ def roster_panel(settings: Any) -> None:
                        file_name="roster.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key="roster_xlsx", on_click="ignore")
-    day = st.date_input(t("roster.duty_day"), value=calendar.today(), format="DD/MM/YYYY",
+    day = st.date_input(t("roster.duty_day"), value=dt.date.today(), format="DD/MM/YYYY",
                         key="roster_duty_day")
     table, _duty = duty_table(roster, offices, day)
     st.dataframe(table, hide_index=True, width="stretch", key="roster_duty")

@@ -15,9 +15,6 @@ simulator all call :func:`office_day` (through ``routing.workday`` for the model
   office) and date, with the hours that day (``off`` or ``07:00-11:30``) and why — an
   office closed for a day, a Saturday morning opened, a make-up working day.
 
-**Today** is Vietnam's date (:func:`today`, UTC+7 all year), wherever the server runs: at
-01:00 in Kon Tum a UTC server's own date is still yesterday.
-
 A closed day is said plainly, the same way everywhere: :meth:`OfficeDay.message` —
 "Bưu cục X đóng cửa ngày 02/09/2026: Quốc khánh" / "Bưu cục X is closed on 02/09/2026:
 National Day".
@@ -31,7 +28,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -43,23 +39,6 @@ WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu",
 WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 #: The country whose public holidays apply.
 COUNTRY = "VN"
-#: Vietnam's time zone (UTC+7, no daylight saving).
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def today(*, now: dt.datetime | None = None) -> dt.date:
-    """Return today's date in Vietnam (``now``: an aware time to use instead of the clock).
-
-    Every "today" of the app, the CLI and the simulator comes from here, never from the
-    server's own date.
-
-    Examples
-    --------
-    >>> import datetime as dt
-    >>> today(now=dt.datetime(2026, 11, 26, 17, 0, tzinfo=dt.UTC))
-    datetime.date(2026, 11, 27)
-    """
-    return (now or dt.datetime.now(VN_TZ)).astimezone(VN_TZ).date()
 
 EXCEPTIONS_SCHEMA = TableSchema(
     "calendar_exceptions", "ngoại lệ", "exception",
@@ -300,7 +279,6 @@ def exceptions_from_frame(frame: pd.DataFrame, *, office_ids: Iterable[str] | No
 __all__ = [
     "DEFAULT_CALENDAR",
     "EXCEPTIONS_SCHEMA",
-    "VN_TZ",
     "DayException",
     "Holiday",
     "OfficeDay",
@@ -311,5 +289,4 @@ __all__ = [
     "offices_on",
     "public_holidays",
     "read_exceptions",
-    "today",
 ]

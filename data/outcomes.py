@@ -38,13 +38,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, Table, select
 from sqlalchemy.exc import IntegrityError
 
 from data import audit
 from data.access import Account, check_outcome, require
-from data.calendar import VN_TZ
 from data.db_models import Base
 from data.errors import ConflictError, InputError, Problem, StorageError
 from data.outcome_fields import (
@@ -69,6 +69,7 @@ if TYPE_CHECKING:
 #: Plans the phone reports against (a manual edit is a plan too).
 PLAN_KINDS = ("plan", "manual_edit")
 #: Vietnam time, for messages and dates.
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 assert all(c in PERSONAL_FIELDS for c in PERSONAL_COLUMNS), "data.privacy lists them"
 

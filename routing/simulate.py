@@ -35,7 +35,6 @@ import pandas as pd
 
 from data.budget import Clock
 from data.calendar import WorkCalendar, offices_on
-from data.calendar import today as vn_today
 from data.errors import InputError, Problem
 from data.hours import hm
 from data.settings import Settings
@@ -90,7 +89,7 @@ def simulate_jobs(settings: Settings, *, n_jobs: int = 200, plan_date: str | Non
     if n_jobs < 0:
         raise InputError(f"n_jobs must be at least 0, got {n_jobs}")
     rng = np.random.default_rng(seed)
-    day = date.fromisoformat(plan_date) if plan_date else vn_today()
+    day = date.fromisoformat(plan_date) if plan_date else date.today()
     communes = load_communes(settings)
     points = load_commune_points(settings).set_index("commune_code")
     grid = load_population_grid(settings)

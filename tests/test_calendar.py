@@ -109,20 +109,3 @@ def test_exceptions_file_is_read_through_the_one_reader() -> None:
         exceptions_from_frame(bad, office_ids=["po-23293"])
     assert [(p.row, p.column) for p in err.value.problems] == [
         (2, "office_id"), (3, "opening_hours"), (4, "date")]
-
-
-def test_today_is_vietnams_date_not_the_servers() -> None:
-    """At 20:08 UTC on 26/11 it is already 27/11 in Kon Tum (03:08, UTC+7)."""
-    from data.calendar import today
-
-    utc = dt.UTC
-    assert today(now=dt.datetime(2026, 11, 26, 20, 8, tzinfo=utc)) == dt.date(2026, 11, 27)
-
-
-def test_today_turns_at_midnight_in_vietnam_exactly() -> None:
-    """16:59:59 UTC is still the 26th in Vietnam; 17:00:00 UTC is the 27th."""
-    from data.calendar import today
-
-    utc = dt.UTC
-    assert today(now=dt.datetime(2026, 11, 26, 16, 59, 59, tzinfo=utc)) == dt.date(2026, 11, 26)
-    assert today(now=dt.datetime(2026, 11, 26, 17, 0, 0, tzinfo=utc)) == dt.date(2026, 11, 27)

@@ -22,7 +22,6 @@ from app.labels import role_label
 from app.messages import error_md
 from app.safe import md_t
 from data import accounts as acc
-from data import calendar
 from data.access import ROLES, require_page
 from data.audit import ACTIONS, export_audit, list_audit
 from data.errors import PostplanError
@@ -208,7 +207,7 @@ with tab_accounts:
 # ---- audit log ------------------------------------------------------------------------------
 with tab_audit:
     h1, h2, h3 = st.columns(3)
-    since = h1.date_input(t("admin.since"), value=calendar.today() - dt.timedelta(days=7),
+    since = h1.date_input(t("admin.since"), value=dt.date.today() - dt.timedelta(days=7),
                           format="DD/MM/YYYY", key="adm_since")
     user = h2.selectbox(t("admin.user"), ["", *names],
                         format_func=lambda u: u or t("admin.everyone"), key="adm_user")
@@ -238,6 +237,6 @@ with tab_audit:
         return export_audit(store, actor=actor, **filters)
 
     st.download_button(t("admin.export_btn"), data=_export,
-                       file_name=f"audit_{calendar.today():%Y-%m-%d}.csv", mime="text/csv",
+                       file_name=f"audit_{dt.date.today():%Y-%m-%d}.csv", mime="text/csv",
                        key="adm_export", on_click="ignore")
     st.caption(t("admin.export_hint"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,7 +30,6 @@ from app.i18n import (
 )
 from app.labels import PROFILE_KEYS, labelled, model_label, status_label
 from app.safe import html_text, md_t
-from data import calendar
 from data.errors import ConflictError, PostplanError
 
 settings = ss.get_settings()
@@ -114,7 +114,7 @@ if not kinds:
     st.warning(t("coverage.no_kinds"))
     st.stop()
 
-day = calendar.today()
+day = dt.date.today()
 try:
     with st.spinner(t("coverage.computing")):
         net = cs.current_access_network(profile, day)

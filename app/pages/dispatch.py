@@ -34,7 +34,6 @@ from app.i18n import (
 from app.labels import JOB_KIND_KEYS, PROFILE_KEYS, labelled
 from app.safe import md_t, md_text
 from app.saved_plans import saved_plans_panel
-from data import calendar
 from data.errors import ConflictError, InputError, PostplanError
 from routing.model import Job
 from routing.result import Plan
@@ -56,7 +55,7 @@ with st.container(border=True):
     c1, c2, c3, c4, c5, c6 = st.columns([1.5, 3, 1, 1.2, 1, 1])
     day = c1.date_input(
         t("dispatch.date"),
-        value=dl.next_open_day(offices, calendar.today()),
+        value=dl.next_open_day(offices, dt.date.today()),
         format="DD/MM/YYYY",
         key="dsp_date",
     )

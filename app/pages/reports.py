@@ -7,6 +7,8 @@ the XLSX/PDF downloads carry the same labels; simulated days and estimated km sa
 
 from __future__ import annotations
 
+import datetime as dt
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -15,7 +17,6 @@ from app import messages as msg
 from app import state as ss
 from app.i18n import current_lang, fmt_date, t
 from app.plan_figures import show_plan_figures
-from data import calendar
 from data.errors import PostplanError
 from routing.reports import (
     GROUPING_LABELS,
@@ -37,7 +38,7 @@ index = 0 if lang == "vi" else 1
 st.title(t("reports.title"))
 st.caption(t("reports.caption"))
 
-today = calendar.today()
+today = dt.date.today()
 c1, c2, c3, c4 = st.columns([1, 1, 2, 1])
 date_from = c1.date_input(
     t("reports.from"), value=today.replace(day=1), format="DD/MM/YYYY", key="rep_from"

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from data.calendar import today as vn_today
 from data.errors import InputError, Problem
 from data.vehicles import DEFAULT_PROFILE, PROFILE_NAMES
 
@@ -131,7 +130,7 @@ def cmd_fleet(args: argparse.Namespace) -> int:
     from routing.study import FleetScenario, open_client, parse_levels, run_fleet
 
     problems = _out_problem(args.out)
-    start = dt.date(vn_today().year + 1, 1, 1)
+    start = dt.date(dt.date.today().year + 1, 1, 1)
     if args.start is not None:
         try:
             start = dt.date.fromisoformat(args.start)
